@@ -1,0 +1,123 @@
+import Foundation
+import ReturnsCore
+import Yams
+
+/// A problem in a carrier file: which file, which field, what is wrong.
+public struct CarrierFileError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var field: String
+    public var message: String
+
+    public init(file: String, field: String, message: String) {
+        self.file = file
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { "\(file): \(field): \(message)" }
+}
+
+public struct CarrierCatalogErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [CarrierFileError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// Every carrier service from `carriers/*.yaml`, validated together.
+public struct CarrierCatalog: Sendable {
+    public let services: [CarrierService]
+    public let byID: [String: CarrierService]
+
+    public init(services: [CarrierService]) {
+        self.services = services.sorted { $0.id < $1.id }
+        self.byID = Dictionary(services.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The service that issues new labels for a buyer in `country` (the first by id).
+    public func service(forCountry country: String) -> CarrierService? {
+        services.first { $0.country == country }
+    }
+
+    public func services(inCountry country: String) -> [CarrierService] {
+        services.filter { $0.country == country }
+    }
+
+    public var warehouses: [String: Warehouse] {
+        Dictionary(services.map { ($0.warehouse.id, $0.warehouse) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Loads and validates every `*.yaml` file of `directory`; all problems are reported at once.
+    /// `endpointOverrides` replaces a service's tracking base URL (staging and tests).
+    public static func load(directory: String, endpointOverrides: [String: String] = [:]) throws(CarrierCatalogErrors) -> CarrierCatalog {
+        let url = URL(fileURLWithPath: directory)
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: url.path)
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        } catch {
+            throw CarrierCatalogErrors(errors: [CarrierFileError(file: directory, field: "-", message: "cannot read the directory: \(error.localizedDescription)")])
+        }
+        var files: [(String, String)] = []
+        var errors: [CarrierFileError] = []
+        for name in names {
+            let path = url.appendingPathComponent(name).path
+            do { files.append((path, try String(contentsOfFile: path, encoding: .utf8))) } catch {
+                errors.append(CarrierFileError(file: path, field: "-", message: "cannot read: \(error.localizedDescription)"))
+            }
+        }
+        if files.isEmpty && errors.isEmpty {
+            errors.append(CarrierFileError(file: directory, field: "-", message: "no carrier files (*.yaml)"))
+        }
+        do {
+            return try parse(files: files, endpointOverrides: endpointOverrides, priorErrors: errors)
+        } catch { throw error }
+    }
+
+    /// Parses file contents already read: `(path, text)` pairs.
+    public static func parse(
+        files: [(path: String, text: String)], endpointOverrides: [String: String] = [:],
+        priorErrors: [CarrierFileError] = []
+    ) throws(CarrierCatalogErrors) -> CarrierCatalog {
+        var errors = priorErrors
+        var services: [CarrierService] = []
+        for (path, text) in files {
+            do { services.append(try CarrierFileParser.parse(text, file: path)) } catch let e as CarrierFileError {
+                errors.append(e)
+            } catch {
+                errors.append(CarrierFileError(file: path, field: "-", message: "\(error)"))
+            }
+        }
+        // Rules across files.
+        var seenIDs: [String: String] = [:]
+        var warehouses: [String: (Warehouse, String)] = [:]
+        var counters: [String: (ClosedRange<Int>, String)] = [:]
+        for s in services {
+            if let other = seenIDs[s.id] {
+                errors.append(CarrierFileError(file: s.sourceFile, field: "id", message: "\(s.id) is also the id in \(other)"))
+            }
+            seenIDs[s.id] = s.sourceFile
+            if let (w, other) = warehouses[s.warehouse.id], w != s.warehouse {
+                errors.append(CarrierFileError(file: s.sourceFile, field: "warehouse", message: "warehouse \(w.id) is described differently in \(other)"))
+            }
+            warehouses[s.warehouse.id] = (s.warehouse, s.sourceFile)
+            if let (range, other) = counters[s.serialCounterKey], range.overlaps(s.serialRange) {
+                errors.append(CarrierFileError(
+                    file: s.sourceFile, field: "tracking_number.serial_range",
+                    message: "overlaps the range of \(other) for the same numbering; a number could be issued twice"))
+            }
+            counters[s.serialCounterKey] = (s.serialRange, s.sourceFile)
+        }
+        for (id, url) in endpointOverrides.sorted(by: { $0.key < $1.key }) {
+            guard let i = services.firstIndex(where: { $0.id == id }) else {
+                errors.append(CarrierFileError(file: "configuration", field: "carriers.endpoints.\(id)", message: "no carrier service has this id"))
+                continue
+            }
+            guard CarrierFileParser.isHTTPURL(url) else {
+                errors.append(CarrierFileError(file: "configuration", field: "carriers.endpoints.\(id)", message: "must be an http(s) URL"))
+                continue
+            }
+            services[i].tracking.baseURL = url
+        }
+        guard errors.isEmpty else { throw CarrierCatalogErrors(errors: errors) }
+        return CarrierCatalog(services: services)
+    }
+}

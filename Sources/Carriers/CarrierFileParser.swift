@@ -1,0 +1,154 @@
+import Foundation
+import ReturnsCore
+import Yams
+
+/// Turns one carrier YAML file into a `CarrierService`, naming the field of any problem.
+enum CarrierFileParser {
+    static func parse(_ text: String, file: String) throws -> CarrierService {
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw CarrierFileError(file: file, field: "-", message: "not valid YAML: \(error)")
+        }
+        guard let root = node?.mapping else {
+            throw CarrierFileError(file: file, field: "-", message: "must be a mapping of fields")
+        }
+        let r = FieldReader(file: file, path: "", mapping: root)
+        let id = try r.string("id")
+        guard id.range(of: "^[a-z][a-z0-9_]{1,39}$", options: .regularExpression) != nil else {
+            throw r.error("id", "must be lower-case letters, digits and underscores (it names an environment variable)")
+        }
+        let country = try r.string("country")
+        guard ServedCountries.all.contains(country) else {
+            throw r.error("country", "\(country) is not one of the served countries \(ServedCountries.all.sorted().joined(separator: ","))")
+        }
+        let dropOff = try r.mapping("drop_off")
+        let networks = try dropOff.list("networks").enumerated().map { i, n in
+            guard let v = n.string, let network = CarrierService.DropOffNetwork(rawValue: v) else {
+                throw dropOff.error("networks[\(i)]", "must be one of \(CarrierService.DropOffNetwork.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return network
+        }
+        guard !networks.isEmpty else { throw dropOff.error("networks", "must name at least one network") }
+        let handover = try r.enumValue("handover", CarrierService.Handover.self)
+
+        let tn = try r.mapping("tracking_number")
+        let schemeName = try tn.string("scheme")
+        let scheme: TrackingNumberScheme
+        switch schemeName {
+        case "upu_s10": scheme = .upuS10(serviceIndicator: try tn.string("service_indicator"), countryCode: try tn.string("country_code"))
+        case "usps_impb": scheme = .uspsIMpb(prefix: try tn.string("prefix"))
+        case "russian_post_domestic": scheme = .russianPostDomestic(originIndex: try tn.string("origin_index"))
+        default: throw tn.error("scheme", "unknown scheme \(schemeName); known: upu_s10, usps_impb, russian_post_domestic")
+        }
+        if let problem = scheme.parameterProblem { throw tn.error("scheme", problem) }
+        let range = try tn.mapping("serial_range")
+        let first = try range.int("first"), last = try range.int("last")
+        guard first >= 0, first <= last else { throw range.error("last", "must be at least first (\(first))") }
+        guard last <= scheme.maxSerial else { throw range.error("last", "must be at most \(scheme.maxSerial) for \(schemeName)") }
+
+        let label = try r.mapping("label")
+        let size = try label.enumValue("size", CarrierService.LabelSpec.Size.self)
+        let dpi = try label.int("dpi")
+        guard [152, 203, 300, 600].contains(dpi) else { throw label.error("dpi", "must be a thermal printer resolution: 152, 203, 300 or 600") }
+
+        let t = try r.mapping("tracking")
+        let baseURL = try t.string("base_url")
+        guard isHTTPURL(baseURL) else { throw t.error("base_url", "must be an http(s) URL") }
+        let auth = try t.mapping("auth")
+        let style = try auth.enumValue("style", CarrierService.Tracking.AuthStyle.self)
+        let header = try auth.optionalString("header")
+        if style == .apiKeyHeader && header == nil { throw auth.error("header", "is required for api_key_header") }
+        let credential = try auth.optionalString("credential")
+        if style != .none && credential == nil { throw auth.error("credential", "is required unless style is none") }
+        let tokenURL = try auth.optionalString("token_url")
+        if style == .oauth2ClientCredentials && tokenURL == nil { throw auth.error("token_url", "is required for oauth2_client_credentials") }
+        let rate = try t.mapping("rate_limit")
+        let rps = try rate.double("requests_per_second")
+        guard rps > 0, rps <= 10_000 else { throw rate.error("requests_per_second", "must be above 0 and at most 10000") }
+        let burst = try rate.int("burst")
+        guard burst >= 1 else { throw rate.error("burst", "must be at least 1") }
+
+        let w = try r.mapping("warehouse")
+        let wa = try w.mapping("address")
+        let lines = try wa.list("lines").enumerated().map { i, n in
+            guard let s = n.string, !s.isEmpty else { throw wa.error("lines[\(i)]", "must be a non-empty string") }
+            return s
+        }
+        guard !lines.isEmpty else { throw wa.error("lines", "must hold at least one line") }
+        let warehouse = Warehouse(
+            id: try w.string("id"), name: try w.string("name"),
+            address: PostalAddress(lines: lines, city: try wa.string("city"), postalCode: try wa.string("postal_code"), country: try wa.string("country")))
+        guard ServedCountries.all.contains(warehouse.address.country) else {
+            throw wa.error("country", "\(warehouse.address.country) is not a served country")
+        }
+
+        return CarrierService(
+            id: id, country: country, carrierName: try r.string("carrier"), serviceName: try r.string("service"),
+            dropOffNetworks: networks, dropOffDescription: try dropOff.string("description"), handover: handover,
+            scheme: scheme, serialRange: first...last, label: .init(size: size, dpi: dpi),
+            tracking: .init(
+                apiFamily: try t.string("api_family"), baseURL: baseURL, authStyle: style, authHeader: header,
+                credential: credential, tokenURL: tokenURL, requestsPerSecond: rps, burst: burst),
+            warehouse: warehouse, sourceFile: file)
+    }
+
+    static func isHTTPURL(_ s: String) -> Bool {
+        guard let u = URL(string: s), let scheme = u.scheme, ["http", "https"].contains(scheme), u.host != nil else { return false }
+        return true
+    }
+}
+
+/// Reads typed fields from a YAML mapping and names the full path of what is wrong.
+struct FieldReader {
+    let file: String
+    let path: String
+    let mapping: Node.Mapping
+
+    func error(_ key: String, _ message: String) -> CarrierFileError {
+        CarrierFileError(file: file, field: path.isEmpty ? key : "\(path).\(key)", message: message)
+    }
+
+    func node(_ key: String) throws -> Node {
+        guard let n = mapping[Node(key)] else { throw error(key, "is missing") }
+        return n
+    }
+
+    func string(_ key: String) throws -> String {
+        guard let s = try node(key).scalar?.string, !s.isEmpty else { throw error(key, "must be a non-empty string") }
+        return s
+    }
+
+    func optionalString(_ key: String) throws -> String? {
+        guard let n = mapping[Node(key)] else { return nil }
+        guard let s = n.scalar?.string, !s.isEmpty else { throw error(key, "must be a non-empty string") }
+        return s
+    }
+
+    func int(_ key: String) throws -> Int {
+        guard let s = try node(key).scalar?.string, let v = Int(s) else { throw error(key, "must be an integer") }
+        return v
+    }
+
+    func double(_ key: String) throws -> Double {
+        guard let s = try node(key).scalar?.string, let v = Double(s), v.isFinite else { throw error(key, "must be a number") }
+        return v
+    }
+
+    func list(_ key: String) throws -> [Node] {
+        guard let s = try node(key).sequence else { throw error(key, "must be a list") }
+        return Array(s)
+    }
+
+    func mapping(_ key: String) throws -> FieldReader {
+        guard let m = try node(key).mapping else { throw error(key, "must be a mapping") }
+        return FieldReader(file: file, path: path.isEmpty ? key : "\(path).\(key)", mapping: m)
+    }
+
+    func enumValue<E: RawRepresentable & CaseIterable>(_ key: String, _: E.Type) throws -> E where E.RawValue == String {
+        let s = try string(key)
+        guard let v = E(rawValue: s) else {
+            throw error(key, "\(s) is not one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return v
+    }
+}

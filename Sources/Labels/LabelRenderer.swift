@@ -1,0 +1,73 @@
+import Foundation
+import Synchronization
+
+public enum LabelFormat: String, Sendable, CaseIterable {
+    case pdf, png, svg, zpl
+
+    public var contentType: String {
+        switch self {
+        case .pdf: "application/pdf"
+        case .png: "image/png"
+        case .svg: "image/svg+xml"
+        case .zpl: "application/x-zpl"
+        }
+    }
+}
+
+public struct RenderedLabel: Sendable {
+    public var format: LabelFormat
+    public var bytes: [UInt8]
+    public var contentType: String { format.contentType }
+}
+
+/// Renders labels and keeps recent ones: a label is immutable per parcel version, so the cache
+/// key (parcel, label version, format) never serves stale content.
+public final class LabelRenderer: Sendable {
+    public struct CacheKey: Hashable, Sendable {
+        public var parcelID: String
+        public var labelVersion: Int
+        public var format: LabelFormat
+    }
+
+    private struct Cache {
+        var entries: [CacheKey: RenderedLabel] = [:]
+        var order: [CacheKey] = []
+        var bytes = 0
+    }
+
+    private let cache = Mutex(Cache())
+    private let cacheLimitBytes: Int
+
+    public init(cacheLimitBytes: Int = 64 << 20) {
+        self.cacheLimitBytes = cacheLimitBytes
+    }
+
+    public func render(_ content: LabelContent, format: LabelFormat) throws -> RenderedLabel {
+        let key = CacheKey(parcelID: content.parcel.id, labelVersion: content.parcel.labelVersion, format: format)
+        if let hit = cache.withLock({ $0.entries[key] }) { return hit }
+        let label = try Self.renderUncached(content, format: format)
+        cache.withLock { c in
+            guard c.entries[key] == nil, label.bytes.count <= cacheLimitBytes else { return }
+            c.entries[key] = label
+            c.order.append(key)
+            c.bytes += label.bytes.count
+            while c.bytes > cacheLimitBytes, !c.order.isEmpty {
+                let old = c.order.removeFirst()
+                c.bytes -= c.entries.removeValue(forKey: old)?.bytes.count ?? 0
+            }
+        }
+        return label
+    }
+
+    public static func renderUncached(_ content: LabelContent, format: LabelFormat) throws -> RenderedLabel {
+        let layout = try LabelLayout.make(content)
+        let bytes: [UInt8]
+        switch format {
+        case .pdf: bytes = try CairoCanvas.pdf(layout, title: "Return label \(content.parcel.trackingNumber)")
+        case .svg: bytes = try CairoCanvas.svg(layout)
+        case .png: bytes = try PNGEncoder.encode(try CairoCanvas.bitmap(layout), dpi: layout.dpi)
+        case .zpl: bytes = Array(ZPLRenderer.render(layout).utf8)
+        }
+        return RenderedLabel(format: format, bytes: bytes)
+    }
+}

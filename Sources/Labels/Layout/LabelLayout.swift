@@ -1,0 +1,179 @@
+import Carriers
+import Foundation
+import ReturnsCore
+
+/// One description of a label, in PostScript points from the top-left corner, that every
+/// renderer draws: cairo for PDF/PNG/SVG, and ZPL, where the printer draws the codes itself.
+public struct LabelLayout: Sendable {
+    public enum Weight: Sendable { case regular, bold }
+
+    public enum Element: Sendable {
+        /// One line of text; `y` is the top of the line. The renderer shrinks, then cuts, text
+        /// wider than `maxWidth` so nothing spills over the label's edge.
+        case text(String, x: Double, y: Double, size: Double, weight: Weight, maxWidth: Double)
+        /// A filled rectangle (rules and bars of boxes).
+        case rect(x: Double, y: Double, width: Double, height: Double)
+        case barcode(LinearBarcode, x: Double, y: Double, moduleWidth: Double, height: Double)
+        case qr(QRCodeMatrix, data: String, x: Double, y: Double, moduleSize: Double)
+    }
+
+    public var width: Double
+    public var height: Double
+    public var dpi: Int
+    public var elements: [Element]
+
+    /// Points per printer dot: codes are placed on whole dots so that every bar and module is
+    /// the same number of dots wide on a thermal printer and in the PNG.
+    public var dot: Double { 72 / Double(dpi) }
+
+    public enum Error: Swift.Error { case barcode(String) }
+
+    public static func make(_ content: LabelContent) throws -> LabelLayout {
+        var b = Builder(spec: content.carrier.label)
+        if content.isBarcodeCard { try b.barcodeCard(content) } else { try b.shippingLabel(content) }
+        return b.layout
+    }
+}
+
+/// Places the elements of a label top to bottom.
+struct Builder {
+    var layout: LabelLayout
+    let margin = 12.0
+    var y = 12.0
+
+    init(spec: CarrierService.LabelSpec) {
+        layout = LabelLayout(width: spec.widthPoints, height: spec.heightPoints, dpi: spec.dpi, elements: [])
+    }
+
+    var innerWidth: Double { layout.width - 2 * margin }
+
+    func snap(_ v: Double) -> Double { (v / layout.dot).rounded() * layout.dot }
+
+    mutating func text(_ s: String, size: Double, weight: LabelLayout.Weight = .regular, x: Double? = nil, maxWidth: Double? = nil, advance: Bool = true) {
+        let left = x ?? margin
+        layout.elements.append(.text(s, x: left, y: y, size: size, weight: weight, maxWidth: maxWidth ?? (layout.width - margin - left)))
+        if advance { y += size * 1.25 }
+    }
+
+    mutating func rule(thickness: Double = 1.5) {
+        y += 3
+        layout.elements.append(.rect(x: margin, y: y, width: innerWidth, height: thickness))
+        y += thickness + 5
+    }
+
+    mutating func header(_ c: LabelContent, title: String) {
+        text(title, size: 15, weight: .bold, advance: false)
+        text(c.parcel.country, size: 15, weight: .bold, x: layout.width - margin - 24, maxWidth: 24)
+        text("\(c.carrier.carrierName) · \(c.carrier.serviceName)", size: 9)
+    }
+
+    mutating func address(_ heading: String, name: String, _ a: PostalAddress, nameSize: Double, lineSize: Double) {
+        text(heading, size: 6.5, weight: .bold)
+        text(name, size: nameSize, weight: .bold)
+        for line in a.lines { text(line, size: lineSize) }
+        text("\(a.postalCode) \(a.city)", size: lineSize)
+        text(a.country, size: lineSize)
+    }
+
+    /// The tracking barcode, as wide as fits with quiet zones, and its human-readable line.
+    mutating func trackingBarcode(_ c: LabelContent, height: Double) throws {
+        let symbology: LinearBarcode.Symbology = c.carrier.scheme.usesGS1_128 ? .gs1_128 : .code128
+        let bars: LinearBarcode
+        do { bars = try LinearBarcode(text: c.parcel.trackingNumber, symbology: symbology) } catch {
+            throw LabelLayout.Error.barcode("\(error)")
+        }
+        let quiet = 10 // modules each side
+        let availableDots = Int(innerWidth / layout.dot)
+        // At most about 0.4 mm per module: wider bars only waste label space.
+        let maxDots = max(1, Int((0.4 / 25.4 * Double(layout.dpi)).rounded()))
+        let dots = min(maxDots, max(1, availableDots / (bars.totalModules + 2 * quiet)))
+        let moduleWidth = Double(dots) * layout.dot
+        let x = snap((layout.width - Double(bars.totalModules) * moduleWidth) / 2)
+        layout.elements.append(.barcode(bars, x: x, y: snap(y), moduleWidth: moduleWidth, height: height))
+        y += height + 3
+        text(c.parcel.trackingNumber, size: 11, weight: .bold, x: x, maxWidth: layout.width - margin - x)
+    }
+
+    /// The QR code at the left and the return code, deadlines and parcel facts beside it.
+    mutating func codeBlock(_ c: LabelContent) throws {
+        let matrix: QRCodeMatrix
+        do { matrix = try QRCodeMatrix(text: c.qrPayload) } catch { throw LabelLayout.Error.barcode("\(error)") }
+        // About 0.6 mm per module, with the 4-module quiet zone the standard asks for.
+        let moduleDots = max(2, Int((0.6 / 25.4 * Double(layout.dpi)).rounded()))
+        let module = Double(moduleDots) * layout.dot
+        // The label margin is the left quiet zone; 4 modules of white are kept on the right.
+        let qrX = snap(margin), qrY = snap(y + 2 * module)
+        let qrSide = Double(matrix.size) * module
+        layout.elements.append(.qr(matrix, data: c.qrPayload, x: qrX, y: qrY, moduleSize: module))
+        let column = qrX + qrSide + 4 * module
+        let width = layout.width - margin - column
+        y = qrY
+        text("RETURN CODE", size: 6.5, weight: .bold, x: column, maxWidth: width)
+        text(ReturnCodeDisplay.grouped(c.parcel.returnCode), size: 19, weight: .bold, x: column, maxWidth: width)
+        text("Drop off by \(LabelDates.day(c.parcel.dropOffBy))", size: 9, weight: .bold, x: column, maxWidth: width)
+        text("Faster refund if dropped off by \(LabelDates.day(c.parcel.fasterRefundBy))", size: 6.5, x: column, maxWidth: width)
+        let count = c.parcel.itemCount
+        text("\(count) item\(count == 1 ? "" : "s") · Seller: \(c.parcel.seller.name)", size: 8, x: column, maxWidth: width)
+        text("Parcel \(c.parcel.id)", size: 6.5, x: column, maxWidth: width)
+        y = max(y, qrY + qrSide + 2 * module)
+    }
+
+    /// Every item of the parcel, in a font small enough for all of them to fit what is left.
+    mutating func itemList(_ c: LabelContent) {
+        text("ITEMS", size: 6.5, weight: .bold)
+        let available = layout.height - margin - y
+        let lines = c.parcel.items.map { "\($0.quantity) × \($0.title) (\($0.sku))" }
+        let size = min(8, max(4.5, available / (Double(lines.count) * 1.2)))
+        let fitting = Int(available / (size * 1.2))
+        if fitting >= lines.count {
+            for line in lines { text(line, size: size) }
+        } else {
+            // Very large parcels: the parcel page has the full list; the label says how many more.
+            for line in lines.prefix(max(0, fitting - 1)) { text(line, size: size) }
+            text("+ \(lines.count - max(0, fitting - 1)) more items, see parcel \(c.parcel.id)", size: size, weight: .bold)
+        }
+    }
+
+    mutating func shippingLabel(_ c: LabelContent) throws {
+        header(c, title: "FREE RETURN")
+        rule()
+        address("RETURN TO", name: c.carrier.warehouse.name, c.carrier.warehouse.address, nameSize: 12, lineSize: 10)
+        rule()
+        address("FROM", name: c.parcel.buyer.name, c.parcel.buyer.address, nameSize: 8.5, lineSize: 7.5)
+        rule()
+        try trackingBarcode(c, height: 56)
+        rule()
+        try codeBlock(c)
+        rule(thickness: 0.8)
+        itemList(c)
+    }
+
+    mutating func barcodeCard(_ c: LabelContent) throws {
+        header(c, title: "RETURN BARCODE")
+        text("Show this barcode at the counter — no printed label needed", size: 7.5)
+        text("Покажите этот штрихкод в отделении — печатать этикетку не нужно", size: 7.5)
+        rule()
+        try trackingBarcode(c, height: 80)
+        rule()
+        try codeBlock(c)
+        rule(thickness: 0.8)
+        itemList(c)
+    }
+}
+
+enum ReturnCodeDisplay {
+    /// `ABCDEFGHJ` → `ABCD-EFGH-J`; anything else as is.
+    static func grouped(_ code: String) -> String {
+        guard code.count == 9 else { return code }
+        let c = Array(code)
+        return "\(String(c[0..<4]))-\(String(c[4..<8]))-\(c[8])"
+    }
+}
+
+enum LabelDates {
+    static func day(_ d: Date) -> String {
+        var style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
+        style = style.year().month().day()
+        return d.formatted(style)
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// An amount of money as the marketplace sends it: a decimal string and an ISO 4217 code.
+/// The string is kept as given so that nothing is lost to binary floating point.
+public struct Money: Codable, Hashable, Sendable {
+    public var amount: String
+    public var currency: String
+
+    public init(amount: String, currency: String) {
+        self.amount = amount
+        self.currency = currency
+    }
+
+    /// Non-negative, at most 12 integer and 4 fraction digits.
+    public var isWellFormed: Bool {
+        Money.isDecimalString(amount) && currency.count == 3
+            && currency.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) }
+    }
+
+    public var decimalValue: Decimal? { Money.isDecimalString(amount) ? Decimal(string: amount) : nil }
+
+    static func isDecimalString(_ s: String) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count) else { return false }
+        let digits = { (p: Substring, max: Int) in
+            !p.isEmpty && p.count <= max && p.unicodeScalars.allSatisfy { ("0"..."9").contains($0) }
+        }
+        return digits(parts[0], 12) && (parts.count == 1 || digits(parts[1], 4))
+    }
+}

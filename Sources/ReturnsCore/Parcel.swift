@@ -1,0 +1,112 @@
+import Foundation
+
+/// The canonical life of a return parcel (DOMAIN.md, "The life of a return parcel").
+public enum ParcelStatus: String, Codable, Sendable, CaseIterable {
+    case labelIssued = "label_issued"
+    case droppedOff = "dropped_off"
+    case inTransit = "in_transit"
+    case arrivedAtWarehouse = "arrived_at_warehouse"
+    case inspected
+    case expired
+    case cancelled
+}
+
+/// Who caused a status change; kept in the parcel's history for auditors.
+public enum StatusSource: String, Codable, Sendable, CaseIterable {
+    case marketplace, kiosk, carrier, scanner, `operator`, timer
+}
+
+public struct ParcelItem: Codable, Hashable, Sendable {
+    public var disputeID: String
+    public var orderID: String
+    public var sku: String
+    public var title: String
+    public var quantity: Int
+    public var unitPrice: Money
+
+    public init(disputeID: String, orderID: String, sku: String, title: String, quantity: Int, unitPrice: Money) {
+        self.disputeID = disputeID
+        self.orderID = orderID
+        self.sku = sku
+        self.title = title
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sku, title, quantity
+        case disputeID = "dispute_id"
+        case orderID = "order_id"
+        case unitPrice = "unit_price"
+    }
+}
+
+public struct StatusChange: Codable, Hashable, Sendable {
+    public var status: ParcelStatus
+    public var source: StatusSource
+    public var occurredAt: Date
+    public var detail: String?
+
+    public init(status: ParcelStatus, source: StatusSource, occurredAt: Date, detail: String? = nil) {
+        self.status = status
+        self.source = source
+        self.occurredAt = occurredAt
+        self.detail = detail
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, source, detail
+        case occurredAt = "occurred_at"
+    }
+}
+
+/// One parcel: the items of one buyer for one seller, under one label.
+public struct Parcel: Codable, Hashable, Sendable {
+    public var id: String
+    public var trackingNumber: String
+    public var carrierID: String
+    public var country: String
+    public var status: ParcelStatus
+    public var returnCode: String
+    public var buyer: Buyer
+    public var seller: Seller
+    public var warehouseID: String
+    public var items: [ParcelItem]
+    public var history: [StatusChange]
+    /// End of the earliest dispute window among the items: a label unused by then expires.
+    public var dropOffBy: Date
+    /// Dropping off by then makes the refund faster (DOMAIN.md: within 5 days).
+    public var fasterRefundBy: Date
+    public var createdAt: Date
+    /// Grows whenever the printed content changes (items added), so rendered labels can be cached per version.
+    public var labelVersion: Int
+
+    public init(
+        id: String, trackingNumber: String, carrierID: String, country: String, status: ParcelStatus,
+        returnCode: String, buyer: Buyer, seller: Seller, warehouseID: String, items: [ParcelItem],
+        history: [StatusChange], dropOffBy: Date, fasterRefundBy: Date, createdAt: Date, labelVersion: Int
+    ) {
+        self.id = id
+        self.trackingNumber = trackingNumber
+        self.carrierID = carrierID
+        self.country = country
+        self.status = status
+        self.returnCode = returnCode
+        self.buyer = buyer
+        self.seller = seller
+        self.warehouseID = warehouseID
+        self.items = items
+        self.history = history
+        self.dropOffBy = dropOffBy
+        self.fasterRefundBy = fasterRefundBy
+        self.createdAt = createdAt
+        self.labelVersion = labelVersion
+    }
+
+    public var disputeIDs: [String] {
+        var seen = Set<String>()
+        return items.map(\.disputeID).filter { seen.insert($0).inserted }
+    }
+
+    public var itemCount: Int { items.reduce(0) { $0 + $1.quantity } }
+}

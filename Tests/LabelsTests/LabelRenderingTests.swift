@@ -1,0 +1,170 @@
+import Carriers
+import Foundation
+import Labels
+import ReturnsCore
+import Testing
+
+private let catalog = try! CarrierCatalog.load(directory: Repository.carriersDirectory)
+private let signer = try! ReturnPayloadSigner(keys: [.init(id: "K1", secret: Array(repeating: 7, count: 32))])
+
+private func sampleContent(_ carrier: CarrierService, items: Int = 2) -> LabelContent {
+    let received = Date(timeIntervalSince1970: 1_795_000_000)
+    let serial = carrier.serialRange.lowerBound + 4321
+    let tracking = carrier.scheme.trackingNumber(serial: serial, date: received)
+    let parcelID = "P0123456789AB"
+    let buyer = Buyer(
+        id: "B-77", name: carrier.country == "RU" ? "Иван Петров" : "Amélie Ñúñez-Løvgren",
+        address: PostalAddress(
+            lines: carrier.country == "RU" ? ["ул. Ленина 12, кв. 4"] : ["12 rue de l'Église", "Bâtiment C"],
+            city: carrier.country == "RU" ? "Москва" : "Saint-Étienne", postalCode: "42000", country: carrier.country))
+    let parcelItems = (0..<items).map { i in
+        ParcelItem(disputeID: "D-1", orderID: "O-1", sku: "SKU-\(i)", title: "Item number \(i) — câble USB-C 2 m",
+                   quantity: 1 + i % 2, unitPrice: Money(amount: "4.99", currency: "EUR"))
+    }
+    let parcel = Parcel(
+        id: parcelID, trackingNumber: tracking, carrierID: carrier.id, country: carrier.country, status: .labelIssued,
+        returnCode: "7KQM2XPDA", buyer: buyer, seller: Seller(id: "S-1", name: "Shenzhen Gadget Store"),
+        warehouseID: carrier.warehouse.id, items: parcelItems, history: [],
+        dropOffBy: received.addingTimeInterval(15 * 86_400), fasterRefundBy: received.addingTimeInterval(5 * 86_400),
+        createdAt: received, labelVersion: 1)
+    let payload = signer.sign(parcelID: parcelID, trackingNumber: tracking, country: carrier.country)
+    return LabelContent(parcel: parcel, carrier: carrier, qrPayload: payload)
+}
+
+@Suite("Label rendering, decoded by real tools")
+struct LabelRenderingTests {
+    @Test("every carrier's PNG decodes to its QR payload and Code 128 tracking number", arguments: catalog.services.map(\.id))
+    func pngDecodes(id: String) throws {
+        let carrier = catalog.byID[id]!
+        let content = sampleContent(carrier)
+        let png = try LabelRenderer.renderUncached(content, format: .png)
+        let dir = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("label.png")
+        try Data(png.bytes).write(to: file)
+        let symbols = try ExternalTool.decode(image: file.path)
+        #expect(symbols.contains { $0.type == "QR-Code" && $0.data == content.qrPayload })
+        #expect(symbols.contains { $0.type == "CODE-128" && $0.data == content.parcel.trackingNumber }, "\(symbols)")
+    }
+
+    @Test("PNG is 1-bit at the carrier's dpi: 812x1218 for 4x6 in at 203 dpi")
+    func pngSize() throws {
+        let carrier = try #require(catalog.services.first { $0.label.size == .fourBySixInches })
+        let png = try LabelRenderer.renderUncached(sampleContent(carrier), format: .png).bytes
+        // IHDR: width and height big-endian at bytes 16..23, then bit depth and colour type.
+        let be = { (o: Int) in png[o..<o + 4].reduce(0) { $0 << 8 | Int($1) } }
+        #expect(Array(png[1...3]) == Array("PNG".utf8))
+        #expect(be(16) == 812)
+        #expect(be(20) == 1218)
+        #expect(png[24] == 1) // bit depth
+        #expect(png[25] == 0) // greyscale
+    }
+
+    @Test("every carrier's PDF passes qpdf --check and decodes after pdftoppm", arguments: catalog.services.map(\.id))
+    func pdfDecodes(id: String) throws {
+        let carrier = catalog.byID[id]!
+        let content = sampleContent(carrier)
+        let pdf = try LabelRenderer.renderUncached(content, format: .pdf)
+        let dir = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("label.pdf")
+        try Data(pdf.bytes).write(to: file)
+        let check = try ExternalTool.run("qpdf", ["--check", file.path])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        let render = try ExternalTool.run("pdftoppm", ["-r", "300", "-gray", "-png", "-singlefile", file.path, dir.appendingPathComponent("page").path])
+        #expect(render.status == 0, "\(render.stderr)")
+        let symbols = try ExternalTool.decode(image: dir.appendingPathComponent("page.png").path)
+        #expect(symbols.contains { $0.type == "QR-Code" && $0.data == content.qrPayload })
+        #expect(symbols.contains { $0.type == "CODE-128" && $0.data == content.parcel.trackingNumber }, "\(symbols)")
+        let text = try ExternalTool.run("pdftotext", [file.path, "-"]).stdout
+        if !content.isBarcodeCard { #expect(text.contains(content.parcel.buyer.address.city)) }
+    }
+
+    @Test("every carrier's ZPL is one ^XA…^XZ block with ^CI28, the tracking number in ^BC and the payload in ^BQN", arguments: catalog.services.map(\.id))
+    func zplCarriesCodes(id: String) throws {
+        let carrier = catalog.byID[id]!
+        let content = sampleContent(carrier)
+        let zpl = String(decoding: try LabelRenderer.renderUncached(content, format: .zpl).bytes, as: UTF8.self)
+        let trimmed = zpl.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(trimmed.hasPrefix("^XA"))
+        #expect(trimmed.hasSuffix("^XZ"))
+        #expect(trimmed.components(separatedBy: "^XA").count == 2)
+        #expect(trimmed.components(separatedBy: "^XZ").count == 2)
+        #expect(zpl.contains("^CI28"))
+        let bc = try #require(zpl.split(separator: "\n").first { $0.contains("^BC") })
+        #expect(bc.contains(content.parcel.trackingNumber))
+        let bq = try #require(zpl.split(separator: "\n").first { $0.contains("^BQN") })
+        #expect(bq.contains("^FDMA,\(content.qrPayload)^FS"))
+    }
+
+    @Test("ZPL escapes ^ and ~ in buyer data so they cannot become printer commands")
+    func zplEscapesCommands() throws {
+        var content = sampleContent(catalog.services[0])
+        content.parcel.buyer.name = "Evil^XZ~JA_name"
+        let zpl = String(decoding: try LabelRenderer.renderUncached(content, format: .zpl).bytes, as: UTF8.self)
+        #expect(zpl.contains("Evil_5EXZ_7EJA_5Fname"))
+        #expect(zpl.components(separatedBy: "^XZ").count == 2)
+    }
+
+    @Test("every carrier's SVG is well-formed XML of the label's size", arguments: catalog.services.map(\.id))
+    func svgIsWellFormed(id: String) throws {
+        let carrier = catalog.byID[id]!
+        let svg = try LabelRenderer.renderUncached(sampleContent(carrier), format: .svg).bytes
+        let text = String(decoding: svg, as: UTF8.self)
+        #expect(text.contains("<svg"))
+        let dir = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("label.svg")
+        try Data(svg).write(to: file)
+        let lint = try ExternalTool.run("xmllint", ["--noout", file.path])
+        #expect(lint.status == 0, "\(lint.stderr)")
+        let svgTag = try #require(text.range(of: "<svg[^>]*>", options: .regularExpression).map { String(text[$0]) })
+        let width = try #require(svgTag.range(of: "width=\"[0-9.]+", options: .regularExpression).map { Double(svgTag[$0].dropFirst(7))! })
+        #expect(abs(width - carrier.label.widthPoints) < 0.01, "\(svgTag)")
+    }
+
+    @Test("the label lists every item of a grouped parcel, addresses in UTF-8")
+    func labelShowsEveryItem() throws {
+        let carrier = try #require(catalog.byID["fr_colissimo"])
+        let content = sampleContent(carrier, items: 7)
+        let dir = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("label.pdf")
+        try Data(try LabelRenderer.renderUncached(content, format: .pdf).bytes).write(to: file)
+        let text = try ExternalTool.run("pdftotext", ["-raw", file.path, "-"]).stdout
+        for item in content.parcel.items { #expect(text.contains(item.sku), "\(item.sku) missing") }
+        #expect(text.contains("Amélie Ñúñez-Løvgren"))
+        #expect(text.contains("10 items"))
+        #expect(text.contains("7KQM-2XPD-A"))
+        #expect(text.contains(carrier.warehouse.name))
+    }
+
+    @Test("the RU barcode card has codes and return code but no address block")
+    func russianCardHasNoAddress() throws {
+        let carrier = try #require(catalog.services.first { $0.country == "RU" })
+        let content = sampleContent(carrier)
+        #expect(content.isBarcodeCard)
+        let dir = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("card.pdf")
+        try Data(try LabelRenderer.renderUncached(content, format: .pdf).bytes).write(to: file)
+        let text = try ExternalTool.run("pdftotext", ["-raw", file.path, "-"]).stdout
+        #expect(text.contains("Покажите этот штрихкод"))
+        #expect(text.contains(content.parcel.trackingNumber))
+        #expect(!text.contains("ул. Ленина"))
+        #expect(!text.contains(carrier.warehouse.address.lines[0]))
+    }
+
+    @Test("cached renders are reused per parcel version and redone when the version grows")
+    func cacheFollowsVersion() throws {
+        let renderer = LabelRenderer()
+        var content = sampleContent(catalog.services[0])
+        let first = try renderer.render(content, format: .zpl)
+        content.parcel.items.append(ParcelItem(disputeID: "D-2", orderID: "O-2", sku: "NEW-SKU", title: "New", quantity: 1, unitPrice: Money(amount: "1", currency: "EUR")))
+        let stale = try renderer.render(content, format: .zpl)
+        #expect(stale.bytes == first.bytes) // same version: the cache answers
+        content.parcel.labelVersion += 1
+        let fresh = String(decoding: try renderer.render(content, format: .zpl).bytes, as: UTF8.self)
+        #expect(fresh.contains("NEW-SKU"))
+    }
+}
