@@ -4,7 +4,11 @@ public struct ReturnCode: Hashable, Sendable, CustomStringConvertible {
     /// Nine symbols without separators, upper case.
     public let canonical: String
 
-    public var description: String {
+    public var description: String { Self.display(canonical) }
+
+    /// The grouped form `ABCD-EFGH-J` of a canonical code; anything else as is.
+    public static func display(_ canonical: String) -> String {
+        guard canonical.count == 9 else { return canonical }
         let c = Array(canonical)
         return "\(String(c[0..<4]))-\(String(c[4..<8]))-\(c[8])"
     }

@@ -109,7 +109,7 @@ struct Builder {
         let width = layout.width - margin - column
         y = qrY
         text("RETURN CODE", size: 6.5, weight: .bold, x: column, maxWidth: width)
-        text(ReturnCodeDisplay.grouped(c.parcel.returnCode), size: 19, weight: .bold, x: column, maxWidth: width)
+        text(ReturnCode.display(c.parcel.returnCode), size: 19, weight: .bold, x: column, maxWidth: width)
         text("Drop off by \(LabelDates.day(c.parcel.dropOffBy))", size: 9, weight: .bold, x: column, maxWidth: width)
         text("Faster refund if dropped off by \(LabelDates.day(c.parcel.fasterRefundBy))", size: 6.5, x: column, maxWidth: width)
         let count = c.parcel.itemCount
@@ -158,15 +158,6 @@ struct Builder {
         try codeBlock(c)
         rule(thickness: 0.8)
         itemList(c)
-    }
-}
-
-enum ReturnCodeDisplay {
-    /// `ABCDEFGHJ` → `ABCD-EFGH-J`; anything else as is.
-    static func grouped(_ code: String) -> String {
-        guard code.count == 9 else { return code }
-        let c = Array(code)
-        return "\(String(c[0..<4]))-\(String(c[4..<8]))-\(c[8])"
     }
 }
 

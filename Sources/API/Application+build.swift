@@ -1,0 +1,26 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The HTTP routes of API v1 (openapi.yaml describes each).
+public func buildRouter(runtime: ReturndRuntime, maxBodyBytes: Int = 1 << 20) -> Router<ReturndRequestContext> {
+    let router = Router(context: ReturndRequestContext.self)
+    router.add(middleware: ErrorMappingMiddleware())
+    HealthController(runtime: runtime).addRoutes(to: router)
+    let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(store: runtime.store))
+    ReturnController(runtime: runtime, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
+    ParcelController(runtime: runtime).addRoutes(to: v1)
+    ServicePointController(runtime: runtime).addRoutes(to: v1)
+    return router
+}
+
+public func buildApplication(
+    runtime: ReturndRuntime, host: String, port: Int, maxBodyBytes: Int = 1 << 20,
+    services: [any Service] = []
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(runtime: runtime, maxBodyBytes: maxBodyBytes),
+        configuration: .init(address: .hostname(host, port: port), serverName: "returnd"),
+        services: services,
+        logger: runtime.logger)
+}

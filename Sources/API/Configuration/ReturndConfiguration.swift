@@ -1,0 +1,73 @@
+import Configuration
+import Foundation
+import ReturnsCore
+import SystemPackage
+
+/// Every setting of returnd (config/returnd.yaml documents each). Each key can be overridden by
+/// an environment variable: `http.port` by `RETURND_HTTP_PORT`.
+public struct ReturndConfiguration: Sendable {
+    public var httpHost: String
+    public var httpPort: Int
+    /// Prefix for label links in answers (empty: links are relative paths).
+    public var publicBaseURL: String
+    public var stateDirectory: String
+    /// A SQLite file path, or `postgres://…` (PostgreSQL arrives with the multi-instance issue).
+    public var databaseURL: String
+    public var carriersDirectory: String
+    public var signingKeyFile: String
+    public var disputeWebhookURL: String
+    public var disputeSecretFile: String
+    public var logLevel: String
+    public var policy: ReturnPolicy
+    public var maxRequestBodyBytes: Int
+    /// Read by key for each loaded carrier: `carriers.endpoints.<carrier id>`.
+    let reader: ConfigReader
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Loads `file` (YAML) under environment overrides; `environment` is injectable for tests.
+    public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> ReturndConfiguration {
+        let yaml: FileProvider<YAMLSnapshot>
+        do { yaml = try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)) } catch {
+            throw Invalid(description: "\(file): cannot load configuration: \(error)")
+        }
+        let env = EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "returnd")
+        return try ReturndConfiguration(reader: ConfigReader(providers: [env, yaml]), file: file)
+    }
+
+    init(reader config: ConfigReader, file: String) throws {
+        reader = config
+        httpHost = config.string(forKey: "http.host", default: "127.0.0.1")
+        httpPort = config.int(forKey: "http.port", default: 8080)
+        publicBaseURL = config.string(forKey: "http.public_base_url", default: "")
+        stateDirectory = config.string(forKey: "state_directory", default: "state")
+        databaseURL = config.string(forKey: "database.url", default: "state/returnd.sqlite")
+        carriersDirectory = config.string(forKey: "carriers.directory", default: "carriers")
+        signingKeyFile = config.string(forKey: "signing.key_file", default: "state/signing.keys")
+        disputeWebhookURL = config.string(forKey: "disputes.webhook_url", default: "")
+        disputeSecretFile = config.string(forKey: "disputes.secret_file", default: "state/dispute-webhook.secret")
+        logLevel = config.string(forKey: "log.level", default: "info")
+        policy = ReturnPolicy(
+            windowDays: config.int(forKey: "returns.window_days", default: 15),
+            fasterRefundDays: config.int(forKey: "returns.faster_refund_days", default: 5),
+            maxItemsPerRequest: config.int(forKey: "returns.max_items_per_request", default: 100))
+        maxRequestBodyBytes = config.int(forKey: "http.max_request_body_bytes", default: 1 << 20)
+        guard (1...65535).contains(httpPort) else { throw Invalid(description: "\(file): http.port: \(httpPort) is not a TCP port") }
+        guard (1...365).contains(policy.windowDays) else { throw Invalid(description: "\(file): returns.window_days: must be 1 to 365") }
+        guard (0...365).contains(policy.fasterRefundDays) else { throw Invalid(description: "\(file): returns.faster_refund_days: must be 0 to 365") }
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw Invalid(description: "\(file): log.level: \(logLevel) is not a level (trace, debug, info, notice, warning, error, critical)")
+        }
+    }
+
+    /// `carriers.endpoints.<id>` overrides for the given carrier ids.
+    public func endpointOverrides(for carrierIDs: [String]) -> [String: String] {
+        var out: [String: String] = [:]
+        for id in carrierIDs {
+            if let url = reader.string(forKey: ConfigKey("carriers.endpoints.\(id)")) { out[id] = url }
+        }
+        return out
+    }
+}

@@ -1,0 +1,36 @@
+import Hummingbird
+import Logging
+import ReturnsCore
+
+/// Every failure leaves as the API's JSON error shape; unexpected ones are logged with the
+/// request id and answered 500 without internals.
+struct ErrorMappingMiddleware: RouterMiddleware {
+    typealias Context = ReturndRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let refusal as ReturnRefusal {
+            if refusal.code == .serialRangeExhausted {
+                context.logger.critical("serial.exhausted", metadata: ["reason": "\(refusal.message)"])
+            }
+            throw APIError(refusal)
+        } catch let error as HTTPError {
+            let code = switch error.status {
+            case .notFound: "not_found"
+            case .methodNotAllowed: "method_not_allowed"
+            case .contentTooLarge: "body_too_large"
+            default: error.status.code < 500 ? "invalid_request" : "internal_error"
+            }
+            var mapped = APIError(error.status, code, error.body ?? error.status.reasonPhrase)
+            if error.status == .notFound && error.body == nil { mapped.message = "no route \(request.method.rawValue) \(request.uri.path)" }
+            mapped.headers = error.headers
+            throw mapped
+        } catch {
+            context.logger.error("request.failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            throw APIError(.internalServerError, "internal_error", "internal error; the request id is in the returnd log")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Carriers
+import Foundation
+import Labels
+import ReturnsCore
+
+/// The parcel as the API shows it (DESIGN.md: the answer of `POST /v1/returns`).
+struct ParcelResponse: Encodable {
+    struct Body: Encodable {
+        var id: String
+        var trackingNumber: String
+        var carrier: String
+        var carrierName: String
+        var service: String
+        var country: String
+        var status: ParcelStatus
+        var returnCode: String
+        var qrPayload: String
+        var labelRequired: Bool
+        var items: [ParcelItem]
+        var itemCount: Int
+        var disputes: [String]
+        var seller: Seller
+        var labelURL: String
+        var labelURLs: [String: String]
+        var dropOffBy: Date
+        var fasterRefundBy: Date
+        var warehouse: Warehouse
+        var createdAt: Date
+        var labelVersion: Int
+        var history: [StatusChange]?
+        var trackingEvents: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case id, carrier, service, country, status, items, disputes, seller, warehouse, history
+            case trackingNumber = "tracking_number", carrierName = "carrier_name", returnCode = "return_code"
+            case qrPayload = "qr_payload", labelRequired = "label_required", itemCount = "item_count"
+            case labelURL = "label_url", labelURLs = "label_urls", dropOffBy = "drop_off_by"
+            case fasterRefundBy = "faster_refund_by", createdAt = "created_at", labelVersion = "label_version"
+            case trackingEvents = "tracking_events"
+        }
+    }
+
+    var parcel: Body
+
+    init(_ content: LabelContent, baseURL: String, detailed: Bool) {
+        let p = content.parcel
+        let label = "\(baseURL)/v1/parcels/\(p.id)/label"
+        parcel = Body(
+            id: p.id, trackingNumber: p.trackingNumber, carrier: p.carrierID, carrierName: content.carrier.carrierName,
+            service: content.carrier.serviceName, country: p.country, status: p.status,
+            returnCode: ReturnCode.display(p.returnCode), qrPayload: content.qrPayload,
+            labelRequired: content.carrier.handover == .label, items: p.items, itemCount: p.itemCount,
+            disputes: p.disputeIDs, seller: p.seller, labelURL: label + "?format=pdf",
+            labelURLs: Dictionary(uniqueKeysWithValues: LabelFormat.allCases.map { ($0.rawValue, label + "?format=\($0.rawValue)") }),
+            dropOffBy: p.dropOffBy, fasterRefundBy: p.fasterRefundBy, warehouse: content.carrier.warehouse,
+            createdAt: p.createdAt, labelVersion: p.labelVersion,
+            history: detailed ? p.history : nil, trackingEvents: detailed ? [] : nil)
+    }
+}

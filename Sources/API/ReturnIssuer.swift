@@ -1,0 +1,36 @@
+import Carriers
+import Foundation
+import Logging
+import ReturnsCore
+import Store
+
+/// Turns a return request into a parcel: eligibility (pure), the country's carrier, then one
+/// atomic store operation.
+struct ReturnIssuer {
+    let runtime: ReturndRuntime
+
+    func issue(_ request: ReturnRequest, idempotencyKey: String?, requestHash: String, logger: Logger) async throws -> ReturnIssuanceOutcome {
+        let s = runtime.snapshot
+        let now = runtime.clock()
+        try s.policy.check(request, now: now)
+        let country = request.buyer.address.country
+        guard let carrier = s.catalog.service(forCountry: country) else {
+            throw ReturnRefusal(.countryNotServed, "no drop-off service points in \(country); served: \(ServedCountries.all.sorted().joined(separator: ", "))")
+        }
+        let outcome = try await runtime.store.issueReturn(ReturnIssuance(
+            request: request, idempotencyKey: idempotencyKey, requestHash: requestHash, now: now, policy: s.policy,
+            carrierID: carrier.id, warehouseID: carrier.warehouse.id, scheme: carrier.scheme,
+            serialCounterKey: carrier.serialCounterKey, serialRange: carrier.serialRange))
+        let p = outcome.parcel
+        let event = switch outcome.kind {
+        case .created: "parcel.label_issued"
+        case .joined: "parcel.items_added"
+        case .replayed: "parcel.request_replayed"
+        }
+        logger.info(Logger.Message(stringLiteral: event), metadata: [
+            "parcel": "\(p.id)", "tracking": "\(p.trackingNumber)", "dispute": "\(request.disputeID)",
+            "carrier": "\(p.carrierID)", "country": "\(p.country)", "items": "\(p.items.count)",
+        ])
+        return outcome
+    }
+}

@@ -1,0 +1,70 @@
+import Carriers
+import Foundation
+import Logging
+import ReturnsCore
+import Store
+
+/// Builds what both executables need from the configuration: store, carriers, signing keys.
+public enum ReturndBootstrap {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func openStore(_ config: ReturndConfiguration, logger: Logger) async throws -> any ReturnStore {
+        let url = config.databaseURL
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw Failure(description: "database.url: PostgreSQL is not available in this build yet; use a SQLite path")
+        }
+        let path = url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
+        let store = try SQLiteReturnStore(path: path, logger: logger)
+        try await store.migrate()
+        return store
+    }
+
+    public static func loadCarriers(_ config: ReturndConfiguration) throws -> CarrierCatalog {
+        let first: CarrierCatalog
+        do { first = try CarrierCatalog.load(directory: config.carriersDirectory) } catch {
+            throw Failure(description: error.description)
+        }
+        let overrides = config.endpointOverrides(for: first.services.map(\.id))
+        guard !overrides.isEmpty else { return first }
+        do { return try CarrierCatalog.load(directory: config.carriersDirectory, endpointOverrides: overrides) } catch {
+            throw Failure(description: error.description)
+        }
+    }
+
+    /// Reads the QR signing keys; on first start creates the file with one random key (0600),
+    /// so the quick start needs no manual step.
+    public static func loadSigner(_ config: ReturndConfiguration, logger: Logger) throws -> ReturnPayloadSigner {
+        let path = config.signingKeyFile
+        if !FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: path, contents: Data(ReturnPayloadSigner.newKeyFile().utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw Failure(description: "signing.key_file: cannot create \(path)")
+            }
+            logger.notice("signing.key_created", metadata: ["file": "\(path)"])
+        }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw Failure(description: "signing.key_file: cannot read \(path): \(error.localizedDescription)")
+        }
+        do { return try ReturnPayloadSigner(keyFile: text) } catch {
+            throw Failure(description: "signing.key_file: \(path) must hold lines of `KEYID base64-secret` (KEYID: 1-8 capitals or digits, secret at least 16 bytes)")
+        }
+    }
+
+    public static func runtime(_ config: ReturndConfiguration, logger: Logger) async throws -> ReturndRuntime {
+        let catalog = try loadCarriers(config)
+        let signer = try loadSigner(config, logger: logger)
+        let store = try await openStore(config, logger: logger)
+        return ReturndRuntime(
+            store: store,
+            snapshot: .init(catalog: catalog, policy: config.policy, signer: signer, publicBaseURL: config.publicBaseURL),
+            logger: logger)
+    }
+
+    public static func bootstrapLogging(level: String) {
+        let parsed = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in KeyValueLogHandler(label: label, level: parsed) }
+    }
+}

@@ -1,0 +1,56 @@
+import Carriers
+import Foundation
+import Labels
+import Logging
+import ReturnsCore
+import Store
+import Synchronization
+
+/// What the routes share: the store, the label renderer, and the reloadable parts
+/// (carriers, policy, signing keys) swapped as one snapshot.
+public final class ReturndRuntime: Sendable {
+    public struct Snapshot: Sendable {
+        public var catalog: CarrierCatalog
+        public var policy: ReturnPolicy
+        public var signer: ReturnPayloadSigner
+        public var publicBaseURL: String
+
+        public init(catalog: CarrierCatalog, policy: ReturnPolicy, signer: ReturnPayloadSigner, publicBaseURL: String = "") {
+            self.catalog = catalog
+            self.policy = policy
+            self.signer = signer
+            self.publicBaseURL = publicBaseURL
+        }
+    }
+
+    public let store: any ReturnStore
+    public let renderer: LabelRenderer
+    public let logger: Logger
+    public let clock: @Sendable () -> Date
+    private let current: Mutex<Snapshot>
+
+    public init(store: any ReturnStore, snapshot: Snapshot, logger: Logger, renderer: LabelRenderer = LabelRenderer(), clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.renderer = renderer
+        self.logger = logger
+        self.clock = clock
+        current = Mutex(snapshot)
+    }
+
+    public var snapshot: Snapshot { current.withLock { $0 } }
+
+    public func replace(_ snapshot: Snapshot) { current.withLock { $0 = snapshot } }
+
+    /// The label content of a parcel: its carrier as configured now and its signed payload.
+    public func labelContent(for parcel: Parcel) throws(APIError) -> LabelContent {
+        let s = snapshot
+        guard let carrier = s.catalog.byID[parcel.carrierID] else {
+            throw APIError(.serviceUnavailable, "carrier_unavailable", "carrier \(parcel.carrierID) of parcel \(parcel.id) is not configured")
+        }
+        return LabelContent(parcel: parcel, carrier: carrier, qrPayload: qrPayload(for: parcel, s))
+    }
+
+    func qrPayload(for parcel: Parcel, _ s: Snapshot) -> String {
+        s.signer.sign(parcelID: parcel.id, trackingNumber: parcel.trackingNumber, country: parcel.country)
+    }
+}

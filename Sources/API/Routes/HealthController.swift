@@ -1,0 +1,24 @@
+import Hummingbird
+
+/// `/healthz`: the process answers. `/readyz`: and its store does too.
+struct HealthController {
+    let runtime: ReturndRuntime
+
+    struct Status: Encodable {
+        var status: String
+        var detail: String?
+    }
+
+    func addRoutes(to router: Router<ReturndRequestContext>) {
+        router.get("healthz") { _, _ in try Response.json(Status(status: "ok")) }
+        router.get("readyz") { _, context in
+            do {
+                try await runtime.store.ping()
+                return try Response.json(Status(status: "ready"))
+            } catch {
+                context.logger.warning("store.unreachable", metadata: ["error": "\(error)"])
+                return try Response.json(Status(status: "unavailable", detail: "store unreachable"), status: .serviceUnavailable)
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import Labels
+import ReturnsCore
+
+/// `GET /v1/parcels/{id}` and its label.
+struct ParcelController {
+    let runtime: ReturndRuntime
+
+    func addRoutes(to group: RouterGroup<ReturndRequestContext>) {
+        group.get("parcels/:id", use: show)
+        group.get("parcels/:id/label", use: label)
+    }
+
+    @Sendable func show(_ request: Request, context: ReturndRequestContext) async throws -> Response {
+        _ = try context.require(.marketplace, .operator)
+        let parcel = try await load(context)
+        return try .json(ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: true))
+    }
+
+    @Sendable func label(_ request: Request, context: ReturndRequestContext) async throws -> Response {
+        let token = try context.require(.marketplace, .kiosk)
+        let formatName = request.uri.queryParameters.get("format") ?? "pdf"
+        guard let format = LabelFormat(rawValue: formatName) else {
+            throw APIError.badRequest("format must be one of pdf, png, svg, zpl")
+        }
+        let parcel = try await load(context)
+        if token.role == .kiosk && token.kioskCountry != parcel.country {
+            throw APIError(.forbidden, "forbidden_scope", "kiosk \(token.scope ?? "-") serves \(token.kioskCountry ?? "no country"), parcel \(parcel.id) is for \(parcel.country)")
+        }
+        // Labels are immutable per parcel version: a kiosk retrying on a flaky line revalidates cheaply.
+        let etag = "\"\(parcel.id)-v\(parcel.labelVersion)-\(format.rawValue)\""
+        if request.headers[.ifNoneMatch] == etag {
+            return Response(status: .notModified, headers: [.eTag: etag])
+        }
+        let content = try runtime.labelContent(for: parcel)
+        let rendered = try runtime.renderer.render(content, format: format)
+        let headers: HTTPFields = [
+            .contentType: format.contentType,
+            .eTag: etag,
+            .contentDisposition: "inline; filename=\"return-\(parcel.trackingNumber).\(format.rawValue)\"",
+        ]
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: rendered.bytes)))
+    }
+
+    func load(_ context: ReturndRequestContext) async throws -> Parcel {
+        let id = context.parameters.get("id") ?? ""
+        guard ParcelID.isWellFormed(id), let parcel = try await runtime.store.parcel(id: id) else {
+            throw APIError.notFound("parcel \(id)")
+        }
+        return parcel
+    }
+}

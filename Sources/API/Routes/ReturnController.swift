@@ -1,0 +1,46 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ReturnsCore
+
+/// `POST /v1/returns`: the marketplace asks for a free return.
+struct ReturnController {
+    let runtime: ReturndRuntime
+    let maxBodyBytes: Int
+
+    func addRoutes(to group: RouterGroup<ReturndRequestContext>) {
+        group.post("returns", use: create)
+    }
+
+    @Sendable func create(_ request: Request, context: ReturndRequestContext) async throws -> Response {
+        _ = try context.require(.marketplace)
+        let key = try idempotencyKey(request)
+        let body = try await request.body.collect(upTo: maxBodyBytes)
+        let bytes = Array(body.readableBytesView)
+        let returnRequest: ReturnRequest
+        do { returnRequest = try JSONDecoder.returnd.decode(ReturnRequest.self, from: Data(bytes)) } catch let error as DecodingError {
+            throw APIError.badRequest(error.readable)
+        }
+        let outcome = try await ReturnIssuer(runtime: runtime).issue(
+            returnRequest, idempotencyKey: key, requestHash: SHA256Hex.digest(bytes), logger: context.logger)
+        let content = try runtime.labelContent(for: outcome.parcel)
+        let response = ParcelResponse(content, baseURL: runtime.snapshot.publicBaseURL, detailed: false)
+        var headers: HTTPFields = [.location: "/v1/parcels/\(outcome.parcel.id)"]
+        headers[ReturndHeaders.returnOutcome] = outcome.kind.rawValue
+        return try .json(response, status: outcome.kind == .created ? .created : .ok, headers: headers)
+    }
+
+    func idempotencyKey(_ request: Request) throws(APIError) -> String? {
+        guard let key = request.headers[ReturndHeaders.idempotencyKey] else { return nil }
+        guard (1...200).contains(key.count), key.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else {
+            throw .badRequest("Idempotency-Key must be 1 to 200 visible ASCII characters")
+        }
+        return key
+    }
+}
+
+enum ReturndHeaders {
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    /// `created`, `joined` or `replayed`: what a 2xx of `POST /v1/returns` did.
+    static let returnOutcome = HTTPField.Name("Returnd-Outcome")!
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// What the dispute service is told (DESIGN.md, "Dispute updates"). An event exists because
+/// its status change committed: both are written in one transaction.
+public struct DisputeEvent: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case labelIssued = "return.label_issued"
+        case droppedOff = "return.dropped_off"
+        case inTransit = "return.in_transit"
+        case arrivedAtWarehouse = "return.arrived_at_warehouse"
+        case inspected = "return.inspected"
+        case expired = "return.expired"
+    }
+
+    public var id: String
+    public var type: Kind
+    public var disputeID: String
+    public var parcelID: String
+    public var trackingNumber: String
+    public var carrier: String
+    public var status: ParcelStatus
+    public var occurredAt: Date
+    /// The items of this dispute in the parcel.
+    public var items: [ParcelItem]
+    public var returnCode: String
+    public var dropOffBy: Date
+
+    public init(
+        id: String, type: Kind, disputeID: String, parcelID: String, trackingNumber: String, carrier: String,
+        status: ParcelStatus, occurredAt: Date, items: [ParcelItem], returnCode: String, dropOffBy: Date
+    ) {
+        self.id = id
+        self.type = type
+        self.disputeID = disputeID
+        self.parcelID = parcelID
+        self.trackingNumber = trackingNumber
+        self.carrier = carrier
+        self.status = status
+        self.occurredAt = occurredAt
+        self.items = items
+        self.returnCode = returnCode
+        self.dropOffBy = dropOffBy
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, status, items, carrier
+        case disputeID = "dispute_id"
+        case parcelID = "parcel_id"
+        case trackingNumber = "tracking_number"
+        case occurredAt = "occurred_at"
+        case returnCode = "return_code"
+        case dropOffBy = "drop_off_by"
+    }
+
+    /// One event per dispute with items in the parcel, each carrying only that dispute's items.
+    public static func events(_ type: Kind, for parcel: Parcel, disputes: [String]? = nil, at date: Date) -> [DisputeEvent] {
+        (disputes ?? parcel.disputeIDs).map { dispute in
+            DisputeEvent(
+                id: "evt_" + CrockfordBase32.encode(UInt64.random(in: 0..<(1 << 60)), digits: 12)
+                    + CrockfordBase32.encode(UInt64.random(in: 0..<(1 << 40)), digits: 8),
+                type: type, disputeID: dispute, parcelID: parcel.id, trackingNumber: parcel.trackingNumber,
+                carrier: parcel.carrierID, status: parcel.status, occurredAt: date,
+                items: parcel.items.filter { $0.disputeID == dispute }, returnCode: parcel.returnCode,
+                dropOffBy: parcel.dropOffBy)
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// The wire format: ISO 8601 dates, stable key order.
+    public static var returnd: JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}
+
+extension JSONDecoder {
+    public static var returnd: JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .custom { decoder in
+            let c = try decoder.singleValueContainer()
+            let s = try c.decode(String.self)
+            if let d = try? Date(s, strategy: .iso8601) { return d }
+            if let d = try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return d }
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected an ISO 8601 date-time such as 2026-11-18T14:05:00Z, got \(s)")
+        }
+        return d
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import ReturnsCore
+
+/// A return to issue: the request and what the caller decided about it (carrier, scheme, time).
+/// The store does the rest atomically: idempotency, grouping, serial allocation, outbox.
+public struct ReturnIssuance: Sendable {
+    public var request: ReturnRequest
+    public var idempotencyKey: String?
+    /// SHA-256 of the request body, so a reused key with another body is refused.
+    public var requestHash: String
+    public var now: Date
+    public var policy: ReturnPolicy
+    public var carrierID: String
+    public var warehouseID: String
+    public var scheme: TrackingNumberScheme
+    public var serialCounterKey: String
+    public var serialRange: ClosedRange<Int>
+
+    public init(
+        request: ReturnRequest, idempotencyKey: String?, requestHash: String, now: Date, policy: ReturnPolicy,
+        carrierID: String, warehouseID: String, scheme: TrackingNumberScheme, serialCounterKey: String,
+        serialRange: ClosedRange<Int>
+    ) {
+        self.request = request
+        self.idempotencyKey = idempotencyKey
+        self.requestHash = requestHash
+        self.now = now
+        self.policy = policy
+        self.carrierID = carrierID
+        self.warehouseID = warehouseID
+        self.scheme = scheme
+        self.serialCounterKey = serialCounterKey
+        self.serialRange = serialRange
+    }
+}
+
+public struct ReturnIssuanceOutcome: Sendable {
+    public enum Kind: String, Sendable {
+        /// A new parcel with a new label.
+        case created
+        /// The items joined the buyer's open parcel for this seller; its label was re-rendered.
+        case joined
+        /// The same Idempotency-Key and body were seen before: nothing changed.
+        case replayed
+    }
+
+    public var parcel: Parcel
+    public var kind: Kind
+
+    public init(parcel: Parcel, kind: Kind) {
+        self.parcel = parcel
+        self.kind = kind
+    }
+}
+
+public struct SerialCounterUsage: Sendable, Hashable, Codable {
+    public var key: String
+    public var next: Int
+    public var last: Int
+    public var remaining: Int { max(0, last - next + 1) }
+}
+
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    case notFound(String)
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let s): "not found: \(s)"
+        case .corrupt(let s): "stored data is inconsistent: \(s)"
+        }
+    }
+}
+
+/// Everything returnd keeps, behind intent-named operations. SQLite is the embedded default;
+/// a PostgreSQL implementation is for several instances (same protocol, same conformance tests).
+public protocol ReturnStore: Sendable {
+    /// Creates or upgrades the schema.
+    func migrate() async throws
+    /// Cheap round trip for `/readyz`.
+    func ping() async throws
+
+    /// Applies a return request: replays an idempotent repeat, refuses an item already in a
+    /// parcel, adds to the open parcel of (buyer, seller) or opens a new one with a freshly
+    /// allocated tracking number, and writes the `return.label_issued` event, all in one commit.
+    /// Throws `ReturnRefusal` for business refusals.
+    func issueReturn(_ issuance: ReturnIssuance) async throws -> ReturnIssuanceOutcome
+
+    func parcel(id: String) async throws -> Parcel?
+    func parcel(trackingNumber: String) async throws -> Parcel?
+    func parcel(returnCode: String) async throws -> Parcel?
+
+    func serialCounters() async throws -> [SerialCounterUsage]
+    /// Events not yet delivered, oldest first (the notifier of the disputes issue consumes them).
+    func pendingEvents(limit: Int) async throws -> [DisputeEvent]
+
+    func createToken(_ token: AccessToken, secretHash: String) async throws
+    /// The active (not revoked) token with this secret hash.
+    func activeToken(secretHash: String) async throws -> AccessToken?
+    func tokens() async throws -> [AccessToken]
+    /// Revokes a token; false when no active token has this id.
+    func revokeToken(id: String, at: Date) async throws -> Bool
+}

@@ -1,0 +1,90 @@
+import GRDB
+
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: parcels, items, history, outbox, idempotency, serials, tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE parcels (
+                    id TEXT PRIMARY KEY,
+                    tracking_number TEXT NOT NULL UNIQUE,
+                    return_code TEXT NOT NULL UNIQUE,
+                    carrier_id TEXT NOT NULL,
+                    country TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    buyer_id TEXT NOT NULL,
+                    seller_id TEXT NOT NULL,
+                    seller_name TEXT NOT NULL,
+                    buyer_json TEXT NOT NULL,
+                    warehouse_id TEXT NOT NULL,
+                    drop_off_by DATETIME NOT NULL,
+                    faster_refund_by DATETIME NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    label_version INTEGER NOT NULL
+                );
+                -- At most one open parcel per (buyer, seller, country): grouping cannot fork.
+                CREATE UNIQUE INDEX parcels_open_group ON parcels(buyer_id, seller_id, country) WHERE status = 'label_issued';
+                CREATE INDEX parcels_status ON parcels(status);
+                CREATE TABLE parcel_items (
+                    parcel_id TEXT NOT NULL REFERENCES parcels(id),
+                    position INTEGER NOT NULL,
+                    dispute_id TEXT NOT NULL,
+                    order_id TEXT NOT NULL,
+                    sku TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    quantity INTEGER NOT NULL,
+                    unit_amount TEXT NOT NULL,
+                    currency TEXT NOT NULL,
+                    PRIMARY KEY (parcel_id, position)
+                );
+                CREATE INDEX parcel_items_dispute_sku ON parcel_items(dispute_id, sku);
+                CREATE TABLE parcel_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    parcel_id TEXT NOT NULL REFERENCES parcels(id),
+                    status TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    occurred_at DATETIME NOT NULL,
+                    detail TEXT
+                );
+                CREATE INDEX parcel_history_parcel ON parcel_history(parcel_id);
+                CREATE TABLE outbox (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    event_id TEXT NOT NULL UNIQUE,
+                    dispute_id TEXT NOT NULL,
+                    parcel_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at DATETIME,
+                    last_error TEXT,
+                    delivered_at DATETIME,
+                    dead_at DATETIME
+                );
+                CREATE INDEX outbox_pending ON outbox(dispute_id, seq) WHERE delivered_at IS NULL AND dead_at IS NULL;
+                CREATE TABLE idempotency_keys (
+                    key TEXT PRIMARY KEY,
+                    request_hash TEXT NOT NULL,
+                    parcel_id TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE serial_counters (
+                    key TEXT PRIMARY KEY,
+                    next_serial INTEGER NOT NULL,
+                    last_serial INTEGER NOT NULL
+                );
+                CREATE TABLE api_tokens (
+                    id TEXT PRIMARY KEY,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL,
+                    scope TEXT,
+                    label TEXT,
+                    created_at DATETIME NOT NULL,
+                    revoked_at DATETIME
+                );
+                """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import GRDB
+import Logging
+import ReturnsCore
+
+/// The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so a 2xx
+/// answer survives a power cut. GRDB serializes writes; reads run concurrently.
+public final class SQLiteReturnStore: ReturnStore {
+    let pool: DatabasePool
+    let logger: Logger
+
+    public init(path: String, logger: Logger = Logger(label: "returnd.store")) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        pool = try DatabasePool(path: path, configuration: config)
+        self.logger = logger
+    }
+
+    public func migrate() async throws {
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: - Returns
+
+    public func issueReturn(_ issuance: ReturnIssuance) async throws -> ReturnIssuanceOutcome {
+        let outcome = try await pool.write { db in try Self.issue(issuance, db) }
+        return outcome
+    }
+
+    static func issue(_ i: ReturnIssuance, _ db: Database) throws -> ReturnIssuanceOutcome {
+        let request = i.request
+        if let key = i.idempotencyKey,
+            let row = try Row.fetchOne(db, sql: "SELECT request_hash, parcel_id FROM idempotency_keys WHERE key = ?", arguments: [key])
+        {
+            guard row["request_hash"] as String == i.requestHash else {
+                throw ReturnRefusal(.idempotencyKeyReused, "Idempotency-Key \(key) was used before with a different request body")
+            }
+            guard let parcel = try loadParcel(db, where: "id = ?", row["parcel_id"] as String) else {
+                throw StoreError.corrupt("idempotency key \(key) points at a missing parcel")
+            }
+            return ReturnIssuanceOutcome(parcel: parcel, kind: .replayed)
+        }
+        // An item already in a live parcel must not get a second label.
+        for item in request.items {
+            if let parcelID = try String.fetchOne(
+                db,
+                sql: """
+                    SELECT p.id FROM parcel_items i JOIN parcels p ON p.id = i.parcel_id
+                    WHERE i.dispute_id = ? AND i.sku = ? AND p.status NOT IN ('expired', 'cancelled') LIMIT 1
+                    """, arguments: [request.disputeID, item.sku])
+            {
+                throw ReturnRefusal(.itemAlreadyReturned, "item \(item.sku) of dispute \(request.disputeID) is already in parcel \(parcelID)")
+            }
+        }
+        let key = GroupingKey(request)
+        let openID = try String.fetchOne(
+            db, sql: "SELECT id FROM parcels WHERE buyer_id = ? AND seller_id = ? AND country = ? AND status = 'label_issued'",
+            arguments: [key.buyerID, key.sellerID, key.country])
+        let parcelID: String
+        let kind: ReturnIssuanceOutcome.Kind
+        if let openID, let open = try loadParcel(db, where: "id = ?", openID) {
+            parcelID = openID
+            kind = .joined
+            let deadlines = i.policy.deadlines(receivedAt: request.receivedAt, createdAt: open.createdAt, existingDropOffBy: open.dropOffBy)
+            try db.execute(
+                sql: """
+                    UPDATE parcels SET label_version = label_version + 1, drop_off_by = ?, faster_refund_by = ?,
+                    buyer_json = ?, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [deadlines.dropOffBy, deadlines.fasterRefundBy, try json(request.buyer), i.now, openID])
+            try insertItems(db, parcelID: openID, startingAt: open.items.count, request)
+        } else {
+            kind = .created
+            let serial = try allocateSerial(db, i)
+            let tracking = i.scheme.trackingNumber(serial: serial, date: i.now)
+            parcelID = try freshParcelID(db)
+            let code = try freshReturnCode(db)
+            let deadlines = i.policy.deadlines(receivedAt: request.receivedAt, createdAt: i.now, existingDropOffBy: nil)
+            try db.execute(
+                sql: """
+                    INSERT INTO parcels (id, tracking_number, return_code, carrier_id, country, status, buyer_id, seller_id,
+                    seller_name, buyer_json, warehouse_id, drop_off_by, faster_refund_by, created_at, updated_at, label_version)
+                    VALUES (?, ?, ?, ?, ?, 'label_issued', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                    """,
+                arguments: [
+                    parcelID, tracking, code, i.carrierID, key.country, key.buyerID, key.sellerID, request.seller.name,
+                    try json(request.buyer), i.warehouseID, deadlines.dropOffBy, deadlines.fasterRefundBy, i.now, i.now,
+                ])
+            try db.execute(
+                sql: "INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, ?)",
+                arguments: [parcelID, i.now, "dispute \(request.disputeID)"])
+            try insertItems(db, parcelID: parcelID, startingAt: 0, request)
+        }
+        if let key = i.idempotencyKey {
+            try db.execute(
+                sql: "INSERT INTO idempotency_keys (key, request_hash, parcel_id, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [key, i.requestHash, parcelID, i.now])
+        }
+        guard let parcel = try loadParcel(db, where: "id = ?", parcelID) else { throw StoreError.corrupt("parcel \(parcelID) vanished") }
+        for event in DisputeEvent.events(.labelIssued, for: parcel, disputes: [request.disputeID], at: i.now) {
+            try insertEvent(db, event)
+        }
+        return ReturnIssuanceOutcome(parcel: parcel, kind: kind)
+    }
+
+    /// Takes the next serial of the counter inside the caller's transaction, so a number is
+    /// used exactly when its parcel commits. The range comes from the carrier file; widening it
+    /// there widens it here.
+    static func allocateSerial(_ db: Database, _ i: ReturnIssuance) throws -> Int {
+        try db.execute(
+            sql: """
+                INSERT INTO serial_counters (key, next_serial, last_serial) VALUES (?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET last_serial = excluded.last_serial,
+                next_serial = MAX(next_serial, excluded.next_serial)
+                """,
+            arguments: [i.serialCounterKey, i.serialRange.lowerBound, i.serialRange.upperBound])
+        guard let serial = try Int.fetchOne(
+            db,
+            sql: "UPDATE serial_counters SET next_serial = next_serial + 1 WHERE key = ? AND next_serial <= last_serial RETURNING next_serial - 1",
+            arguments: [i.serialCounterKey])
+        else {
+            throw ReturnRefusal(.serialRangeExhausted, "carrier \(i.carrierID) has used every tracking number of its range \(i.serialRange); widen tracking_number.serial_range")
+        }
+        return serial
+    }
+
+    static func freshParcelID(_ db: Database) throws -> String {
+        for _ in 0..<8 {
+            let id = ParcelID.random()
+            if try !Bool(exists: db, "SELECT 1 FROM parcels WHERE id = ?", id) { return id }
+        }
+        throw StoreError.corrupt("could not draw a free parcel id")
+    }
+
+    static func freshReturnCode(_ db: Database) throws -> String {
+        for _ in 0..<8 {
+            let code = ReturnCode.random().canonical
+            if try !Bool(exists: db, "SELECT 1 FROM parcels WHERE return_code = ?", code) { return code }
+        }
+        throw StoreError.corrupt("could not draw a free return code")
+    }
+
+    static func insertItems(_ db: Database, parcelID: String, startingAt: Int, _ r: ReturnRequest) throws {
+        for (offset, item) in r.items.enumerated() {
+            try db.execute(
+                sql: """
+                    INSERT INTO parcel_items (parcel_id, position, dispute_id, order_id, sku, title, quantity, unit_amount, currency)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [parcelID, startingAt + offset, r.disputeID, r.orderID, item.sku, item.title, item.quantity,
+                            item.unitPrice.amount, item.unitPrice.currency])
+        }
+    }
+
+    static func insertEvent(_ db: Database, _ e: DisputeEvent) throws {
+        let payload = String(decoding: try JSONEncoder.returnd.encode(e), as: UTF8.self)
+        try db.execute(
+            sql: "INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [e.id, e.disputeID, e.parcelID, e.type.rawValue, payload, e.occurredAt])
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try JSONEncoder.returnd.encode(value), as: UTF8.self)
+    }
+
+    // MARK: - Reading parcels
+
+    public func parcel(id: String) async throws -> Parcel? {
+        try await pool.read { db in try Self.loadParcel(db, where: "id = ?", id) }
+    }
+
+    public func parcel(trackingNumber: String) async throws -> Parcel? {
+        try await pool.read { db in try Self.loadParcel(db, where: "tracking_number = ?", trackingNumber) }
+    }
+
+    public func parcel(returnCode: String) async throws -> Parcel? {
+        try await pool.read { db in try Self.loadParcel(db, where: "return_code = ?", returnCode) }
+    }
+
+    static func loadParcel(_ db: Database, where condition: String, _ value: String) throws -> Parcel? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM parcels WHERE \(condition)", arguments: [value]) else { return nil }
+        let id: String = row["id"]
+        let items = try Row.fetchAll(db, sql: "SELECT * FROM parcel_items WHERE parcel_id = ? ORDER BY position", arguments: [id]).map { r in
+            ParcelItem(
+                disputeID: r["dispute_id"], orderID: r["order_id"], sku: r["sku"], title: r["title"], quantity: r["quantity"],
+                unitPrice: Money(amount: r["unit_amount"], currency: r["currency"]))
+        }
+        let history = try Row.fetchAll(db, sql: "SELECT * FROM parcel_history WHERE parcel_id = ? ORDER BY id", arguments: [id]).map { r in
+            StatusChange(
+                status: ParcelStatus(rawValue: r["status"]) ?? .labelIssued, source: StatusSource(rawValue: r["source"]) ?? .operator,
+                occurredAt: r["occurred_at"], detail: r["detail"])
+        }
+        guard let status = ParcelStatus(rawValue: row["status"]) else { throw StoreError.corrupt("parcel \(id) has status \(String(describing: row["status"]))") }
+        let buyer = try JSONDecoder.returnd.decode(Buyer.self, from: Data((row["buyer_json"] as String).utf8))
+        return Parcel(
+            id: id, trackingNumber: row["tracking_number"], carrierID: row["carrier_id"], country: row["country"], status: status,
+            returnCode: row["return_code"], buyer: buyer, seller: Seller(id: row["seller_id"], name: row["seller_name"]),
+            warehouseID: row["warehouse_id"], items: items, history: history, dropOffBy: row["drop_off_by"],
+            fasterRefundBy: row["faster_refund_by"], createdAt: row["created_at"], labelVersion: row["label_version"])
+    }
+
+    public func serialCounters() async throws -> [SerialCounterUsage] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM serial_counters ORDER BY key").map {
+                SerialCounterUsage(key: $0["key"], next: $0["next_serial"], last: $0["last_serial"])
+            }
+        }
+    }
+
+    public func pendingEvents(limit: Int) async throws -> [DisputeEvent] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT payload FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL ORDER BY seq LIMIT ?", arguments: [limit])
+                .map { try JSONDecoder.returnd.decode(DisputeEvent.self, from: Data($0.utf8)) }
+        }
+    }
+
+    // MARK: - Tokens
+
+    public func createToken(_ token: AccessToken, secretHash: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO api_tokens (id, token_hash, role, scope, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [token.id, secretHash, token.role.rawValue, token.scope, token.label, token.createdAt])
+        }
+    }
+
+    public func activeToken(secretHash: String) async throws -> AccessToken? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", arguments: [secretHash])
+                .flatMap(Self.token)
+        }
+    }
+
+    public func tokens() async throws -> [AccessToken] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at, id").compactMap(Self.token) }
+    }
+
+    public func revokeToken(id: String, at date: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [date, id])
+            return db.changesCount == 1
+        }
+    }
+
+    static func token(_ r: Row) -> AccessToken? {
+        guard let role = Role(rawValue: r["role"]) else { return nil }
+        return AccessToken(id: r["id"], role: role, scope: r["scope"], label: r["label"], createdAt: r["created_at"], revokedAt: r["revoked_at"])
+    }
+}
+
+extension Bool {
+    init(exists db: Database, _ sql: String, _ value: String) throws {
+        self = try Int.fetchOne(db, sql: sql, arguments: [value]) != nil
+    }
+}

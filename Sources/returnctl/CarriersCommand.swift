@@ -1,0 +1,44 @@
+import API
+import ArgumentParser
+import Carriers
+import Foundation
+
+struct CarriersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "carriers", abstract: "Carrier services from carriers/*.yaml.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate every carrier file; print each problem as file: field: message. Exit 1 if any.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Check this directory instead of the configured carriers.directory.") var directory: String?
+
+        struct Row: Encodable {
+            var id, country, carrier, service, handover, scheme, labelSize, apiFamily, warehouse: String
+            var serialsFirst, serialsLast, dpi: Int
+        }
+
+        func run() async throws {
+            let settings = try await options.load()
+            let dir = directory ?? settings.carriersDirectory
+            let catalog: CarrierCatalog
+            do {
+                let first = try CarrierCatalog.load(directory: dir)
+                catalog = try CarrierCatalog.load(directory: dir, endpointOverrides: settings.endpointOverrides(for: first.services.map(\.id)))
+            } catch {
+                for e in error.errors { FileHandle.standardError.write(Data("\(e)\n".utf8)) }
+                throw CommandFailure(message: "\(error.errors.count) problem(s) in \(dir)")
+            }
+            let rows = catalog.services.map {
+                Row(id: $0.id, country: $0.country, carrier: $0.carrierName, service: $0.serviceName, handover: $0.handover.rawValue,
+                    scheme: $0.scheme.name, labelSize: $0.label.size.rawValue, apiFamily: $0.tracking.apiFamily, warehouse: $0.warehouse.id,
+                    serialsFirst: $0.serialRange.lowerBound, serialsLast: $0.serialRange.upperBound, dpi: $0.label.dpi)
+            }
+            if options.json { return try printJSON(rows) }
+            printTable(["ID", "CC", "CARRIER", "HANDOVER", "SCHEME", "LABEL", "TRACKING API", "WAREHOUSE"], rows.map {
+                [$0.id, $0.country, $0.carrier, $0.handover, $0.scheme, "\($0.labelSize)@\($0.dpi)", $0.apiFamily, $0.warehouse]
+            })
+            print("\(rows.count) carrier services in \(Set(rows.map(\.country)).count) countries: OK")
+        }
+    }
+}

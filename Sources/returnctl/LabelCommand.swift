@@ -1,0 +1,42 @@
+import API
+import ArgumentParser
+import Foundation
+import Labels
+import ReturnsCore
+
+struct LabelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "label", abstract: "Return labels.", subcommands: [Render.self])
+
+    struct Render: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Render a parcel's label to a file (or stdout with -o -).")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Parcel id, tracking number or return code.") var parcel: String
+        @Option(help: "pdf, png, svg or zpl.") var format: String = "pdf"
+        @Option(name: .shortAndLong, help: "Output file; - for standard output.") var output: String
+
+        func validate() throws {
+            guard LabelFormat(rawValue: format) != nil else { throw ValidationError("--format must be one of pdf, png, svg, zpl") }
+        }
+
+        func run() async throws {
+            let runtime = try await options.runtime()
+            let store = runtime.store
+            var found = try await store.parcel(id: parcel)
+            if found == nil { found = try await store.parcel(trackingNumber: parcel) }
+            if found == nil, let code = try? ReturnCode(parsing: parcel) { found = try await store.parcel(returnCode: code.canonical) }
+            guard let found else { throw CommandFailure(message: "no parcel with id, tracking number or return code \(parcel)") }
+            let content: LabelContent
+            do { content = try runtime.labelContent(for: found) } catch { throw CommandFailure(message: error.message) }
+            let label = try LabelRenderer.renderUncached(content, format: LabelFormat(rawValue: format)!)
+            if output == "-" {
+                FileHandle.standardOutput.write(Data(label.bytes))
+            } else {
+                do { try Data(label.bytes).write(to: URL(fileURLWithPath: output)) } catch {
+                    throw CommandFailure(message: "cannot write \(output): \(error.localizedDescription)")
+                }
+                print("wrote \(output) (\(label.bytes.count) bytes, \(format)) for parcel \(found.id) \(found.trackingNumber)")
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import API
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `returnctl`: the operator's companion. Exit 0 on success, 1 on failure (one line on stderr),
+/// 2 on wrong usage.
+@main
+struct Returnctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "returnctl",
+        abstract: "Operate returnd: tokens, carriers, labels. Works on the same store as the daemon.",
+        subcommands: [TokenCommand.self, CarriersCommand.self, LabelCommand.self])
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? any AsyncParsableCommand { try await async.run() } else { try command.run() }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("returnctl: \(failure.message)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if code == .validationFailure || error is ValidationError {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            let message = fullMessage(for: error)
+            FileHandle.standardError.write(Data("returnctl: \(message.isEmpty ? "\(error)" : message)\n".utf8))
+            Foundation.exit(code == .failure || code.rawValue == 0 ? 1 : code.rawValue)
+        }
+    }
+}
+
+struct CommandFailure: Error {
+    var message: String
+}
+
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file. Default: $RETURND_CONFIG or config/returnd.yaml.")
+    var config: String = ProcessInfo.processInfo.environment["RETURND_CONFIG"] ?? "config/returnd.yaml"
+
+    @Flag(name: .long, help: "Print JSON instead of a table (read commands).")
+    var json = false
+
+    func load() async throws -> ReturndConfiguration {
+        do { return try await ReturndConfiguration.load(file: config) } catch { throw CommandFailure(message: "\(error)") }
+    }
+
+    func runtime() async throws -> ReturndRuntime {
+        let settings = try await load()
+        // returnctl talks to people: warnings only, on stderr.
+        var logger = Logger(label: "returnctl")
+        logger.logLevel = .warning
+        do { return try await ReturndBootstrap.runtime(settings, logger: logger) } catch { throw CommandFailure(message: "\(error)") }
+    }
+}
+
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// A plain text table: columns padded to their widest cell.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max() ?? 0 }
+    for row in [header] + rows {
+        print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+    }
+}

@@ -1,0 +1,63 @@
+import API
+import ArgumentParser
+import Foundation
+import ReturnsCore
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Create, list and revoke API tokens.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a token; the secret is printed once, alone on the last line (scripts: tail -n1).")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "marketplace, kiosk, scanner or operator.") var role: String
+        @Option(help: "Service point id for a kiosk (starts with its country: FR-PARIS-0042), warehouse id for a scanner.") var scope: String?
+        @Option(help: "A note for operators: who holds this token.") var label: String?
+
+        func validate() throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role must be one of marketplace, kiosk, scanner, operator") }
+            if role.needsScope && scope == nil { throw ValidationError("--scope is required for role \(role.rawValue)") }
+            if role == .kiosk, let scope, !(scope.count >= 4 && scope.dropFirst(2).first == "-" && ServedCountries.all.contains(String(scope.prefix(2)))) {
+                throw ValidationError("a kiosk scope starts with its served country and a hyphen, e.g. FR-PARIS-0042")
+            }
+        }
+
+        func run() async throws {
+            let runtime = try await options.runtime()
+            let secret = AccessToken.newSecret()
+            let token = AccessToken(id: AccessToken.newID(), role: Role(rawValue: role)!, scope: scope, label: label, createdAt: Date())
+            try await runtime.store.createToken(token, secretHash: AccessToken.hash(secret: secret))
+            print("created token \(token.id) role=\(token.role.rawValue) scope=\(token.scope ?? "-")")
+            print("the secret below is shown once; store it now")
+            print(secret)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            let tokens = try await options.runtime().store.tokens()
+            if options.json { return try printJSON(tokens) }
+            printTable(["ID", "ROLE", "SCOPE", "CREATED", "REVOKED", "LABEL"], tokens.map {
+                [$0.id, $0.role.rawValue, $0.scope ?? "-", $0.createdAt.formatted(.iso8601), $0.revokedAt?.formatted(.iso8601) ?? "-", $0.label ?? ""]
+            })
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token at once.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The token id (tok_…).") var id: String
+
+        func run() async throws {
+            guard try await options.runtime().store.revokeToken(id: id, at: Date()) else {
+                throw CommandFailure(message: "no active token \(id)")
+            }
+            print("revoked \(id)")
+        }
+    }
+}
