@@ -27,6 +27,11 @@ public struct CarrierService: Sendable, Hashable {
         public var size: Size
         public var dpi: Int
 
+        public init(size: Size, dpi: Int) {
+            self.size = size
+            self.dpi = dpi
+        }
+
         /// Page size in PostScript points (1/72 in).
         public var widthPoints: Double { size == .fourBySixInches ? 288 : 105 / 25.4 * 72 }
         public var heightPoints: Double { size == .fourBySixInches ? 432 : 148 / 25.4 * 72 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import ReturnsCore
 
 /// Every failure leaves as the API's JSON error shape; unexpected ones are logged with the
@@ -17,6 +18,8 @@ struct ErrorMappingMiddleware: RouterMiddleware {
                 context.logger.critical("serial.exhausted", metadata: ["reason": "\(refusal.message)"])
             }
             throw APIError(refusal)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "body_too_large", "the request body is larger than the configured http.max_request_body_bytes")
         } catch let error as HTTPError {
             let code = switch error.status {
             case .notFound: "not_found"

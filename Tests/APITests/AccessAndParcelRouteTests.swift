@@ -1,0 +1,185 @@
+import API
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ReturnsCore
+import Testing
+import Yams
+
+@Suite("Auth, parcels, labels, service points and health over HTTP")
+struct AccessAndParcelRouteTests {
+    @Test("no token, an unknown token or a revoked token is 401 with WWW-Authenticate")
+    func unauthorized() async throws {
+        let h = try await TestHarness()
+        let revoked = try await h.token(.marketplace)
+        let id = try await h.store.tokens().first!.id
+        _ = try await h.store.revokeToken(id: id, at: Date())
+        try await h.run { client in
+            for headers in [HTTPFields([HTTPField(name: .contentType, value: "application/json")]), bearer("rtd_nope"), bearer(revoked)] {
+                let r = try await client.execute(uri: "/v1/returns", method: .post, headers: headers, body: h.returnBody())
+                #expect(r.status == .unauthorized)
+                #expect(r.errorCode == "unauthorized")
+                #expect(r.headers[.wwwAuthenticate] == "Bearer")
+            }
+        }
+    }
+
+    @Test("a role not allowed on a route is 403 forbidden_role")
+    func wrongRole() async throws {
+        let h = try await TestHarness()
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        try await h.run { client in
+            let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(kiosk), body: h.returnBody())
+            #expect(r.status == .forbidden && r.errorCode == "forbidden_role")
+            let s = try await client.execute(uri: "/v1/parcels/P0000000000AB", method: .get, headers: bearer(scanner))
+            #expect(s.status == .forbidden && s.errorCode == "forbidden_role")
+        }
+    }
+
+    @Test("a kiosk prints labels of its own country only: 200 in FR, 403 forbidden_scope for a US parcel")
+    func kioskScope() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kioskFR = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        try await h.run { client in
+            let fr = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(market), body: h.returnBody(dispute: "D-1", country: "FR")).parcel["id"] as! String
+            let us = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(market), body: h.returnBody(dispute: "D-2", country: "US")).parcel["id"] as! String
+            let ok = try await client.execute(uri: "/v1/parcels/\(fr)/label?format=zpl", method: .get, headers: bearer(kioskFR))
+            #expect(ok.status == .ok)
+            let foreign = try await client.execute(uri: "/v1/parcels/\(us)/label?format=zpl", method: .get, headers: bearer(kioskFR))
+            #expect(foreign.status == .forbidden && foreign.errorCode == "forbidden_scope")
+        }
+    }
+
+    @Test("GET /v1/parcels/{id} shows items and history; an unknown id is 404")
+    func showParcel() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let op = try await h.token(.operator)
+        try await h.run { client in
+            let id = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(market), body: h.returnBody()).parcel["id"] as! String
+            let r = try await client.execute(uri: "/v1/parcels/\(id)", method: .get, headers: bearer(op))
+            #expect(r.status == .ok)
+            let history = try #require(r.parcel["history"] as? [[String: Any]])
+            #expect(history.first?["status"] as? String == "label_issued")
+            #expect(history.first?["source"] as? String == "marketplace")
+            let missing = try await client.execute(uri: "/v1/parcels/P0000000000AB", method: .get, headers: bearer(op))
+            #expect(missing.status == .notFound && missing.errorCode == "not_found")
+            let garbage = try await client.execute(uri: "/v1/parcels/..%2F..%2Fetc", method: .get, headers: bearer(op))
+            #expect(garbage.status == .notFound)
+        }
+    }
+
+    @Test("the PNG label served over HTTP decodes with zbarimg to the parcel's QR payload and tracking number")
+    func labelOverHTTPDecodes() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        try await h.run { client in
+            let p = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(market), body: h.returnBody(country: "US")).parcel
+            let id = p["id"] as! String
+            let r = try await client.execute(uri: "/v1/parcels/\(id)/label?format=png", method: .get, headers: bearer(market))
+            #expect(r.status == .ok)
+            #expect(r.headers[.contentType] == "image/png")
+            let file = h.directory.appendingPathComponent("label.png")
+            try Data(r.body.readableBytesView).write(to: file)
+            let proc = Process()
+            proc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            proc.arguments = ["zbarimg", "-q", "--nodbus", file.path]
+            let pipe = Pipe()
+            proc.standardOutput = pipe
+            proc.standardError = FileHandle.nullDevice
+            try proc.run()
+            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            proc.waitUntilExit()
+            #expect(out.contains("QR-Code:\(p["qr_payload"] as! String)\n"))
+            #expect(out.contains("CODE-128:\(p["tracking_number"] as! String)\n"))
+        }
+    }
+
+    @Test("labels carry an ETag; a kiosk revalidating gets 304; an unknown format is 400")
+    func labelCaching() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        try await h.run { client in
+            let id = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(market), body: h.returnBody()).parcel["id"] as! String
+            let first = try await client.execute(uri: "/v1/parcels/\(id)/label?format=pdf", method: .get, headers: bearer(market))
+            #expect(first.headers[.contentType] == "application/pdf")
+            #expect(String(buffer: first.body).hasPrefix("%PDF-"))
+            let etag = try #require(first.headers[.eTag])
+            let again = try await client.execute(uri: "/v1/parcels/\(id)/label?format=pdf", method: .get, headers: bearer(market, [.ifNoneMatch: etag]))
+            #expect(again.status == .notModified)
+            let bad = try await client.execute(uri: "/v1/parcels/\(id)/label?format=gif", method: .get, headers: bearer(market))
+            #expect(bad.status == .badRequest)
+        }
+    }
+
+    @Test("service points: FR lists La Poste's networks, an unserved country is 404, no country is 400")
+    func servicePoints() async throws {
+        let h = try await TestHarness()
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        try await h.run { client in
+            let fr = try await client.execute(uri: "/v1/service-points?country=FR", method: .get, headers: bearer(kiosk))
+            #expect(fr.status == .ok)
+            let services = try #require(fr.json["services"] as? [[String: Any]])
+            #expect(services.first?["carrier"] as? String == "fr_colissimo")
+            #expect((services.first?["networks"] as? [String])?.contains("post_office") == true)
+            let ru = try await client.execute(uri: "/v1/service-points?country=ru", method: .get, headers: bearer(kiosk))
+            #expect((ru.json["services"] as? [[String: Any]])?.first?["handover"] as? String == "barcode_only")
+            let jp = try await client.execute(uri: "/v1/service-points?country=JP", method: .get, headers: bearer(kiosk))
+            #expect(jp.status == .notFound && jp.errorCode == "country_not_served")
+            let none = try await client.execute(uri: "/v1/service-points", method: .get, headers: bearer(kiosk))
+            #expect(none.status == .badRequest)
+        }
+    }
+
+    @Test("healthz and readyz answer without a token; unknown routes are JSON 404s")
+    func health() async throws {
+        let h = try await TestHarness()
+        try await h.run { client in
+            let live = try await client.execute(uri: "/healthz", method: .get)
+            #expect(live.status == .ok && live.json["status"] as? String == "ok")
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok && ready.json["status"] as? String == "ready")
+            let nothing = try await client.execute(uri: "/nothing", method: .get)
+            #expect(nothing.status == .notFound && nothing.errorCode == "not_found")
+        }
+    }
+}
+
+@Suite("The OpenAPI document matches the server")
+struct OpenAPIDocumentTests {
+    let document: [String: Any] = {
+        let text = try! String(contentsOf: Repository.root.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        return try! Yams.load(yaml: text) as! [String: Any]
+    }()
+
+    @Test("every route of the router is in openapi.yaml with its method, and nothing else is")
+    func routesMatch() async throws {
+        let h = try await TestHarness()
+        defer { h.cleanUp() }
+        let router = buildRouter(runtime: h.runtime)
+        let served = Set(router.routes.map { route in
+            let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            return "\(route.method.rawValue.lowercased()) /\(path)"
+        })
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let documented = Set(paths.flatMap { path, ops in ops.keys.filter { ["get", "post", "put", "delete", "patch"].contains($0) }.map { "\($0) \(path)" } })
+        #expect(served == documented)
+    }
+
+    @Test("a parcel answer carries every field the document marks required")
+    func parcelFieldsMatch() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let required = try #require((schemas["Parcel"] as? [String: Any])?["required"] as? [String])
+        let properties = Set(try #require((schemas["Parcel"] as? [String: Any])?["properties"] as? [String: Any]).keys)
+        try await h.run { client in
+            let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody())
+            for field in required { #expect(r.parcel[field] != nil, "\(field) missing from the answer") }
+            for field in r.parcel.keys { #expect(properties.contains(field), "\(field) is not documented") }
+        }
+    }
+}

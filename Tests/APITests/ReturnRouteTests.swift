@@ -1,0 +1,183 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ReturnsCore
+import Testing
+
+@Suite("POST /v1/returns on a real SQLite file")
+struct ReturnRouteTests {
+    @Test("a new return answers 201 with the parcel: tracking number, return code, QR payload, label links, deadline")
+    func createsParcel() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(country: "FR"))
+            #expect(r.status == .created)
+            let p = r.parcel
+            let tracking = try #require(p["tracking_number"] as? String)
+            #expect(TrackingNumberScheme.isValidS10(tracking) && tracking.hasSuffix("FR"))
+            #expect(p["carrier"] as? String == "fr_colissimo")
+            #expect(p["status"] as? String == "label_issued")
+            #expect(p["label_required"] as? Bool == true)
+            #expect(r.headers[.location] == "/v1/parcels/\(p["id"] as! String)")
+            let code = try #require(p["return_code"] as? String)
+            #expect(try ReturnCode(parsing: code).description == code)
+            let payload = try h.signer.verify(try #require(p["qr_payload"] as? String))
+            #expect(payload.parcelID == p["id"] as? String && payload.trackingNumber == tracking)
+            #expect((p["label_urls"] as? [String: String])?["zpl"] == "/v1/parcels/\(p["id"] as! String)/label?format=zpl")
+            // Received 5 days ago with a 15-day window: drop off within 10 days.
+            let dropOffBy = try #require((p["drop_off_by"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+            #expect(abs(dropOffBy.timeIntervalSince(h.clock.date) - 10 * 86_400) < 1)
+            #expect((p["warehouse"] as? [String: Any])?["id"] as? String == "WH-FR-LYS")
+        }
+    }
+
+    @Test("Russia gets a barcode-only parcel with a Russian Post domestic number")
+    func russiaBarcodeOnly() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(country: "RU"))
+            #expect(r.status == .created)
+            #expect(r.parcel["label_required"] as? Bool == false)
+            #expect(TrackingNumberScheme.isValidRussianPostDomestic(r.parcel["tracking_number"] as? String ?? ""))
+        }
+    }
+
+    @Test("items of the same buyer and seller join the open parcel (200) and the label shows them all")
+    func groupsIntoOpenParcel() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let first = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-1", skus: ["A-1"]))
+            let second = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-2", skus: ["B-1", "B-2"]))
+            #expect(first.status == .created)
+            #expect(second.status == .ok)
+            #expect(second.headers[HTTPField.Name("Returnd-Outcome")!] == "joined")
+            #expect(second.parcel["id"] as? String == first.parcel["id"] as? String)
+            #expect(second.parcel["tracking_number"] as? String == first.parcel["tracking_number"] as? String)
+            #expect((second.parcel["items"] as? [[String: Any]])?.compactMap { $0["sku"] as? String } == ["A-1", "B-1", "B-2"])
+            let id = first.parcel["id"] as! String
+            let zpl = try await client.execute(uri: "/v1/parcels/\(id)/label?format=zpl", method: .get, headers: bearer(token))
+            let text = String(buffer: zpl.body)
+            for sku in ["A-1", "B-1", "B-2"] { #expect(text.contains("(\(sku))"), "\(sku) missing from the re-rendered label") }
+        }
+    }
+
+    @Test("items of different sellers never share a parcel")
+    func differentSellers() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let a = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-1", seller: "S-1"))
+            let b = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-2", seller: "S-2"))
+            #expect(a.status == .created && b.status == .created)
+            #expect(a.parcel["id"] as? String != b.parcel["id"] as? String)
+        }
+    }
+
+    @Test("past the 15-day window the request is refused with 422 return_window_closed")
+    func windowClosed() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(receivedDaysAgo: 16))
+            #expect(r.status == .unprocessableContent)
+            #expect(r.errorCode == "return_window_closed")
+            let ok = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(receivedDaysAgo: 14.9))
+            #expect(ok.status == .created)
+        }
+    }
+
+    @Test("an item not flagged free-return is refused with 422 item_not_free_return")
+    func notFreeReturn() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(freeReturn: false))
+            #expect(r.status == .unprocessableContent)
+            #expect(r.errorCode == "item_not_free_return")
+        }
+    }
+
+    @Test("the same item twice is refused with 409 item_already_returned")
+    func itemTwice() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            _ = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody())
+            let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody())
+            #expect(r.status == .conflict)
+            #expect(r.errorCode == "item_already_returned")
+        }
+    }
+
+    @Test("a replay with the same Idempotency-Key answers 200 with the same parcel; another body with that key is 422")
+    func idempotency() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "kiosk-retry-1"]
+            let first = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token, key), body: h.returnBody())
+            let replay = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token, key), body: h.returnBody())
+            #expect(first.status == .created)
+            #expect(replay.status == .ok)
+            #expect(replay.headers[HTTPField.Name("Returnd-Outcome")!] == "replayed")
+            #expect(replay.parcel["id"] as? String == first.parcel["id"] as? String)
+            let other = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token, key), body: h.returnBody(skus: ["OTHER"]))
+            #expect(other.status == .unprocessableContent)
+            #expect(other.errorCode == "idempotency_key_reused")
+        }
+    }
+
+    @Test("a malformed body is 400 invalid_request naming the field; an oversized one is 413")
+    func malformedBodies() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let notJSON = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(string: "{nope"))
+            #expect(notJSON.status == .badRequest && notJSON.errorCode == "invalid_request")
+            let withoutOrder = String(buffer: h.returnBody()).replacingOccurrences(of: #""order_id": "8190023345","#, with: "")
+            let missing = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(string: withoutOrder))
+            #expect(missing.status == .badRequest)
+            #expect((missing.json["error"] as? [String: Any])?["message"] as? String == "missing field order_id")
+            let badDate = String(buffer: h.returnBody()).replacingOccurrences(of: #""received_at": ""#, with: #""received_at": "yesterday"#)
+            let date = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(string: badDate))
+            #expect(date.status == .badRequest)
+            #expect(((date.json["error"] as? [String: Any])?["message"] as? String)?.contains("received_at") == true)
+            let huge = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(repeating: UInt8(ascii: " "), count: 200_000))
+            #expect(huge.status == .contentTooLarge, "\(huge.status) \(String(buffer: huge.body))")
+            #expect(huge.errorCode == "body_too_large")
+        }
+    }
+
+    @Test("a buyer outside the 17 countries is refused with 422 country_not_served")
+    func countryNotServed() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(country: "JP"))
+            #expect(r.status == .unprocessableContent && r.errorCode == "country_not_served")
+        }
+    }
+
+    @Test("50 concurrent requests for 50 sellers get 50 distinct tracking numbers")
+    func concurrentRequests() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let numbers = try await withThrowingTaskGroup(of: String?.self) { group in
+                for i in 0..<50 {
+                    group.addTask {
+                        let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-\(i)", seller: "S-\(i)"))
+                        return r.status == .created ? r.parcel["tracking_number"] as? String : nil
+                    }
+                }
+                return try await group.reduce(into: [String]()) { if let n = $1 { $0.append(n) } }
+            }
+            #expect(numbers.count == 50)
+            #expect(Set(numbers).count == 50)
+        }
+    }
+}

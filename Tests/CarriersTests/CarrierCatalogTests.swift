@@ -1,0 +1,107 @@
+import Carriers
+import Foundation
+import ReturnsCore
+import Testing
+
+private let carriersDirectory = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("carriers").path
+
+private let validFile = """
+    id: xx_test
+    country: FR
+    carrier: Test Post
+    service: Test Return
+    drop_off: {networks: [post_office], description: Offices}
+    handover: label
+    tracking_number: {scheme: upu_s10, service_indicator: CY, country_code: FR, serial_range: {first: 1, last: 100}}
+    label: {size: 4x6in, dpi: 203}
+    tracking:
+      api_family: generic_json
+      base_url: https://example.org/track
+      auth: {style: none}
+      rate_limit: {requests_per_second: 1, burst: 1}
+    warehouse: {id: WH-1, name: W, address: {lines: [a], city: c, postal_code: "1", country: FR}}
+    """
+
+@Suite("Carrier files")
+struct CarrierCatalogTests {
+    @Test("the repository's carrier files load and cover all 17 countries")
+    func repositoryFilesCoverEveryCountry() throws {
+        let catalog = try CarrierCatalog.load(directory: carriersDirectory)
+        #expect(Set(catalog.services.map(\.country)) == ServedCountries.all)
+        #expect(ServedCountries.all.count == 17)
+        for country in ServedCountries.all { #expect(catalog.service(forCountry: country) != nil, "\(country)") }
+    }
+
+    @Test("Russia is barcode-only, every other country needs a printed label")
+    func handover() throws {
+        let catalog = try CarrierCatalog.load(directory: carriersDirectory)
+        for s in catalog.services { #expect((s.handover == .barcodeOnly) == (s.country == "RU"), "\(s.id)") }
+    }
+
+    @Test("each service's scheme makes numbers its own validator accepts, over the whole serial range")
+    func schemesAndRanges() throws {
+        let catalog = try CarrierCatalog.load(directory: carriersDirectory)
+        for s in catalog.services {
+            for serial in [s.serialRange.lowerBound, s.serialRange.upperBound] {
+                #expect(s.scheme.isValid(s.scheme.trackingNumber(serial: serial, date: Date())), "\(s.id)")
+            }
+        }
+        #expect(catalog.byID["us_usps"]?.scheme.usesGS1_128 == true)
+    }
+
+    @Test("a bad field is reported with the file and the field's full path", arguments: [
+        ("label: {size: 4x6in, dpi: 203}", "label: {size: 5x7in, dpi: 203}", "label.size"),
+        ("dpi: 203", "dpi: 201", "label.dpi"),
+        ("country: FR\n", "country: ZZ\n", "country"),
+        ("service_indicator: CY", "service_indicator: C1", "tracking_number.scheme"),
+        ("first: 1, last: 100", "first: 100, last: 1", "tracking_number.serial_range.last"),
+        ("base_url: https://example.org/track", "base_url: ftp://x", "tracking.base_url"),
+        ("requests_per_second: 1", "requests_per_second: 0", "tracking.rate_limit.requests_per_second"),
+        ("handover: label", "handover: pigeon", "handover"),
+        ("auth: {style: none}", "auth: {style: api_key_header, credential: k}", "tracking.auth.header"),
+        ("id: xx_test", "id: XX-Test", "id"),
+        ("    carrier: Test Post\n", "", "carrier"),
+    ])
+    func errorsNameFileAndField(original: String, replacement: String, field: String) throws {
+        let text = validFile.replacingOccurrences(of: original.trimmingCharacters(in: .init(charactersIn: " ")), with: replacement.trimmingCharacters(in: .init(charactersIn: " ")))
+        #expect(text != validFile, "the test did not change the file")
+        #expect {
+            try CarrierCatalog.parse(files: [("carriers/xx_test.yaml", text)])
+        } throws: { error in
+            let e = (error as! CarrierCatalogErrors).errors
+            return e.count == 1 && e[0].file == "carriers/xx_test.yaml" && e[0].field == field
+        }
+    }
+
+    @Test("invalid YAML is reported for its file")
+    func invalidYAML() {
+        #expect {
+            try CarrierCatalog.parse(files: [("carriers/broken.yaml", "id: [unclosed")])
+        } throws: { ($0 as! CarrierCatalogErrors).errors.first?.file == "carriers/broken.yaml" }
+    }
+
+    @Test("two files sharing a numbering with overlapping serial ranges are refused")
+    func overlappingRanges() {
+        let second = validFile.replacingOccurrences(of: "id: xx_test", with: "id: xx_other")
+        #expect {
+            try CarrierCatalog.parse(files: [("a.yaml", validFile), ("b.yaml", second)])
+        } throws: { ($0 as! CarrierCatalogErrors).errors.contains { $0.file == "b.yaml" && $0.field == "tracking_number.serial_range" } }
+    }
+
+    @Test("an endpoint override replaces the tracking base URL; an unknown id is an error")
+    func endpointOverrides() throws {
+        let catalog = try CarrierCatalog.parse(files: [("a.yaml", validFile)], endpointOverrides: ["xx_test": "http://127.0.0.1:9999"])
+        #expect(catalog.byID["xx_test"]?.tracking.baseURL == "http://127.0.0.1:9999")
+        #expect(throws: CarrierCatalogErrors.self) {
+            try CarrierCatalog.parse(files: [("a.yaml", validFile)], endpointOverrides: ["nope": "http://127.0.0.1:1"])
+        }
+    }
+
+    @Test("label sizes in dots: 4x6 in at 203 dpi is 812x1218")
+    func labelDots() {
+        let spec = CarrierService.LabelSpec(size: .fourBySixInches, dpi: 203)
+        #expect(spec.widthDots == 812 && spec.heightDots == 1218)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import ReturnsCore
+import Testing
+
+@Suite("Tracking-number schemes and their check digits")
+struct TrackingNumberSchemeTests {
+    @Test("UPU S10 accepts the published example and refuses a wrong check digit")
+    func s10PublishedExamples() {
+        #expect(TrackingNumberScheme.isValidS10("RR123456785CN"))
+        #expect(!TrackingNumberScheme.isValidS10("RB123456786US"))
+        #expect(TrackingNumberScheme.s10CheckDigit("12345678") == 5)
+    }
+
+    @Test("UPU S10 maps a remainder of 10 to 0 and 11 to 5")
+    func s10SpecialRemainders() throws {
+        // Find serials whose raw check is 10 and 11 by brute force, then compare with the rule.
+        var sawTen = false, sawEleven = false
+        for serial in 10_000_000..<10_000_200 {
+            let digits = String(serial)
+            let sum = zip(digits.compactMap(\.wholeNumberValue), [8, 6, 4, 2, 3, 5, 9, 7]).reduce(0) { $0 + $1.0 * $1.1 }
+            let raw = 11 - sum % 11
+            if raw == 10 { sawTen = true; #expect(TrackingNumberScheme.s10CheckDigit(digits) == 0) }
+            if raw == 11 { sawEleven = true; #expect(TrackingNumberScheme.s10CheckDigit(digits) == 5) }
+        }
+        #expect(sawTen && sawEleven)
+    }
+
+    @Test("UPU S10 refuses wrong shapes")
+    func s10Shapes() {
+        for bad in ["RR12345678CN", "rr123456785CN", "RR123456785C1", "RR1234567X5CN", "", "RR123456785CNX"] {
+            #expect(!TrackingNumberScheme.isValidS10(bad), "\(bad)")
+        }
+    }
+
+    @Test("USPS IMpb accepts the published example, weights 3,1 from the right")
+    func impbPublishedExample() {
+        #expect(TrackingNumberScheme.isValidIMpb("9400111206206406260787"))
+        #expect(!TrackingNumberScheme.isValidIMpb("9400111206206406260788"))
+        #expect(!TrackingNumberScheme.isValidIMpb("940011120620640626078"))
+    }
+
+    @Test("Russian Post domestic accepts the published example, weights 3,1 from the left")
+    func russianPostPublishedExample() {
+        #expect(TrackingNumberScheme.isValidRussianPostDomestic("14001293402154"))
+        #expect(!TrackingNumberScheme.isValidRussianPostDomestic("14001293402155"))
+        #expect(!TrackingNumberScheme.isValidRussianPostDomestic("1400129340215"))
+    }
+
+    @Test("numbers made by each scheme validate and differ by serial", arguments: [
+        TrackingNumberScheme.upuS10(serviceIndicator: "CY", countryCode: "FR"),
+        .uspsIMpb(prefix: "94001112062064"),
+        .russianPostDomestic(originIndex: "140012"),
+    ])
+    func generatedNumbersValidate(scheme: TrackingNumberScheme) {
+        let date = Date(timeIntervalSince1970: 1_795_000_000)
+        var seen = Set<String>()
+        for serial in [0, 1, 2, 99, 12345, min(scheme.maxSerial, 99_999)] {
+            let n = scheme.trackingNumber(serial: serial, date: date)
+            #expect(scheme.isValid(n), "\(n)")
+            #expect(seen.insert(n).inserted)
+        }
+    }
+
+    @Test("a single changed digit is caught by every scheme")
+    func singleDigitErrorsCaught() {
+        let date = Date(timeIntervalSince1970: 1_795_000_000)
+        for scheme in [TrackingNumberScheme.upuS10(serviceIndicator: "RR", countryCode: "DE"), .uspsIMpb(prefix: "9400111206"), .russianPostDomestic(originIndex: "101000")] {
+            let n = Array(scheme.trackingNumber(serial: 4711, date: date))
+            for i in n.indices where n[i].isNumber {
+                var changed = n
+                changed[i] = Character(String((n[i].wholeNumberValue! + 3) % 10))
+                #expect(!scheme.isValid(String(changed)), "\(String(changed))")
+            }
+        }
+    }
+}
