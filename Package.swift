@@ -85,6 +85,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Benchmarks: executables, not tests (bench/labels runs this one).
+        .executableTarget(
+            name: "returnd-bench-labels",
+            dependencies: ["Labels", "Carriers", "ReturnsCore"],
+            path: "bench/LabelsBenchmark",
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "ReturnsCoreTests", dependencies: ["ReturnsCore"], swiftSettings: strict),
         .testTarget(name: "CarriersTests", dependencies: ["Carriers"], swiftSettings: strict),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Carriers"], swiftSettings: strict),

@@ -168,3 +168,21 @@ enum LabelDates {
         return d.formatted(style)
     }
 }
+
+extension LabelLayout {
+    /// A line-based description for the C floor benchmark (bench/label_floor.c).
+    public var benchmarkDescription: String {
+        var lines = ["page \(width) \(height) \(dpi)"]
+        for e in elements {
+            switch e {
+            case .text(let s, let x, let y, let size, let weight, let maxWidth):
+                lines.append("text \(x) \(y) \(size) \(weight == .bold ? 1 : 0) \(maxWidth) \(s)")
+            case .rect(let x, let y, let w, let h): lines.append("rect \(x) \(y) \(w) \(h)")
+            case .barcode(let bars, let x, let y, let module, let height):
+                lines.append("barcode \(x) \(y) \(module) \(height) \(bars.symbology == .gs1_128 ? 1 : 0) \(bars.text)")
+            case .qr(_, let data, let x, let y, let module): lines.append("qr \(x) \(y) \(module) \(data)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,52 @@
+import Carriers
+import Foundation
+import Labels
+import ReturnsCore
+
+// Labels per second per format, in process, on one core: the full path from parcel to bytes
+// (layout, QR and barcode encoding, drawing, encoding the file), cache bypassed.
+// `--dump-layout FILE` writes the same label's layout for bench/label_floor.c.
+
+let arguments = CommandLine.arguments
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+}
+let seconds = Double(option("--seconds") ?? "3") ?? 3
+let carriersDir = option("--carriers") ?? "carriers"
+let catalog = try CarrierCatalog.load(directory: carriersDir)
+let carrier = catalog.byID[option("--carrier") ?? "fr_colissimo"]!
+
+let signer = try ReturnPayloadSigner(keys: [.init(id: "K1", secret: Array(repeating: 7, count: 32))])
+let received = Date(timeIntervalSince1970: 1_795_000_000)
+let tracking = carrier.scheme.trackingNumber(serial: carrier.serialRange.lowerBound + 4321, date: received)
+let parcel = Parcel(
+    id: "P0123456789AB", trackingNumber: tracking, carrierID: carrier.id, country: carrier.country, status: .labelIssued,
+    returnCode: "7KQM2XPDA",
+    buyer: Buyer(id: "B-77", name: "Amélie Dupré", address: PostalAddress(lines: ["12 rue de l'Église", "Bâtiment C"], city: "Saint-Étienne", postalCode: "42000", country: carrier.country)),
+    seller: Seller(id: "S-1", name: "Shenzhen Gadget Store"), warehouseID: carrier.warehouse.id,
+    items: (0..<3).map { ParcelItem(disputeID: "D-1", orderID: "O-1", sku: "SKU-\($0)", title: "Item \($0) câble USB-C 2 m", quantity: 1, unitPrice: Money(amount: "4.99", currency: "EUR")) },
+    history: [], dropOffBy: received.addingTimeInterval(15 * 86_400), fasterRefundBy: received.addingTimeInterval(5 * 86_400),
+    createdAt: received, labelVersion: 1)
+let content = LabelContent(parcel: parcel, carrier: carrier, qrPayload: signer.sign(parcelID: parcel.id, trackingNumber: tracking, country: carrier.country))
+
+if let path = option("--dump-layout") {
+    try LabelLayout.make(content).benchmarkDescription.write(toFile: path, atomically: true, encoding: .utf8)
+    exit(0)
+}
+
+print("format\tlabels_per_s\tbytes")
+for format in LabelFormat.allCases {
+    // Warm up fonts and caches, then count whole renders for the time given.
+    var bytes = 0
+    for _ in 0..<5 { bytes = try LabelRenderer.renderUncached(content, format: format).bytes.count }
+    let clock = ContinuousClock()
+    let start = clock.now
+    var count = 0
+    while clock.now - start < .seconds(seconds) {
+        for _ in 0..<10 { _ = try LabelRenderer.renderUncached(content, format: format) }
+        count += 10
+    }
+    let elapsed = clock.now - start
+    let perSecond = Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    print("\(format.rawValue)\t\(String(format: "%.1f", perSecond))\t\(bytes)")
+}
