@@ -49,6 +49,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Transport",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Store",
             dependencies: [
                 "ReturnsCore",
@@ -97,6 +106,16 @@ let package = Package(
         .testTarget(name: "CarriersTests", dependencies: ["Carriers"], swiftSettings: strict),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Carriers"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: [
+                "Transport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "APITests",
             dependencies: [

@@ -24,11 +24,23 @@ public struct DisputeEvent: Codable, Hashable, Sendable {
     public var items: [ParcelItem]
     public var returnCode: String
     public var dropOffBy: Date
+    /// Who reported the change (kiosk, carrier, scanner, operator, timer).
+    public var source: StatusSource?
+    /// The service point or warehouse where it happened.
+    public var location: String?
+    /// `return.inspected`: each item's outcome, and what the refund covers per currency.
+    public var inspection: [ItemInspection]?
+    public var acceptedAmounts: [Money]?
 
     public init(
         id: String, type: Kind, disputeID: String, parcelID: String, trackingNumber: String, carrier: String,
-        status: ParcelStatus, occurredAt: Date, items: [ParcelItem], returnCode: String, dropOffBy: Date
+        status: ParcelStatus, occurredAt: Date, items: [ParcelItem], returnCode: String, dropOffBy: Date,
+        source: StatusSource? = nil, location: String? = nil, inspection: [ItemInspection]? = nil, acceptedAmounts: [Money]? = nil
     ) {
+        self.source = source
+        self.location = location
+        self.inspection = inspection
+        self.acceptedAmounts = acceptedAmounts
         self.id = id
         self.type = type
         self.disputeID = disputeID
@@ -43,7 +55,8 @@ public struct DisputeEvent: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, type, status, items, carrier
+        case id, type, status, items, carrier, source, location, inspection
+        case acceptedAmounts = "accepted_amounts"
         case disputeID = "dispute_id"
         case parcelID = "parcel_id"
         case trackingNumber = "tracking_number"
@@ -53,7 +66,10 @@ public struct DisputeEvent: Codable, Hashable, Sendable {
     }
 
     /// One event per dispute with items in the parcel, each carrying only that dispute's items.
-    public static func events(_ type: Kind, for parcel: Parcel, disputes: [String]? = nil, at date: Date) -> [DisputeEvent] {
+    public static func events(
+        _ type: Kind, for parcel: Parcel, disputes: [String]? = nil, at date: Date, source: StatusSource? = nil,
+        location: String? = nil, inspection: [ItemInspection]? = nil
+    ) -> [DisputeEvent] {
         (disputes ?? parcel.disputeIDs).map { dispute in
             DisputeEvent(
                 id: "evt_" + CrockfordBase32.encode(UInt64.random(in: 0..<(1 << 60)), digits: 12)
@@ -61,7 +77,9 @@ public struct DisputeEvent: Codable, Hashable, Sendable {
                 type: type, disputeID: dispute, parcelID: parcel.id, trackingNumber: parcel.trackingNumber,
                 carrier: parcel.carrierID, status: parcel.status, occurredAt: date,
                 items: parcel.items.filter { $0.disputeID == dispute }, returnCode: parcel.returnCode,
-                dropOffBy: parcel.dropOffBy)
+                dropOffBy: parcel.dropOffBy, source: source, location: location,
+                inspection: inspection.map { all in all.filter { r in parcel.items.contains { $0.disputeID == dispute && $0.sku == r.sku && (r.disputeID == nil || r.disputeID == dispute) } } },
+                acceptedAmounts: inspection.map { InspectionRules.acceptedAmounts($0, parcel: parcel, dispute: dispute) })
         }
     }
 }

@@ -91,8 +91,33 @@ public protocol ReturnStore: Sendable {
     func parcel(returnCode: String) async throws -> Parcel?
 
     func serialCounters() async throws -> [SerialCounterUsage]
-    /// Events not yet delivered, oldest first (the notifier of the disputes issue consumes them).
-    func pendingEvents(limit: Int) async throws -> [DisputeEvent]
+
+    /// Moves a parcel through the state machine and writes its history row and one dispute
+    /// event per dispute in the same commit; a repeat changes nothing. Throws
+    /// `ParcelStateMachine.IllegalTransition`, or `StoreError.notFound`.
+    func changeStatus(_ change: StatusChangeRequest) async throws -> StatusChangeOutcome
+    /// Records a scanner's read; at the parcel's own warehouse it moves the parcel to
+    /// `arrived_at_warehouse` (events and all), elsewhere it is kept and flagged.
+    func recordReceipt(_ receipt: WarehouseReceipt) async throws -> ReceiptOutcome
+    func receipts(parcelID: String) async throws -> [ReceiptRecord]
+    func inspection(parcelID: String) async throws -> [ItemInspection]
+
+    /// The oldest undelivered event of each dispute, if it is due and not dead: delivering
+    /// only these keeps every dispute's events in order.
+    func dueEvents(now: Date, limit: Int) async throws -> [OutboxEntry]
+    func markDelivered(seq: Int64, at: Date) async throws
+    func markFailed(seq: Int64, nextAttemptAt: Date, error: String) async throws
+    func markDead(seq: Int64, at: Date, error: String) async throws
+    /// Makes a dead (or pending) event due now; false when no such undelivered event exists.
+    func retryEvent(id: String, at: Date) async throws -> Bool
+    func outbox(state: OutboxEntry.State?, limit: Int) async throws -> [OutboxEntry]
+    func outboxEntry(id: String) async throws -> OutboxEntry?
+    func outboxStats() async throws -> OutboxStats
+
+    /// Parcels still `label_issued` past their drop-off deadline.
+    func overdueLabels(now: Date, limit: Int) async throws -> [String]
+    /// Parcels a carrier reported at the warehouse before `before` that no scanner has read.
+    func unconfirmedArrivals(before: Date) async throws -> [Parcel]
 
     func createToken(_ token: AccessToken, secretHash: String) async throws
     /// The active (not revoked) token with this secret hash.

@@ -39,8 +39,8 @@ struct SQLiteReturnStoreTests {
         #expect(p.status == .labelIssued)
         #expect(p.history.map(\.status) == [.labelIssued])
         #expect(try ReturnCode(parsing: p.returnCode).canonical == p.returnCode)
-        let events = try await store.pendingEvents(limit: 10)
-        #expect(events.map(\.type) == [.labelIssued])
+        let events = try await store.outbox(state: .pending, limit: 10)
+        #expect(events.map(\.type) == ["return.label_issued"])
         #expect(events.first?.parcelID == p.id && events.first?.disputeID == "D-1")
     }
 
@@ -67,7 +67,7 @@ struct SQLiteReturnStoreTests {
         let first = try await store.issueReturn(issuance(request(), key: "k1", hash: "h1"))
         let replay = try await store.issueReturn(issuance(request(), key: "k1", hash: "h1"))
         #expect(replay.kind == .replayed && replay.parcel == first.parcel)
-        #expect(try await store.pendingEvents(limit: 10).count == 1)
+        #expect(try await store.outbox(state: .pending, limit: 10).count == 1)
         await #expect {
             try await store.issueReturn(issuance(request(skus: ["Q"]), key: "k1", hash: "h2"))
         } throws: { ($0 as? ReturnRefusal)?.code == .idempotencyKeyReused }

@@ -85,6 +85,35 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        m.registerMigration("v2: warehouse receipts, inspections, outbox retries") { db in
+            try db.execute(sql: """
+                CREATE TABLE warehouse_receipts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    parcel_id TEXT NOT NULL REFERENCES parcels(id),
+                    warehouse_id TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    scanned_at DATETIME NOT NULL,
+                    received_at DATETIME NOT NULL,
+                    scanner TEXT NOT NULL,
+                    misrouted INTEGER NOT NULL,
+                    -- A scanner that retries sends the same read again: it is kept once.
+                    UNIQUE (parcel_id, warehouse_id, scanned_at)
+                );
+                CREATE TABLE item_inspections (
+                    parcel_id TEXT NOT NULL REFERENCES parcels(id),
+                    dispute_id TEXT NOT NULL,
+                    sku TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    reason TEXT,
+                    inspected_at DATETIME NOT NULL,
+                    PRIMARY KEY (parcel_id, dispute_id, sku)
+                );
+                ALTER TABLE outbox ADD COLUMN retried_at DATETIME;
+                DROP INDEX outbox_pending;
+                CREATE INDEX outbox_undelivered ON outbox(dispute_id, seq) WHERE delivered_at IS NULL;
+                CREATE INDEX parcel_history_status ON parcel_history(status, source, occurred_at);
+                """)
+        }
         return m
     }
 }

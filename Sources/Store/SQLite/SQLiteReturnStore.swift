@@ -216,13 +216,6 @@ public final class SQLiteReturnStore: ReturnStore {
         }
     }
 
-    public func pendingEvents(limit: Int) async throws -> [DisputeEvent] {
-        try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT payload FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL ORDER BY seq LIMIT ?", arguments: [limit])
-                .map { try JSONDecoder.returnd.decode(DisputeEvent.self, from: Data($0.utf8)) }
-        }
-    }
-
     // MARK: - Tokens
 
     public func createToken(_ token: AccessToken, secretHash: String) async throws {

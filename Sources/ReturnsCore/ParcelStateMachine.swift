@@ -1,0 +1,131 @@
+import Foundation
+
+/// The parcel's life: `label_issued → dropped_off → in_transit → arrived_at_warehouse → inspected`,
+/// plus `expired` (not dropped off in time) and `cancelled`. Pure: the store applies the answer
+/// and writes the history row and dispute events in the same transaction.
+public enum ParcelStateMachine {
+    public enum Outcome: Equatable, Sendable {
+        /// The parcel moves to a new status.
+        case moved(ParcelStatus)
+        /// A repeat, or news older than what we know (a late kiosk scan after the carrier's
+        /// transit scan): harmless, nothing changes.
+        case unchanged
+    }
+
+    public struct IllegalTransition: Error, Equatable, Sendable, CustomStringConvertible {
+        public var from: ParcelStatus
+        public var to: ParcelStatus
+        public var description: String { "a parcel that is \(from.rawValue) cannot become \(to.rawValue)" }
+    }
+
+    /// Position on the main line; the side exits (expired, cancelled) have none.
+    static func rank(_ s: ParcelStatus) -> Int? {
+        switch s {
+        case .labelIssued: 0
+        case .droppedOff: 1
+        case .inTransit: 2
+        case .arrivedAtWarehouse: 3
+        case .inspected: 4
+        case .expired, .cancelled: nil
+        }
+    }
+
+    public static func apply(_ target: ParcelStatus, to current: ParcelStatus) throws(IllegalTransition) -> Outcome {
+        if target == current { return .unchanged }
+        switch (current, target) {
+        case (.expired, _), (.cancelled, _), (.inspected, _):
+            throw IllegalTransition(from: current, to: target)
+        case (.labelIssued, .expired), (.labelIssued, .cancelled), (.droppedOff, .cancelled):
+            return .moved(target)
+        case (_, .expired), (_, .cancelled):
+            throw IllegalTransition(from: current, to: target)
+        case (_, .inspected) where current != .arrivedAtWarehouse:
+            // Inspection needs the parcel in the warehouse first.
+            throw IllegalTransition(from: current, to: target)
+        default:
+            let from = rank(current)!, to = rank(target)!
+            // Steps may be skipped (no kiosk scan, a scanner before any carrier event), never undone.
+            return to > from ? .moved(target) : .unchanged
+        }
+    }
+}
+
+extension ParcelStatus {
+    /// The dispute event a move to this status sends.
+    public var disputeEvent: DisputeEvent.Kind? {
+        switch self {
+        case .labelIssued: .labelIssued
+        case .droppedOff: .droppedOff
+        case .inTransit: .inTransit
+        case .arrivedAtWarehouse: .arrivedAtWarehouse
+        case .inspected: .inspected
+        case .expired: .expired
+        case .cancelled: nil
+        }
+    }
+
+    public var isFinal: Bool { self == .inspected || self == .expired || self == .cancelled }
+}
+
+/// The warehouse's verdict on one item of a parcel.
+public struct ItemInspection: Codable, Hashable, Sendable {
+    public enum Outcome: String, Codable, Sendable { case accepted, rejected }
+
+    public var sku: String
+    public var disputeID: String?
+    public var outcome: Outcome
+    /// Why an item was rejected (used, seal broken, missing parts...); required for rejections.
+    public var reason: String?
+
+    public init(sku: String, disputeID: String? = nil, outcome: Outcome, reason: String? = nil) {
+        self.sku = sku
+        self.disputeID = disputeID
+        self.outcome = outcome
+        self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sku, outcome, reason
+        case disputeID = "dispute_id"
+    }
+}
+
+public enum InspectionRules {
+    /// Every item of the parcel judged exactly once, rejections with a reason.
+    public static func validate(_ results: [ItemInspection], parcel: Parcel) throws(ReturnRefusal) {
+        var remaining = Set(parcel.items.map { ItemKey(disputeID: $0.disputeID, sku: $0.sku) })
+        for r in results {
+            let candidates = parcel.items.filter { $0.sku == r.sku && (r.disputeID == nil || $0.disputeID == r.disputeID) }
+            guard candidates.count == 1, let item = candidates.first else {
+                throw ReturnRefusal(.invalidRequest, candidates.isEmpty
+                    ? "item \(r.sku) is not in parcel \(parcel.id)"
+                    : "sku \(r.sku) appears in several disputes of parcel \(parcel.id); give its dispute_id")
+            }
+            guard remaining.remove(ItemKey(disputeID: item.disputeID, sku: item.sku)) != nil else {
+                throw ReturnRefusal(.invalidRequest, "item \(r.sku) is judged twice")
+            }
+            if r.outcome == .rejected && (r.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ReturnRefusal(.invalidRequest, "rejected item \(r.sku) needs a reason")
+            }
+        }
+        if let missing = remaining.first {
+            throw ReturnRefusal(.invalidRequest, "item \(missing.sku) of dispute \(missing.disputeID) has no outcome; judge every item of the parcel")
+        }
+    }
+
+    /// What the refund covers: quantity × unit price of the accepted items, per dispute and currency.
+    public static func acceptedAmounts(_ results: [ItemInspection], parcel: Parcel, dispute: String) -> [Money] {
+        var totals: [String: Decimal] = [:]
+        for item in parcel.items where item.disputeID == dispute {
+            let verdict = results.first { $0.sku == item.sku && ($0.disputeID == nil || $0.disputeID == item.disputeID) }
+            guard verdict?.outcome == .accepted, let price = item.unitPrice.decimalValue else { continue }
+            totals[item.unitPrice.currency, default: 0] += price * Decimal(item.quantity)
+        }
+        return totals.keys.sorted().map { Money(amount: "\(totals[$0]!)", currency: $0) }
+    }
+
+    struct ItemKey: Hashable {
+        var disputeID: String
+        var sku: String
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import GRDB
+import ReturnsCore
+
+extension SQLiteReturnStore {
+    public func changeStatus(_ change: StatusChangeRequest) async throws -> StatusChangeOutcome {
+        try await pool.write { db in try Self.change(change, db) }
+    }
+
+    static func change(_ c: StatusChangeRequest, _ db: Database) throws -> StatusChangeOutcome {
+        guard let parcel = try loadParcel(db, where: "id = ?", c.parcelID) else { throw StoreError.notFound("parcel \(c.parcelID)") }
+        guard case .moved(let status) = try ParcelStateMachine.apply(c.status, to: parcel.status) else {
+            return StatusChangeOutcome(parcel: parcel, changed: false)
+        }
+        if status == .inspected {
+            let results = c.inspection ?? []
+            try InspectionRules.validate(results, parcel: parcel)
+            for r in results {
+                let item = parcel.items.first { $0.sku == r.sku && (r.disputeID == nil || $0.disputeID == r.disputeID) }!
+                try db.execute(
+                    sql: "INSERT INTO item_inspections (parcel_id, dispute_id, sku, outcome, reason, inspected_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [parcel.id, item.disputeID, item.sku, r.outcome.rawValue, r.reason, c.occurredAt])
+            }
+        }
+        try db.execute(sql: "UPDATE parcels SET status = ?, updated_at = ? WHERE id = ?", arguments: [status.rawValue, Date(), parcel.id])
+        let detail = [c.location.map { "at \($0)" }, c.detail].compactMap { $0 }.joined(separator: "; ")
+        try db.execute(
+            sql: "INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, ?, ?, ?, ?)",
+            arguments: [parcel.id, status.rawValue, c.source.rawValue, c.occurredAt, detail.isEmpty ? nil : detail])
+        guard let moved = try loadParcel(db, where: "id = ?", parcel.id) else { throw StoreError.corrupt("parcel \(parcel.id) vanished") }
+        if let kind = status.disputeEvent {
+            let inspection = status == .inspected ? try inspectionRows(db, parcel.id) : nil
+            for event in DisputeEvent.events(kind, for: moved, at: c.occurredAt, source: c.source, location: c.location, inspection: inspection) {
+                try insertEvent(db, event)
+            }
+        }
+        return StatusChangeOutcome(parcel: moved, changed: true)
+    }
+
+    public func recordReceipt(_ r: WarehouseReceipt) async throws -> ReceiptOutcome {
+        try await pool.write { db in
+            guard let parcel = try Self.loadParcel(db, where: "id = ?", r.parcelID) else { throw StoreError.notFound("parcel \(r.parcelID)") }
+            let misrouted = parcel.warehouseID != r.warehouseID
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [r.parcelID, r.warehouseID, r.code, r.scannedAt, r.receivedAt, r.scannerTokenID, misrouted])
+            if misrouted { return .misrouted(parcel: parcel, expectedWarehouse: parcel.warehouseID) }
+            return .arrived(try Self.change(
+                StatusChangeRequest(parcelID: r.parcelID, status: .arrivedAtWarehouse, source: .scanner, occurredAt: r.scannedAt, location: r.warehouseID),
+                db))
+        }
+    }
+
+    public func receipts(parcelID: String) async throws -> [ReceiptRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM warehouse_receipts WHERE parcel_id = ? ORDER BY id", arguments: [parcelID]).map {
+                ReceiptRecord(warehouseID: $0["warehouse_id"], scannedAt: $0["scanned_at"], receivedAt: $0["received_at"], misrouted: $0["misrouted"], scanner: $0["scanner"])
+            }
+        }
+    }
+
+    public func inspection(parcelID: String) async throws -> [ItemInspection] {
+        try await pool.read { db in try Self.inspectionRows(db, parcelID) }
+    }
+
+    static func inspectionRows(_ db: Database, _ parcelID: String) throws -> [ItemInspection] {
+        try Row.fetchAll(db, sql: "SELECT * FROM item_inspections WHERE parcel_id = ? ORDER BY dispute_id, sku", arguments: [parcelID]).map {
+            ItemInspection(sku: $0["sku"], disputeID: $0["dispute_id"], outcome: ItemInspection.Outcome(rawValue: $0["outcome"]) ?? .rejected, reason: $0["reason"])
+        }
+    }
+
+    // MARK: - Outbox
+
+    public func dueEvents(now: Date, limit: Int) async throws -> [OutboxEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.* FROM outbox o
+                    JOIN (SELECT dispute_id, MIN(seq) AS head FROM outbox WHERE delivered_at IS NULL GROUP BY dispute_id) h ON o.seq = h.head
+                    WHERE o.dead_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+                    ORDER BY o.seq LIMIT ?
+                    """, arguments: [now, limit]
+            ).map(Self.outboxEntry)
+        }
+    }
+
+    public func markDelivered(seq: Int64, at date: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE seq = ?", arguments: [date, seq])
+        }
+    }
+
+    public func markFailed(seq: Int64, nextAttemptAt: Date, error: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?",
+                arguments: [nextAttemptAt, String(error.prefix(500)), seq])
+        }
+    }
+
+    public func markDead(seq: Int64, at date: Date, error: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, dead_at = ?, last_error = ? WHERE seq = ?", arguments: [date, String(error.prefix(500)), seq])
+        }
+    }
+
+    public func retryEvent(id: String, at date: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET dead_at = NULL, next_attempt_at = ?, retried_at = ? WHERE event_id = ? AND delivered_at IS NULL",
+                arguments: [date, date, id])
+            return db.changesCount == 1
+        }
+    }
+
+    public func outbox(state: OutboxEntry.State?, limit: Int) async throws -> [OutboxEntry] {
+        let condition = switch state {
+        case .pending: "delivered_at IS NULL AND dead_at IS NULL"
+        case .delivered: "delivered_at IS NOT NULL"
+        case .dead: "dead_at IS NOT NULL AND delivered_at IS NULL"
+        case nil: "1"
+        }
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE \(condition) ORDER BY seq LIMIT ?", arguments: [limit]).map(Self.outboxEntry)
+        }
+    }
+
+    public func outboxEntry(id: String) async throws -> OutboxEntry? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE event_id = ?", arguments: [id]).map(Self.outboxEntry) }
+    }
+
+    public func outboxStats() async throws -> OutboxStats {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT SUM(CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN 1 ELSE 0 END) AS pending,
+                       SUM(CASE WHEN delivered_at IS NULL AND dead_at IS NOT NULL THEN 1 ELSE 0 END) AS dead,
+                       MIN(CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN created_at END) AS oldest
+                FROM outbox
+                """)!
+            return OutboxStats(pending: row["pending"] ?? 0, dead: row["dead"] ?? 0, oldestPendingCreatedAt: row["oldest"])
+        }
+    }
+
+    static func outboxEntry(_ r: Row) -> OutboxEntry {
+        OutboxEntry(
+            seq: r["seq"], eventID: r["event_id"], disputeID: r["dispute_id"], parcelID: r["parcel_id"], type: r["type"],
+            payload: r["payload"], createdAt: r["created_at"], attempts: r["attempts"], nextAttemptAt: r["next_attempt_at"],
+            lastError: r["last_error"], deliveredAt: r["delivered_at"], deadAt: r["dead_at"], retriedAt: r["retried_at"])
+    }
+
+    // MARK: - Timers
+
+    public func overdueLabels(now: Date, limit: Int) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM parcels WHERE status = 'label_issued' AND drop_off_by < ? ORDER BY drop_off_by LIMIT ?", arguments: [now, limit])
+        }
+    }
+
+    public func unconfirmedArrivals(before: Date) async throws -> [Parcel] {
+        try await pool.read { db in
+            let ids = try String.fetchAll(db, sql: """
+                SELECT p.id FROM parcels p
+                JOIN parcel_history h ON h.parcel_id = p.id AND h.status = 'arrived_at_warehouse' AND h.source = 'carrier'
+                WHERE p.status = 'arrived_at_warehouse' AND h.occurred_at < ?
+                AND NOT EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = p.id AND r.misrouted = 0)
+                ORDER BY h.occurred_at
+                """, arguments: [before])
+            return try ids.compactMap { try Self.loadParcel(db, where: "id = ?", $0) }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import ReturnsCore
+
+/// A status change reported by a kiosk, carrier, scanner, operator or timer.
+public struct StatusChangeRequest: Sendable {
+    public var parcelID: String
+    public var status: ParcelStatus
+    public var source: StatusSource
+    public var occurredAt: Date
+    public var detail: String?
+    /// Service point or warehouse.
+    public var location: String?
+    /// Required for `inspected`.
+    public var inspection: [ItemInspection]?
+
+    public init(parcelID: String, status: ParcelStatus, source: StatusSource, occurredAt: Date, detail: String? = nil, location: String? = nil, inspection: [ItemInspection]? = nil) {
+        self.parcelID = parcelID
+        self.status = status
+        self.source = source
+        self.occurredAt = occurredAt
+        self.detail = detail
+        self.location = location
+        self.inspection = inspection
+    }
+}
+
+public struct StatusChangeOutcome: Sendable {
+    public var parcel: Parcel
+    /// False for a harmless repeat: nothing was written.
+    public var changed: Bool
+}
+
+/// A warehouse scanner's read of a parcel.
+public struct WarehouseReceipt: Sendable {
+    public var parcelID: String
+    public var warehouseID: String
+    public var code: String
+    public var scannedAt: Date
+    public var receivedAt: Date
+    public var scannerTokenID: String
+
+    public init(parcelID: String, warehouseID: String, code: String, scannedAt: Date, receivedAt: Date, scannerTokenID: String) {
+        self.parcelID = parcelID
+        self.warehouseID = warehouseID
+        self.code = code
+        self.scannedAt = scannedAt
+        self.receivedAt = receivedAt
+        self.scannerTokenID = scannerTokenID
+    }
+}
+
+public struct ReceiptRecord: Codable, Hashable, Sendable {
+    public var warehouseID: String
+    public var scannedAt: Date
+    public var receivedAt: Date
+    /// The parcel was read at a warehouse other than the one its label sends it to.
+    public var misrouted: Bool
+    public var scanner: String
+
+    enum CodingKeys: String, CodingKey {
+        case misrouted, scanner
+        case warehouseID = "warehouse_id", scannedAt = "scanned_at", receivedAt = "received_at"
+    }
+}
+
+public enum ReceiptOutcome: Sendable {
+    /// The parcel is now (or was already) at its warehouse.
+    case arrived(StatusChangeOutcome)
+    /// Read at the wrong warehouse: recorded and flagged, status unchanged.
+    case misrouted(parcel: Parcel, expectedWarehouse: String)
+}
+
+/// One dispute event waiting for, or done with, delivery.
+public struct OutboxEntry: Codable, Hashable, Sendable {
+    public enum State: String, Codable, Sendable, CaseIterable { case pending, delivered, dead }
+
+    public var seq: Int64
+    public var eventID: String
+    public var disputeID: String
+    public var parcelID: String
+    public var type: String
+    public var payload: String
+    public var createdAt: Date
+    public var attempts: Int
+    public var nextAttemptAt: Date?
+    public var lastError: String?
+    public var deliveredAt: Date?
+    public var deadAt: Date?
+    /// When an operator last replayed it: the dead-letter age counts from here.
+    public var retriedAt: Date?
+
+    public var state: State { deliveredAt != nil ? .delivered : deadAt != nil ? .dead : .pending }
+
+    enum CodingKeys: String, CodingKey {
+        case seq, type, payload, attempts, state
+        case eventID = "event_id", disputeID = "dispute_id", parcelID = "parcel_id", createdAt = "created_at"
+        case nextAttemptAt = "next_attempt_at", lastError = "last_error", deliveredAt = "delivered_at", deadAt = "dead_at"
+        case retriedAt = "retried_at"
+    }
+
+    public init(seq: Int64, eventID: String, disputeID: String, parcelID: String, type: String, payload: String, createdAt: Date,
+                attempts: Int, nextAttemptAt: Date?, lastError: String?, deliveredAt: Date?, deadAt: Date?, retriedAt: Date? = nil) {
+        self.retriedAt = retriedAt
+        self.seq = seq
+        self.eventID = eventID
+        self.disputeID = disputeID
+        self.parcelID = parcelID
+        self.type = type
+        self.payload = payload
+        self.createdAt = createdAt
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError
+        self.deliveredAt = deliveredAt
+        self.deadAt = deadAt
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            seq: try c.decode(Int64.self, forKey: .seq), eventID: try c.decode(String.self, forKey: .eventID),
+            disputeID: try c.decode(String.self, forKey: .disputeID), parcelID: try c.decode(String.self, forKey: .parcelID),
+            type: try c.decode(String.self, forKey: .type), payload: try c.decode(String.self, forKey: .payload),
+            createdAt: try c.decode(Date.self, forKey: .createdAt), attempts: try c.decode(Int.self, forKey: .attempts),
+            nextAttemptAt: try c.decodeIfPresent(Date.self, forKey: .nextAttemptAt), lastError: try c.decodeIfPresent(String.self, forKey: .lastError),
+            deliveredAt: try c.decodeIfPresent(Date.self, forKey: .deliveredAt), deadAt: try c.decodeIfPresent(Date.self, forKey: .deadAt),
+            retriedAt: try c.decodeIfPresent(Date.self, forKey: .retriedAt))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(eventID, forKey: .eventID)
+        try c.encode(disputeID, forKey: .disputeID)
+        try c.encode(parcelID, forKey: .parcelID)
+        try c.encode(type, forKey: .type)
+        try c.encode(payload, forKey: .payload)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encodeIfPresent(nextAttemptAt, forKey: .nextAttemptAt)
+        try c.encodeIfPresent(lastError, forKey: .lastError)
+        try c.encodeIfPresent(deliveredAt, forKey: .deliveredAt)
+        try c.encodeIfPresent(deadAt, forKey: .deadAt)
+        try c.encodeIfPresent(retriedAt, forKey: .retriedAt)
+        try c.encode(state, forKey: .state)
+    }
+}
+
+public struct OutboxStats: Sendable, Codable {
+    public var pending: Int
+    public var dead: Int
+    public var oldestPendingCreatedAt: Date?
+}

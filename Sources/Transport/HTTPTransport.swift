@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// One outbound HTTP request. Every request has a total timeout and a response size bound.
+public struct OutboundRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+    public var timeout: Duration
+    public var connectTimeout: Duration
+    public var maxResponseBytes: Int
+
+    public init(
+        method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+        timeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(3), maxResponseBytes: Int = 1 << 20
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+        self.maxResponseBytes = maxResponseBytes
+    }
+}
+
+public struct InboundResponse: Sendable {
+    public var status: Int
+    /// Header names in lower case, in the order received.
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// Seconds from sending to the whole answer.
+    public var totalTime: Double
+
+    public func header(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return headers.last { $0.name == lower }?.value
+    }
+
+    /// `Retry-After` as seconds or an HTTP date, at most a day (a carrier asking for more is wrong).
+    public func retryAfter(now: Date = Date()) -> Duration? {
+        guard let raw = header("retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Int(raw), seconds >= 0 { return .seconds(min(seconds, 86_400)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: raw) else { return nil }
+        return .seconds(max(0, min(86_400, Int(date.timeIntervalSince(now).rounded(.up)))))
+    }
+}
+
+public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible {
+    case timedOut
+    case couldNotConnect(String)
+    case responseTooLarge(limit: Int)
+    case invalidRequest(String)
+    case failed(String)
+    case shutDown
+
+    public var description: String {
+        switch self {
+        case .timedOut: "timed out"
+        case .couldNotConnect(let m): "could not connect: \(m)"
+        case .responseTooLarge(let limit): "response larger than \(limit) bytes"
+        case .invalidRequest(let m): "invalid request: \(m)"
+        case .failed(let m): "transfer failed: \(m)"
+        case .shutDown: "transport is shut down"
+        }
+    }
+}
+
+/// The one outbound HTTP client: libcurl's multi interface on a thread of its own, so many
+/// requests share few connections (keep-alive, HTTP/2 multiplexing where offered). TLS
+/// verification stays on; proxies come from the environment as libcurl reads them.
+/// As a `Service` it closes when the service group shuts down, failing what is still in flight.
+public final class HTTPTransport: Service, Sendable {
+    let engine: CurlEngine
+
+    public init(maxConnectionsPerHost: Int = 16, maxConnections: Int = 64) {
+        engine = CurlEngine(maxConnectionsPerHost: maxConnectionsPerHost, maxConnections: maxConnections)
+    }
+
+    public func send(_ request: OutboundRequest) async throws -> InboundResponse {
+        guard let url = URL(string: request.url), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
+            throw TransportError.invalidRequest("not an http(s) URL: \(request.url)")
+        }
+        guard !request.headers.contains(where: { $0.name.contains(where: \.isNewline) || $0.value.contains(where: \.isNewline) }) else {
+            throw TransportError.invalidRequest("header with a line break")
+        }
+        return try await engine.perform(request)
+    }
+
+    public func run() async throws {
+        // Nothing to drive here: the engine has its own thread. Wait for shutdown, then close.
+        try? await gracefulShutdown()
+        engine.shutdown()
+    }
+
+    /// Closes the engine: requests in flight fail with `TransportError.shutDown`.
+    public func shutdown() { engine.shutdown() }
+}

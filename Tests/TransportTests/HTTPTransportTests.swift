@@ -1,0 +1,150 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import Transport
+
+/// A small HTTP server on 127.0.0.1 standing for the outside world.
+func withLocalServer(_ body: @Sendable (_ base: String) async throws -> Void) async throws {
+    let router = Router()
+    router.get("hello") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain", HTTPField.Name("X-Test")!: "yes"], body: .init(byteBuffer: ByteBuffer(string: "hello"))) }
+    router.post("echo") { request, _ in
+        let body = try await request.body.collect(upTo: 1 << 20)
+        return Response(status: .created, headers: [.contentType: request.headers[.contentType] ?? "-"], body: .init(byteBuffer: body))
+    }
+    router.get("slow") { _, _ in
+        try await Task.sleep(for: .seconds(3))
+        return "late"
+    }
+    router.get("big") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: 65, count: 300_000))) }
+    router.get("busy") { _, _ in Response(status: .tooManyRequests, headers: [.retryAfter: "7"]) }
+    try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { client in
+        try await body("http://127.0.0.1:\(client.port!)")
+    }
+}
+
+@Suite("libcurl transport against a local server")
+struct HTTPTransportTests {
+    @Test("GET returns status, lower-cased headers and body")
+    func get() async throws {
+        let transport = HTTPTransport()
+        defer { transport.shutdown() }
+        try await withLocalServer { base in
+            let r = try await transport.send(OutboundRequest(url: "\(base)/hello"))
+            #expect(r.status == 200)
+            #expect(String(decoding: r.body, as: UTF8.self) == "hello")
+            #expect(r.header("X-Test") == "yes")
+            #expect(r.header("content-type") == "text/plain")
+        }
+    }
+
+    @Test("POST sends the body and headers as given")
+    func post() async throws {
+        let transport = HTTPTransport()
+        defer { transport.shutdown() }
+        try await withLocalServer { base in
+            let payload = Array(#"{"a": "é"}"#.utf8)
+            let r = try await transport.send(OutboundRequest(method: "POST", url: "\(base)/echo", headers: [("Content-Type", "application/json")], body: payload))
+            #expect(r.status == 201)
+            #expect(r.body == payload)
+            #expect(r.header("content-type") == "application/json")
+        }
+    }
+
+    @Test("a server slower than the timeout fails with timedOut, in about the timeout")
+    func timeout() async throws {
+        let transport = HTTPTransport()
+        defer { transport.shutdown() }
+        try await withLocalServer { base in
+            let start = ContinuousClock.now
+            await #expect(throws: TransportError.timedOut) {
+                try await transport.send(OutboundRequest(url: "\(base)/slow", timeout: .milliseconds(300)))
+            }
+            #expect(ContinuousClock.now - start < .seconds(2))
+        }
+    }
+
+    @Test("a body over the bound fails with responseTooLarge")
+    func bound() async throws {
+        let transport = HTTPTransport()
+        defer { transport.shutdown() }
+        try await withLocalServer { base in
+            await #expect(throws: TransportError.responseTooLarge(limit: 100_000)) {
+                try await transport.send(OutboundRequest(url: "\(base)/big", maxResponseBytes: 100_000))
+            }
+            let whole = try await transport.send(OutboundRequest(url: "\(base)/big", maxResponseBytes: 400_000))
+            #expect(whole.body.count == 300_000)
+        }
+    }
+
+    @Test("nothing listening fails with couldNotConnect")
+    func refused() async throws {
+        let transport = HTTPTransport()
+        defer { transport.shutdown() }
+        // Bind and close a socket to find a port nobody listens on.
+        let server = try await Application(router: Router(), configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { $0.port! }
+        await #expect {
+            try await transport.send(OutboundRequest(url: "http://127.0.0.1:\(server)/x"))
+        } throws: { if case TransportError.couldNotConnect = $0 { true } else { false } }
+    }
+
+    @Test("429 answers carry Retry-After in seconds")
+    func retryAfter() async throws {
+        let transport = HTTPTransport()
+        defer { transport.shutdown() }
+        try await withLocalServer { base in
+            let r = try await transport.send(OutboundRequest(url: "\(base)/busy"))
+            #expect(r.status == 429)
+            #expect(r.retryAfter() == .seconds(7))
+        }
+    }
+
+    @Test("300 concurrent requests all complete")
+    func concurrency() async throws {
+        let transport = HTTPTransport(maxConnectionsPerHost: 8)
+        defer { transport.shutdown() }
+        try await withLocalServer { base in
+            let ok = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<300 { group.addTask { try await transport.send(OutboundRequest(url: "\(base)/hello")).status == 200 } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(ok == 300)
+        }
+    }
+
+    @Test("cancelling the caller's task ends a hanging request at once")
+    func cancellation() async throws {
+        let transport = HTTPTransport()
+        defer { transport.shutdown() }
+        try await withLocalServer { base in
+            let start = ContinuousClock.now
+            let task = Task { try await transport.send(OutboundRequest(url: "\(base)/slow", timeout: .seconds(30))) }
+            try await Task.sleep(for: .milliseconds(200))
+            task.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await task.value }
+            #expect(ContinuousClock.now - start < .seconds(2))
+        }
+    }
+
+    @Test("shutdown fails requests in flight and refuses new ones")
+    func shutdown() async throws {
+        let transport = HTTPTransport()
+        try await withLocalServer { base in
+            let task = Task { try await transport.send(OutboundRequest(url: "\(base)/slow", timeout: .seconds(30))) }
+            try await Task.sleep(for: .milliseconds(200))
+            transport.shutdown()
+            await #expect(throws: TransportError.shutDown) { _ = try await task.value }
+            await #expect(throws: TransportError.shutDown) { try await transport.send(OutboundRequest(url: "\(base)/hello")) }
+        }
+    }
+
+    @Test("a non-http URL is refused before any I/O")
+    func invalidURL() async throws {
+        let transport = HTTPTransport()
+        defer { transport.shutdown() }
+        await #expect { try await transport.send(OutboundRequest(url: "file:///etc/passwd")) } throws: {
+            if case TransportError.invalidRequest = $0 { true } else { false }
+        }
+    }
+}
