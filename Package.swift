@@ -68,9 +68,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Disputes",
+            dependencies: [
+                "ReturnsCore", "Store", "Transport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "API",
             dependencies: [
-                "ReturnsCore", "Carriers", "Labels", "Store",
+                "ReturnsCore", "Carriers", "Labels", "Store", "Transport", "Disputes",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -82,7 +92,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "returnd",
-            dependencies: ["API", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "API", "Transport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -106,6 +120,16 @@ let package = Package(
         .testTarget(name: "CarriersTests", dependencies: ["Carriers"], swiftSettings: strict),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Carriers"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(
+            name: "DisputesTests",
+            dependencies: [
+                "Disputes", "Store", "Transport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TransportTests",
             dependencies: [

@@ -11,6 +11,8 @@ public func buildRouter(runtime: ReturndRuntime, maxBodyBytes: Int = 1 << 20) ->
     ReturnController(runtime: runtime, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
     ParcelController(runtime: runtime).addRoutes(to: v1)
     ServicePointController(runtime: runtime).addRoutes(to: v1)
+    KioskController(runtime: runtime).addRoutes(to: v1)
+    WarehouseController(runtime: runtime).addRoutes(to: v1)
     return router
 }
 

@@ -2,7 +2,10 @@ import Carriers
 import Foundation
 import Logging
 import ReturnsCore
+import ServiceLifecycle
 import Store
+import Transport
+import Disputes
 
 /// Builds what both executables need from the configuration: store, carriers, signing keys.
 public enum ReturndBootstrap {
@@ -51,6 +54,35 @@ public enum ReturndBootstrap {
         do { return try ReturnPayloadSigner(keyFile: text) } catch {
             throw Failure(description: "signing.key_file: \(path) must hold lines of `KEYID base64-secret` (KEYID: 1-8 capitals or digits, secret at least 16 bytes)")
         }
+    }
+
+    /// Reads the dispute webhook secret(s); creates the file with a random secret on first start.
+    public static func loadWebhookSigner(_ config: ReturndConfiguration, logger: Logger) throws -> WebhookSigner {
+        let path = config.disputeSecretFile
+        if !FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: path, contents: Data(WebhookSigner.newSecretFile().utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw Failure(description: "disputes.secret_file: cannot create \(path)")
+            }
+            logger.notice("disputes.secret_created", metadata: ["file": "\(path)"])
+        }
+        do { return try WebhookSigner(secretFile: try String(contentsOfFile: path, encoding: .utf8)) } catch {
+            throw Failure(description: "disputes.secret_file: \(path): \(error)")
+        }
+    }
+
+    /// The background services in start order; the service group stops them in reverse.
+    public static func backgroundServices(_ config: ReturndConfiguration, runtime: ReturndRuntime, transport: HTTPTransport, logger: Logger) throws -> [any Service] {
+        var services: [any Service] = [transport]
+        if config.disputeWebhookURL.isEmpty {
+            logger.warning("outbox.no_webhook", metadata: ["hint": "set disputes.webhook_url; dispute events wait in the outbox until then"])
+        } else {
+            services.append(DisputeNotifierService(
+                store: runtime.store, transport: transport, signer: try loadWebhookSigner(config, logger: logger),
+                configuration: config.notifier, logger: Logger(label: "returnd.disputes")))
+        }
+        services.append(ParcelDeadlineService(store: runtime.store, configuration: config.deadlines, logger: Logger(label: "returnd.timers")))
+        return services
     }
 
     public static func runtime(_ config: ReturndConfiguration, logger: Logger) async throws -> ReturndRuntime {

@@ -9,8 +9,8 @@ import Logging
 struct Returnctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "returnctl",
-        abstract: "Operate returnd: tokens, carriers, labels. Works on the same store as the daemon.",
-        subcommands: [TokenCommand.self, CarriersCommand.self, LabelCommand.self])
+        abstract: "Operate returnd: tokens, carriers, labels, the dispute outbox. Works on the same store as the daemon.",
+        subcommands: [TokenCommand.self, CarriersCommand.self, LabelCommand.self, OutboxCommand.self])
 
     static func main() async {
         do {

@@ -3,6 +3,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import Transport
 
 @main
 struct ReturndCommand: AsyncParsableCommand {
@@ -30,8 +32,17 @@ struct ReturndCommand: AsyncParsableCommand {
             "host": "\(settings.httpHost)", "port": "\(settings.httpPort)", "database": "\(settings.databaseURL)",
             "carriers": "\(runtime.snapshot.catalog.services.count)",
         ])
+        let transport = HTTPTransport()
+        let background: [any Service]
+        do { background = try ReturndBootstrap.backgroundServices(settings, runtime: runtime, transport: transport, logger: logger) } catch {
+            logger.critical("startup.failed", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
         let app = buildApplication(runtime: runtime, host: settings.httpHost, port: settings.httpPort, maxBodyBytes: settings.maxRequestBodyBytes)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        // Started in order, stopped in reverse: HTTP stops taking requests first, the transport closes last.
+        let group = ServiceGroup(
+            configuration: .init(services: (background + [app]).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         logger.notice("shutdown.complete")
     }
 }

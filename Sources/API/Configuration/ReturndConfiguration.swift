@@ -1,4 +1,5 @@
 import Configuration
+import Disputes
 import Foundation
 import ReturnsCore
 import SystemPackage
@@ -20,6 +21,8 @@ public struct ReturndConfiguration: Sendable {
     public var logLevel: String
     public var policy: ReturnPolicy
     public var maxRequestBodyBytes: Int
+    public var notifier: DisputeNotifierService.Configuration
+    public var deadlines: ParcelDeadlineService.Configuration
     /// Read by key for each loaded carrier: `carriers.endpoints.<carrier id>`.
     let reader: ConfigReader
 
@@ -54,9 +57,26 @@ public struct ReturndConfiguration: Sendable {
             fasterRefundDays: config.int(forKey: "returns.faster_refund_days", default: 5),
             maxItemsPerRequest: config.int(forKey: "returns.max_items_per_request", default: 100))
         maxRequestBodyBytes = config.int(forKey: "http.max_request_body_bytes", default: 1 << 20)
+        notifier = DisputeNotifierService.Configuration(
+            webhookURL: disputeWebhookURL,
+            requestTimeout: .milliseconds(Int(config.double(forKey: "disputes.request_timeout_seconds", default: 10) * 1000)),
+            concurrency: config.int(forKey: "disputes.concurrency", default: 16),
+            idleInterval: .milliseconds(config.int(forKey: "disputes.poll_interval_ms", default: 500)),
+            baseBackoff: .milliseconds(Int(config.double(forKey: "disputes.base_backoff_seconds", default: 1) * 1000)),
+            maxBackoff: .seconds(config.int(forKey: "disputes.max_backoff_seconds", default: 600)),
+            deadLetterAfter: .seconds(Int(config.double(forKey: "disputes.dead_letter_after_hours", default: 72) * 3600)))
+        deadlines = ParcelDeadlineService.Configuration(
+            interval: .seconds(config.int(forKey: "timers.interval_seconds", default: 60)),
+            arrivalUnconfirmedAfter: .seconds(Int(config.double(forKey: "timers.arrival_unconfirmed_after_hours", default: 48) * 3600)))
         guard (1...65535).contains(httpPort) else { throw Invalid(description: "\(file): http.port: \(httpPort) is not a TCP port") }
         guard (1...365).contains(policy.windowDays) else { throw Invalid(description: "\(file): returns.window_days: must be 1 to 365") }
         guard (0...365).contains(policy.fasterRefundDays) else { throw Invalid(description: "\(file): returns.faster_refund_days: must be 0 to 365") }
+        if !disputeWebhookURL.isEmpty {
+            guard let u = URL(string: disputeWebhookURL), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
+                throw Invalid(description: "\(file): disputes.webhook_url: \(disputeWebhookURL) is not an http(s) URL")
+            }
+        }
+        guard (1...256).contains(notifier.concurrency) else { throw Invalid(description: "\(file): disputes.concurrency: must be 1 to 256") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw Invalid(description: "\(file): log.level: \(logLevel) is not a level (trace, debug, info, notice, warning, error, critical)")
         }

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ReturnsCore
+import Store
 
 /// Every failure leaves as the API's JSON error shape; unexpected ones are logged with the
 /// request id and answered 500 without internals.
@@ -18,6 +19,10 @@ struct ErrorMappingMiddleware: RouterMiddleware {
                 context.logger.critical("serial.exhausted", metadata: ["reason": "\(refusal.message)"])
             }
             throw APIError(refusal)
+        } catch let illegal as ParcelStateMachine.IllegalTransition {
+            throw APIError(.conflict, "invalid_transition", illegal.description)
+        } catch StoreError.notFound(let what) {
+            throw APIError.notFound(what)
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "body_too_large", "the request body is larger than the configured http.max_request_body_bytes")
         } catch let error as HTTPError {

@@ -2,6 +2,7 @@ import Carriers
 import Foundation
 import Labels
 import ReturnsCore
+import Store
 
 /// The parcel as the API shows it (DESIGN.md: the answer of `POST /v1/returns`).
 struct ParcelResponse: Encodable {
@@ -29,9 +30,11 @@ struct ParcelResponse: Encodable {
         var labelVersion: Int
         var history: [StatusChange]?
         var trackingEvents: [String]?
+        var receipts: [ReceiptRecord]?
+        var inspection: [ItemInspection]?
 
         enum CodingKeys: String, CodingKey {
-            case id, carrier, service, country, status, items, disputes, seller, warehouse, history
+            case id, carrier, service, country, status, items, disputes, seller, warehouse, history, receipts, inspection
             case trackingNumber = "tracking_number", carrierName = "carrier_name", returnCode = "return_code"
             case qrPayload = "qr_payload", labelRequired = "label_required", itemCount = "item_count"
             case labelURL = "label_url", labelURLs = "label_urls", dropOffBy = "drop_off_by"

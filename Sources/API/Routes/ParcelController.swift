@@ -15,7 +15,10 @@ struct ParcelController {
     @Sendable func show(_ request: Request, context: ReturndRequestContext) async throws -> Response {
         _ = try context.require(.marketplace, .operator)
         let parcel = try await load(context)
-        return try .json(ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: true))
+        var response = ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: true)
+        response.parcel.receipts = try await runtime.store.receipts(parcelID: parcel.id)
+        response.parcel.inspection = try await runtime.store.inspection(parcelID: parcel.id)
+        return try .json(response)
     }
 
     @Sendable func label(_ request: Request, context: ReturndRequestContext) async throws -> Response {

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import ReturnsCore
+import Store
+
+/// Drop-off kiosks: scan a QR or type a return code, print the label, hand the parcel over.
+/// A kiosk token is bound to a service point whose id starts with its country.
+struct KioskController {
+    let runtime: ReturndRuntime
+
+    func addRoutes(to group: RouterGroup<ReturndRequestContext>) {
+        group.post("kiosk/scans", use: scan)
+        group.post("kiosk/dropoffs", use: dropOff)
+    }
+
+    func resolve(_ request: Request, _ context: ReturndRequestContext) async throws -> (AccessToken, Parcel) {
+        let token = try context.require(.kiosk)
+        let body = try await request.decodeJSON(CodeBody.self)
+        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code).parcel
+        guard let country = token.kioskCountry, country == parcel.country else {
+            throw APIError(.forbidden, "forbidden_scope", "parcel \(parcel.id) is a return from \(parcel.country); this kiosk (\(token.scope ?? "-")) serves \(token.kioskCountry ?? "no country")")
+        }
+        return (token, parcel)
+    }
+
+    @Sendable func scan(_ request: Request, context: ReturndRequestContext) async throws -> Response {
+        let (token, parcel) = try await resolve(request, context)
+        context.logger.info("kiosk.scanned", metadata: ["parcel": "\(parcel.id)", "tracking": "\(parcel.trackingNumber)", "service_point": "\(token.scope ?? "-")"])
+        return try .json(ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: false))
+    }
+
+    @Sendable func dropOff(_ request: Request, context: ReturndRequestContext) async throws -> Response {
+        let (token, parcel) = try await resolve(request, context)
+        let outcome = try await runtime.store.changeStatus(StatusChangeRequest(
+            parcelID: parcel.id, status: .droppedOff, source: .kiosk, occurredAt: runtime.clock(), location: token.scope))
+        if outcome.changed {
+            context.logger.info("parcel.dropped_off", metadata: [
+                "parcel": "\(parcel.id)", "tracking": "\(parcel.trackingNumber)", "service_point": "\(token.scope ?? "-")",
+                "dispute": "\(parcel.disputeIDs.joined(separator: ","))",
+            ])
+        }
+        return try .json(ParcelResponse(try runtime.labelContent(for: outcome.parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: false))
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+import Logging
+import ReturnsCore
+import Store
+
+/// Warehouse scanners: receipts (the moment that matters for the buyer) and inspections.
+/// A scanner token is bound to one warehouse. Scanners retry: a repeat answers the same.
+struct WarehouseController {
+    let runtime: ReturndRuntime
+
+    func addRoutes(to group: RouterGroup<ReturndRequestContext>) {
+        group.post("warehouse/receipts", use: receipt)
+        group.post("warehouse/inspections", use: inspection)
+    }
+
+    struct ReceiptBody: Decodable {
+        var code: String
+        var scannedAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case code
+            case scannedAt = "scanned_at"
+        }
+    }
+
+    struct InspectionBody: Decodable {
+        var code: String
+        var items: [ItemInspection]
+    }
+
+    struct Answer: Encodable {
+        var parcel: ParcelResponse.Body
+        var receipts: [ReceiptRecord]?
+        var inspection: [ItemInspection]?
+        var acceptedAmounts: [String: [Money]]?
+
+        enum CodingKeys: String, CodingKey {
+            case parcel, receipts, inspection
+            case acceptedAmounts = "accepted_amounts"
+        }
+    }
+
+    func scanner(_ context: ReturndRequestContext) throws -> (AccessToken, String) {
+        let token = try context.require(.scanner)
+        guard let warehouse = token.scope else { throw APIError(.forbidden, "forbidden_scope", "scanner token \(token.id) is bound to no warehouse") }
+        return (token, warehouse)
+    }
+
+    @Sendable func receipt(_ request: Request, context: ReturndRequestContext) async throws -> Response {
+        let (token, warehouse) = try scanner(context)
+        let body = try await request.decodeJSON(ReceiptBody.self)
+        let now = runtime.clock()
+        guard body.scannedAt <= now.addingTimeInterval(300) else {
+            throw APIError.badRequest("scanned_at \(body.scannedAt.formatted(.iso8601)) is in the future; check the scanner's clock")
+        }
+        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code).parcel
+        let outcome = try await runtime.store.recordReceipt(WarehouseReceipt(
+            parcelID: parcel.id, warehouseID: warehouse, code: body.code, scannedAt: body.scannedAt, receivedAt: now, scannerTokenID: token.id))
+        let meta: Logger.Metadata = ["parcel": "\(parcel.id)", "tracking": "\(parcel.trackingNumber)", "warehouse": "\(warehouse)", "dispute": "\(parcel.disputeIDs.joined(separator: ","))"]
+        switch outcome {
+        case .misrouted(_, let expected):
+            context.logger.warning("parcel.misrouted", metadata: meta.merging(["expected_warehouse": "\(expected)"]) { a, _ in a })
+            throw APIError(.conflict, "wrong_warehouse", "parcel \(parcel.id) is addressed to warehouse \(expected), not \(warehouse); the scan is recorded and flagged for an operator")
+        case .arrived(let change):
+            if change.changed { context.logger.notice("parcel.arrived", metadata: meta) }
+            let receipts = try await runtime.store.receipts(parcelID: parcel.id)
+            return try .json(Answer(parcel: parcelBody(change.parcel), receipts: receipts))
+        }
+    }
+
+    @Sendable func inspection(_ request: Request, context: ReturndRequestContext) async throws -> Response {
+        let (_, warehouse) = try scanner(context)
+        let body = try await request.decodeJSON(InspectionBody.self)
+        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code).parcel
+        guard parcel.warehouseID == warehouse else {
+            throw APIError(.forbidden, "forbidden_scope", "parcel \(parcel.id) belongs to warehouse \(parcel.warehouseID); this scanner is at \(warehouse)")
+        }
+        let outcome = try await runtime.store.changeStatus(StatusChangeRequest(
+            parcelID: parcel.id, status: .inspected, source: .scanner, occurredAt: runtime.clock(), location: warehouse, inspection: body.items))
+        let stored = try await runtime.store.inspection(parcelID: parcel.id)
+        if !outcome.changed {
+            // A scanner retrying the same verdict is answered as before; a different verdict is refused.
+            let same = Set(stored.map { "\($0.sku)|\($0.outcome)" }) == Set(body.items.map { "\($0.sku)|\($0.outcome)" })
+            guard same else { throw APIError(.conflict, "already_inspected", "parcel \(parcel.id) was already inspected with other outcomes") }
+        } else {
+            context.logger.notice("parcel.inspected", metadata: [
+                "parcel": "\(parcel.id)", "tracking": "\(parcel.trackingNumber)", "warehouse": "\(warehouse)",
+                "accepted": "\(stored.filter { $0.outcome == .accepted }.count)", "rejected": "\(stored.filter { $0.outcome == .rejected }.count)",
+            ])
+        }
+        let amounts = Dictionary(uniqueKeysWithValues: outcome.parcel.disputeIDs.map { ($0, InspectionRules.acceptedAmounts(stored, parcel: outcome.parcel, dispute: $0)) })
+        return try .json(Answer(parcel: parcelBody(outcome.parcel), inspection: stored, acceptedAmounts: amounts))
+    }
+
+    func parcelBody(_ parcel: Parcel) throws -> ParcelResponse.Body {
+        ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: true).parcel
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import ReturnsCore
+import ServiceLifecycle
+import Store
+import Transport
+
+/// Delivers the outbox to the dispute service: signed, at least once, in order per dispute,
+/// concurrently across disputes. A failed delivery is retried with exponential backoff and
+/// jitter (or after the `Retry-After` the service asked for); an event still undelivered after
+/// `deadLetterAfter` becomes a dead letter, the operator is told in the log, and the dispute's
+/// later events wait behind it until `returnctl outbox retry` so their order still holds.
+public final class DisputeNotifierService: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var webhookURL: String
+        public var requestTimeout: Duration
+        public var concurrency: Int
+        public var idleInterval: Duration
+        public var baseBackoff: Duration
+        public var maxBackoff: Duration
+        public var deadLetterAfter: Duration
+
+        public init(
+            webhookURL: String, requestTimeout: Duration = .seconds(10), concurrency: Int = 16,
+            idleInterval: Duration = .milliseconds(500), baseBackoff: Duration = .seconds(1),
+            maxBackoff: Duration = .seconds(600), deadLetterAfter: Duration = .seconds(72 * 3600)
+        ) {
+            self.webhookURL = webhookURL
+            self.requestTimeout = requestTimeout
+            self.concurrency = concurrency
+            self.idleInterval = idleInterval
+            self.baseBackoff = baseBackoff
+            self.maxBackoff = maxBackoff
+            self.deadLetterAfter = deadLetterAfter
+        }
+    }
+
+    let store: any ReturnStore
+    let transport: HTTPTransport
+    let signer: WebhookSigner
+    let configuration: Configuration
+    let logger: Logger
+    let clock: @Sendable () -> Date
+
+    public init(store: any ReturnStore, transport: HTTPTransport, signer: WebhookSigner, configuration: Configuration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.transport = transport
+        self.signer = signer
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+    }
+
+    public func run() async throws {
+        // Each pass finishes its deliveries; shutdown is only noticed between passes.
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let delivered: Int
+            do { delivered = try await deliverDue() } catch {
+                logger.error("outbox.pass_failed", metadata: ["error": "\(error)"])
+                delivered = 0
+            }
+            if delivered == 0 {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.idleInterval) }
+            }
+        }
+    }
+
+    /// One pass: the due head event of each dispute, delivered concurrently. Returns how many
+    /// were delivered (a delivery makes that dispute's next event due at once).
+    @discardableResult
+    public func deliverDue() async throws -> Int {
+        let due = try await store.dueEvents(now: clock(), limit: configuration.concurrency * 4)
+        guard !due.isEmpty else { return 0 }
+        return await withTaskGroup(of: Bool.self) { group in
+            var delivered = 0
+            var iterator = due.makeIterator()
+            for _ in 0..<min(configuration.concurrency, due.count) {
+                if let entry = iterator.next() { group.addTask { await self.deliver(entry) } }
+            }
+            for await ok in group {
+                if ok { delivered += 1 }
+                if let entry = iterator.next() { group.addTask { await self.deliver(entry) } }
+            }
+            return delivered
+        }
+    }
+
+    func deliver(_ entry: OutboxEntry) async -> Bool {
+        let body = Array(entry.payload.utf8)
+        let now = clock()
+        let request = OutboundRequest(
+            method: "POST", url: configuration.webhookURL,
+            headers: [
+                ("Content-Type", "application/json"),
+                ("Idempotency-Key", entry.eventID),
+                ("Returnd-Signature", signer.header(body: body, timestamp: Int(now.timeIntervalSince1970))),
+                ("User-Agent", "returnd"),
+            ],
+            body: body, timeout: configuration.requestTimeout, maxResponseBytes: 64 * 1024)
+        let meta: Logger.Metadata = ["event": "\(entry.eventID)", "type": "\(entry.type)", "dispute": "\(entry.disputeID)", "parcel": "\(entry.parcelID)"]
+        let failure: String
+        var retryAfter: Duration?
+        do {
+            let response = try await transport.send(request)
+            if (200..<300).contains(response.status) {
+                do {
+                    try await store.markDelivered(seq: entry.seq, at: clock())
+                    logger.info("outbox.delivered", metadata: meta.merging(["attempts": "\(entry.attempts + 1)"]) { a, _ in a })
+                    return true
+                } catch {
+                    // Delivered but not recorded: it goes again, and the receiver de-duplicates
+                    // on Idempotency-Key. That is what at-least-once means.
+                    logger.error("outbox.mark_failed", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
+                    return false
+                }
+            }
+            failure = "HTTP \(response.status)"
+            retryAfter = response.retryAfter(now: now)
+        } catch {
+            failure = "\(error)"
+        }
+        let age = now.timeIntervalSince(entry.retriedAt ?? entry.createdAt)
+        do {
+            if age >= Double(configuration.deadLetterAfter.components.seconds) {
+                try await store.markDead(seq: entry.seq, at: now, error: failure)
+                logger.error("outbox.dead_letter", metadata: meta.merging(["attempts": "\(entry.attempts + 1)", "error": "\(failure)", "action": "returnctl outbox retry \(entry.eventID)"]) { a, _ in a })
+            } else {
+                let wait = retryAfter ?? backoff(attempts: entry.attempts)
+                try await store.markFailed(seq: entry.seq, nextAttemptAt: now.addingTimeInterval(Self.seconds(wait)), error: failure)
+                logger.warning("outbox.delivery_failed", metadata: meta.merging(["attempts": "\(entry.attempts + 1)", "error": "\(failure)", "retry_in_s": "\(Int(Self.seconds(wait).rounded()))"]) { a, _ in a })
+            }
+        } catch {
+            logger.error("outbox.mark_failed", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
+        }
+        return false
+    }
+
+    /// Exponential from `baseBackoff`, capped at `maxBackoff`, with jitter between half and
+    /// all of it so that many retries do not arrive together.
+    func backoff(attempts: Int) -> Duration {
+        let base = Self.seconds(configuration.baseBackoff)
+        let cap = Self.seconds(configuration.maxBackoff)
+        let exponential = min(cap, base * pow(2, Double(min(attempts, 30))))
+        return .milliseconds(Int(exponential * Double.random(in: 0.5...1.0) * 1000))
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import ReturnsCore
+import ServiceLifecycle
+import Store
+
+/// The timers of DOMAIN.md: a label not dropped off by its deadline expires (and the dispute
+/// hears `return.expired`); a parcel the carrier reports at the warehouse that no scanner has
+/// read within `arrivalUnconfirmedAfter` is flagged `arrival_unconfirmed` (possibly lost inside).
+public final class ParcelDeadlineService: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var interval: Duration
+        public var arrivalUnconfirmedAfter: Duration
+
+        public init(interval: Duration = .seconds(60), arrivalUnconfirmedAfter: Duration = .seconds(48 * 3600)) {
+            self.interval = interval
+            self.arrivalUnconfirmedAfter = arrivalUnconfirmedAfter
+        }
+    }
+
+    let store: any ReturnStore
+    let configuration: Configuration
+    let logger: Logger
+    let clock: @Sendable () -> Date
+
+    public init(store: any ReturnStore, configuration: Configuration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do { _ = try await tick() } catch { logger.error("timers.failed", metadata: ["error": "\(error)"]) }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.interval) }
+        }
+    }
+
+    public struct TickResult: Sendable {
+        public var expired: [String]
+        public var unconfirmed: [String]
+    }
+
+    /// One round of both timers.
+    public func tick() async throws -> TickResult {
+        let now = clock()
+        var expired: [String] = []
+        while true {
+            let batch = try await store.overdueLabels(now: now, limit: 200)
+            if batch.isEmpty { break }
+            for id in batch {
+                do {
+                    let outcome = try await store.changeStatus(StatusChangeRequest(parcelID: id, status: .expired, source: .timer, occurredAt: now, detail: "not dropped off by the deadline"))
+                    if outcome.changed {
+                        expired.append(id)
+                        logger.notice("parcel.expired", metadata: ["parcel": "\(id)", "tracking": "\(outcome.parcel.trackingNumber)", "dispute": "\(outcome.parcel.disputeIDs.joined(separator: ","))"])
+                    }
+                } catch {
+                    // A drop-off raced the timer: the parcel moved on, which is what we want.
+                    logger.debug("parcel.expiry_skipped", metadata: ["parcel": "\(id)", "error": "\(error)"])
+                }
+            }
+            if batch.count < 200 { break }
+        }
+        let cutoff = now.addingTimeInterval(-DisputeNotifierService.seconds(configuration.arrivalUnconfirmedAfter))
+        let unconfirmed = try await store.unconfirmedArrivals(before: cutoff)
+        for p in unconfirmed {
+            logger.warning("parcel.arrival_unconfirmed", metadata: [
+                "parcel": "\(p.id)", "tracking": "\(p.trackingNumber)", "warehouse": "\(p.warehouseID)",
+                "dispute": "\(p.disputeIDs.joined(separator: ","))",
+            ])
+        }
+        return TickResult(expired: expired, unconfirmed: unconfirmed.map(\.id))
+    }
+}

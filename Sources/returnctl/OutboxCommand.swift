@@ -1,0 +1,73 @@
+import API
+import ArgumentParser
+import Foundation
+import Store
+
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox", abstract: "Dispute events waiting for delivery, delivered, or dead.",
+        subcommands: [List.self, Show.self, Retry.self, Dead.self])
+
+    static func table(_ entries: [OutboxEntry]) {
+        printTable(["EVENT", "TYPE", "DISPUTE", "PARCEL", "STATE", "ATTEMPTS", "CREATED", "LAST ERROR"], entries.map {
+            [$0.eventID, $0.type, $0.disputeID, $0.parcelID, $0.state.rawValue, "\($0.attempts)", $0.createdAt.formatted(.iso8601), $0.lastError ?? ""]
+        })
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List events, oldest first.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "pending, delivered or dead; all when absent.") var state: String?
+        @Option(help: "At most this many.") var limit = 100
+
+        func validate() throws {
+            if let state, OutboxEntry.State(rawValue: state) == nil { throw ValidationError("--state must be pending, delivered or dead") }
+        }
+
+        func run() async throws {
+            let store = try await options.runtime().store
+            let entries = try await store.outbox(state: state.flatMap(OutboxEntry.State.init(rawValue:)), limit: limit)
+            if options.json { return try printJSON(entries) }
+            OutboxCommand.table(entries)
+            let stats = try await store.outboxStats()
+            print("\(stats.pending) pending, \(stats.dead) dead" + (stats.oldestPendingCreatedAt.map { ", oldest pending since \($0.formatted(.iso8601))" } ?? ""))
+        }
+    }
+
+    struct Dead: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List dead letters: events given up on; each holds back its dispute's later events.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            let entries = try await options.runtime().store.outbox(state: .dead, limit: 1000)
+            if options.json { return try printJSON(entries) }
+            OutboxCommand.table(entries)
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One event with its body.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The event id (evt_…).") var id: String
+
+        func run() async throws {
+            guard let entry = try await options.runtime().store.outboxEntry(id: id) else { throw CommandFailure(message: "no event \(id)") }
+            if options.json { return try printJSON(entry) }
+            OutboxCommand.table([entry])
+            print(entry.payload)
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deliver an undelivered (for example dead) event again, now.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The event id (evt_…).") var id: String
+
+        func run() async throws {
+            guard try await options.runtime().store.retryEvent(id: id, at: Date()) else {
+                throw CommandFailure(message: "no undelivered event \(id)")
+            }
+            print("event \(id) is due again; the running returnd delivers it")
+        }
+    }
+}
