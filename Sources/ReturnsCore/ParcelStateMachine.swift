@@ -15,6 +15,12 @@ public enum ParcelStateMachine {
     public struct IllegalTransition: Error, Equatable, Sendable, CustomStringConvertible {
         public var from: ParcelStatus
         public var to: ParcelStatus
+
+        public init(from: ParcelStatus, to: ParcelStatus) {
+            self.from = from
+            self.to = to
+        }
+
         public var description: String { "a parcel that is \(from.rawValue) cannot become \(to.rawValue)" }
     }
 

@@ -1,0 +1,269 @@
+import Disputes
+import Foundation
+import Logging
+import ReturnsCore
+import Store
+import Synchronization
+import Testing
+import Transport
+
+final class TestClock: Sendable {
+    private let now = Mutex(Date())
+    var date: Date { now.withLock { $0 } }
+    func advance(seconds: Double) { now.withLock { $0.addTimeInterval(seconds) } }
+}
+
+/// A real SQLite store with parcels in it, and a notifier pointed at `url`.
+struct NotifierHarness {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-disputes-\(UUID().uuidString)")
+    let store: SQLiteReturnStore
+    let transport = HTTPTransport()
+    let clock = TestClock()
+    let secret = Array("a-very-secret-webhook-key-0123456789".utf8)
+
+    init() async throws {
+        store = try SQLiteReturnStore(path: directory.appendingPathComponent("returnd.sqlite").path)
+        try await store.migrate()
+    }
+
+    func notifier(url: String, secrets: [[UInt8]]? = nil, timeout: Duration = .seconds(5)) throws -> DisputeNotifierService {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let clock = clock
+        return DisputeNotifierService(
+            store: store, transport: transport, signer: try WebhookSigner(secrets: secrets ?? [secret]),
+            configuration: .init(webhookURL: url, requestTimeout: timeout, concurrency: 8, baseBackoff: .seconds(1), maxBackoff: .seconds(60), deadLetterAfter: .seconds(3600)),
+            logger: logger, clock: { clock.date })
+    }
+
+    func cleanUp() {
+        transport.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// A parcel for `dispute`, moved along `statuses`; each move writes one event.
+    @discardableResult
+    func parcel(dispute: String, seller: String? = nil, through statuses: [ParcelStatus] = []) async throws -> Parcel {
+        let request = ReturnRequest(
+            disputeID: dispute, orderID: "O-\(dispute)", receivedAt: Date(), reason: "changed_mind",
+            buyer: Buyer(id: "B-\(dispute)", name: "Léa", address: PostalAddress(lines: ["1 rue X"], city: "Paris", postalCode: "75001", country: "FR")),
+            seller: Seller(id: seller ?? "S-\(dispute)", name: "Shop"),
+            items: [RequestedItem(sku: "SKU-\(dispute)", title: "Lamp", quantity: 1, unitPrice: Money(amount: "19.90", currency: "EUR"), freeReturn: true)])
+        var parcel = try await store.issueReturn(ReturnIssuance(
+            request: request, idempotencyKey: nil, requestHash: "h", now: Date(), policy: ReturnPolicy(), carrierID: "fr_colissimo",
+            warehouseID: "WH-FR-LYS", scheme: .upuS10(serviceIndicator: "CY", countryCode: "FR"), serialCounterKey: "s10", serialRange: 10_000_000...19_999_999)).parcel
+        for status in statuses {
+            let inspection = status == .inspected ? [ItemInspection(sku: "SKU-\(dispute)", outcome: .accepted)] : nil
+            parcel = try await store.changeStatus(StatusChangeRequest(parcelID: parcel.id, status: status, source: .scanner, occurredAt: Date(), inspection: inspection)).parcel
+        }
+        return parcel
+    }
+
+    /// Runs passes until nothing more is delivered.
+    func drain(_ notifier: DisputeNotifierService) async throws {
+        for _ in 0..<100 where try await notifier.deliverDue() > 0 {}
+    }
+}
+
+@Suite("Dispute notifier against a fake dispute service", .serialized)
+struct DisputeNotifierTests {
+    @Test("every event arrives once, signed, in order per dispute, across many disputes")
+    func deliversInOrder() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        for i in 0..<20 { try await h.parcel(dispute: "D-\(i)", through: [.droppedOff, .inTransit, .arrivedAtWarehouse, .inspected]) }
+        try await service.serve { url in
+            try await h.drain(try h.notifier(url: url))
+        }
+        #expect(service.badSignatures == 0)
+        #expect(service.accepted.count == 100)
+        for i in 0..<20 {
+            #expect(service.events(of: "D-\(i)") == ["return.label_issued", "return.dropped_off", "return.in_transit", "return.arrived_at_warehouse", "return.inspected"])
+        }
+        #expect(try await h.store.outboxStats().pending == 0)
+    }
+
+    @Test("the inspected event carries per-item outcomes and the accepted amount")
+    func inspectedPayload() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        try await h.parcel(dispute: "D-1", through: [.arrivedAtWarehouse, .inspected])
+        try await service.serve { url in try await h.drain(try h.notifier(url: url)) }
+        let inspected = try #require(service.accepted.last)
+        #expect(inspected.type == "return.inspected")
+        let event = try JSONDecoder.returnd.decode(DisputeEvent.self, from: Data(try #require(try await h.store.outbox(state: .delivered, limit: 10).last).payload.utf8))
+        #expect(event.acceptedAmounts == [Money(amount: "19.9", currency: "EUR")])
+        #expect(event.inspection?.first?.outcome == .accepted)
+    }
+
+    @Test("the service answering 500 leaves events pending with backoff; they arrive after it recovers")
+    func serverErrors() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        try await h.parcel(dispute: "D-1", through: [.droppedOff])
+        try await service.serve { url in
+            let notifier = try h.notifier(url: url)
+            service.mode = .fail(status: 500)
+            let deliveredWhileFailing = try await notifier.deliverDue()
+            #expect(deliveredWhileFailing == 0)
+            let pending = try await h.store.outbox(state: .pending, limit: 10)
+            #expect(pending.first?.attempts == 1 && pending.first?.lastError == "HTTP 500")
+            // Not due again before the backoff has passed.
+            let attemptsBefore = service.attempts
+            let deliveredBeforeBackoff = try await notifier.deliverDue()
+            #expect(deliveredBeforeBackoff == 0)
+            #expect(service.attempts == attemptsBefore)
+            service.mode = .accept
+            h.clock.advance(seconds: 2)
+            try await h.drain(notifier)
+        }
+        #expect(service.events(of: "D-1") == ["return.label_issued", "return.dropped_off"])
+    }
+
+    @Test("429 with Retry-After schedules the next attempt exactly that far ahead")
+    func retryAfter() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        try await h.parcel(dispute: "D-1")
+        try await service.serve { url in
+            service.mode = .tooManyRequests(retryAfter: 30)
+            _ = try await h.notifier(url: url).deliverDue()
+        }
+        let entry = try #require(try await h.store.outbox(state: .pending, limit: 1).first)
+        let next = try #require(entry.nextAttemptAt)
+        #expect(abs(next.timeIntervalSince(h.clock.date) - 30) < 1)
+    }
+
+    @Test("a hanging service costs one timeout, not a stuck notifier")
+    func hanging() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        try await h.parcel(dispute: "D-1")
+        try await service.serve { url in
+            service.mode = .hang
+            let start = ContinuousClock.now
+            let deliveredWhileHanging = try await h.notifier(url: url, timeout: .milliseconds(300)).deliverDue()
+            #expect(deliveredWhileHanging == 0)
+            #expect(ContinuousClock.now - start < .seconds(3))
+        }
+        #expect(try await h.store.outbox(state: .pending, limit: 1).first?.lastError == "timed out")
+    }
+
+    @Test("the service down entirely: events wait, and arrive once it is up")
+    func serviceDown() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        try await h.parcel(dispute: "D-1", through: [.droppedOff])
+        // Nothing listens on this port once the probe server has gone.
+        let service = FakeDisputeService(secret: h.secret)
+        let probe = Mutex("")
+        try await service.serve { url in probe.withLock { $0 = url } }
+        let deadURL = probe.withLock { $0 }
+        #expect(try await h.notifier(url: deadURL).deliverDue() == 0)
+        #expect(try await h.store.outboxStats().pending == 2)
+        h.clock.advance(seconds: 5)
+        try await service.serve { url in try await h.drain(try h.notifier(url: url)) }
+        #expect(service.events(of: "D-1") == ["return.label_issued", "return.dropped_off"])
+    }
+
+    @Test("past the dead-letter age an event is dead, holds back its dispute only, and a retry delivers both in order")
+    func deadLetters() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        try await h.parcel(dispute: "D-1", through: [.droppedOff])
+        try await service.serve { url in
+            let notifier = try h.notifier(url: url)
+            service.mode = .fail(status: 503)
+            _ = try await notifier.deliverDue()
+            h.clock.advance(seconds: 3601)
+            _ = try await notifier.deliverDue()
+            let dead = try await h.store.outbox(state: .dead, limit: 10)
+            #expect(dead.map(\.type) == ["return.label_issued"])
+            // Another dispute is not held back.
+            service.mode = .accept
+            try await h.parcel(dispute: "D-2")
+            try await h.drain(notifier)
+            #expect(service.events(of: "D-2") == ["return.label_issued"])
+            #expect(service.events(of: "D-1").isEmpty)
+            let retried = try await h.store.retryEvent(id: dead[0].eventID, at: h.clock.date)
+            #expect(retried)
+            try await h.drain(notifier)
+        }
+        #expect(service.events(of: "D-1") == ["return.label_issued", "return.dropped_off"])
+    }
+
+    @Test("during a secret rotation both secrets sign: a receiver with either accepts")
+    func rotation() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let old = h.secret, new = Array("the-new-webhook-secret-abcdefghijkl".utf8)
+        try await h.parcel(dispute: "D-1")
+        try await h.parcel(dispute: "D-2")
+        let oldReceiver = FakeDisputeService(secret: old)
+        try await oldReceiver.serve { url in _ = try await h.notifier(url: url, secrets: [new, old]).deliverDue() }
+        #expect(oldReceiver.accepted.count == 2 && oldReceiver.badSignatures == 0)
+        try await h.parcel(dispute: "D-3")
+        let newReceiver = FakeDisputeService(secret: new)
+        try await newReceiver.serve { url in _ = try await h.notifier(url: url, secrets: [new]).deliverDue() }
+        #expect(newReceiver.accepted.map(\.disputeID) == ["D-3"] && newReceiver.badSignatures == 0)
+        let wrong = FakeDisputeService(secret: Array("someone-else-entirely-0123456789".utf8))
+        try await h.parcel(dispute: "D-4")
+        try await wrong.serve { url in _ = try await h.notifier(url: url).deliverDue() }
+        #expect(wrong.accepted.isEmpty && wrong.badSignatures == 1)
+    }
+
+    @Test("a secret file holds one or two secrets of at least 16 bytes")
+    func secretFile() throws {
+        #expect(try WebhookSigner(secretFile: WebhookSigner.newSecretFile()).secrets.count == 1)
+        #expect(throws: WebhookSigner.Invalid.self) { try WebhookSigner(secretFile: "short\n") }
+        #expect(throws: WebhookSigner.Invalid.self) { try WebhookSigner(secretFile: "# none\n") }
+    }
+}
+
+@Suite("Deadline timers")
+struct ParcelDeadlineTests {
+    @Test("a label past its deadline expires with a return.expired event; a dropped-off parcel does not")
+    func expiry() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let idle = try await h.parcel(dispute: "D-1")
+        let used = try await h.parcel(dispute: "D-2", through: [.droppedOff])
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let later = idle.dropOffBy.addingTimeInterval(60)
+        let timers = ParcelDeadlineService(store: h.store, configuration: .init(), logger: logger, clock: { later })
+        let result = try await timers.tick()
+        #expect(result.expired == [idle.id])
+        #expect(try await h.store.parcel(id: idle.id)?.status == .expired)
+        #expect(try await h.store.parcel(id: idle.id)?.history.last?.source == .timer)
+        #expect(try await h.store.parcel(id: used.id)?.status == .droppedOff)
+        let events = try await h.store.outbox(state: .pending, limit: 10).filter { $0.parcelID == idle.id }.map(\.type)
+        #expect(events == ["return.label_issued", "return.expired"])
+        #expect(try await timers.tick().expired.isEmpty)
+    }
+
+    @Test("a carrier-reported arrival with no scanner read is flagged after the configured time, a scanned one is not")
+    func arrivalUnconfirmed() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let lost = try await h.parcel(dispute: "D-1")
+        let found = try await h.parcel(dispute: "D-2")
+        let arrival = Date().addingTimeInterval(-50 * 3600)
+        for p in [lost, found] {
+            _ = try await h.store.changeStatus(StatusChangeRequest(parcelID: p.id, status: .arrivedAtWarehouse, source: .carrier, occurredAt: arrival))
+        }
+        _ = try await h.store.recordReceipt(WarehouseReceipt(parcelID: found.id, warehouseID: found.warehouseID, code: found.trackingNumber, scannedAt: Date(), receivedAt: Date(), scannerTokenID: "tok"))
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let timers = ParcelDeadlineService(store: h.store, configuration: .init(arrivalUnconfirmedAfter: .seconds(48 * 3600)), logger: logger)
+        #expect(try await timers.tick().unconfirmed == [lost.id])
+        let strict = ParcelDeadlineService(store: h.store, configuration: .init(arrivalUnconfirmedAfter: .seconds(60 * 3600)), logger: logger)
+        #expect(try await strict.tick().unconfirmed.isEmpty)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import ReturnsCore
+import Testing
+
+@Suite("Parcel state machine")
+struct ParcelStateMachineTests {
+    @Test("the main line moves forward, steps may be skipped", arguments: [
+        (ParcelStatus.labelIssued, ParcelStatus.droppedOff), (.droppedOff, .inTransit), (.inTransit, .arrivedAtWarehouse),
+        (.arrivedAtWarehouse, .inspected), (.labelIssued, .arrivedAtWarehouse), (.labelIssued, .inTransit), (.droppedOff, .arrivedAtWarehouse),
+    ])
+    func forward(from: ParcelStatus, to: ParcelStatus) throws {
+        #expect(try ParcelStateMachine.apply(to, to: from) == .moved(to))
+    }
+
+    @Test("repeats and news older than what is known change nothing", arguments: [
+        (ParcelStatus.droppedOff, ParcelStatus.droppedOff), (.inTransit, .droppedOff), (.arrivedAtWarehouse, .inTransit),
+        (.arrivedAtWarehouse, .arrivedAtWarehouse), (.arrivedAtWarehouse, .droppedOff), (.inspected, .inspected),
+    ])
+    func harmless(current: ParcelStatus, event: ParcelStatus) throws {
+        #expect(try ParcelStateMachine.apply(event, to: current) == .unchanged)
+    }
+
+    @Test("illegal transitions are refused with both statuses named", arguments: [
+        (ParcelStatus.expired, ParcelStatus.droppedOff), (.cancelled, .arrivedAtWarehouse), (.inspected, .arrivedAtWarehouse),
+        (.droppedOff, .expired), (.inTransit, .cancelled), (.labelIssued, .inspected), (.inTransit, .inspected), (.expired, .cancelled),
+    ])
+    func illegal(current: ParcelStatus, event: ParcelStatus) {
+        #expect(throws: ParcelStateMachine.IllegalTransition(from: current, to: event)) { try ParcelStateMachine.apply(event, to: current) }
+        #expect("\(ParcelStateMachine.IllegalTransition(from: current, to: event))" == "a parcel that is \(current.rawValue) cannot become \(event.rawValue)")
+    }
+
+    @Test("a label not yet used can expire or be cancelled")
+    func sideExits() throws {
+        #expect(try ParcelStateMachine.apply(.expired, to: .labelIssued) == .moved(.expired))
+        #expect(try ParcelStateMachine.apply(.cancelled, to: .labelIssued) == .moved(.cancelled))
+    }
+
+    @Test("every status but cancelled has its dispute event")
+    func events() {
+        #expect(ParcelStatus.arrivedAtWarehouse.disputeEvent == .arrivedAtWarehouse)
+        #expect(ParcelStatus.expired.disputeEvent == .expired)
+        #expect(ParcelStatus.cancelled.disputeEvent == nil)
+    }
+}
+
+@Suite("Inspection rules")
+struct InspectionRulesTests {
+    let parcel = Parcel(
+        id: "P0000000000AB", trackingNumber: "RR123456785FR", carrierID: "c", country: "FR", status: .arrivedAtWarehouse,
+        returnCode: "7KQM2XPDA", buyer: Buyer(id: "B", name: "B", address: PostalAddress(lines: ["x"], city: "c", postalCode: "1", country: "FR")),
+        seller: Seller(id: "S", name: "S"), warehouseID: "W",
+        items: [
+            ParcelItem(disputeID: "D-1", orderID: "O", sku: "A", title: "a", quantity: 2, unitPrice: Money(amount: "4.99", currency: "EUR")),
+            ParcelItem(disputeID: "D-1", orderID: "O", sku: "B", title: "b", quantity: 1, unitPrice: Money(amount: "10", currency: "USD")),
+            ParcelItem(disputeID: "D-2", orderID: "O", sku: "C", title: "c", quantity: 1, unitPrice: Money(amount: "0.01", currency: "EUR")),
+        ],
+        history: [], dropOffBy: Date(), fasterRefundBy: Date(), createdAt: Date(), labelVersion: 1)
+
+    @Test("accepted amounts are quantity × unit price per dispute and currency, rejected items excluded")
+    func amounts() throws {
+        let results = [ItemInspection(sku: "A", outcome: .accepted), ItemInspection(sku: "B", outcome: .rejected, reason: "used"), ItemInspection(sku: "C", outcome: .accepted)]
+        try InspectionRules.validate(results, parcel: parcel)
+        #expect(InspectionRules.acceptedAmounts(results, parcel: parcel, dispute: "D-1") == [Money(amount: "9.98", currency: "EUR")])
+        #expect(InspectionRules.acceptedAmounts(results, parcel: parcel, dispute: "D-2") == [Money(amount: "0.01", currency: "EUR")])
+    }
+
+    @Test("every item judged once; rejections need a reason; unknown items refused")
+    func validation() {
+        let ok = [ItemInspection(sku: "A", outcome: .accepted), ItemInspection(sku: "B", outcome: .accepted), ItemInspection(sku: "C", outcome: .accepted)]
+        #expect(throws: ReturnRefusal.self) { try InspectionRules.validate(Array(ok.prefix(2)), parcel: parcel) }
+        #expect(throws: ReturnRefusal.self) { try InspectionRules.validate(ok + [ok[0]], parcel: parcel) }
+        #expect(throws: ReturnRefusal.self) { try InspectionRules.validate([ItemInspection(sku: "A", outcome: .rejected)] + ok.dropFirst(), parcel: parcel) }
+        #expect(throws: ReturnRefusal.self) { try InspectionRules.validate(ok + [ItemInspection(sku: "Z", outcome: .accepted)], parcel: parcel) }
+    }
+}
