@@ -1,0 +1,235 @@
+import API
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ReturnsCore
+import Testing
+
+extension TestHarness {
+    /// Creates a parcel through the API and answers its JSON.
+    func newParcel(_ client: any TestClientProtocol, token: String, dispute: String = "D-1", country: String = "FR", skus: [String] = ["SKU-1"]) async throws -> [String: Any] {
+        let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: returnBody(dispute: dispute, country: country, skus: skus))
+        return r.parcel
+    }
+
+    func post(_ client: any TestClientProtocol, _ uri: String, token: String, _ json: String) async throws -> TestResponse {
+        try await client.execute(uri: uri, method: .post, headers: bearer(token), body: ByteBuffer(string: json))
+    }
+}
+
+@Suite("Kiosk scans and drop-offs")
+struct KioskRouteTests {
+    @Test("a kiosk scan of the QR payload or the typed return code answers the parcel and its label link")
+    func scan() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let qr = p["qr_payload"] as! String, code = p["return_code"] as! String
+            for typed in [qr, code, code.lowercased().replacingOccurrences(of: "-", with: " ")] {
+                let r = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(typed)"}"#)
+                #expect(r.status == .ok, "\(typed)")
+                #expect(r.parcel["id"] as? String == p["id"] as? String)
+                #expect(r.parcel["label_required"] as? Bool == true)
+                #expect((r.parcel["label_url"] as? String)?.hasSuffix("/label?format=pdf") == true)
+            }
+        }
+    }
+
+    @Test("forged, truncated and foreign-key QR codes are 422 invalid_qr_code")
+    func forgedQR() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        try await h.run { client in
+            let qr = try await h.newParcel(client, token: market)["qr_payload"] as! String
+            let sig = qr.split(separator: ":").last!
+            let forged = qr.replacingOccurrences(of: String(sig), with: String(sig.reversed()))
+            let foreign = try ReturnPayloadSigner(keys: [.init(id: "K9", secret: Array(repeating: 1, count: 32))])
+                .sign(parcelID: "P0000000000AB", trackingNumber: "RR123456785FR", country: "FR")
+            for (bad, why) in [(forged, "signature does not match"), (String(qr.dropLast(5)), "signature does not match"), ("RT1:K1:P0", "truncated or damaged"), (foreign, "key K9")] {
+                let r = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(bad)"}"#)
+                #expect(r.status == .unprocessableContent, "\(bad)")
+                #expect(r.errorCode == "invalid_qr_code")
+                #expect(((r.json["error"] as? [String: Any])?["message"] as? String)?.contains(why) == true, "\(bad)")
+            }
+        }
+    }
+
+    @Test("a return code with a wrong check character is 422 invalid_return_code; an unknown valid one is 404")
+    func wrongCheckCharacter() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        try await h.run { client in
+            let code = try await h.newParcel(client, token: market)["return_code"] as! String
+            let last = code.last!
+            let wrong = String(code.dropLast()) + (last == "0" ? "1" : "0")
+            let r = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(wrong)"}"#)
+            #expect(r.status == .unprocessableContent)
+            #expect(r.errorCode == "invalid_return_code")
+            let unknown = ReturnCode.random().description
+            let missing = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(unknown)"}"#)
+            #expect(missing.status == .notFound)
+        }
+    }
+
+    @Test("a kiosk cannot scan or drop off a parcel of another country: 403 forbidden_scope")
+    func wrongCountry() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kioskFR = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        try await h.run { client in
+            let us = try await h.newParcel(client, token: market, country: "US")
+            for route in ["/v1/kiosk/scans", "/v1/kiosk/dropoffs"] {
+                let r = try await h.post(client, route, token: kioskFR, #"{"code": "\#(us["qr_payload"] as! String)"}"#)
+                #expect(r.status == .forbidden && r.errorCode == "forbidden_scope", "\(route)")
+            }
+            let parcel = try await client.execute(uri: "/v1/parcels/\(us["id"] as! String)", method: .get, headers: bearer(market))
+            #expect(parcel.parcel["status"] as? String == "label_issued")
+        }
+    }
+
+    @Test("a drop-off moves the parcel to dropped_off with the service point in its history; a repeat answers the same")
+    func dropOff() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let body = #"{"code": "\#(p["return_code"] as! String)"}"#
+            let first = try await h.post(client, "/v1/kiosk/dropoffs", token: kiosk, body)
+            let again = try await h.post(client, "/v1/kiosk/dropoffs", token: kiosk, body)
+            #expect(first.status == .ok && again.status == .ok)
+            #expect(first.parcel["status"] as? String == "dropped_off")
+            #expect(String(buffer: first.body) == String(buffer: again.body))
+            let shown = try await client.execute(uri: "/v1/parcels/\(p["id"] as! String)", method: .get, headers: bearer(market))
+            let history = try #require(shown.parcel["history"] as? [[String: Any]])
+            #expect(history.map { $0["status"] as? String } == ["label_issued", "dropped_off"])
+            #expect(history.last?["source"] as? String == "kiosk")
+            #expect((history.last?["detail"] as? String)?.contains("FR-PARIS-0042") == true)
+            // A new request for the same buyer and seller no longer joins the used label.
+            let next = try await h.newParcel(client, token: market, dispute: "D-2", skus: ["SKU-2"])
+            #expect(next["id"] as? String != p["id"] as? String)
+            let events = try await h.store.outbox(state: .pending, limit: 10).map(\.type)
+            #expect(events == ["return.label_issued", "return.dropped_off", "return.label_issued"])
+        }
+    }
+
+    @Test("an expired parcel cannot be dropped off: 409 invalid_transition")
+    func expiredDropOff() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            _ = try await h.store.changeStatus(.init(parcelID: p["id"] as! String, status: .expired, source: .timer, occurredAt: Date()))
+            let r = try await h.post(client, "/v1/kiosk/dropoffs", token: kiosk, #"{"code": "\#(p["return_code"] as! String)"}"#)
+            #expect(r.status == .conflict && r.errorCode == "invalid_transition")
+        }
+    }
+}
+
+@Suite("Warehouse receipts and inspections")
+struct WarehouseRouteTests {
+    @Test("a receipt moves the parcel to arrived_at_warehouse and writes the dispute event; a retried scan answers the same")
+    func receipt() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let body = #"{"code": "\#(p["tracking_number"] as! String)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#
+            let first = try await h.post(client, "/v1/warehouse/receipts", token: scanner, body)
+            let retry = try await h.post(client, "/v1/warehouse/receipts", token: scanner, body)
+            #expect(first.status == .ok)
+            #expect(first.parcel["status"] as? String == "arrived_at_warehouse")
+            #expect(String(buffer: first.body) == String(buffer: retry.body))
+            #expect((first.json["receipts"] as? [[String: Any]])?.count == 1)
+            let events = try await h.store.outbox(state: .pending, limit: 10).map(\.type)
+            #expect(events == ["return.label_issued", "return.arrived_at_warehouse"])
+            // The QR payload read by a scanner works too, and changes nothing more.
+            let byQR = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(p["qr_payload"] as! String)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            #expect(byQR.status == .ok && byQR.parcel["status"] as? String == "arrived_at_warehouse")
+        }
+    }
+
+    @Test("a parcel scanned at the wrong warehouse is recorded and flagged: 409 wrong_warehouse, status unchanged")
+    func wrongWarehouse() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let elsewhere = try await h.token(.scanner, scope: "WH-EU-VNL")
+        let op = try await h.token(.operator)
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let r = try await h.post(client, "/v1/warehouse/receipts", token: elsewhere, #"{"code": "\#(p["tracking_number"] as! String)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            #expect(r.status == .conflict && r.errorCode == "wrong_warehouse")
+            #expect(((r.json["error"] as? [String: Any])?["message"] as? String)?.contains("WH-FR-LYS") == true)
+            let shown = try await client.execute(uri: "/v1/parcels/\(p["id"] as! String)", method: .get, headers: bearer(op))
+            #expect(shown.parcel["status"] as? String == "label_issued")
+            let receipts = try #require(shown.parcel["receipts"] as? [[String: Any]])
+            #expect(receipts.count == 1 && receipts[0]["misrouted"] as? Bool == true && receipts[0]["warehouse_id"] as? String == "WH-EU-VNL")
+        }
+    }
+
+    @Test("a scan time in the future and a body without scanned_at are 400")
+    func badReceipts() async throws {
+        let h = try await TestHarness()
+        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        try await h.run { client in
+            let future = h.clock.date.addingTimeInterval(3600).formatted(.iso8601)
+            let r = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "X", "scanned_at": "\#(future)"}"#)
+            #expect(r.status == .badRequest)
+            let missing = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "X"}"#)
+            #expect(missing.status == .badRequest && ((missing.json["error"] as? [String: Any])?["message"] as? String) == "missing field scanned_at")
+        }
+    }
+
+    @Test("an inspection records per-item outcomes and the accepted amount per dispute and currency")
+    func inspection() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market, skus: ["A", "B"])
+            let code = p["tracking_number"] as! String
+            let early = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "accepted"}, {"sku": "B", "outcome": "accepted"}]}"#)
+            #expect(early.status == .conflict && early.errorCode == "invalid_transition")
+            _ = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(code)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            let incomplete = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "accepted"}]}"#)
+            #expect(incomplete.status == .badRequest)
+            let verdict = #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "accepted"}, {"sku": "B", "outcome": "rejected", "reason": "seal broken"}]}"#
+            let r = try await h.post(client, "/v1/warehouse/inspections", token: scanner, verdict)
+            #expect(r.status == .ok)
+            #expect(r.parcel["status"] as? String == "inspected")
+            let amounts = try #require(r.json["accepted_amounts"] as? [String: [[String: String]]])
+            #expect(amounts["D-1"] == [["amount": "4.99", "currency": "EUR"]])
+            let again = try await h.post(client, "/v1/warehouse/inspections", token: scanner, verdict)
+            #expect(again.status == .ok)
+            let changed = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "rejected", "reason": "x"}, {"sku": "B", "outcome": "accepted"}]}"#)
+            #expect(changed.status == .conflict && changed.errorCode == "already_inspected")
+            let last = try #require(try await h.store.outbox(state: .pending, limit: 10).last)
+            #expect(last.type == "return.inspected")
+            let event = try JSONDecoder.returnd.decode(DisputeEvent.self, from: Data(last.payload.utf8))
+            #expect(event.acceptedAmounts == [Money(amount: "4.99", currency: "EUR")])
+            #expect(event.inspection?.first { $0.sku == "B" }?.reason == "seal broken")
+        }
+    }
+
+    @Test("a scanner of another warehouse cannot inspect: 403 forbidden_scope; kiosks cannot post receipts: 403 forbidden_role")
+    func scannerScope() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let elsewhere = try await h.token(.scanner, scope: "WH-EU-VNL")
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        try await h.run { client in
+            let code = try await h.newParcel(client, token: market)["tracking_number"] as! String
+            let r = try await h.post(client, "/v1/warehouse/inspections", token: elsewhere, #"{"code": "\#(code)", "items": []}"#)
+            #expect(r.status == .forbidden && r.errorCode == "forbidden_scope")
+            let k = try await h.post(client, "/v1/warehouse/receipts", token: kiosk, #"{"code": "\#(code)", "scanned_at": "2026-01-01T00:00:00Z"}"#)
+            #expect(k.status == .forbidden && k.errorCode == "forbidden_role")
+        }
+    }
+}
