@@ -68,6 +68,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Tracking",
+            dependencies: [
+                "ReturnsCore", "Carriers", "Store", "Transport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Disputes",
             dependencies: [
                 "ReturnsCore", "Store", "Transport",
@@ -80,7 +89,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "ReturnsCore", "Carriers", "Labels", "Store", "Transport", "Disputes",
+                "ReturnsCore", "Carriers", "Labels", "Store", "Transport", "Disputes", "Tracking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -127,6 +136,15 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TrackingTests",
+            dependencies: [
+                "Tracking", "Carriers", "Store", "Transport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -68,6 +68,31 @@ enum CarrierFileParser {
         let burst = try rate.int("burst")
         guard burst >= 1 else { throw rate.error("burst", "must be at least 1") }
 
+        let family = try t.string("api_family")
+        guard TrackingAdapters.families.contains(family) else {
+            throw t.error("api_family", "\(family) has no adapter; known: \(TrackingAdapters.families.sorted().joined(separator: ", "))")
+        }
+        let statusMapReader = try t.mapping("status_map")
+        var statusMap: [String: CarrierEventKind] = [:]
+        for (keyNode, valueNode) in statusMapReader.mapping {
+            guard let code = keyNode.string, let raw = valueNode.string else { throw t.error("status_map", "must map codes to kinds") }
+            guard let kind = CarrierEventKind(rawValue: raw) else {
+                throw statusMapReader.error(code, "\(raw) is not one of \(CarrierEventKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            statusMap[code] = kind
+        }
+        guard statusMap.values.contains(.delivered) else { throw t.error("status_map", "must map at least one code to delivered, or no parcel ever arrives") }
+        var generic: GenericJSONSpec?
+        if family == "generic_json" {
+            let g = try t.mapping("generic")
+            let path = try g.string("path")
+            guard path.contains("{tracking_number}") else { throw g.error("path", "must contain {tracking_number}") }
+            generic = GenericJSONSpec(
+                path: path, events: try g.string("events"), code: try g.string("code"), time: try g.string("time"),
+                description: try g.optionalString("description"), location: try g.optionalString("location"),
+                notFoundStatus: try g.optionalString("not_found_status").flatMap(Int.init) ?? 404)
+        }
+
         let w = try r.mapping("warehouse")
         let wa = try w.mapping("address")
         let lines = try wa.list("lines").enumerated().map { i, n in
@@ -87,8 +112,9 @@ enum CarrierFileParser {
             dropOffNetworks: networks, dropOffDescription: try dropOff.string("description"), handover: handover,
             scheme: scheme, serialRange: first...last, label: .init(size: size, dpi: dpi),
             tracking: .init(
-                apiFamily: try t.string("api_family"), baseURL: baseURL, authStyle: style, authHeader: header,
-                credential: credential, tokenURL: tokenURL, requestsPerSecond: rps, burst: burst),
+                apiFamily: family, baseURL: baseURL, authStyle: style, authHeader: header,
+                credential: credential, tokenURL: tokenURL, requestsPerSecond: rps, burst: burst,
+                statusMap: statusMap, generic: generic),
             warehouse: warehouse, sourceFile: file)
     }
 

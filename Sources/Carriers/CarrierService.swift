@@ -59,6 +59,10 @@ public struct CarrierService: Sendable, Hashable {
         public var tokenURL: String?
         public var requestsPerSecond: Double
         public var burst: Int
+        /// Carrier code → canonical kind; codes not listed are `info`.
+        public var statusMap: [String: CarrierEventKind]
+        /// Only for `generic_json`.
+        public var generic: GenericJSONSpec?
     }
 
     public var id: String

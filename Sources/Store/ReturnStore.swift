@@ -15,12 +15,15 @@ public struct ReturnIssuance: Sendable {
     public var scheme: TrackingNumberScheme
     public var serialCounterKey: String
     public var serialRange: ClosedRange<Int>
+    /// Seconds until a new parcel's first tracking poll.
+    public var firstPollDelay: TimeInterval
 
     public init(
         request: ReturnRequest, idempotencyKey: String?, requestHash: String, now: Date, policy: ReturnPolicy,
         carrierID: String, warehouseID: String, scheme: TrackingNumberScheme, serialCounterKey: String,
-        serialRange: ClosedRange<Int>
+        serialRange: ClosedRange<Int>, firstPollDelay: TimeInterval = 3600
     ) {
+        self.firstPollDelay = firstPollDelay
         self.request = request
         self.idempotencyKey = idempotencyKey
         self.requestHash = requestHash
@@ -118,6 +121,16 @@ public protocol ReturnStore: Sendable {
     func overdueLabels(now: Date, limit: Int) async throws -> [String]
     /// Parcels a carrier reported at the warehouse before `before` that no scanner has read.
     func unconfirmedArrivals(before: Date) async throws -> [Parcel]
+
+    /// Claims up to `limit` parcels due for a tracking poll (`label_issued`, `dropped_off`,
+    /// `in_transit`; never polled, or their time has come), leasing them until `leaseUntil`.
+    func claimPollTargets(now: Date, limit: Int, leaseUntil: Date) async throws -> [PollTarget]
+    /// Stores new carrier events once, moves the parcel by them (history and dispute events in
+    /// the same commit), and schedules the next poll or stops polling a parcel that arrived.
+    func recordPoll(_ record: PollRecord) async throws -> PollRecordOutcome
+    /// Gives back a claim without a poll (carrier paused): the parcel is due again at `at`.
+    func releasePollTarget(parcelID: String, nextPollAt at: Date) async throws
+    func trackingEvents(parcelID: String) async throws -> [TrackingEventRecord]
 
     func createToken(_ token: AccessToken, secretHash: String) async throws
     /// The active (not revoked) token with this secret hash.

@@ -17,10 +17,11 @@ private let validFile = """
     tracking_number: {scheme: upu_s10, service_indicator: CY, country_code: FR, serial_range: {first: 1, last: 100}}
     label: {size: 4x6in, dpi: 203}
     tracking:
-      api_family: generic_json
+      api_family: dhl_unified
       base_url: https://example.org/track
       auth: {style: none}
       rate_limit: {requests_per_second: 1, burst: 1}
+      status_map: {transit: transit, delivered: delivered}
     warehouse: {id: WH-1, name: W, address: {lines: [a], city: c, postal_code: "1", country: FR}}
     """
 
@@ -63,6 +64,9 @@ struct CarrierCatalogTests {
         ("auth: {style: none}", "auth: {style: api_key_header, credential: k}", "tracking.auth.header"),
         ("id: xx_test", "id: XX-Test", "id"),
         ("    carrier: Test Post\n", "", "carrier"),
+        ("api_family: dhl_unified", "api_family: carrier_pigeon", "tracking.api_family"),
+        ("delivered: delivered}", "delivered: teleported}", "tracking.status_map.delivered"),
+        ("{transit: transit, delivered: delivered}", "{transit: transit}", "tracking.status_map"),
     ])
     func errorsNameFileAndField(original: String, replacement: String, field: String) throws {
         let text = validFile.replacingOccurrences(of: original.trimmingCharacters(in: .init(charactersIn: " ")), with: replacement.trimmingCharacters(in: .init(charactersIn: " ")))

@@ -114,6 +114,35 @@ enum SQLiteMigrations {
                 CREATE INDEX parcel_history_status ON parcel_history(status, source, occurred_at);
                 """)
         }
+        m.registerMigration("v3: tracking schedule and carrier events") { db in
+            try db.execute(sql: """
+                CREATE TABLE tracking_schedule (
+                    parcel_id TEXT PRIMARY KEY REFERENCES parcels(id),
+                    next_poll_at DATETIME NOT NULL,
+                    lease_until DATETIME,
+                    unchanged_polls INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    last_polled_at DATETIME,
+                    last_error TEXT
+                );
+                CREATE INDEX tracking_schedule_due ON tracking_schedule(next_poll_at);
+                CREATE TABLE tracking_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    parcel_id TEXT NOT NULL REFERENCES parcels(id),
+                    code TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    occurred_at DATETIME NOT NULL,
+                    location TEXT,
+                    status TEXT,
+                    recorded_at DATETIME NOT NULL,
+                    -- The same event seen again on the next poll is stored once.
+                    UNIQUE (parcel_id, code, occurred_at)
+                );
+                -- Every parcel that can still move gets a schedule row, due at once.
+                INSERT INTO tracking_schedule (parcel_id, next_poll_at)
+                    SELECT id, created_at FROM parcels WHERE status IN ('label_issued', 'dropped_off', 'in_transit');
+                """)
+        }
         return m
     }
 }

@@ -23,6 +23,10 @@ extension SQLiteReturnStore {
             }
         }
         try db.execute(sql: "UPDATE parcels SET status = ?, updated_at = ? WHERE id = ?", arguments: [status.rawValue, Date(), parcel.id])
+        if status == .droppedOff && c.source != .carrier {
+            // Handed over at a kiosk: ask the carrier soon for its acceptance scan.
+            try db.execute(sql: "UPDATE tracking_schedule SET next_poll_at = ?, unchanged_polls = 0 WHERE parcel_id = ?", arguments: [c.occurredAt, parcel.id])
+        }
         let detail = [c.location.map { "at \($0)" }, c.detail].compactMap { $0 }.joined(separator: "; ")
         try db.execute(
             sql: "INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, ?, ?, ?, ?)",

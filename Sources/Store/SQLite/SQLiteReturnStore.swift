@@ -99,6 +99,8 @@ public final class SQLiteReturnStore: ReturnStore {
                 sql: "INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, ?)",
                 arguments: [parcelID, i.now, "dispute \(request.disputeID)"])
             try insertItems(db, parcelID: parcelID, startingAt: 0, request)
+            // Followed from the start (a buyer may skip the kiosk); the poller spaces the polls.
+            try db.execute(sql: "INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", arguments: [parcelID, i.now.addingTimeInterval(i.firstPollDelay)])
         }
         if let key = i.idempotencyKey {
             try db.execute(

@@ -1,0 +1,63 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// A parsed XML element with local names (namespace prefixes dropped), for the SOAP and XML
+/// carrier APIs. Entities are not resolved from outside: the parser loads nothing external.
+struct XMLElement {
+    var name: String
+    var children: [XMLElement] = []
+    var text = ""
+
+    func child(_ name: String) -> XMLElement? { children.first { $0.name == name } }
+
+    /// Every descendant with this name, depth first.
+    func all(_ name: String) -> [XMLElement] {
+        children.flatMap { ($0.name == name ? [$0] : []) + $0.all(name) }
+    }
+
+    /// Text at a `/`-separated path of child names.
+    func value(_ path: String) -> String? {
+        var current: XMLElement? = self
+        for part in path.split(separator: "/") { current = current?.child(String(part)) }
+        let t = current?.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return t?.isEmpty == false ? t : nil
+    }
+
+    static func parse(_ body: [UInt8]) throws(TrackingResponseError) -> XMLElement {
+        guard !body.isEmpty else { throw .malformed("empty body") }
+        let builder = Builder()
+        let parser = XMLParser(data: Data(body))
+        parser.shouldProcessNamespaces = true
+        parser.shouldResolveExternalEntities = false
+        parser.delegate = builder
+        guard parser.parse(), let root = builder.root else { throw .malformed("not well-formed XML") }
+        return root
+    }
+
+    private final class Builder: NSObject, XMLParserDelegate {
+        var stack: [XMLElement] = []
+        var root: XMLElement?
+
+        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            stack.append(XMLElement(name: elementName.split(separator: ":").last.map(String.init) ?? elementName))
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            if !stack.isEmpty { stack[stack.count - 1].text += string }
+        }
+
+        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+            guard let done = stack.popLast() else { return }
+            if stack.isEmpty { root = done } else { stack[stack.count - 1].children.append(done) }
+        }
+    }
+}
+
+enum XMLText {
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,45 @@
+import Carriers
+import Foundation
+import Transport
+
+/// Auth for each carrier: API keys and logins from the credential files, OAuth2 bearer tokens
+/// fetched with client credentials, cached, and refreshed a minute before they expire.
+actor OAuthTokenCache {
+    let transport: HTTPTransport
+    let credentials: CarrierCredentials
+    let timeout: Duration
+    private var cached: [String: (token: String, expires: Date)] = [:]
+    private(set) var fetches = 0
+
+    init(transport: HTTPTransport, credentials: CarrierCredentials, timeout: Duration) {
+        self.transport = transport
+        self.credentials = credentials
+        self.timeout = timeout
+    }
+
+    func invalidate(_ carrierID: String) { cached[carrierID] = nil }
+
+    func auth(for service: CarrierService) async throws -> TrackingAuth {
+        let t = service.tracking
+        switch t.authStyle {
+        case .none: return .none
+        case .apiKeyHeader: return .apiKey(header: t.authHeader ?? "X-Api-Key", value: try credentials.read(t.credential ?? ""))
+        case .basic:
+            let (user, password) = try credentials.pair(t.credential ?? "")
+            return .basic(user: user, password: password)
+        case .soapLogin:
+            let (login, password) = try credentials.pair(t.credential ?? "")
+            return .soapLogin(login: login, password: password)
+        case .oauth2ClientCredentials:
+            if let hit = cached[service.id], hit.expires.timeIntervalSinceNow > 60 { return .bearer(hit.token) }
+            let (id, secret) = try credentials.pair(t.credential ?? "")
+            let request = OAuthClientCredentials.makeRequest(tokenURL: t.tokenURL ?? "", clientID: id, clientSecret: secret)
+            let response = try await transport.send(OutboundRequest(
+                method: request.method, url: request.url, headers: request.headers.map { ($0.key, $0.value) }, body: request.body, timeout: timeout))
+            let (token, expiresIn) = try OAuthClientCredentials.parseResponse(status: response.status, body: response.body)
+            fetches += 1
+            cached[service.id] = (token, Date().addingTimeInterval(TimeInterval(expiresIn)))
+            return .bearer(token)
+        }
+    }
+}

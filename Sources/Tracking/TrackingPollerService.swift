@@ -1,0 +1,230 @@
+import Carriers
+import Foundation
+import Logging
+import ReturnsCore
+import ServiceLifecycle
+import Store
+import Synchronization
+import Transport
+
+/// Follows every parcel that can still move through its carrier's tracking API: claims due
+/// parcels (leased, so several instances never poll one parcel at once), polls each carrier
+/// within its own rate limit and in batches where the API allows, stores every new event once,
+/// moves the parcel, and schedules the next poll. A failing carrier is backed off alone.
+public final class TrackingPollerService: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var schedule: PollSchedule
+        public var batchLimit: Int
+        public var lease: TimeInterval
+        public var idleInterval: Duration
+        public var requestTimeout: Duration
+        public var concurrencyPerCarrier: Int
+
+        public init(schedule: PollSchedule = PollSchedule(), batchLimit: Int = 500, lease: TimeInterval = 300,
+                    idleInterval: Duration = .seconds(2), requestTimeout: Duration = .seconds(15), concurrencyPerCarrier: Int = 4) {
+            self.schedule = schedule
+            self.batchLimit = batchLimit
+            self.lease = lease
+            self.idleInterval = idleInterval
+            self.requestTimeout = requestTimeout
+            self.concurrencyPerCarrier = concurrencyPerCarrier
+        }
+    }
+
+    /// What one poll of one parcel came to, for `returnctl track` and the logs.
+    public struct Report: Sendable {
+        public var parcelID: String
+        public var trackingNumber: String
+        public var carrierID: String
+        public var outcome: String
+        public var newEvents: [TrackingEventRecord]
+        public var statusChanges: [ParcelStatus]
+    }
+
+    let store: any ReturnStore
+    let transport: HTTPTransport
+    let catalog: @Sendable () -> CarrierCatalog
+    let credentials: CarrierCredentials
+    let configuration: Configuration
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    private let buckets = Mutex<[String: TokenBucket]>([:])
+    private let health = Mutex<[String: CarrierHealth]>([:])
+    let tokens: OAuthTokenCache
+
+    public init(store: any ReturnStore, transport: HTTPTransport, catalog: @escaping @Sendable () -> CarrierCatalog, credentials: CarrierCredentials,
+                configuration: Configuration = Configuration(), logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.transport = transport
+        self.catalog = catalog
+        self.credentials = credentials
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+        tokens = OAuthTokenCache(transport: transport, credentials: credentials, timeout: configuration.requestTimeout)
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var polled = 0
+            do { polled = try await pollDue().count } catch { logger.error("tracking.pass_failed", metadata: ["error": "\(error)"]) }
+            if polled == 0 {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.idleInterval) }
+            }
+        }
+    }
+
+    /// One pass: every due parcel, carriers in parallel, each within its limits.
+    @discardableResult
+    public func pollDue() async throws -> [Report] {
+        let now = clock()
+        let targets = try await store.claimPollTargets(now: now, limit: configuration.batchLimit, leaseUntil: now.addingTimeInterval(configuration.lease))
+        guard !targets.isEmpty else { return [] }
+        let byCarrier = Dictionary(grouping: targets, by: \.carrierID)
+        let current = catalog()
+        return await withTaskGroup(of: [Report].self) { group in
+            for (carrierID, list) in byCarrier {
+                group.addTask { await self.poll(carrierID: carrierID, targets: list, catalog: current) }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+
+    /// Polls one parcel now, whatever its schedule (`returnctl track`).
+    public func pollNow(_ parcel: Parcel) async -> Report {
+        let target = PollTarget(parcelID: parcel.id, carrierID: parcel.carrierID, trackingNumber: parcel.trackingNumber, status: parcel.status, unchangedPolls: 0, failures: 0)
+        return await poll(carrierID: parcel.carrierID, targets: [target], catalog: catalog()).first
+            ?? Report(parcelID: parcel.id, trackingNumber: parcel.trackingNumber, carrierID: parcel.carrierID, outcome: "not polled", newEvents: [], statusChanges: [])
+    }
+
+    func bucket(_ service: CarrierService) -> TokenBucket {
+        buckets.withLock { b in
+            if let existing = b[service.id], existing.rate == service.tracking.requestsPerSecond { return existing }
+            let fresh = TokenBucket(rate: service.tracking.requestsPerSecond, burst: service.tracking.burst)
+            b[service.id] = fresh
+            return fresh
+        }
+    }
+
+    func health(_ carrierID: String) -> CarrierHealth {
+        health.withLock { h in
+            if let existing = h[carrierID] { return existing }
+            let fresh = CarrierHealth()
+            h[carrierID] = fresh
+            return fresh
+        }
+    }
+
+    func poll(carrierID: String, targets: [PollTarget], catalog: CarrierCatalog) async -> [Report] {
+        let now = clock()
+        guard let service = catalog.byID[carrierID], let adapter = TrackingAdapters.adapter(for: service) else {
+            logger.error("carrier.unknown", metadata: ["carrier": "\(carrierID)"])
+            for t in targets { try? await store.releasePollTarget(parcelID: t.parcelID, nextPollAt: now.addingTimeInterval(3600)) }
+            return []
+        }
+        let health = health(carrierID)
+        if let until = await health.isPaused(at: now) {
+            for t in targets { try? await store.releasePollTarget(parcelID: t.parcelID, nextPollAt: until) }
+            return []
+        }
+        let chunks = stride(from: 0, to: targets.count, by: adapter.maxBatch).map { Array(targets[$0..<min($0 + adapter.maxBatch, targets.count)]) }
+        let bucket = bucket(service)
+        return await withTaskGroup(of: [Report].self) { group in
+            var reports: [Report] = []
+            var iterator = chunks.makeIterator()
+            var running = 0
+            func next() -> [PollTarget]? { iterator.next() }
+            while running < configuration.concurrencyPerCarrier, let chunk = next() {
+                running += 1
+                group.addTask { await self.pollChunk(chunk, service: service, adapter: adapter, bucket: bucket, health: health) }
+            }
+            for await r in group {
+                reports += r
+                if let chunk = next() { group.addTask { await self.pollChunk(chunk, service: service, adapter: adapter, bucket: bucket, health: health) } }
+            }
+            return reports
+        }
+    }
+
+    func pollChunk(_ chunk: [PollTarget], service: CarrierService, adapter: any TrackingAdapter, bucket: TokenBucket, health: CarrierHealth) async -> [Report] {
+        let numbers = chunk.map(\.trackingNumber)
+        let meta: Logger.Metadata = ["carrier": "\(service.id)", "tracking": "\(numbers.joined(separator: ","))"]
+        if let until = await health.isPaused(at: clock()) {
+            for t in chunk { try? await store.releasePollTarget(parcelID: t.parcelID, nextPollAt: until) }
+            return []
+        }
+        let results: [String: TrackingResult]
+        do {
+            try await bucket.acquire()
+            let auth = try await tokens.auth(for: service)
+            let request = adapter.makeRequest(for: numbers, service: service, auth: auth)
+            let response = try await transport.send(OutboundRequest(
+                method: request.method, url: request.url, headers: request.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                body: request.body, timeout: configuration.requestTimeout, maxResponseBytes: 4 << 20))
+            do {
+                results = try adapter.parseResponse(status: response.status, body: response.body, numbers: numbers, service: service)
+            } catch {
+                if error == .unauthorized { await tokens.invalidate(service.id) }
+                let retryAfter = response.retryAfter(now: clock()).map { Double($0.components.seconds) }
+                let until = await health.failed(at: clock(), retryAfter: error == .rateLimited ? (retryAfter ?? 60) : retryAfter)
+                logger.warning("carrier.poll_failed", metadata: meta.merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
+                return await record(chunk, failure: "\(error)", service: service)
+            }
+            await health.succeeded()
+        } catch {
+            let until = await health.failed(at: clock(), retryAfter: nil)
+            logger.warning("carrier.poll_failed", metadata: meta.merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
+            return await record(chunk, failure: "\(error)", service: service)
+        }
+        var reports: [Report] = []
+        for target in chunk {
+            let result = results[target.trackingNumber] ?? .notFound
+            let outcome: PollRecord.Outcome
+            let label: String
+            switch result {
+            case .events(let events):
+                outcome = .events(events.map { TrackingEventRecord(code: $0.code, description: $0.description, occurredAt: $0.occurredAt, location: $0.location, status: $0.kind.parcelStatus) })
+                label = "events"
+            case .notFound:
+                outcome = .notFound
+                label = "not_found"
+            case .failed(let message):
+                outcome = .failed(message)
+                label = "failed"
+            }
+            reports.append(await record(target, outcome: outcome, label: label, service: service))
+        }
+        return reports
+    }
+
+    func record(_ chunk: [PollTarget], failure: String, service: CarrierService) async -> [Report] {
+        var reports: [Report] = []
+        for t in chunk { reports.append(await record(t, outcome: .failed(failure), label: "failed", service: service)) }
+        return reports
+    }
+
+    func record(_ t: PollTarget, outcome: PollRecord.Outcome, label: String, service: CarrierService) async -> Report {
+        let now = clock()
+        var failed = false
+        if case .failed = outcome { failed = true }
+        do {
+            let quiet = configuration.schedule.interval(status: t.status, unchangedPolls: t.unchangedPolls, changedNow: false, failed: failed)
+            // News moves the parcel on: the base interval of the status it most likely has now.
+            let news = configuration.schedule.interval(status: t.status == .labelIssued ? .droppedOff : t.status, unchangedPolls: 0, changedNow: true, failed: false)
+            var result = try await store.recordPoll(PollRecord(
+                parcelID: t.parcelID, outcome: outcome, polledAt: now,
+                nextPollAt: now.addingTimeInterval(quiet), nextPollAfterNews: now.addingTimeInterval(news)))
+            for status in result.statusChanges {
+                logger.info("parcel.carrier_status", metadata: ["parcel": "\(t.parcelID)", "tracking": "\(t.trackingNumber)", "carrier": "\(service.id)", "status": "\(status.rawValue)"])
+            }
+            for e in result.newEvents where !service.tracking.statusMap.keys.contains(e.code) && e.status == nil {
+                logger.notice("carrier.unknown_code", metadata: ["carrier": "\(service.id)", "code": "\(e.code)", "hint": "add it to tracking.status_map in \(service.sourceFile)"])
+            }
+            result.newEvents.sort { $0.occurredAt < $1.occurredAt }
+            return Report(parcelID: t.parcelID, trackingNumber: t.trackingNumber, carrierID: service.id, outcome: label, newEvents: result.newEvents, statusChanges: result.statusChanges)
+        } catch {
+            logger.error("tracking.record_failed", metadata: ["parcel": "\(t.parcelID)", "error": "\(error)"])
+            return Report(parcelID: t.parcelID, trackingNumber: t.trackingNumber, carrierID: service.id, outcome: "failed", newEvents: [], statusChanges: [])
+        }
+    }
+}

@@ -1,0 +1,227 @@
+import Carriers
+import Foundation
+import ReturnsCore
+import Testing
+
+private let catalog = try! CarrierCatalog.load(directory: URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("carriers").path)
+
+private func parse(_ carrier: String, status: Int = 200, _ body: String, numbers: [String]) throws -> [String: TrackingResult] {
+    let service = catalog.byID[carrier]!
+    return try TrackingAdapters.adapter(for: service)!.parseResponse(status: status, body: Array(body.utf8), numbers: numbers, service: service)
+}
+
+private func kinds(_ r: TrackingResult?) -> [CarrierEventKind] {
+    if case .events(let e) = r { return e.map(\.kind) }
+    return []
+}
+
+/// Sample answers in the shapes the carriers document.
+enum Samples {
+    static let usps = """
+        {"trackingNumber": "9400111206206406260787", "statusCategory": "Delivered", "trackingEvents": [
+          {"eventType": "Delivered, In/At Mailbox", "eventTimestamp": "2026-11-20T14:02:00Z", "eventCity": "ONTARIO", "eventState": "CA", "eventZIP": "91761", "eventCode": "01"},
+          {"eventType": "Departed USPS Regional Facility", "eventTimestamp": "2026-11-19T03:10:00Z", "eventCity": "LOS ANGELES", "eventState": "CA", "eventCode": "L1"},
+          {"eventType": "USPS in possession of item", "eventTimestamp": "2026-11-18T09:00:00Z", "eventCity": "SPRINGFIELD", "eventState": "IL", "eventCode": "03"}]}
+        """
+    static let laPosteOne = """
+        {"lang": "fr_FR", "scope": "open", "returnCode": 200, "shipment": {"idShip": "CY100043216FR", "product": "colissimo", "isFinal": true,
+          "event": [{"code": "DI1", "label": "Votre colis est livré", "date": "2026-11-20T11:49:00+01:00"},
+                    {"code": "ET1", "label": "Votre colis est en cours d'acheminement", "date": "2026-11-19T08:00:00+01:00"},
+                    {"code": "PC1", "label": "Votre colis est pris en charge", "date": "2026-11-18T17:00:00+01:00"},
+                    {"code": "DR1", "label": "Déclaratif réceptionné", "date": "2026-11-18T10:00:00+01:00"}]}}
+        """
+    static let laPosteMany = """
+        [{"returnCode": 200, "shipment": {"idShip": "CY100000001FR", "event": [{"code": "PC1", "label": "pris en charge", "date": "2026-11-18T17:00:00+01:00"}]}},
+         {"returnCode": 104, "idShip": "CY100000002FR", "returnMessage": "Numéro de suivi inconnu"}]
+        """
+    static let correios = """
+        {"objetos": [{"codObjeto": "LB100000001BR", "eventos": [
+            {"codigo": "BDE", "tipo": "01", "dtHrCriado": "2026-11-20T10:15:00", "descricao": "Objeto entregue ao destinatário", "unidade": {"endereco": {"cidade": "CAJAMAR", "uf": "SP"}}},
+            {"codigo": "RO", "tipo": "01", "dtHrCriado": "2026-11-19T08:00:00", "descricao": "Objeto em trânsito - por favor aguarde"},
+            {"codigo": "PO", "tipo": "01", "dtHrCriado": "2026-11-18T16:00:00", "descricao": "Objeto postado"}]},
+          {"codObjeto": "LB100000002BR", "mensagem": "SRO-020: Objeto não encontrado na base de dados dos Correios."}]}
+        """
+    static let russianPost = """
+        <?xml version="1.0" encoding="UTF-8"?><S:Envelope xmlns:S="http://www.w3.org/2003/05/soap-envelope"><S:Body>
+        <ns7:getOperationHistoryResponse xmlns:ns7="http://russianpost.org/operationhistory" xmlns:ns3="http://russianpost.org/operationhistory/data">
+        <ns3:OperationHistoryData>
+          <ns3:historyRecord><ns3:AddressParameters><ns3:OperationAddress><ns3:Index>125009</ns3:Index><ns3:Description>Москва 125009</ns3:Description></ns3:OperationAddress></ns3:AddressParameters>
+            <ns3:OperationParameters><ns3:OperType><ns3:Id>1</ns3:Id><ns3:Name>Приём</ns3:Name></ns3:OperType><ns3:OperAttr><ns3:Id>1</ns3:Id><ns3:Name>Единичный</ns3:Name></ns3:OperAttr><ns3:OperDate>2026-11-18T14:40:00.000+03:00</ns3:OperDate></ns3:OperationParameters></ns3:historyRecord>
+          <ns3:historyRecord><ns3:OperationParameters><ns3:OperType><ns3:Id>8</ns3:Id><ns3:Name>Обработка</ns3:Name></ns3:OperType><ns3:OperAttr><ns3:Id>2</ns3:Id><ns3:Name>Прибыло в место вручения</ns3:Name></ns3:OperAttr><ns3:OperDate>2026-11-19T09:00:00.000+03:00</ns3:OperDate></ns3:OperationParameters></ns3:historyRecord>
+          <ns3:historyRecord><ns3:OperationParameters><ns3:OperType><ns3:Id>2</ns3:Id><ns3:Name>Вручение</ns3:Name></ns3:OperType><ns3:OperAttr><ns3:Id>1</ns3:Id><ns3:Name>Вручение адресату</ns3:Name></ns3:OperAttr><ns3:OperDate>2026-11-20T12:00:00.000+03:00</ns3:OperDate></ns3:OperationParameters></ns3:historyRecord>
+        </ns3:OperationHistoryData></ns7:getOperationHistoryResponse></S:Body></S:Envelope>
+        """
+    static let russianPostFault = """
+        <S:Envelope xmlns:S="http://www.w3.org/2003/05/soap-envelope"><S:Body><S:Fault><S:Code><S:Value>S:Receiver</S:Value></S:Code>
+        <S:Reason><S:Text xml:lang="en">Сведения об отправлении не найдены</S:Text></S:Reason>
+        <S:Detail><ns3:OperationHistoryFaultReason xmlns:ns3="http://russianpost.org/operationhistory/data">Not found</ns3:OperationHistoryFaultReason></S:Detail></S:Fault></S:Body></S:Envelope>
+        """
+    static let dhl = """
+        {"shipments": [{"id": "LX100000001DE", "service": "parcel-de", "status": {"statusCode": "delivered"},
+          "events": [{"timestamp": "2026-11-20T09:00:00Z", "location": {"address": {"addressLocality": "Venlo"}}, "statusCode": "delivered", "status": "DELIVERED", "description": "Delivered"},
+                     {"timestamp": "2026-11-19T09:00:00Z", "statusCode": "transit", "status": "IN TRANSIT", "description": "Processed"},
+                     {"timestamp": "2026-11-18T09:00:00Z", "statusCode": "pre-transit", "description": "Label created"}]}]}
+        """
+    static let royalMail = """
+        {"mailPieces": {"mailPieceId": "TT100000001GB", "summary": {"statusCategory": "DELIVERED", "lastEventCode": "EVKSP"},
+          "events": [{"eventCode": "EVKSP", "eventName": "Delivered", "eventDateTime": "2026-11-20T10:04:00+00:00", "locationName": "Northampton DO"},
+                     {"eventCode": "EVDAV", "eventName": "Item received", "eventDateTime": "2026-11-18T16:00:00+00:00", "locationName": "Camden PO"}]}}
+        """
+    static let royalMailNotFound = """
+        {"httpCode": 404, "httpMessage": "Not Found", "moreInformation": "Tracking number not recognised",
+         "errors": [{"errorCode": "E1142", "errorDescription": "Tracking number not recognised", "errorCause": "", "errorResolution": ""}]}
+        """
+    static let canadaPost = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <tracking-detail xmlns="http://www.canadapost.ca/ws/track-v2"><pin>LM100000001CA</pin>
+          <significant-events>
+            <occurrence><event-identifier>1496</event-identifier><event-date>2026-11-20</event-date><event-time>13:17:36</event-time><event-time-zone>EST</event-time-zone><event-description>Item successfully delivered</event-description><event-site>MISSISSAUGA</event-site><event-province>ON</event-province></occurrence>
+            <occurrence><event-identifier>3000</event-identifier><event-date>2026-11-18</event-date><event-time>10:00:00</event-time><event-time-zone>EST</event-time-zone><event-description>Item accepted at the Post Office</event-description><event-site>TORONTO</event-site><event-province>ON</event-province></occurrence>
+          </significant-events></tracking-detail>
+        """
+    static let canadaPostNotFound = """
+        <?xml version="1.0" encoding="UTF-8"?><messages xmlns="http://www.canadapost.ca/ws/messages"><message><code>004</code><description>No Pin History</description></message></messages>
+        """
+    static let ausPost = """
+        {"tracking_results": [
+          {"tracking_id": "RR100000001AU", "status": "Delivered", "trackable_items": [{"article_id": "RR100000001AU", "events": [
+             {"location": "EASTERN CREEK NSW", "description": "Delivered", "date": "2026-11-20T10:00:00+11:00"},
+             {"location": "SYDNEY NSW", "description": "Received by Australia Post", "date": "2026-11-18T09:00:00+11:00"}], "status": "Delivered"}]},
+          {"tracking_id": "RR100000002AU", "errors": [{"code": "ESB-10002", "name": "Tracking ID not found"}]}]}
+        """
+    static let postNL = """
+        {"CurrentStatus": {"Shipment": {"Barcode": "LA100000001NL",
+          "Event": [{"Code": "B01", "Description": "Zending is aangenomen", "LocationCode": "123456", "TimeStamp": "18-11-2026 16:00:00"},
+                    {"Code": "I01", "Description": "Zending is afgeleverd", "LocationCode": "654321", "TimeStamp": "20-11-2026 12:07:08"}]}}}
+        """
+    static let generic = """
+        {"events": [{"code": "ACCEPTED", "timestamp": "2026-11-18T10:00:00Z", "description": "Admitido", "location": "Madrid"},
+                    {"code": "DELIVERED", "timestamp": "2026-11-20T10:00:00Z", "description": "Entregado"}]}
+        """
+    static let ukrposhta = """
+        [{"barcode": "RB100000001UA", "step": 1, "date": "2026-11-18T10:00:00", "index": "01001", "name": "Київ", "event": "10100", "eventName": "Прийнято"},
+         {"barcode": "RB100000001UA", "step": 2, "date": "2026-11-20T10:00:00", "index": "08300", "name": "Бориспіль", "event": "41000", "eventName": "Вручено"}]
+        """
+}
+
+@Suite("Tracking adapters: one pure request/response pair per API family")
+struct TrackingAdapterTests {
+    @Test("USPS v3 trackingEvents map by eventCode, oldest first")
+    func usps() throws {
+        let r = try parse("us_usps", Samples.usps, numbers: ["9400111206206406260787"])
+        #expect(kinds(r["9400111206206406260787"]) == [.acceptance, .transit, .delivered])
+        #expect(try parse("us_usps", status: 404, #"{"error": {"code": "404", "message": "Not Found"}}"#, numbers: ["X"])["X"] == .notFound)
+    }
+
+    @Test("La Poste Suivi v2: one number is an object, several an array; returnCode 104 is unknown")
+    func laPoste() throws {
+        let one = try parse("fr_colissimo", Samples.laPosteOne, numbers: ["CY100043216FR"])
+        #expect(kinds(one["CY100043216FR"]) == [.info, .acceptance, .transit, .delivered])
+        let many = try parse("fr_colissimo", status: 207, Samples.laPosteMany, numbers: ["CY100000001FR", "CY100000002FR"])
+        #expect(kinds(many["CY100000001FR"]) == [.acceptance])
+        #expect(many["CY100000002FR"] == .notFound)
+    }
+
+    @Test("Correios Rastro: codigo/tipo keys, SRO-020 is not found, São Paulo time")
+    func correios() throws {
+        let r = try parse("br_correios", Samples.correios, numbers: ["LB100000001BR", "LB100000002BR"])
+        #expect(kinds(r["LB100000001BR"]) == [.acceptance, .transit, .delivered])
+        #expect(r["LB100000002BR"] == .notFound)
+        if case .events(let e) = r["LB100000001BR"] {
+            #expect(e.last?.code == "BDE/01")
+            #expect(e.last?.location == "CAJAMAR")
+            #expect(e.last?.occurredAt == (try? Date("2026-11-20T13:15:00Z", strategy: .iso8601)))
+        }
+    }
+
+    @Test("Russian Post getOperationHistory: OperType/OperAttr keys; a fault for an unknown barcode is not found")
+    func russianPost() throws {
+        let r = try parse("ru_russianpost", Samples.russianPost, numbers: ["14001226000013"])
+        #expect(kinds(r["14001226000013"]) == [.acceptance, .transit, .delivered])
+        if case .events(let e) = r["14001226000013"] { #expect(e.first?.location == "125009 Москва 125009") }
+        #expect(try parse("ru_russianpost", status: 500, Samples.russianPostFault, numbers: ["X"])["X"] == .notFound)
+    }
+
+    @Test("DHL Unified: statusCode pre-transit/transit/delivered; 404 is not found")
+    func dhl() throws {
+        let r = try parse("de_dhl", Samples.dhl, numbers: ["LX100000001DE"])
+        #expect(kinds(r["LX100000001DE"]) == [.info, .transit, .delivered])
+        #expect(try parse("de_dhl", status: 404, #"{"title": "No result found", "status": 404}"#, numbers: ["X"])["X"] == .notFound)
+    }
+
+    @Test("Royal Mail v2: mailPieces.events; E1142 is not found")
+    func royalMail() throws {
+        #expect(kinds(try parse("gb_royalmail", Samples.royalMail, numbers: ["TT100000001GB"])["TT100000001GB"]) == [.acceptance, .delivered])
+        #expect(try parse("gb_royalmail", status: 404, Samples.royalMailNotFound, numbers: ["X"])["X"] == .notFound)
+    }
+
+    @Test("Canada Post XML: occurrences by event-identifier; message 004 is not found")
+    func canadaPost() throws {
+        #expect(kinds(try parse("ca_canadapost", Samples.canadaPost, numbers: ["LM100000001CA"])["LM100000001CA"]) == [.acceptance, .delivered])
+        #expect(try parse("ca_canadapost", status: 404, Samples.canadaPostNotFound, numbers: ["X"])["X"] == .notFound)
+    }
+
+    @Test("Australia Post: a batch answer with one delivered parcel and one unknown")
+    func ausPost() throws {
+        let r = try parse("au_auspost", Samples.ausPost, numbers: ["RR100000001AU", "RR100000002AU"])
+        #expect(kinds(r["RR100000001AU"]) == [.acceptance, .delivered])
+        #expect(r["RR100000002AU"] == .notFound)
+    }
+
+    @Test("PostNL: Event Code and dd-MM-yyyy Amsterdam timestamps")
+    func postNL() throws {
+        let r = try parse("nl_postnl", Samples.postNL, numbers: ["LA100000001NL"])
+        #expect(kinds(r["LA100000001NL"]) == [.acceptance, .delivered])
+        if case .events(let e) = r["LA100000001NL"] { #expect(e.last?.occurredAt == (try? Date("2026-11-20T11:07:08Z", strategy: .iso8601))) }
+    }
+
+    @Test("the generic adapter reads the paths its YAML names, including a root array")
+    func generic() throws {
+        #expect(kinds(try parse("es_correos", Samples.generic, numbers: ["PQ1"])["PQ1"]) == [.acceptance, .delivered])
+        #expect(kinds(try parse("ua_ukrposhta", Samples.ukrposhta, numbers: ["RB1"])["RB1"]) == [.acceptance, .delivered])
+        #expect(try parse("es_correos", status: 404, "", numbers: ["PQ1"])["PQ1"] == .notFound)
+    }
+
+    @Test("every family turns malformed, empty, truncated and error answers into typed errors, never a crash", arguments: catalog.services.map(\.id))
+    func hostileAnswers(id: String) {
+        let truncated = [Samples.usps, Samples.laPosteOne, Samples.correios, Samples.russianPost, Samples.dhl, Samples.canadaPost].map { String($0.prefix($0.count / 2)) }
+        for body in ["", "{", "[]", "null", "<x>", "{\"events\": 5}", "{\"shipments\": [{\"events\": [{}]}]}"] + truncated {
+            do {
+                _ = try parse(id, body, numbers: ["N1"])
+            } catch {
+                #expect(error is TrackingResponseError, "\(id): \(body) gave \(error)")
+            }
+        }
+        #expect(throws: TrackingResponseError.rateLimited) { try parse(id, status: 429, "", numbers: ["N1"]) }
+        #expect(throws: TrackingResponseError.unauthorized) { try parse(id, status: 401, "", numbers: ["N1"]) }
+        #expect { try parse(id, status: 503, "", numbers: ["N1"]) } throws: { if case TrackingResponseError.carrierError(503, _) = $0 { true } else { false } }
+    }
+
+    @Test("requests follow each API: path, auth header, batch form")
+    func requests() {
+        func request(_ id: String, _ numbers: [String], _ auth: TrackingAuth) -> TrackingHTTPRequest {
+            let s = catalog.byID[id]!
+            return TrackingAdapters.adapter(for: s)!.makeRequest(for: numbers, service: s, auth: auth)
+        }
+        #expect(request("fr_colissimo", ["A", "B"], .apiKey(header: "X-Okapi-Key", value: "k")) == TrackingHTTPRequest(url: "https://api.laposte.fr/suivi/v2/idships/A,B?lang=fr_FR", headers: ["Accept": "application/json", "X-Okapi-Key": "k"]))
+        #expect(request("us_usps", ["9400"], .bearer("t")).headers["Authorization"] == "Bearer t")
+        #expect(request("us_usps", ["9400"], .bearer("t")).url == "https://apis.usps.com/tracking/v3/tracking/9400?expand=DETAIL")
+        #expect(request("br_correios", ["A", "B"], .bearer("t")).url.hasSuffix("/objetos?codigosObjetos=A&codigosObjetos=B&resultado=T"))
+        let soap = request("ru_russianpost", ["14001226000013"], .soapLogin(login: "me", password: "p<&"))
+        #expect(soap.method == "POST")
+        let envelope = String(decoding: soap.body ?? [], as: UTF8.self)
+        #expect(envelope.contains("<data:Barcode>14001226000013</data:Barcode>") && envelope.contains("<data:password>p&lt;&amp;</data:password>"))
+        #expect(request("ca_canadapost", ["LM1"], .basic(user: "u", password: "p")).headers["Authorization"] == "Basic dTpw")
+        #expect(request("au_auspost", ["A", "B"], .basic(user: "acct", password: "p")).url.hasSuffix("/track?tracking_ids=A,B"))
+    }
+
+    @Test("the OAuth client-credentials exchange: form request, token and lifetime out")
+    func oauth() throws {
+        let r = OAuthClientCredentials.makeRequest(tokenURL: "https://x/token", clientID: "id", clientSecret: "s&cret")
+        #expect(String(decoding: r.body!, as: UTF8.self) == "grant_type=client_credentials&client_id=id&client_secret=s%26cret")
+        let parsed = try OAuthClientCredentials.parseResponse(status: 200, body: Array(#"{"access_token": "abc", "token_type": "Bearer", "expires_in": 28799}"#.utf8))
+        #expect(parsed.token == "abc" && parsed.expiresIn == 28799)
+        #expect(throws: TrackingResponseError.unauthorized) { try OAuthClientCredentials.parseResponse(status: 401, body: []) }
+    }
+}
