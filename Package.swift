@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "returnctl",
             dependencies: [
-                "API", "Store", "Labels", "Carriers",
+                "API", "Store", "Labels", "Carriers", "Tracking", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -144,6 +144,7 @@ let package = Package(
             dependencies: [
                 "Tracking", "Carriers", "Store", "Transport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -20,7 +20,7 @@ struct ReturnIssuer {
         let outcome = try await runtime.store.issueReturn(ReturnIssuance(
             request: request, idempotencyKey: idempotencyKey, requestHash: requestHash, now: now, policy: s.policy,
             carrierID: carrier.id, warehouseID: carrier.warehouse.id, scheme: carrier.scheme,
-            serialCounterKey: carrier.serialCounterKey, serialRange: carrier.serialRange))
+            serialCounterKey: carrier.serialCounterKey, serialRange: carrier.serialRange, firstPollDelay: s.firstPollDelay))
         let p = outcome.parcel
         let event = switch outcome.kind {
         case .created: "parcel.label_issued"

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import Store
 import Transport
 import Disputes
+import Tracking
 
 /// Builds what both executables need from the configuration: store, carriers, signing keys.
 public enum ReturndBootstrap {
@@ -29,9 +30,10 @@ public enum ReturndBootstrap {
         do { first = try CarrierCatalog.load(directory: config.carriersDirectory) } catch {
             throw Failure(description: error.description)
         }
-        let overrides = config.endpointOverrides(for: first.services.map(\.id))
-        guard !overrides.isEmpty else { return first }
-        do { return try CarrierCatalog.load(directory: config.carriersDirectory, endpointOverrides: overrides) } catch {
+        let ids = first.services.map(\.id)
+        let overrides = config.endpointOverrides(for: ids), tokens = config.tokenEndpointOverrides(for: ids)
+        guard !overrides.isEmpty || !tokens.isEmpty else { return first }
+        do { return try CarrierCatalog.load(directory: config.carriersDirectory, endpointOverrides: overrides, tokenEndpointOverrides: tokens) } catch {
             throw Failure(description: error.description)
         }
     }
@@ -81,8 +83,18 @@ public enum ReturndBootstrap {
                 store: runtime.store, transport: transport, signer: try loadWebhookSigner(config, logger: logger),
                 configuration: config.notifier, logger: Logger(label: "returnd.disputes")))
         }
+        if config.trackingEnabled {
+            services.append(trackingPoller(config, runtime: runtime, transport: transport))
+        }
         services.append(ParcelDeadlineService(store: runtime.store, configuration: config.deadlines, logger: Logger(label: "returnd.timers")))
         return services
+    }
+
+    public static func trackingPoller(_ config: ReturndConfiguration, runtime: ReturndRuntime, transport: HTTPTransport) -> TrackingPollerService {
+        TrackingPollerService(
+            store: runtime.store, transport: transport, catalog: { runtime.snapshot.catalog },
+            credentials: CarrierCredentials(directory: config.credentialsDirectory), configuration: config.tracking,
+            logger: Logger(label: "returnd.tracking"))
     }
 
     public static func runtime(_ config: ReturndConfiguration, logger: Logger) async throws -> ReturndRuntime {
@@ -91,7 +103,7 @@ public enum ReturndBootstrap {
         let store = try await openStore(config, logger: logger)
         return ReturndRuntime(
             store: store,
-            snapshot: .init(catalog: catalog, policy: config.policy, signer: signer, publicBaseURL: config.publicBaseURL),
+            snapshot: .init(catalog: catalog, policy: config.policy, signer: signer, publicBaseURL: config.publicBaseURL, firstPollDelay: config.firstPollDelay),
             logger: logger)
     }
 

@@ -14,8 +14,11 @@ public final class ReturndRuntime: Sendable {
         public var policy: ReturnPolicy
         public var signer: ReturnPayloadSigner
         public var publicBaseURL: String
+        /// Seconds from a new label to its first tracking poll.
+        public var firstPollDelay: TimeInterval
 
-        public init(catalog: CarrierCatalog, policy: ReturnPolicy, signer: ReturnPayloadSigner, publicBaseURL: String = "") {
+        public init(catalog: CarrierCatalog, policy: ReturnPolicy, signer: ReturnPayloadSigner, publicBaseURL: String = "", firstPollDelay: TimeInterval = 3600) {
+            self.firstPollDelay = firstPollDelay
             self.catalog = catalog
             self.policy = policy
             self.signer = signer

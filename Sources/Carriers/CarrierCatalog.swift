@@ -47,7 +47,7 @@ public struct CarrierCatalog: Sendable {
 
     /// Loads and validates every `*.yaml` file of `directory`; all problems are reported at once.
     /// `endpointOverrides` replaces a service's tracking base URL (staging and tests).
-    public static func load(directory: String, endpointOverrides: [String: String] = [:]) throws(CarrierCatalogErrors) -> CarrierCatalog {
+    public static func load(directory: String, endpointOverrides: [String: String] = [:], tokenEndpointOverrides: [String: String] = [:]) throws(CarrierCatalogErrors) -> CarrierCatalog {
         let url = URL(fileURLWithPath: directory)
         let names: [String]
         do {
@@ -68,14 +68,14 @@ public struct CarrierCatalog: Sendable {
             errors.append(CarrierFileError(file: directory, field: "-", message: "no carrier files (*.yaml)"))
         }
         do {
-            return try parse(files: files, endpointOverrides: endpointOverrides, priorErrors: errors)
+            return try parse(files: files, endpointOverrides: endpointOverrides, tokenEndpointOverrides: tokenEndpointOverrides, priorErrors: errors)
         } catch { throw error }
     }
 
     /// Parses file contents already read: `(path, text)` pairs.
     public static func parse(
         files: [(path: String, text: String)], endpointOverrides: [String: String] = [:],
-        priorErrors: [CarrierFileError] = []
+        tokenEndpointOverrides: [String: String] = [:], priorErrors: [CarrierFileError] = []
     ) throws(CarrierCatalogErrors) -> CarrierCatalog {
         var errors = priorErrors
         var services: [CarrierService] = []
@@ -116,6 +116,13 @@ public struct CarrierCatalog: Sendable {
                 continue
             }
             services[i].tracking.baseURL = url
+        }
+        for (id, url) in tokenEndpointOverrides.sorted(by: { $0.key < $1.key }) {
+            guard let i = services.firstIndex(where: { $0.id == id }), CarrierFileParser.isHTTPURL(url) else {
+                errors.append(CarrierFileError(file: "configuration", field: "carriers.token_endpoints.\(id)", message: "needs a known carrier id and an http(s) URL"))
+                continue
+            }
+            services[i].tracking.tokenURL = url
         }
         guard errors.isEmpty else { throw CarrierCatalogErrors(errors: errors) }
         return CarrierCatalog(services: services)

@@ -9,7 +9,8 @@ actor OAuthTokenCache {
     let credentials: CarrierCredentials
     let timeout: Duration
     private var cached: [String: (token: String, expires: Date)] = [:]
-    private(set) var fetches = 0
+    /// One fetch per carrier at a time: concurrent polls wait for the same token.
+    private var inFlight: [String: Task<(token: String, expires: Date), any Error>] = [:]
 
     init(transport: HTTPTransport, credentials: CarrierCredentials, timeout: Duration) {
         self.transport = transport
@@ -32,14 +33,21 @@ actor OAuthTokenCache {
             return .soapLogin(login: login, password: password)
         case .oauth2ClientCredentials:
             if let hit = cached[service.id], hit.expires.timeIntervalSinceNow > 60 { return .bearer(hit.token) }
+            if let pending = inFlight[service.id] { return .bearer(try await pending.value.token) }
             let (id, secret) = try credentials.pair(t.credential ?? "")
             let request = OAuthClientCredentials.makeRequest(tokenURL: t.tokenURL ?? "", clientID: id, clientSecret: secret)
-            let response = try await transport.send(OutboundRequest(
-                method: request.method, url: request.url, headers: request.headers.map { ($0.key, $0.value) }, body: request.body, timeout: timeout))
-            let (token, expiresIn) = try OAuthClientCredentials.parseResponse(status: response.status, body: response.body)
-            fetches += 1
-            cached[service.id] = (token, Date().addingTimeInterval(TimeInterval(expiresIn)))
-            return .bearer(token)
+            let (transport, timeout) = (transport, timeout)
+            let fetch = Task {
+                let response = try await transport.send(OutboundRequest(
+                    method: request.method, url: request.url, headers: request.headers.map { ($0.key, $0.value) }, body: request.body, timeout: timeout))
+                let (token, expiresIn) = try OAuthClientCredentials.parseResponse(status: response.status, body: response.body)
+                return (token: token, expires: Date().addingTimeInterval(TimeInterval(expiresIn)))
+            }
+            inFlight[service.id] = fetch
+            defer { inFlight[service.id] = nil }
+            let fresh = try await fetch.value
+            cached[service.id] = fresh
+            return .bearer(fresh.token)
         }
     }
 }

@@ -24,7 +24,8 @@ struct CarriersCommand: AsyncParsableCommand {
             let catalog: CarrierCatalog
             do {
                 let first = try CarrierCatalog.load(directory: dir)
-                catalog = try CarrierCatalog.load(directory: dir, endpointOverrides: settings.endpointOverrides(for: first.services.map(\.id)))
+                let ids = first.services.map(\.id)
+                catalog = try CarrierCatalog.load(directory: dir, endpointOverrides: settings.endpointOverrides(for: ids), tokenEndpointOverrides: settings.tokenEndpointOverrides(for: ids))
             } catch {
                 for e in error.errors { FileHandle.standardError.write(Data("\(e)\n".utf8)) }
                 throw CommandFailure(message: "\(error.errors.count) problem(s) in \(dir)")

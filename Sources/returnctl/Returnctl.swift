@@ -10,7 +10,7 @@ struct Returnctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "returnctl",
         abstract: "Operate returnd: tokens, carriers, labels, the dispute outbox. Works on the same store as the daemon.",
-        subcommands: [TokenCommand.self, CarriersCommand.self, LabelCommand.self, OutboxCommand.self])
+        subcommands: [TokenCommand.self, CarriersCommand.self, LabelCommand.self, OutboxCommand.self, TrackCommand.self])
 
     static func main() async {
         do {

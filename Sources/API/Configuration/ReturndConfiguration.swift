@@ -1,5 +1,6 @@
 import Configuration
 import Disputes
+import Tracking
 import Foundation
 import ReturnsCore
 import SystemPackage
@@ -23,6 +24,11 @@ public struct ReturndConfiguration: Sendable {
     public var maxRequestBodyBytes: Int
     public var notifier: DisputeNotifierService.Configuration
     public var deadlines: ParcelDeadlineService.Configuration
+    public var tracking: TrackingPollerService.Configuration
+    public var trackingEnabled: Bool
+    /// Where carrier secrets are: systemd's `$CREDENTIALS_DIRECTORY` when set.
+    public var credentialsDirectory: String
+    public var firstPollDelay: TimeInterval
     /// Read by key for each loaded carrier: `carriers.endpoints.<carrier id>`.
     let reader: ConfigReader
 
@@ -65,6 +71,21 @@ public struct ReturndConfiguration: Sendable {
             baseBackoff: .milliseconds(Int(config.double(forKey: "disputes.base_backoff_seconds", default: 1) * 1000)),
             maxBackoff: .seconds(config.int(forKey: "disputes.max_backoff_seconds", default: 600)),
             deadLetterAfter: .seconds(Int(config.double(forKey: "disputes.dead_letter_after_hours", default: 72) * 3600)))
+        tracking = TrackingPollerService.Configuration(
+            schedule: PollSchedule(
+                labelIssuedInterval: config.double(forKey: "tracking.label_issued_interval_minutes", default: 360) * 60,
+                movingInterval: config.double(forKey: "tracking.moving_interval_minutes", default: 60) * 60,
+                growth: config.double(forKey: "tracking.growth", default: 1.5),
+                maxInterval: config.double(forKey: "tracking.max_interval_hours", default: 12) * 3600,
+                retryInterval: config.double(forKey: "tracking.retry_interval_minutes", default: 15) * 60),
+            batchLimit: config.int(forKey: "tracking.batch_limit", default: 500),
+            lease: config.double(forKey: "tracking.lease_seconds", default: 300),
+            idleInterval: .milliseconds(config.int(forKey: "tracking.idle_interval_ms", default: 2000)),
+            requestTimeout: .milliseconds(Int(config.double(forKey: "tracking.request_timeout_seconds", default: 15) * 1000)),
+            concurrencyPerCarrier: config.int(forKey: "tracking.concurrency_per_carrier", default: 4))
+        trackingEnabled = config.bool(forKey: "tracking.enabled", default: true)
+        credentialsDirectory = config.string(forKey: "tracking.credentials_directory", default: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] ?? "state/credentials")
+        firstPollDelay = config.double(forKey: "tracking.first_poll_delay_minutes", default: 60) * 60
         deadlines = ParcelDeadlineService.Configuration(
             interval: .seconds(config.int(forKey: "timers.interval_seconds", default: 60)),
             arrivalUnconfirmedAfter: .seconds(Int(config.double(forKey: "timers.arrival_unconfirmed_after_hours", default: 48) * 3600)))
@@ -83,10 +104,15 @@ public struct ReturndConfiguration: Sendable {
     }
 
     /// `carriers.endpoints.<id>` overrides for the given carrier ids.
-    public func endpointOverrides(for carrierIDs: [String]) -> [String: String] {
+    public func endpointOverrides(for carrierIDs: [String]) -> [String: String] { overrides("carriers.endpoints", carrierIDs) }
+
+    /// `carriers.token_endpoints.<id>`: the OAuth token URL, for staging and tests.
+    public func tokenEndpointOverrides(for carrierIDs: [String]) -> [String: String] { overrides("carriers.token_endpoints", carrierIDs) }
+
+    func overrides(_ prefix: String, _ ids: [String]) -> [String: String] {
         var out: [String: String] = [:]
-        for id in carrierIDs {
-            if let url = reader.string(forKey: ConfigKey("carriers.endpoints.\(id)")) { out[id] = url }
+        for id in ids {
+            if let url = reader.string(forKey: ConfigKey("\(prefix).\(id)")) { out[id] = url }
         }
         return out
     }

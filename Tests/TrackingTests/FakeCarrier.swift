@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+
+/// Carriers' tracking APIs as the outside world runs them, on 127.0.0.1: La Poste Suivi v2
+/// (batch, X-Okapi-Key) and USPS v3 behind OAuth2. Each tracking number sits at a stage of its
+/// life that the test moves; the server can be switched to fail the ways real ones do.
+final class FakeCarrier: Sendable {
+    enum Mode: Sendable {
+        case normal
+        case status(Int, retryAfter: Int?)
+        case slow
+        case truncated
+    }
+
+    private struct State {
+        var stages: [String: Int] = [:]
+        var laPosteMode: Mode = .normal
+        var requests: [(path: String, at: ContinuousClock.Instant)] = []
+        var tokensIssued = 0
+        var tokenLifetime = 3600
+    }
+
+    private let state = Mutex(State())
+    static let okapiKey = "okapi-test-key"
+
+    func setStage(_ number: String, _ stage: Int) { state.withLock { $0.stages[number] = stage } }
+    var laPosteMode: Mode {
+        get { state.withLock { $0.laPosteMode } }
+        set { state.withLock { $0.laPosteMode = newValue } }
+    }
+    var tokenLifetime: Int {
+        get { state.withLock { $0.tokenLifetime } }
+        set { state.withLock { $0.tokenLifetime = newValue } }
+    }
+    var tokensIssued: Int { state.withLock { $0.tokensIssued } }
+    func requests(_ prefix: String) -> [ContinuousClock.Instant] { state.withLock { $0.requests.filter { $0.path.hasPrefix(prefix) }.map(\.at) } }
+
+    private func note(_ path: String) { state.withLock { $0.requests.append((path, .now)) } }
+
+    /// The La Poste events a number has at its stage: 1 taken in, 2 in transit, 3 delivered.
+    func laPosteEvents(_ stage: Int) -> String {
+        let all = [
+            #"{"code": "PC1", "label": "Votre colis est pris en charge", "date": "2026-11-18T17:00:00+01:00"}"#,
+            #"{"code": "ET1", "label": "Votre colis est en cours d'acheminement", "date": "2026-11-19T08:00:00+01:00"}"#,
+            #"{"code": "DI1", "label": "Votre colis est livré", "date": "2026-11-20T11:49:00+01:00"}"#,
+        ]
+        return "[" + all.prefix(stage).reversed().joined(separator: ",") + "]"
+    }
+
+    func laPoste(_ request: Request, ids: String) async throws -> Response {
+        note("/suivi")
+        guard request.headers[HTTPField.Name("X-Okapi-Key")!] == Self.okapiKey else { return Response(status: .unauthorized) }
+        switch laPosteMode {
+        case .status(let code, let retryAfter):
+            var headers: HTTPFields = [:]
+            if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
+            return Response(status: .init(code: code), headers: headers)
+        case .slow:
+            try await Task.sleep(for: .seconds(3))
+        case .truncated:
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"returnCode": 200, "shipment": {"idShip": "CY1", "event": [{"code": "PC1", "la"#)))
+        case .normal:
+            break
+        }
+        let numbers = ids.split(separator: ",").map(String.init)
+        let entries = numbers.map { n -> String in
+            let stage = state.withLock { $0.stages[n] ?? 0 }
+            return stage == 0
+                ? #"{"returnCode": 104, "idShip": "\#(n)", "returnMessage": "Numéro inconnu"}"#
+                : #"{"returnCode": 200, "shipment": {"idShip": "\#(n)", "event": \#(laPosteEvents(stage))}}"#
+        }
+        let body = numbers.count == 1 ? entries[0] : "[" + entries.joined(separator: ",") + "]"
+        return Response(status: numbers.count == 1 ? .ok : .init(code: 207), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    func usps(_ request: Request, number: String) -> Response {
+        note("/tracking")
+        let current = state.withLock { "token-\($0.tokensIssued)" }
+        guard request.headers[.authorization] == "Bearer \(current)" else { return Response(status: .unauthorized) }
+        let stage = state.withLock { $0.stages[number] ?? 0 }
+        guard stage > 0 else { return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: #"{"error": {"code": "404", "message": "Not Found"}}"#))) }
+        let events = [
+            #"{"eventType": "USPS in possession of item", "eventTimestamp": "2026-11-18T09:00:00Z", "eventCode": "03"}"#,
+            #"{"eventType": "Departed USPS Regional Facility", "eventTimestamp": "2026-11-19T03:10:00Z", "eventCode": "L1"}"#,
+            #"{"eventType": "Delivered", "eventTimestamp": "2026-11-20T14:02:00Z", "eventCode": "01"}"#,
+        ].prefix(stage)
+        return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"trackingNumber": "\#(number)", "trackingEvents": [\#(events.joined(separator: ","))]}"#)))
+    }
+
+    func token(_ request: Request) async throws -> Response {
+        note("/oauth")
+        let form = String(buffer: try await request.body.collect(upTo: 4096))
+        guard form.contains("grant_type=client_credentials"), form.contains("client_id=usps-id"), form.contains("client_secret=usps-secret") else {
+            return Response(status: .unauthorized)
+        }
+        let (n, lifetime) = state.withLock { s in
+            s.tokensIssued += 1
+            return (s.tokensIssued, s.tokenLifetime)
+        }
+        return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"access_token": "token-\#(n)", "token_type": "Bearer", "expires_in": \#(lifetime)}"#)))
+    }
+
+    func serve(_ body: @Sendable (_ base: String) async throws -> Void) async throws {
+        let router = Router()
+        router.get("suivi/v2/idships/:ids") { request, context in try await self.laPoste(request, ids: context.parameters.get("ids") ?? "") }
+        router.get("tracking/v3/tracking/:number") { request, context in self.usps(request, number: context.parameters.get("number") ?? "") }
+        router.post("oauth2/v3/token") { request, _ in try await self.token(request) }
+        try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { client in
+            try await body("http://127.0.0.1:\(client.port!)")
+        }
+    }
+}

@@ -1,0 +1,252 @@
+import Carriers
+import Foundation
+import Logging
+import ReturnsCore
+import Store
+import Synchronization
+import Testing
+import Tracking
+import Transport
+
+final class TestClock: Sendable {
+    private let now = Mutex(Date())
+    var date: Date { now.withLock { $0 } }
+    func advance(seconds: Double) { now.withLock { $0.addTimeInterval(seconds) } }
+}
+
+struct PollerHarness {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-tracking-\(UUID().uuidString)")
+    let store: SQLiteReturnStore
+    let transport = HTTPTransport()
+    let clock = TestClock()
+    let repoCatalog = try! CarrierCatalog.load(directory: URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("carriers").path)
+
+    init() async throws {
+        store = try SQLiteReturnStore(path: directory.appendingPathComponent("returnd.sqlite").path)
+        try await store.migrate()
+        let credentials = directory.appendingPathComponent("credentials")
+        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
+        try FakeCarrier.okapiKey.write(to: credentials.appendingPathComponent("laposte_okapi_key"), atomically: true, encoding: .utf8)
+        try "usps-id:usps-secret".write(to: credentials.appendingPathComponent("usps_oauth_client"), atomically: true, encoding: .utf8)
+    }
+
+    func cleanUp() {
+        transport.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The repository's carrier files, pointed at the fake carrier.
+    func catalog(base: String, laPosteRate: Double = 50, uspsRate: Double = 50, burst: Int = 10) -> CarrierCatalog {
+        var fr = repoCatalog.byID["fr_colissimo"]!, us = repoCatalog.byID["us_usps"]!
+        fr.tracking.baseURL = "\(base)/suivi/v2"
+        fr.tracking.requestsPerSecond = laPosteRate
+        fr.tracking.burst = burst
+        us.tracking.baseURL = "\(base)/tracking/v3"
+        us.tracking.tokenURL = "\(base)/oauth2/v3/token"
+        us.tracking.requestsPerSecond = uspsRate
+        us.tracking.burst = burst
+        return CarrierCatalog(services: [fr, us])
+    }
+
+    func poller(_ catalog: CarrierCatalog, timeout: Duration = .seconds(5)) -> TrackingPollerService {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let clock = clock
+        return TrackingPollerService(
+            store: store, transport: transport, catalog: { catalog }, credentials: CarrierCredentials(directory: directory.appendingPathComponent("credentials").path),
+            configuration: .init(schedule: PollSchedule(labelIssuedInterval: 600, movingInterval: 60, growth: 2, maxInterval: 3600, retryInterval: 30), requestTimeout: timeout),
+            logger: logger, clock: { clock.date })
+    }
+
+    func parcel(_ carrier: CarrierService, dispute: String) async throws -> Parcel {
+        let request = ReturnRequest(
+            disputeID: dispute, orderID: "O", receivedAt: Date(), reason: "r",
+            buyer: Buyer(id: "B-\(dispute)", name: "N", address: PostalAddress(lines: ["1"], city: "C", postalCode: "1", country: carrier.country)),
+            seller: Seller(id: "S", name: "S"),
+            items: [RequestedItem(sku: "A", title: "A", quantity: 1, unitPrice: Money(amount: "1", currency: "EUR"), freeReturn: true)])
+        return try await store.issueReturn(ReturnIssuance(
+            request: request, idempotencyKey: nil, requestHash: "h", now: clock.date, policy: ReturnPolicy(), carrierID: carrier.id,
+            warehouseID: carrier.warehouse.id, scheme: carrier.scheme, serialCounterKey: carrier.serialCounterKey,
+            serialRange: carrier.serialRange, firstPollDelay: 0)).parcel
+    }
+}
+
+@Suite("Tracking poller against a fake carrier", .serialized)
+struct TrackingPollerTests {
+    @Test("a parcel moves through its life: acceptance → dropped_off, transit → in_transit, delivered → arrived; events stored once; polling stops")
+    func lifecycle() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            let poller = h.poller(h.catalog(base: base))
+            let p = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
+            _ = try await poller.pollDue() // unknown to the carrier yet
+            #expect(try await h.store.parcel(id: p.id)?.status == .labelIssued)
+            var seen: [ParcelStatus] = []
+            for stage in 1...3 {
+                carrier.setStage(p.trackingNumber, stage)
+                h.clock.advance(seconds: 4000) // past the longest interval
+                _ = try await poller.pollDue()
+                seen.append(try await h.store.parcel(id: p.id)!.status)
+                // A second poll at the same stage stores nothing twice.
+                h.clock.advance(seconds: 4000)
+                _ = try await poller.pollDue()
+            }
+            #expect(seen == [.droppedOff, .inTransit, .arrivedAtWarehouse])
+            #expect(try await h.store.trackingEvents(parcelID: p.id).map(\.code) == ["PC1", "ET1", "DI1"])
+            let history = try await h.store.parcel(id: p.id)!.history
+            #expect(history.map(\.source) == [.marketplace, .carrier, .carrier, .carrier])
+            let events = try await h.store.outbox(state: .pending, limit: 10).map(\.type)
+            #expect(events == ["return.label_issued", "return.dropped_off", "return.in_transit", "return.arrived_at_warehouse"])
+            let before = carrier.requests("/suivi").count
+            h.clock.advance(seconds: 100_000)
+            #expect(try await poller.pollDue().isEmpty)
+            #expect(carrier.requests("/suivi").count == before)
+        }
+    }
+
+    @Test("La Poste's batch endpoint carries up to 10 numbers per request")
+    func batches() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            for i in 0..<25 {
+                let p = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-\(i)")
+                carrier.setStage(p.trackingNumber, 1)
+            }
+            let reports = try await h.poller(h.catalog(base: base)).pollDue()
+            #expect(reports.count == 25)
+            #expect(reports.allSatisfy { $0.statusChanges == [.droppedOff] })
+            #expect(carrier.requests("/suivi").count == 3)
+        }
+    }
+
+    @Test("USPS: one OAuth token serves many polls; a token close to expiry is refreshed first")
+    func oauth() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            let poller = h.poller(h.catalog(base: base))
+            for i in 0..<3 {
+                let p = try await h.parcel(h.repoCatalog.byID["us_usps"]!, dispute: "D-\(i)")
+                carrier.setStage(p.trackingNumber, 2)
+            }
+            let reports = try await poller.pollDue()
+            #expect(reports.allSatisfy { $0.statusChanges == [.droppedOff, .inTransit] })
+            #expect(carrier.tokensIssued == 1)
+            // Tokens that live less than the refresh margin are renewed before each use.
+            carrier.tokenLifetime = 30
+            let short = h.poller(h.catalog(base: base))
+            let p = try await h.parcel(h.repoCatalog.byID["us_usps"]!, dispute: "D-9")
+            carrier.setStage(p.trackingNumber, 1)
+            _ = try await short.pollDue()
+            h.clock.advance(seconds: 100_000)
+            _ = try await short.pollDue()
+            #expect(carrier.tokensIssued >= 3)
+        }
+    }
+
+    @Test("429 with Retry-After pauses that carrier only; the other carrier keeps being polled")
+    func rateLimitedCarrier() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            let poller = h.poller(h.catalog(base: base))
+            let fr = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
+            let us = try await h.parcel(h.repoCatalog.byID["us_usps"]!, dispute: "D-2")
+            carrier.setStage(fr.trackingNumber, 1)
+            carrier.setStage(us.trackingNumber, 1)
+            carrier.laPosteMode = .status(429, retryAfter: 120)
+            _ = try await poller.pollDue()
+            #expect(try await h.store.parcel(id: us.id)?.status == .droppedOff)
+            #expect(try await h.store.parcel(id: fr.id)?.status == .labelIssued)
+            #expect(carrier.requests("/suivi").count == 1)
+            // Within the Retry-After the carrier is left alone, even though the parcel is due.
+            carrier.laPosteMode = .normal
+            h.clock.advance(seconds: 60)
+            _ = try await poller.pollDue()
+            #expect(carrier.requests("/suivi").count == 1)
+            h.clock.advance(seconds: 61)
+            _ = try await poller.pollDue()
+            #expect(try await h.store.parcel(id: fr.id)?.status == .droppedOff)
+        }
+    }
+
+    @Test("500s, timeouts and truncated bodies fail the poll, keep the parcel scheduled, and never crash", arguments: [
+        FakeCarrier.Mode.status(500, retryAfter: nil), .slow, .truncated,
+    ])
+    func failures(mode: FakeCarrier.Mode) async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            let poller = h.poller(h.catalog(base: base), timeout: .milliseconds(500))
+            let p = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
+            carrier.setStage(p.trackingNumber, 1)
+            carrier.laPosteMode = mode
+            let reports = try await poller.pollDue()
+            #expect(reports.map(\.outcome) == ["failed"])
+            #expect(try await h.store.parcel(id: p.id)?.status == .labelIssued)
+            carrier.laPosteMode = .normal
+            h.clock.advance(seconds: 3600)
+            _ = try await poller.pollDue()
+            #expect(try await h.store.parcel(id: p.id)?.status == .droppedOff)
+        }
+    }
+
+    @Test("the request rate seen by the carrier stays within its rate limit")
+    func rateLimit() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            // USPS has no batch endpoint: 30 parcels are 30 requests at 20/s with a burst of 2.
+            for i in 0..<30 { _ = try await h.parcel(h.repoCatalog.byID["us_usps"]!, dispute: "D-\(i)") }
+            _ = try await h.poller(h.catalog(base: base, uspsRate: 20, burst: 2)).pollDue()
+            let times = carrier.requests("/tracking")
+            #expect(times.count == 30)
+            let span = times.max()! - times.min()!
+            #expect(span >= .milliseconds(1300)) // (30 - 2) / 20 s, less scheduling slack
+            for start in times {
+                #expect(times.filter { $0 >= start && $0 < start + .seconds(1) }.count <= 22)
+            }
+        }
+    }
+
+    @Test("the schedule lives in the store: a restarted poller does not poll again before it is due")
+    func resumesWithoutBurst() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            for i in 0..<5 { _ = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-\(i)") }
+            _ = try await h.poller(h.catalog(base: base)).pollDue()
+            let first = carrier.requests("/suivi").count
+            let restarted = h.poller(h.catalog(base: base))
+            #expect(try await restarted.pollDue().isEmpty)
+            #expect(carrier.requests("/suivi").count == first)
+        }
+    }
+
+    @Test("a kiosk drop-off makes the parcel due for a poll at once")
+    func dropOffTriggersPoll() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            let poller = h.poller(h.catalog(base: base))
+            let p = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
+            _ = try await poller.pollDue()
+            #expect(try await poller.pollDue().isEmpty)
+            _ = try await h.store.changeStatus(StatusChangeRequest(parcelID: p.id, status: .droppedOff, source: .kiosk, occurredAt: h.clock.date))
+            carrier.setStage(p.trackingNumber, 2)
+            let reports = try await poller.pollDue()
+            #expect(reports.first?.statusChanges == [.inTransit])
+        }
+    }
+}
