@@ -125,6 +125,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "returnd-bench-tracking",
+            dependencies: ["Tracking", "Carriers", "Store", "Transport", "ReturnsCore", .product(name: "Logging", package: "swift-log")],
+            path: "bench/TrackingBenchmark",
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "ReturnsCoreTests", dependencies: ["ReturnsCore"], swiftSettings: strict),
         .testTarget(name: "CarriersTests", dependencies: ["Carriers"], swiftSettings: strict),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Carriers"], swiftSettings: strict),

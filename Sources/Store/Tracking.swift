@@ -71,7 +71,8 @@ public struct PollRecord: Sendable {
 }
 
 public struct PollRecordOutcome: Sendable {
-    public var parcel: Parcel
+    /// The parcel's status after the poll.
+    public var status: ParcelStatus
     /// Events seen for the first time (a repeat poll stores nothing twice).
     public var newEvents: [TrackingEventRecord]
     /// Status changes the events caused, in order.

@@ -1,4 +1,4 @@
-import Carriers
+@testable import Carriers
 import Foundation
 import ReturnsCore
 import Testing
@@ -223,5 +223,21 @@ struct TrackingAdapterTests {
         let parsed = try OAuthClientCredentials.parseResponse(status: 200, body: Array(#"{"access_token": "abc", "token_type": "Bearer", "expires_in": 28799}"#.utf8))
         #expect(parsed.token == "abc" && parsed.expiresIn == 28799)
         #expect(throws: TrackingResponseError.unauthorized) { try OAuthClientCredentials.parseResponse(status: 401, body: []) }
+    }
+}
+
+@Suite("Carrier timestamps")
+struct CarrierTimestampTests {
+    @Test("the fast ISO 8601 path agrees with Foundation on every shape it accepts")
+    func fastPathAgrees() throws {
+        for s in ["2026-11-20T14:02:00Z", "2026-11-20T11:49:00+01:00", "2026-02-28T23:59:59-03:30", "2024-02-29T00:00:00Z",
+                  "2026-11-18T14:40:00.000+03:00", "1999-12-31T23:59:59.5Z", "2000-03-01T00:00:00+14:00"] {
+            let fast = try #require(CarrierDates.fastISO(s), "\(s)")
+            let slow = try Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: s.contains(".")))
+            #expect(abs(fast.timeIntervalSince(slow)) < 0.001, "\(s)")
+        }
+        for s in ["2026-11-20T14:02:00", "2026-13-20T14:02:00Z", "2026-11-20 14:02:00Z", "20261120T140200Z", "2026-11-20T14:02:00+0100", ""] {
+            #expect(CarrierDates.fastISO(s) == nil, "\(s)")
+        }
     }
 }

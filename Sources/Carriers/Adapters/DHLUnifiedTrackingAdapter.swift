@@ -28,6 +28,7 @@ struct DHLUnifiedTrackingAdapter: TrackingAdapter {
                 code: code, description: JSONBody.string(e["description"]) ?? JSONBody.string(e["status"]) ?? code, occurredAt: at,
                 location: JSONBody.string(JSONBody.value(e, "location.address.addressLocality")), kind: service.kind(of: code)))
         }
-        return [JSONBody.string(shipment["id"]) ?? numbers[0]: .events(events.chronological())]
+        // One number per request: the answer is for it, whatever id format the body uses.
+        return [numbers[0]: .events(events.chronological())]
     }
 }

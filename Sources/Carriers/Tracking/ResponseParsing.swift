@@ -37,12 +37,59 @@ enum CarrierDates {
     /// ISO 8601 with or without fractional seconds or zone; a zoneless time is read in `zone`.
     static func iso(_ s: String?, zone: TimeZone = TimeZone(identifier: "UTC")!) -> Date? {
         guard let s, !s.isEmpty else { return nil }
+        if let d = fastISO(s) { return d }
         if let d = try? Date(s, strategy: .iso8601) { return d }
         if let d = try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return d }
         for format in ["yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX", "yyyy-MM-dd'T'HH:mm:ssXXXXX", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.SSS", "yyyy-MM-dd HH:mm:ss"] {
             if let d = formatted(s, format, zone) { return d }
         }
         return nil
+    }
+
+    /// `yyyy-MM-ddTHH:mm:ss[.fff](Z|±HH:MM)`, the shape most carriers use, without Foundation's
+    /// formatters (they dominate a poll's cost otherwise). Anything else returns nil.
+    static func fastISO(_ s: String) -> Date? {
+        let b = Array(s.utf8)
+        guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":") else { return nil }
+        func num(_ from: Int, _ len: Int) -> Int? {
+            var v = 0
+            for i in from..<(from + len) {
+                guard i < b.count, b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+            }
+            return v
+        }
+        guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let sec = num(17, 2),
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 61 else { return nil }
+        var i = 19
+        var fraction = 0.0
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                fraction += Double(b[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+        }
+        var offset = 0
+        if i < b.count, b[i] == UInt8(ascii: "Z"), i + 1 == b.count {
+            offset = 0
+        } else if i + 6 == b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), b[i + 3] == UInt8(ascii: ":"),
+            let oh = num(i + 1, 2), let om = num(i + 4, 2) {
+            offset = (oh * 3600 + om * 60) * (b[i] == UInt8(ascii: "-") ? -1 : 1)
+        } else {
+            return nil
+        }
+        // Days from the civil date (Howard Hinnant's algorithm), then seconds.
+        let yy = mo <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return Date(timeIntervalSince1970: Double(days * 86_400 + h * 3600 + mi * 60 + sec - offset) + fraction)
     }
 
     static func formatted(_ s: String, _ format: String, _ zone: TimeZone) -> Date? {

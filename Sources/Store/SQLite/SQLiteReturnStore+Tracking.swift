@@ -4,17 +4,15 @@ import ReturnsCore
 
 extension SQLiteReturnStore {
     public func claimPollTargets(now: Date, limit: Int, leaseUntil: Date) async throws -> [PollTarget] {
-        try await pool.write { db in
-            let rows = try Row.fetchAll(db, sql: """
+        try await writer.write { db in
+            let rows = try db.rows(sql: """
                 SELECT p.id, p.carrier_id, p.tracking_number, p.status, s.unchanged_polls, s.failures
                 FROM tracking_schedule s JOIN parcels p ON p.id = s.parcel_id
                 WHERE s.next_poll_at <= ? AND (s.lease_until IS NULL OR s.lease_until <= ?)
                 AND p.status IN ('label_issued', 'dropped_off', 'in_transit')
                 ORDER BY s.next_poll_at LIMIT ?
                 """, arguments: [now, now, limit])
-            for row in rows {
-                try db.execute(sql: "UPDATE tracking_schedule SET lease_until = ? WHERE parcel_id = ?", arguments: [leaseUntil, row["id"] as String])
-            }
+            for row in rows { try db.run(sql: "UPDATE tracking_schedule SET lease_until = ? WHERE parcel_id = ?", arguments: [leaseUntil, row["id"] as String]) }
             return rows.map {
                 PollTarget(parcelID: $0["id"], carrierID: $0["carrier_id"], trackingNumber: $0["tracking_number"],
                            status: ParcelStatus(rawValue: $0["status"]) ?? .labelIssued, unchangedPolls: $0["unchanged_polls"], failures: $0["failures"])
@@ -23,19 +21,17 @@ extension SQLiteReturnStore {
     }
 
     public func recordPoll(_ record: PollRecord) async throws -> PollRecordOutcome {
-        try await pool.write { db in
+        try await writer.write { db in
             var fresh: [TrackingEventRecord] = []
             var changes: [ParcelStatus] = []
             var error: String?
             switch record.outcome {
             case .events(let events):
                 for e in events.sorted(by: { $0.occurredAt < $1.occurredAt }) {
-                    try db.execute(
-                        sql: """
-                            INSERT OR IGNORE INTO tracking_events (parcel_id, code, description, occurred_at, location, status, recorded_at)
-                            VALUES (?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [record.parcelID, e.code, e.description, e.occurredAt, e.location, e.status?.rawValue, record.polledAt])
+                    try db.run(sql: """
+                        INSERT OR IGNORE INTO tracking_events (parcel_id, code, description, occurred_at, location, status, recorded_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [record.parcelID, e.code, e.description, e.occurredAt, e.location, e.status?.rawValue, record.polledAt])
                     guard db.changesCount == 1 else { continue }
                     fresh.append(e)
                     guard let status = e.status else { continue }
@@ -51,33 +47,34 @@ extension SQLiteReturnStore {
             case .failed(let message):
                 error = message
             }
-            guard let parcel = try Self.loadParcel(db, where: "id = ?", record.parcelID) else { throw StoreError.notFound("parcel \(record.parcelID)") }
-            if [.labelIssued, .droppedOff, .inTransit].contains(parcel.status) {
-                try db.execute(
-                    sql: """
-                        UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = ?,
-                        unchanged_polls = CASE WHEN ? THEN 0 ELSE unchanged_polls + 1 END,
-                        failures = CASE WHEN ? THEN failures + 1 ELSE 0 END
-                        WHERE parcel_id = ?
-                        """,
+            guard let raw = try db.string(sql: "SELECT status FROM parcels WHERE id = ?", arguments: [record.parcelID]), let status = ParcelStatus(rawValue: raw) else {
+                throw StoreError.notFound("parcel \(record.parcelID)")
+            }
+            if [.labelIssued, .droppedOff, .inTransit].contains(status) {
+                try db.run(sql: """
+                    UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = ?,
+                    unchanged_polls = CASE WHEN ? THEN 0 ELSE unchanged_polls + 1 END,
+                    failures = CASE WHEN ? THEN failures + 1 ELSE 0 END
+                    WHERE parcel_id = ?
+                    """,
                     arguments: [fresh.isEmpty ? record.nextPollAt : record.nextPollAfterNews, record.polledAt, error, !fresh.isEmpty, error != nil, record.parcelID])
             } else {
                 // Arrived (or expired, cancelled): nothing left to follow.
-                try db.execute(sql: "DELETE FROM tracking_schedule WHERE parcel_id = ?", arguments: [record.parcelID])
+                try db.run(sql: "DELETE FROM tracking_schedule WHERE parcel_id = ?", arguments: [record.parcelID])
             }
-            return PollRecordOutcome(parcel: parcel, newEvents: fresh, statusChanges: changes)
+            return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes)
         }
     }
 
     public func releasePollTarget(parcelID: String, nextPollAt at: Date) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE tracking_schedule SET lease_until = NULL, next_poll_at = ? WHERE parcel_id = ?", arguments: [at, parcelID])
+        try await writer.write { db in
+            try db.run(sql: "UPDATE tracking_schedule SET lease_until = NULL, next_poll_at = ? WHERE parcel_id = ?", arguments: [at, parcelID])
         }
     }
 
     public func trackingEvents(parcelID: String) async throws -> [TrackingEventRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM tracking_events WHERE parcel_id = ? ORDER BY occurred_at, id", arguments: [parcelID]).map {
+            try db.rows(sql: "SELECT * FROM tracking_events WHERE parcel_id = ? ORDER BY occurred_at, id", arguments: [parcelID]).map {
                 TrackingEventRecord(code: $0["code"], description: $0["description"], occurredAt: $0["occurred_at"], location: $0["location"],
                                     status: ($0["status"] as String?).flatMap(ParcelStatus.init(rawValue:)))
             }

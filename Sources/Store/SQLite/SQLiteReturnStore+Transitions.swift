@@ -4,7 +4,7 @@ import ReturnsCore
 
 extension SQLiteReturnStore {
     public func changeStatus(_ change: StatusChangeRequest) async throws -> StatusChangeOutcome {
-        try await pool.write { db in try Self.change(change, db) }
+        try await writer.write { db in try Self.change(change, db) }
     }
 
     static func change(_ c: StatusChangeRequest, _ db: Database) throws -> StatusChangeOutcome {
@@ -17,19 +17,17 @@ extension SQLiteReturnStore {
             try InspectionRules.validate(results, parcel: parcel)
             for r in results {
                 let item = parcel.items.first { $0.sku == r.sku && (r.disputeID == nil || $0.disputeID == r.disputeID) }!
-                try db.execute(
-                    sql: "INSERT INTO item_inspections (parcel_id, dispute_id, sku, outcome, reason, inspected_at) VALUES (?, ?, ?, ?, ?, ?)",
+                try db.run(sql: "INSERT INTO item_inspections (parcel_id, dispute_id, sku, outcome, reason, inspected_at) VALUES (?, ?, ?, ?, ?, ?)",
                     arguments: [parcel.id, item.disputeID, item.sku, r.outcome.rawValue, r.reason, c.occurredAt])
             }
         }
-        try db.execute(sql: "UPDATE parcels SET status = ?, updated_at = ? WHERE id = ?", arguments: [status.rawValue, Date(), parcel.id])
+        try db.run(sql: "UPDATE parcels SET status = ?, updated_at = ? WHERE id = ?", arguments: [status.rawValue, Date(), parcel.id])
         if status == .droppedOff && c.source != .carrier {
             // Handed over at a kiosk: ask the carrier soon for its acceptance scan.
-            try db.execute(sql: "UPDATE tracking_schedule SET next_poll_at = ?, unchanged_polls = 0 WHERE parcel_id = ?", arguments: [c.occurredAt, parcel.id])
+            try db.run(sql: "UPDATE tracking_schedule SET next_poll_at = ?, unchanged_polls = 0 WHERE parcel_id = ?", arguments: [c.occurredAt, parcel.id])
         }
         let detail = [c.location.map { "at \($0)" }, c.detail].compactMap { $0 }.joined(separator: "; ")
-        try db.execute(
-            sql: "INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, ?, ?, ?, ?)",
+        try db.run(sql: "INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, ?, ?, ?, ?)",
             arguments: [parcel.id, status.rawValue, c.source.rawValue, c.occurredAt, detail.isEmpty ? nil : detail])
         guard let moved = try loadParcel(db, where: "id = ?", parcel.id) else { throw StoreError.corrupt("parcel \(parcel.id) vanished") }
         if let kind = status.disputeEvent {
@@ -42,11 +40,10 @@ extension SQLiteReturnStore {
     }
 
     public func recordReceipt(_ r: WarehouseReceipt) async throws -> ReceiptOutcome {
-        try await pool.write { db in
+        try await writer.write { db in
             guard let parcel = try Self.loadParcel(db, where: "id = ?", r.parcelID) else { throw StoreError.notFound("parcel \(r.parcelID)") }
             let misrouted = parcel.warehouseID != r.warehouseID
-            try db.execute(
-                sql: """
+            try db.run(sql: """
                     INSERT OR IGNORE INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
@@ -60,7 +57,7 @@ extension SQLiteReturnStore {
 
     public func receipts(parcelID: String) async throws -> [ReceiptRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM warehouse_receipts WHERE parcel_id = ? ORDER BY id", arguments: [parcelID]).map {
+            try db.rows(sql: "SELECT * FROM warehouse_receipts WHERE parcel_id = ? ORDER BY id", arguments: [parcelID]).map {
                 ReceiptRecord(warehouseID: $0["warehouse_id"], scannedAt: $0["scanned_at"], receivedAt: $0["received_at"], misrouted: $0["misrouted"], scanner: $0["scanner"])
             }
         }
@@ -71,7 +68,7 @@ extension SQLiteReturnStore {
     }
 
     static func inspectionRows(_ db: Database, _ parcelID: String) throws -> [ItemInspection] {
-        try Row.fetchAll(db, sql: "SELECT * FROM item_inspections WHERE parcel_id = ? ORDER BY dispute_id, sku", arguments: [parcelID]).map {
+        try db.rows(sql: "SELECT * FROM item_inspections WHERE parcel_id = ? ORDER BY dispute_id, sku", arguments: [parcelID]).map {
             ItemInspection(sku: $0["sku"], disputeID: $0["dispute_id"], outcome: ItemInspection.Outcome(rawValue: $0["outcome"]) ?? .rejected, reason: $0["reason"])
         }
     }
@@ -80,9 +77,7 @@ extension SQLiteReturnStore {
 
     public func dueEvents(now: Date, limit: Int) async throws -> [OutboxEntry] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
+            try db.rows(sql: """
                     SELECT o.* FROM outbox o
                     JOIN (SELECT dispute_id, MIN(seq) AS head FROM outbox WHERE delivered_at IS NULL GROUP BY dispute_id) h ON o.seq = h.head
                     WHERE o.dead_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
@@ -93,29 +88,27 @@ extension SQLiteReturnStore {
     }
 
     public func markDelivered(seq: Int64, at date: Date) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE seq = ?", arguments: [date, seq])
+        try await writer.write { db in
+            try db.run(sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE seq = ?", arguments: [date, seq])
         }
     }
 
     public func markFailed(seq: Int64, nextAttemptAt: Date, error: String) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?",
+        try await writer.write { db in
+            try db.run(sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?",
                 arguments: [nextAttemptAt, String(error.prefix(500)), seq])
         }
     }
 
     public func markDead(seq: Int64, at date: Date, error: String) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, dead_at = ?, last_error = ? WHERE seq = ?", arguments: [date, String(error.prefix(500)), seq])
+        try await writer.write { db in
+            try db.run(sql: "UPDATE outbox SET attempts = attempts + 1, dead_at = ?, last_error = ? WHERE seq = ?", arguments: [date, String(error.prefix(500)), seq])
         }
     }
 
     public func retryEvent(id: String, at date: Date) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE outbox SET dead_at = NULL, next_attempt_at = ?, retried_at = ? WHERE event_id = ? AND delivered_at IS NULL",
+        try await writer.write { db in
+            try db.run(sql: "UPDATE outbox SET dead_at = NULL, next_attempt_at = ?, retried_at = ? WHERE event_id = ? AND delivered_at IS NULL",
                 arguments: [date, date, id])
             return db.changesCount == 1
         }
@@ -129,17 +122,17 @@ extension SQLiteReturnStore {
         case nil: "1"
         }
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE \(condition) ORDER BY seq LIMIT ?", arguments: [limit]).map(Self.outboxEntry)
+            try db.rows(sql: "SELECT * FROM outbox WHERE \(condition) ORDER BY seq LIMIT ?", arguments: [limit]).map(Self.outboxEntry)
         }
     }
 
     public func outboxEntry(id: String) async throws -> OutboxEntry? {
-        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE event_id = ?", arguments: [id]).map(Self.outboxEntry) }
+        try await pool.read { db in try db.row(sql: "SELECT * FROM outbox WHERE event_id = ?", arguments: [id]).map(Self.outboxEntry) }
     }
 
     public func outboxStats() async throws -> OutboxStats {
         try await pool.read { db in
-            let row = try Row.fetchOne(db, sql: """
+            let row = try db.row(sql: """
                 SELECT SUM(CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN 1 ELSE 0 END) AS pending,
                        SUM(CASE WHEN delivered_at IS NULL AND dead_at IS NOT NULL THEN 1 ELSE 0 END) AS dead,
                        MIN(CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN created_at END) AS oldest
@@ -160,13 +153,13 @@ extension SQLiteReturnStore {
 
     public func overdueLabels(now: Date, limit: Int) async throws -> [String] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM parcels WHERE status = 'label_issued' AND drop_off_by < ? ORDER BY drop_off_by LIMIT ?", arguments: [now, limit])
+            try db.strings(sql: "SELECT id FROM parcels WHERE status = 'label_issued' AND drop_off_by < ? ORDER BY drop_off_by LIMIT ?", arguments: [now, limit])
         }
     }
 
     public func unconfirmedArrivals(before: Date) async throws -> [Parcel] {
         try await pool.read { db in
-            let ids = try String.fetchAll(db, sql: """
+            let ids = try db.strings(sql: """
                 SELECT p.id FROM parcels p
                 JOIN parcel_history h ON h.parcel_id = p.id AND h.status = 'arrived_at_warehouse' AND h.source = 'carrier'
                 WHERE p.status = 'arrived_at_warehouse' AND h.occurred_at < ?

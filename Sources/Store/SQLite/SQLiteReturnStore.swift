@@ -7,17 +7,20 @@ import ReturnsCore
 /// answer survives a power cut. GRDB serializes writes; reads run concurrently.
 public final class SQLiteReturnStore: ReturnStore {
     let pool: DatabasePool
+    /// Every write goes through group commit.
+    let writer: SQLiteGroupCommit
     let logger: Logger
 
     public init(path: String, logger: Logger = Logger(label: "returnd.store")) throws {
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.run(sql: "PRAGMA synchronous = FULL")
         }
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
         pool = try DatabasePool(path: path, configuration: config)
+        writer = SQLiteGroupCommit(pool: pool)
         self.logger = logger
     }
 
@@ -26,20 +29,20 @@ public final class SQLiteReturnStore: ReturnStore {
     }
 
     public func ping() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try await pool.read { db in try db.int(sql: "SELECT 1") }
     }
 
     // MARK: - Returns
 
     public func issueReturn(_ issuance: ReturnIssuance) async throws -> ReturnIssuanceOutcome {
-        let outcome = try await pool.write { db in try Self.issue(issuance, db) }
+        let outcome = try await writer.write { db in try Self.issue(issuance, db) }
         return outcome
     }
 
     static func issue(_ i: ReturnIssuance, _ db: Database) throws -> ReturnIssuanceOutcome {
         let request = i.request
         if let key = i.idempotencyKey,
-            let row = try Row.fetchOne(db, sql: "SELECT request_hash, parcel_id FROM idempotency_keys WHERE key = ?", arguments: [key])
+            let row = try db.row(sql: "SELECT request_hash, parcel_id FROM idempotency_keys WHERE key = ?", arguments: [key])
         {
             guard row["request_hash"] as String == i.requestHash else {
                 throw ReturnRefusal(.idempotencyKeyReused, "Idempotency-Key \(key) was used before with a different request body")
@@ -51,9 +54,7 @@ public final class SQLiteReturnStore: ReturnStore {
         }
         // An item already in a live parcel must not get a second label.
         for item in request.items {
-            if let parcelID = try String.fetchOne(
-                db,
-                sql: """
+            if let parcelID = try db.string(sql: """
                     SELECT p.id FROM parcel_items i JOIN parcels p ON p.id = i.parcel_id
                     WHERE i.dispute_id = ? AND i.sku = ? AND p.status NOT IN ('expired', 'cancelled') LIMIT 1
                     """, arguments: [request.disputeID, item.sku])
@@ -62,8 +63,7 @@ public final class SQLiteReturnStore: ReturnStore {
             }
         }
         let key = GroupingKey(request)
-        let openID = try String.fetchOne(
-            db, sql: "SELECT id FROM parcels WHERE buyer_id = ? AND seller_id = ? AND country = ? AND status = 'label_issued'",
+        let openID = try db.string(sql: "SELECT id FROM parcels WHERE buyer_id = ? AND seller_id = ? AND country = ? AND status = 'label_issued'",
             arguments: [key.buyerID, key.sellerID, key.country])
         let parcelID: String
         let kind: ReturnIssuanceOutcome.Kind
@@ -71,8 +71,7 @@ public final class SQLiteReturnStore: ReturnStore {
             parcelID = openID
             kind = .joined
             let deadlines = i.policy.deadlines(receivedAt: request.receivedAt, createdAt: open.createdAt, existingDropOffBy: open.dropOffBy)
-            try db.execute(
-                sql: """
+            try db.run(sql: """
                     UPDATE parcels SET label_version = label_version + 1, drop_off_by = ?, faster_refund_by = ?,
                     buyer_json = ?, updated_at = ? WHERE id = ?
                     """,
@@ -85,8 +84,7 @@ public final class SQLiteReturnStore: ReturnStore {
             parcelID = try freshParcelID(db)
             let code = try freshReturnCode(db)
             let deadlines = i.policy.deadlines(receivedAt: request.receivedAt, createdAt: i.now, existingDropOffBy: nil)
-            try db.execute(
-                sql: """
+            try db.run(sql: """
                     INSERT INTO parcels (id, tracking_number, return_code, carrier_id, country, status, buyer_id, seller_id,
                     seller_name, buyer_json, warehouse_id, drop_off_by, faster_refund_by, created_at, updated_at, label_version)
                     VALUES (?, ?, ?, ?, ?, 'label_issued', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
@@ -95,16 +93,14 @@ public final class SQLiteReturnStore: ReturnStore {
                     parcelID, tracking, code, i.carrierID, key.country, key.buyerID, key.sellerID, request.seller.name,
                     try json(request.buyer), i.warehouseID, deadlines.dropOffBy, deadlines.fasterRefundBy, i.now, i.now,
                 ])
-            try db.execute(
-                sql: "INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, ?)",
+            try db.run(sql: "INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, ?)",
                 arguments: [parcelID, i.now, "dispute \(request.disputeID)"])
             try insertItems(db, parcelID: parcelID, startingAt: 0, request)
             // Followed from the start (a buyer may skip the kiosk); the poller spaces the polls.
-            try db.execute(sql: "INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", arguments: [parcelID, i.now.addingTimeInterval(i.firstPollDelay)])
+            try db.run(sql: "INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", arguments: [parcelID, i.now.addingTimeInterval(i.firstPollDelay)])
         }
         if let key = i.idempotencyKey {
-            try db.execute(
-                sql: "INSERT INTO idempotency_keys (key, request_hash, parcel_id, created_at) VALUES (?, ?, ?, ?)",
+            try db.run(sql: "INSERT INTO idempotency_keys (key, request_hash, parcel_id, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [key, i.requestHash, parcelID, i.now])
         }
         guard let parcel = try loadParcel(db, where: "id = ?", parcelID) else { throw StoreError.corrupt("parcel \(parcelID) vanished") }
@@ -118,8 +114,7 @@ public final class SQLiteReturnStore: ReturnStore {
     /// used exactly when its parcel commits. The range comes from the carrier file; widening it
     /// there widens it here.
     static func allocateSerial(_ db: Database, _ i: ReturnIssuance) throws -> Int {
-        try db.execute(
-            sql: """
+        try db.run(sql: """
                 INSERT INTO serial_counters (key, next_serial, last_serial) VALUES (?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET last_serial = excluded.last_serial,
                 next_serial = MAX(next_serial, excluded.next_serial)
@@ -153,8 +148,7 @@ public final class SQLiteReturnStore: ReturnStore {
 
     static func insertItems(_ db: Database, parcelID: String, startingAt: Int, _ r: ReturnRequest) throws {
         for (offset, item) in r.items.enumerated() {
-            try db.execute(
-                sql: """
+            try db.run(sql: """
                     INSERT INTO parcel_items (parcel_id, position, dispute_id, order_id, sku, title, quantity, unit_amount, currency)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
@@ -165,8 +159,7 @@ public final class SQLiteReturnStore: ReturnStore {
 
     static func insertEvent(_ db: Database, _ e: DisputeEvent) throws {
         let payload = String(decoding: try JSONEncoder.returnd.encode(e), as: UTF8.self)
-        try db.execute(
-            sql: "INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        try db.run(sql: "INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [e.id, e.disputeID, e.parcelID, e.type.rawValue, payload, e.occurredAt])
     }
 
@@ -189,14 +182,14 @@ public final class SQLiteReturnStore: ReturnStore {
     }
 
     static func loadParcel(_ db: Database, where condition: String, _ value: String) throws -> Parcel? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM parcels WHERE \(condition)", arguments: [value]) else { return nil }
+        guard let row = try db.row(sql: "SELECT * FROM parcels WHERE \(condition)", arguments: [value]) else { return nil }
         let id: String = row["id"]
-        let items = try Row.fetchAll(db, sql: "SELECT * FROM parcel_items WHERE parcel_id = ? ORDER BY position", arguments: [id]).map { r in
+        let items = try db.rows(sql: "SELECT * FROM parcel_items WHERE parcel_id = ? ORDER BY position", arguments: [id]).map { r in
             ParcelItem(
                 disputeID: r["dispute_id"], orderID: r["order_id"], sku: r["sku"], title: r["title"], quantity: r["quantity"],
                 unitPrice: Money(amount: r["unit_amount"], currency: r["currency"]))
         }
-        let history = try Row.fetchAll(db, sql: "SELECT * FROM parcel_history WHERE parcel_id = ? ORDER BY id", arguments: [id]).map { r in
+        let history = try db.rows(sql: "SELECT * FROM parcel_history WHERE parcel_id = ? ORDER BY id", arguments: [id]).map { r in
             StatusChange(
                 status: ParcelStatus(rawValue: r["status"]) ?? .labelIssued, source: StatusSource(rawValue: r["source"]) ?? .operator,
                 occurredAt: r["occurred_at"], detail: r["detail"])
@@ -212,7 +205,7 @@ public final class SQLiteReturnStore: ReturnStore {
 
     public func serialCounters() async throws -> [SerialCounterUsage] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM serial_counters ORDER BY key").map {
+            try db.rows(sql: "SELECT * FROM serial_counters ORDER BY key").map {
                 SerialCounterUsage(key: $0["key"], next: $0["next_serial"], last: $0["last_serial"])
             }
         }
@@ -221,27 +214,26 @@ public final class SQLiteReturnStore: ReturnStore {
     // MARK: - Tokens
 
     public func createToken(_ token: AccessToken, secretHash: String) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO api_tokens (id, token_hash, role, scope, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        try await writer.write { db in
+            try db.run(sql: "INSERT INTO api_tokens (id, token_hash, role, scope, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [token.id, secretHash, token.role.rawValue, token.scope, token.label, token.createdAt])
         }
     }
 
     public func activeToken(secretHash: String) async throws -> AccessToken? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", arguments: [secretHash])
+            try db.row(sql: "SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", arguments: [secretHash])
                 .flatMap(Self.token)
         }
     }
 
     public func tokens() async throws -> [AccessToken] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at, id").compactMap(Self.token) }
+        try await pool.read { db in try db.rows(sql: "SELECT * FROM api_tokens ORDER BY created_at, id").compactMap(Self.token) }
     }
 
     public func revokeToken(id: String, at date: Date) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [date, id])
+        try await writer.write { db in
+            try db.run(sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [date, id])
             return db.changesCount == 1
         }
     }
@@ -254,6 +246,6 @@ public final class SQLiteReturnStore: ReturnStore {
 
 extension Bool {
     init(exists db: Database, _ sql: String, _ value: String) throws {
-        self = try Int.fetchOne(db, sql: sql, arguments: [value]) != nil
+        self = try db.int(sql: sql, arguments: [value]) != nil
     }
 }

@@ -1,0 +1,113 @@
+import GRDB
+import Synchronization
+
+/// Group commit: writes that arrive while a transaction is running wait for it and then share
+/// the next one, so many writers pay for one fsync (`synchronous=FULL` stays on). Each write
+/// runs in its own savepoint, so one that fails is rolled back alone and its caller gets the
+/// error; every caller is answered only after the shared commit succeeded.
+///
+/// No background task: the first writer to find nobody committing leads, committing batches
+/// until the queue is empty, then steps down.
+final class SQLiteGroupCommit: Sendable {
+    private struct Pending: Sendable {
+        let apply: @Sendable (Database) -> Void
+        let finish: @Sendable ((any Error)?) -> Void
+    }
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var leading = false
+    }
+
+    private let pool: DatabasePool
+    private let queue = Mutex(Queue())
+    private let maxBatch: Int
+
+    init(pool: DatabasePool, maxBatch: Int = 512) {
+        self.pool = pool
+        self.maxBatch = maxBatch
+    }
+
+    func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let promise = Promise<T>()
+        let pending = Pending(
+            apply: { db in
+                do {
+                    var out: T?
+                    try db.inSavepoint {
+                        out = try operation(db)
+                        return .commit
+                    }
+                    promise.stage(.success(out!))
+                } catch {
+                    promise.stage(.failure(error))
+                }
+            },
+            finish: { promise.finish(commitError: $0) })
+        let lead = queue.withLock { q -> Bool in
+            q.pending.append(pending)
+            if q.leading { return false }
+            q.leading = true
+            return true
+        }
+        if lead {
+            while let batch = nextBatch() {
+                do {
+                    try await pool.write { db in for p in batch { p.apply(db) } }
+                    for p in batch { p.finish(nil) }
+                } catch {
+                    for p in batch { p.finish(error) }
+                }
+            }
+        }
+        return try await promise.value
+    }
+
+    /// The next batch, or nil after stepping down (atomically, so no write is left waiting).
+    private func nextBatch() -> [Pending]? {
+        queue.withLock { q in
+            guard !q.pending.isEmpty else {
+                q.leading = false
+                return nil
+            }
+            let batch = Array(q.pending.prefix(maxBatch))
+            q.pending.removeFirst(batch.count)
+            return batch
+        }
+    }
+}
+
+/// A write's outcome: staged inside the transaction, delivered once the commit is known.
+private final class Promise<T: Sendable>: Sendable {
+    private struct State {
+        var staged: Result<T, any Error>?
+        var final: Result<T, any Error>?
+        var waiter: CheckedContinuation<T, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    func stage(_ result: Result<T, any Error>) { state.withLock { $0.staged = result } }
+
+    func finish(commitError: (any Error)?) {
+        let waiter = state.withLock { s -> CheckedContinuation<T, any Error>? in
+            s.final = commitError.map { .failure($0) } ?? s.staged ?? .failure(StoreError.corrupt("write finished without an outcome"))
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        if let waiter, let result = state.withLock({ $0.final }) { waiter.resume(with: result) }
+    }
+
+    var value: T {
+        get async throws {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready = state.withLock { s -> Result<T, any Error>? in
+                    if let final = s.final { return final }
+                    s.waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        }
+    }
+}

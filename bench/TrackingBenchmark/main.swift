@@ -1,0 +1,95 @@
+import Carriers
+import Foundation
+import Logging
+import Synchronization
+import ReturnsCore
+import Store
+import Tracking
+import Transport
+
+// Tracking throughput against a local fake carrier (bench/tracking starts nginx as one).
+//   transport: N GETs through the libcurl Transport at a fixed concurrency (the HTTP client alone)
+//   poll:      N parcels polled by the real poller: claim, request, parse, store events, move
+//              the parcel, schedule (SQLite with synchronous=FULL, one commit per parcel)
+// Prints `mode<TAB>count<TAB>seconds<TAB>per_second`.
+
+let arguments = CommandLine.arguments
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+}
+let base = option("--base")!
+let count = Int(option("--count") ?? "2000")!
+let concurrency = Int(option("--concurrency") ?? "32")!
+let mode = option("--mode") ?? "transport"
+let numbers = (0..<count).map { "LX\(String(format: "%08d", 10_000_000 + $0))1DE" }
+
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+let transport = HTTPTransport(maxConnectionsPerHost: concurrency, maxConnections: concurrency)
+let clock = ContinuousClock()
+switch mode {
+case "transport":
+    let start = clock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var next = 0
+        func add() {
+            let url = "\(base)/track/shipments?trackingNumber=\(numbers[next])"
+            next += 1
+            group.addTask {
+                let r = try await transport.send(OutboundRequest(url: url, headers: [("DHL-API-Key", "bench")]))
+                precondition(r.status == 200, "status \(r.status)")
+            }
+        }
+        for _ in 0..<min(concurrency, count) { add() }
+        while try await group.next() != nil { if next < count { add() } }
+    }
+    let elapsed = seconds(clock.now - start)
+    print("transport\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))")
+case "poll":
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-bench-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let store = try SQLiteReturnStore(path: dir.appendingPathComponent("bench.sqlite").path)
+    try await store.migrate()
+    var carrier = try CarrierCatalog.load(directory: option("--carriers") ?? "carriers").byID["de_dhl"]!
+    carrier.tracking.baseURL = "\(base)/track"
+    carrier.tracking.requestsPerSecond = 1_000_000 // the benchmark measures us, not the carrier's limit
+    carrier.tracking.burst = 1_000_000
+    carrier.tracking.authStyle = .none
+    let catalog = CarrierCatalog(services: [carrier])
+    let now = Date()
+    for (i, n) in numbers.enumerated() {
+        _ = n
+        let request = ReturnRequest(
+            disputeID: "D-\(i)", orderID: "O", receivedAt: now, reason: "r",
+            buyer: Buyer(id: "B-\(i)", name: "N", address: PostalAddress(lines: ["1"], city: "C", postalCode: "1", country: "DE")),
+            seller: Seller(id: "S", name: "S"),
+            items: [RequestedItem(sku: "A", title: "A", quantity: 1, unitPrice: Money(amount: "1", currency: "EUR"), freeReturn: true)])
+        _ = try await store.issueReturn(ReturnIssuance(
+            request: request, idempotencyKey: nil, requestHash: "h", now: now, policy: ReturnPolicy(), carrierID: carrier.id,
+            warehouseID: carrier.warehouse.id, scheme: carrier.scheme, serialCounterKey: carrier.serialCounterKey,
+            serialRange: carrier.serialRange, firstPollDelay: 0))
+    }
+    let offset = Mutex(0.0)
+    var logger = Logger(label: "bench")
+    logger.logLevel = .critical
+    let poller = TrackingPollerService(
+        store: store, transport: transport, catalog: { catalog }, credentials: CarrierCredentials(directory: dir.path),
+        configuration: .init(batchLimit: count, concurrencyPerCarrier: concurrency), logger: logger,
+        clock: { Date().addingTimeInterval(offset.withLock { $0 }) })
+    // First pass: every poll brings news (events stored, parcel moved, dispute event written).
+    var start = clock.now
+    var reports = try await poller.pollDue()
+    var elapsed = seconds(clock.now - start)
+    precondition(reports.count == count && reports.allSatisfy { $0.statusChanges == [.inTransit] }, "not every parcel moved")
+    print("poll_news\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))")
+    // A day later every parcel is due again and the carrier has nothing new: the common case.
+    offset.withLock { $0 = 86_400 }
+    start = clock.now
+    reports = try await poller.pollDue()
+    elapsed = seconds(clock.now - start)
+    precondition(reports.count == count && reports.allSatisfy { $0.outcome == "events" && $0.newEvents.isEmpty }, "not every parcel was re-polled")
+    print("poll_quiet\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))")
+default:
+    fatalError("--mode transport|poll")
+}
+transport.shutdown()
