@@ -1,10 +1,12 @@
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The HTTP routes of API v1 (openapi.yaml describes each).
 public func buildRouter(runtime: ReturndRuntime, maxBodyBytes: Int = 1 << 20) -> Router<ReturndRequestContext> {
     let router = Router(context: ReturndRequestContext.self)
+    router.add(middleware: RequestLogMiddleware(metrics: runtime.metrics))
     router.add(middleware: ErrorMappingMiddleware())
     HealthController(runtime: runtime).addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(store: runtime.store))
@@ -18,11 +20,16 @@ public func buildRouter(runtime: ReturndRuntime, maxBodyBytes: Int = 1 << 20) ->
 
 public func buildApplication(
     runtime: ReturndRuntime, host: String, port: Int, maxBodyBytes: Int = 1 << 20,
-    services: [any Service] = []
+    services: [any Service] = [], notifier: SystemdNotifier = SystemdNotifier()
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(runtime: runtime, maxBodyBytes: maxBodyBytes),
         configuration: .init(address: .hostname(host, port: port), serverName: "returnd"),
         services: services,
+        onServerRunning: { channel in
+            // The store is migrated before the application is built; the port is bound now.
+            notifier.notify("READY=1\nSTATUS=serving on \(channel.localAddress?.description ?? "?")")
+            runtime.logger.notice("startup.ready", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+        },
         logger: runtime.logger)
 }

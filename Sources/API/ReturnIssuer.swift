@@ -22,6 +22,7 @@ struct ReturnIssuer {
             carrierID: carrier.id, warehouseID: carrier.warehouse.id, scheme: carrier.scheme,
             serialCounterKey: carrier.serialCounterKey, serialRange: carrier.serialRange, firstPollDelay: s.firstPollDelay))
         let p = outcome.parcel
+        if outcome.kind == .created { runtime.metrics.parcelCreated(country: p.country) }
         let event = switch outcome.kind {
         case .created: "parcel.label_issued"
         case .joined: "parcel.items_added"

@@ -81,12 +81,12 @@ public enum ReturndBootstrap {
         } else {
             services.append(DisputeNotifierService(
                 store: runtime.store, transport: transport, signer: try loadWebhookSigner(config, logger: logger),
-                configuration: config.notifier, logger: Logger(label: "returnd.disputes")))
+                configuration: config.notifier, logger: Logger(label: "returnd.disputes"), metrics: runtime.metrics.registry))
         }
         if config.trackingEnabled {
             services.append(trackingPoller(config, runtime: runtime, transport: transport))
         }
-        services.append(ParcelDeadlineService(store: runtime.store, configuration: config.deadlines, logger: Logger(label: "returnd.timers")))
+        services.append(ParcelDeadlineService(store: runtime.store, configuration: config.deadlines, logger: Logger(label: "returnd.timers"), metrics: runtime.metrics.registry))
         return services
     }
 
@@ -94,7 +94,7 @@ public enum ReturndBootstrap {
         TrackingPollerService(
             store: runtime.store, transport: transport, catalog: { runtime.snapshot.catalog },
             credentials: CarrierCredentials(directory: config.credentialsDirectory), configuration: config.tracking,
-            logger: Logger(label: "returnd.tracking"))
+            logger: Logger(label: "returnd.tracking"), metrics: runtime.metrics.registry)
     }
 
     public static func runtime(_ config: ReturndConfiguration, logger: Logger) async throws -> ReturndRuntime {
@@ -107,8 +107,7 @@ public enum ReturndBootstrap {
             logger: logger)
     }
 
-    public static func bootstrapLogging(level: String) {
-        let parsed = Logger.Level(rawValue: level) ?? .info
-        LoggingSystem.bootstrap { label in KeyValueLogHandler(label: label, level: parsed) }
+    public static func bootstrapLogging(_ levels: LogLevels) {
+        LoggingSystem.bootstrap { label in KeyValueLogHandler(label: label, levels: levels) }
     }
 }

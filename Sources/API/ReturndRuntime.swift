@@ -30,10 +30,12 @@ public final class ReturndRuntime: Sendable {
     public let renderer: LabelRenderer
     public let logger: Logger
     public let clock: @Sendable () -> Date
+    public let metrics: ReturndMetrics
     private let current: Mutex<Snapshot>
 
-    public init(store: any ReturnStore, snapshot: Snapshot, logger: Logger, renderer: LabelRenderer = LabelRenderer(), clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any ReturnStore, snapshot: Snapshot, logger: Logger, renderer: LabelRenderer = LabelRenderer(), metrics: ReturndMetrics = ReturndMetrics(), clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
+        self.metrics = metrics
         self.renderer = renderer
         self.logger = logger
         self.clock = clock

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prometheus
 import ReturnsCore
 import ServiceLifecycle
 import Store
@@ -41,8 +42,11 @@ public final class DisputeNotifierService: Service, Sendable {
     let configuration: Configuration
     let logger: Logger
     let clock: @Sendable () -> Date
+    let metrics: PrometheusCollectorRegistry
 
-    public init(store: any ReturnStore, transport: HTTPTransport, signer: WebhookSigner, configuration: Configuration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any ReturnStore, transport: HTTPTransport, signer: WebhookSigner, configuration: Configuration, logger: Logger,
+                metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.metrics = metrics
         self.store = store
         self.transport = transport
         self.signer = signer
@@ -105,6 +109,7 @@ public final class DisputeNotifierService: Service, Sendable {
             if (200..<300).contains(response.status) {
                 do {
                     try await store.markDelivered(seq: entry.seq, at: clock())
+                    delivery("delivered")
                     logger.info("outbox.delivered", metadata: meta.merging(["attempts": "\(entry.attempts + 1)"]) { a, _ in a })
                     return true
                 } catch {
@@ -123,16 +128,22 @@ public final class DisputeNotifierService: Service, Sendable {
         do {
             if age >= Double(configuration.deadLetterAfter.components.seconds) {
                 try await store.markDead(seq: entry.seq, at: now, error: failure)
+                delivery("dead_letter")
                 logger.error("outbox.dead_letter", metadata: meta.merging(["attempts": "\(entry.attempts + 1)", "error": "\(failure)", "action": "returnctl outbox retry \(entry.eventID)"]) { a, _ in a })
             } else {
                 let wait = retryAfter ?? backoff(attempts: entry.attempts)
                 try await store.markFailed(seq: entry.seq, nextAttemptAt: now.addingTimeInterval(Self.seconds(wait)), error: failure)
+                delivery("failed")
                 logger.warning("outbox.delivery_failed", metadata: meta.merging(["attempts": "\(entry.attempts + 1)", "error": "\(failure)", "retry_in_s": "\(Int(Self.seconds(wait).rounded()))"]) { a, _ in a })
             }
         } catch {
             logger.error("outbox.mark_failed", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
         }
         return false
+    }
+
+    func delivery(_ outcome: String) {
+        metrics.makeCounter(descriptor: .init(metricName: "returnd_dispute_deliveries", unitName: "total", helpText: "Dispute webhook attempts by outcome"), labels: [("outcome", outcome)]).increment()
     }
 
     /// Exponential from `baseBackoff`, capped at `maxBackoff`, with jitter between half and

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prometheus
 import ReturnsCore
 import ServiceLifecycle
 import Store
@@ -22,8 +23,11 @@ public final class ParcelDeadlineService: Service, Sendable {
     let configuration: Configuration
     let logger: Logger
     let clock: @Sendable () -> Date
+    let metrics: PrometheusCollectorRegistry
 
-    public init(store: any ReturnStore, configuration: Configuration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any ReturnStore, configuration: Configuration, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.metrics = metrics
         self.store = store
         self.configuration = configuration
         self.logger = logger
@@ -65,6 +69,8 @@ public final class ParcelDeadlineService: Service, Sendable {
         }
         let cutoff = now.addingTimeInterval(-DisputeNotifierService.seconds(configuration.arrivalUnconfirmedAfter))
         let unconfirmed = try await store.unconfirmedArrivals(before: cutoff)
+        metrics.makeGauge(descriptor: .init(metricName: "returnd_parcels_arrival_unconfirmed", unitName: "", helpText: "Parcels the carrier delivered that no warehouse scanner has read")).set(Double(unconfirmed.count))
+        metrics.makeCounter(descriptor: .init(metricName: "returnd_parcels_expired", unitName: "total", helpText: "Labels expired unused")).increment(by: Int64(expired.count))
         for p in unconfirmed {
             logger.warning("parcel.arrival_unconfirmed", metadata: [
                 "parcel": "\(p.id)", "tracking": "\(p.trackingNumber)", "warehouse": "\(p.warehouseID)",

@@ -56,6 +56,18 @@ public struct ReturnIssuanceOutcome: Sendable {
     }
 }
 
+public struct ParcelCount: Sendable, Hashable, Codable {
+    public var status: ParcelStatus
+    public var country: String
+    public var count: Int
+
+    public init(status: ParcelStatus, country: String, count: Int) {
+        self.status = status
+        self.country = country
+        self.count = count
+    }
+}
+
 public struct SerialCounterUsage: Sendable, Hashable, Codable {
     public var key: String
     public var next: Int
@@ -94,6 +106,8 @@ public protocol ReturnStore: Sendable {
     func parcel(returnCode: String) async throws -> Parcel?
 
     func serialCounters() async throws -> [SerialCounterUsage]
+    /// How many parcels are in each status, per country (metrics, `returnctl status`).
+    func parcelCounts() async throws -> [ParcelCount]
 
     /// Moves a parcel through the state machine and writes its history row and one dispute
     /// event per dispute in the same commit; a repeat changes nothing. Throws

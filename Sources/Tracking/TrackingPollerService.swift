@@ -1,6 +1,7 @@
 import Carriers
 import Foundation
 import Logging
+import Prometheus
 import ReturnsCore
 import ServiceLifecycle
 import Store
@@ -51,9 +52,12 @@ public final class TrackingPollerService: Service, Sendable {
     private let buckets = Mutex<[String: TokenBucket]>([:])
     private let health = Mutex<[String: CarrierHealth]>([:])
     let tokens: OAuthTokenCache
+    let metrics: PrometheusCollectorRegistry
 
     public init(store: any ReturnStore, transport: HTTPTransport, catalog: @escaping @Sendable () -> CarrierCatalog, credentials: CarrierCredentials,
-                configuration: Configuration = Configuration(), logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+                configuration: Configuration = Configuration(), logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.metrics = metrics
         self.store = store
         self.transport = transport
         self.catalog = catalog
@@ -161,6 +165,8 @@ public final class TrackingPollerService: Service, Sendable {
             let response = try await transport.send(OutboundRequest(
                 method: request.method, url: request.url, headers: request.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                 body: request.body, timeout: configuration.requestTimeout, maxResponseBytes: 4 << 20))
+            metrics.makeDurationHistogram(descriptor: .init(metricName: "returnd_carrier_request", unitName: "seconds", helpText: "Carrier tracking API latency"), labels: [("carrier", service.id)], buckets: Self.latencyBuckets)
+                .recordNanoseconds(Int64(response.totalTime * 1e9))
             do {
                 results = try adapter.parseResponse(status: response.status, body: response.body, numbers: numbers, service: service)
             } catch {
@@ -203,8 +209,11 @@ public final class TrackingPollerService: Service, Sendable {
         return reports
     }
 
+    static let latencyBuckets: [Duration] = [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(15)]
+
     func record(_ t: PollTarget, outcome: PollRecord.Outcome, label: String, service: CarrierService) async -> Report {
         let now = clock()
+        metrics.makeCounter(descriptor: .init(metricName: "returnd_carrier_polls", unitName: "total", helpText: "Tracking polls by carrier and outcome"), labels: [("carrier", service.id), ("outcome", label)]).increment()
         var failed = false
         if case .failed = outcome { failed = true }
         do {

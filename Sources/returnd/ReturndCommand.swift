@@ -10,7 +10,8 @@ import Transport
 struct ReturndCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "returnd",
-        abstract: "The free-return logistics daemon: labels, tracking, warehouse receipts, dispute updates.")
+        abstract: "The free-return logistics daemon: labels, tracking, warehouse receipts, dispute updates.",
+        discussion: "SIGHUP reloads the configuration and carrier files; SIGTERM stops gracefully. Under systemd it speaks sd_notify (READY, WATCHDOG, STATUS, STOPPING).")
 
     @Option(name: .long, help: "Configuration file (YAML). Default: $RETURND_CONFIG or config/returnd.yaml.")
     var config: String = ProcessInfo.processInfo.environment["RETURND_CONFIG"] ?? "config/returnd.yaml"
@@ -21,27 +22,33 @@ struct ReturndCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("<3>config.invalid error=\"\(error)\"\n".utf8))
             throw ExitCode.failure
         }
-        ReturndBootstrap.bootstrapLogging(level: settings.logLevel)
+        let levels = LogLevels(settings.logLevels)
+        ReturndBootstrap.bootstrapLogging(levels)
         let logger = Logger(label: "returnd")
         let runtime: ReturndRuntime
-        do { runtime = try await ReturndBootstrap.runtime(settings, logger: logger) } catch {
+        let background: [any Service]
+        let transport = HTTPTransport()
+        do {
+            runtime = try await ReturndBootstrap.runtime(settings, logger: logger)
+            background = try ReturndBootstrap.backgroundServices(settings, runtime: runtime, transport: transport, logger: logger)
+        } catch {
             logger.critical("startup.failed", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
-        logger.notice("startup.ready", metadata: [
+        logger.info("startup.configured", metadata: [
             "host": "\(settings.httpHost)", "port": "\(settings.httpPort)", "database": "\(settings.databaseURL)",
             "carriers": "\(runtime.snapshot.catalog.services.count)",
         ])
-        let transport = HTTPTransport()
-        let background: [any Service]
-        do { background = try ReturndBootstrap.backgroundServices(settings, runtime: runtime, transport: transport, logger: logger) } catch {
-            logger.critical("startup.failed", metadata: ["error": "\(error)"])
-            throw ExitCode.failure
-        }
-        let app = buildApplication(runtime: runtime, host: settings.httpHost, port: settings.httpPort, maxBodyBytes: settings.maxRequestBodyBytes)
-        // Started in order, stopped in reverse: HTTP stops taking requests first, the transport closes last.
-        let group = ServiceGroup(
-            configuration: .init(services: (background + [app]).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let notifier = SystemdNotifier()
+        let app = buildApplication(runtime: runtime, host: settings.httpHost, port: settings.httpPort, maxBodyBytes: settings.maxRequestBodyBytes, notifier: notifier)
+        let reload = ConfigReloadService(configFile: config, runtime: runtime, logLevels: levels, logger: logger)
+        let lifecycle = SystemdLifecycleService(notifier: notifier, runtime: runtime, logger: logger)
+        // Started in order, stopped in reverse: the lifecycle service hears of shutdown first
+        // (STOPPING=1), then HTTP stops taking requests and finishes those in flight, then the
+        // workers finish their current step, and the transport closes last.
+        let group = ServiceGroup(configuration: .init(
+            services: (background + [reload, app, lifecycle]).map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.notice("shutdown.complete")
     }

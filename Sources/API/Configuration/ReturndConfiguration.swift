@@ -1,5 +1,6 @@
 import Configuration
 import Disputes
+import Logging
 import Tracking
 import Foundation
 import ReturnsCore
@@ -29,6 +30,8 @@ public struct ReturndConfiguration: Sendable {
     /// Where carrier secrets are: systemd's `$CREDENTIALS_DIRECTORY` when set.
     public var credentialsDirectory: String
     public var firstPollDelay: TimeInterval
+    /// `log.level`, and `log.levels.<module>` for the modules of `LogLevels.modules`.
+    public var logLevels: (default: Logger.Level, modules: [String: Logger.Level])
     /// Read by key for each loaded carrier: `carriers.endpoints.<carrier id>`.
     let reader: ConfigReader
 
@@ -98,9 +101,16 @@ public struct ReturndConfiguration: Sendable {
             }
         }
         guard (1...256).contains(notifier.concurrency) else { throw Invalid(description: "\(file): disputes.concurrency: must be 1 to 256") }
-        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+        guard let level = Logger.Level(rawValue: logLevel) else {
             throw Invalid(description: "\(file): log.level: \(logLevel) is not a level (trace, debug, info, notice, warning, error, critical)")
         }
+        var modules: [String: Logger.Level] = [:]
+        for module in LogLevels.modules {
+            guard let raw = config.string(forKey: ConfigKey("log.levels.\(module)")) else { continue }
+            guard let l = Logger.Level(rawValue: raw) else { throw Invalid(description: "\(file): log.levels.\(module): \(raw) is not a level") }
+            modules[module] = l
+        }
+        logLevels = (level, modules)
     }
 
     /// `carriers.endpoints.<id>` overrides for the given carrier ids.

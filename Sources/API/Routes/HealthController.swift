@@ -11,6 +11,10 @@ struct HealthController {
 
     func addRoutes(to router: Router<ReturndRequestContext>) {
         router.get("healthz") { _, _ in try Response.json(Status(status: "ok")) }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: try await runtime.metrics.scrape(runtime: runtime))))
+        }
         router.get("readyz") { _, context in
             do {
                 try await runtime.store.ping()

@@ -37,7 +37,9 @@ struct ParcelController {
             return Response(status: .notModified, headers: [.eTag: etag])
         }
         let content = try runtime.labelContent(for: parcel)
+        let started = ContinuousClock.now
         let rendered = try runtime.renderer.render(content, format: format)
+        runtime.metrics.labelRendered(country: parcel.country, format: format.rawValue, duration: ContinuousClock.now - started)
         let headers: HTTPFields = [
             .contentType: format.contentType,
             .eTag: etag,

@@ -203,6 +203,15 @@ public final class SQLiteReturnStore: ReturnStore {
             fasterRefundBy: row["faster_refund_by"], createdAt: row["created_at"], labelVersion: row["label_version"])
     }
 
+    public func parcelCounts() async throws -> [ParcelCount] {
+        try await pool.read { db in
+            try db.rows(sql: "SELECT status, country, COUNT(*) AS n FROM parcels GROUP BY status, country ORDER BY status, country").compactMap {
+                guard let status = ParcelStatus(rawValue: $0["status"]) else { return nil }
+                return ParcelCount(status: status, country: $0["country"], count: $0["n"])
+            }
+        }
+    }
+
     public func serialCounters() async throws -> [SerialCounterUsage] {
         try await pool.read { db in
             try db.rows(sql: "SELECT * FROM serial_counters ORDER BY key").map {

@@ -1,0 +1,48 @@
+import Foundation
+import Prometheus
+import ReturnsCore
+
+/// The metrics `/metrics` serves in the Prometheus text format. Counters and histograms are
+/// recorded where things happen; the gauges of stored state are read from the store per scrape.
+public final class ReturndMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    static let latencyBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
+
+    func request(method: String, route: String, status: Int, duration: Duration) {
+        registry.makeCounter(descriptor: .init(metricName: "returnd_http_requests", unitName: "total", helpText: "HTTP requests by route and status"), labels: [("method", method), ("route", route), ("status", "\(status)")]).increment()
+        registry.makeDurationHistogram(descriptor: .init(metricName: "returnd_http_request_duration", unitName: "seconds", helpText: "HTTP request duration"), labels: [("route", route)], buckets: Self.latencyBuckets).recordNanoseconds(Int64(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000))
+    }
+
+    func labelRendered(country: String, format: String, duration: Duration) {
+        registry.makeCounter(descriptor: .init(metricName: "returnd_labels_issued", unitName: "total", helpText: "Labels served by country and format"), labels: [("country", country), ("format", format)]).increment()
+        registry.makeDurationHistogram(descriptor: .init(metricName: "returnd_label_render", unitName: "seconds", helpText: "Label render time (cache hits included)"), labels: [("format", format)], buckets: Self.latencyBuckets).recordNanoseconds(Int64(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000))
+    }
+
+    func parcelCreated(country: String) {
+        registry.makeCounter(descriptor: .init(metricName: "returnd_parcels_created", unitName: "total", helpText: "Parcels opened (new labels)"), labels: [("country", country)]).increment()
+    }
+
+    /// Reads the store's state into gauges, then renders everything.
+    func scrape(runtime: ReturndRuntime) async throws -> [UInt8] {
+        let counts = try await runtime.store.parcelCounts()
+        for status in ParcelStatus.allCases {
+            for country in Set(counts.map(\.country)).sorted() {
+                let n = counts.filter { $0.status == status && $0.country == country }.reduce(0) { $0 + $1.count }
+                registry.makeGauge(descriptor: .init(metricName: "returnd_parcels", unitName: "", helpText: "Parcels by status and country"), labels: [("status", status.rawValue), ("country", country)]).set(Double(n))
+            }
+        }
+        let outbox = try await runtime.store.outboxStats()
+        registry.makeGauge(descriptor: .init(metricName: "returnd_outbox_pending", unitName: "", helpText: "Dispute events waiting for delivery")).set(Double(outbox.pending))
+        registry.makeGauge(descriptor: .init(metricName: "returnd_outbox_dead_letters", unitName: "", helpText: "Dispute events given up on (returnctl outbox dead)")).set(Double(outbox.dead))
+        registry.makeGauge(descriptor: .init(metricName: "returnd_outbox_oldest_pending_age", unitName: "seconds", helpText: "Age of the oldest undelivered dispute event"))
+            .set(outbox.oldestPendingCreatedAt.map { max(0, runtime.clock().timeIntervalSince($0)) } ?? 0)
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The daemon's side of `Type=notify`: `WATCHDOG=1` from the main loop only while the store
+/// answers, a `STATUS=` summary now and then, and `STOPPING=1` the moment shutdown begins.
+/// (`READY=1` is sent when the HTTP port is bound; see `buildApplication`.)
+public final class SystemdLifecycleService: Service, Sendable {
+    let notifier: SystemdNotifier
+    let runtime: ReturndRuntime
+    let watchdog: Duration?
+    let statusEvery: Duration
+    let logger: Logger
+
+    public init(notifier: SystemdNotifier, runtime: ReturndRuntime, watchdog: Duration? = SystemdNotifier.watchdogInterval(), statusEvery: Duration = .seconds(30), logger: Logger) {
+        self.notifier = notifier
+        self.runtime = runtime
+        self.watchdog = watchdog
+        self.statusEvery = statusEvery
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // Ping at half the watchdog interval, as systemd recommends.
+        let tick = watchdog.map { $0 / 2 } ?? statusEvery
+        var sinceStatus = statusEvery
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let healthy: Bool
+            do {
+                try await runtime.store.ping()
+                healthy = true
+            } catch {
+                healthy = false
+                logger.error("watchdog.unhealthy", metadata: ["error": "\(error)"])
+            }
+            if healthy && watchdog != nil { notifier.notify("WATCHDOG=1") }
+            if sinceStatus >= statusEvery {
+                sinceStatus = .zero
+                if let summary = try? await statusLine() { notifier.notify("STATUS=\(summary)") }
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
+            sinceStatus += tick
+        }
+        notifier.notify("STOPPING=1\nSTATUS=stopping: finishing requests in flight")
+        logger.notice("shutdown.started")
+    }
+
+    func statusLine() async throws -> String {
+        let counts = try await runtime.store.parcelCounts()
+        let moving = counts.filter { [.droppedOff, .inTransit].contains($0.status) }.reduce(0) { $0 + $1.count }
+        let waiting = counts.filter { $0.status == .labelIssued }.reduce(0) { $0 + $1.count }
+        let outbox = try await runtime.store.outboxStats()
+        return "serving; \(waiting) labels waiting, \(moving) parcels moving; outbox \(outbox.pending) pending, \(outbox.dead) dead"
+    }
+}
