@@ -32,6 +32,14 @@ public final class ReturndRuntime: Sendable {
     public let clock: @Sendable () -> Date
     public let metrics: ReturndMetrics
     private let current: Mutex<Snapshot>
+    private let drainingFlag = Mutex(false)
+
+    /// Set when shutdown begins: `/readyz` answers 503 so load balancers stop sending, while
+    /// requests are still served during the drain period.
+    public var isDraining: Bool {
+        get { drainingFlag.withLock { $0 } }
+        set { drainingFlag.withLock { $0 = newValue } }
+    }
 
     public init(store: any ReturnStore, snapshot: Snapshot, logger: Logger, renderer: LabelRenderer = LabelRenderer(), metrics: ReturndMetrics = ReturndMetrics(), clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store

@@ -42,13 +42,15 @@ struct ReturndCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         let app = buildApplication(runtime: runtime, host: settings.httpHost, port: settings.httpPort, maxBodyBytes: settings.maxRequestBodyBytes, notifier: notifier)
         let reload = ConfigReloadService(configFile: config, runtime: runtime, logLevels: levels, logger: logger)
-        let lifecycle = SystemdLifecycleService(notifier: notifier, runtime: runtime, logger: logger)
+        let lifecycle = SystemdLifecycleService(notifier: notifier, runtime: runtime, drain: settings.shutdownDrain, logger: logger)
         // Started in order, stopped in reverse: the lifecycle service hears of shutdown first
         // (STOPPING=1), then HTTP stops taking requests and finishes those in flight, then the
         // workers finish their current step, and the transport closes last.
-        let group = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: (background + [reload, app, lifecycle]).map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = settings.shutdownTimeout
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         logger.notice("shutdown.complete")
     }

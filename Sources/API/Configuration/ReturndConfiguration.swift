@@ -23,6 +23,10 @@ public struct ReturndConfiguration: Sendable {
     public var logLevel: String
     public var policy: ReturnPolicy
     public var maxRequestBodyBytes: Int
+    /// After SIGTERM: serve (with /readyz failing) this long, then stop accepting.
+    public var shutdownDrain: Duration
+    /// The whole graceful shutdown must end within this; then remaining work is cancelled.
+    public var shutdownTimeout: Duration
     public var notifier: DisputeNotifierService.Configuration
     public var deadlines: ParcelDeadlineService.Configuration
     public var tracking: TrackingPollerService.Configuration
@@ -66,6 +70,8 @@ public struct ReturndConfiguration: Sendable {
             fasterRefundDays: config.int(forKey: "returns.faster_refund_days", default: 5),
             maxItemsPerRequest: config.int(forKey: "returns.max_items_per_request", default: 100))
         maxRequestBodyBytes = config.int(forKey: "http.max_request_body_bytes", default: 1 << 20)
+        shutdownDrain = .milliseconds(Int(config.double(forKey: "http.shutdown_drain_seconds", default: 2) * 1000))
+        shutdownTimeout = .seconds(config.int(forKey: "http.shutdown_timeout_seconds", default: 25))
         notifier = DisputeNotifierService.Configuration(
             webhookURL: disputeWebhookURL,
             requestTimeout: .milliseconds(Int(config.double(forKey: "disputes.request_timeout_seconds", default: 10) * 1000)),

@@ -11,8 +11,11 @@ public final class SystemdLifecycleService: Service, Sendable {
     let watchdog: Duration?
     let statusEvery: Duration
     let logger: Logger
+    let drain: Duration
 
-    public init(notifier: SystemdNotifier, runtime: ReturndRuntime, watchdog: Duration? = SystemdNotifier.watchdogInterval(), statusEvery: Duration = .seconds(30), logger: Logger) {
+    public init(notifier: SystemdNotifier, runtime: ReturndRuntime, watchdog: Duration? = SystemdNotifier.watchdogInterval(), statusEvery: Duration = .seconds(30),
+                drain: Duration = .zero, logger: Logger) {
+        self.drain = drain
         self.notifier = notifier
         self.runtime = runtime
         self.watchdog = watchdog
@@ -41,8 +44,12 @@ public final class SystemdLifecycleService: Service, Sendable {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
             sinceStatus += tick
         }
-        notifier.notify("STOPPING=1\nSTATUS=stopping: finishing requests in flight")
-        logger.notice("shutdown.started")
+        notifier.notify("STOPPING=1\nSTATUS=stopping: draining, then finishing requests in flight")
+        logger.notice("shutdown.started", metadata: ["drain_s": "\(drain.components.seconds)"])
+        // Still serving, but not ready: the service group stops HTTP (next in reverse order)
+        // only when this returns, after load balancers have seen /readyz fail.
+        runtime.isDraining = true
+        try? await Task.sleep(for: drain)
     }
 
     func statusLine() async throws -> String {

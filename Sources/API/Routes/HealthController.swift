@@ -16,6 +16,9 @@ struct HealthController {
                      body: .init(byteBuffer: ByteBuffer(bytes: try await runtime.metrics.scrape(runtime: runtime))))
         }
         router.get("readyz") { _, context in
+            if runtime.isDraining {
+                return try Response.json(Status(status: "draining", detail: "shutting down"), status: .serviceUnavailable)
+            }
             do {
                 try await runtime.store.ping()
                 return try Response.json(Status(status: "ready"))
