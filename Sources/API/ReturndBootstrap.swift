@@ -93,7 +93,7 @@ public enum ReturndBootstrap {
     public static func trackingPoller(_ config: ReturndConfiguration, runtime: ReturndRuntime, transport: HTTPTransport) -> TrackingPollerService {
         TrackingPollerService(
             store: runtime.store, transport: transport, catalog: { runtime.snapshot.catalog },
-            credentials: CarrierCredentials(directory: config.credentialsDirectory), configuration: config.tracking,
+            credentials: CarrierCredentials(directory: config.credentialsDirectory, prefix: config.credentialPrefix), configuration: config.tracking,
             logger: Logger(label: "returnd.tracking"), metrics: runtime.metrics.registry)
     }
 

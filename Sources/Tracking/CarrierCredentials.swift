@@ -6,9 +6,12 @@ import Foundation
 /// OAuth clients, basic auth and SOAP logins are `id:secret`.
 public struct CarrierCredentials: Sendable {
     public let directory: String
+    /// Prepended to each name: systemd loads a credentials folder as `<id>_<file>`.
+    public let prefix: String
 
-    public init(directory: String) {
+    public init(directory: String, prefix: String = "") {
         self.directory = directory
+        self.prefix = prefix
     }
 
     public struct Missing: Error, CustomStringConvertible {
@@ -18,8 +21,8 @@ public struct CarrierCredentials: Sendable {
     }
 
     public func read(_ name: String) throws -> String {
-        let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw Missing(name: name, directory: directory) }
+        let path = URL(fileURLWithPath: directory).appendingPathComponent(prefix + name).path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw Missing(name: prefix + name, directory: directory) }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

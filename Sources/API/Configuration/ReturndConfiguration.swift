@@ -33,6 +33,7 @@ public struct ReturndConfiguration: Sendable {
     public var trackingEnabled: Bool
     /// Where carrier secrets are: systemd's `$CREDENTIALS_DIRECTORY` when set.
     public var credentialsDirectory: String
+    public var credentialPrefix: String
     public var firstPollDelay: TimeInterval
     /// `log.level`, and `log.levels.<module>` for the modules of `LogLevels.modules`.
     public var logLevels: (default: Logger.Level, modules: [String: Logger.Level])
@@ -94,6 +95,7 @@ public struct ReturndConfiguration: Sendable {
             concurrencyPerCarrier: config.int(forKey: "tracking.concurrency_per_carrier", default: 4))
         trackingEnabled = config.bool(forKey: "tracking.enabled", default: true)
         credentialsDirectory = config.string(forKey: "tracking.credentials_directory", default: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] ?? "state/credentials")
+        credentialPrefix = config.string(forKey: "tracking.credential_prefix", default: "")
         firstPollDelay = config.double(forKey: "tracking.first_poll_delay_minutes", default: 60) * 60
         deadlines = ParcelDeadlineService.Configuration(
             interval: .seconds(config.int(forKey: "timers.interval_seconds", default: 60)),
