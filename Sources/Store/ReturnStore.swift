@@ -145,6 +145,7 @@ public protocol ReturnStore: Sendable {
     /// Gives back a claim without a poll (carrier paused): the parcel is due again at `at`.
     func releasePollTarget(parcelID: String, nextPollAt at: Date) async throws
     func trackingEvents(parcelID: String) async throws -> [TrackingEventRecord]
+    func carrierHealth() async throws -> [CarrierHealthSummary]
 
     func createToken(_ token: AccessToken, secretHash: String) async throws
     /// The active (not revoked) token with this secret hash.

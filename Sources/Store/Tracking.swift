@@ -22,6 +22,29 @@ public struct PollTarget: Sendable, Hashable {
     }
 }
 
+/// How following a carrier's parcels goes, from the poll schedule (`returnctl status`).
+public struct CarrierHealthSummary: Codable, Hashable, Sendable {
+    public var carrierID: String
+    public var followed: Int
+    /// Parcels whose last poll failed.
+    public var failing: Int
+    public var lastPolledAt: Date?
+    public var lastError: String?
+
+    public init(carrierID: String, followed: Int, failing: Int, lastPolledAt: Date?, lastError: String?) {
+        self.carrierID = carrierID
+        self.followed = followed
+        self.failing = failing
+        self.lastPolledAt = lastPolledAt
+        self.lastError = lastError
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case followed, failing
+        case carrierID = "carrier", lastPolledAt = "last_polled_at", lastError = "last_error"
+    }
+}
+
 /// A carrier event as stored: the canonical status it implies is applied by the store.
 public struct TrackingEventRecord: Codable, Hashable, Sendable {
     public var code: String

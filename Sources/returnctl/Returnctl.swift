@@ -9,8 +9,12 @@ import Logging
 struct Returnctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "returnctl",
-        abstract: "Operate returnd: tokens, carriers, labels, the dispute outbox. Works on the same store as the daemon.",
-        subcommands: [TokenCommand.self, CarriersCommand.self, LabelCommand.self, OutboxCommand.self, TrackCommand.self])
+        abstract: "Operate returnd: status, parcels, tokens, carriers, labels, the dispute outbox, tracking.",
+        discussion: """
+            Works on the same store as the daemon (--config, else $RETURND_CONFIG, else config/returnd.yaml).
+            Read commands take --json. Exit codes: 0 success, 1 failure (one line on stderr), 2 wrong usage.
+            """,
+        subcommands: [StatusCommand.self, ParcelCommand.self, TokenCommand.self, OutboxCommand.self, CarriersCommand.self, LabelCommand.self, TrackCommand.self])
 
     static func main() async {
         do {

@@ -6,7 +6,7 @@ import ReturnsCore
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token", abstract: "Create, list and revoke API tokens.",
-        subcommands: [Create.self, List.self, Revoke.self])
+        subcommands: [Create.self, List.self, Revoke.self], aliases: ["tokens"])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -72,6 +72,20 @@ extension SQLiteReturnStore {
         }
     }
 
+    public func carrierHealth() async throws -> [CarrierHealthSummary] {
+        try await pool.read { db in
+            try db.rows(sql: """
+                SELECT p.carrier_id, COUNT(*) AS followed, SUM(CASE WHEN s.failures > 0 THEN 1 ELSE 0 END) AS failing,
+                       MAX(s.last_polled_at) AS last_polled,
+                       (SELECT s2.last_error FROM tracking_schedule s2 JOIN parcels p2 ON p2.id = s2.parcel_id
+                        WHERE p2.carrier_id = p.carrier_id AND s2.failures > 0 ORDER BY s2.last_polled_at DESC LIMIT 1) AS last_error
+                FROM tracking_schedule s JOIN parcels p ON p.id = s.parcel_id GROUP BY p.carrier_id ORDER BY p.carrier_id
+                """).map {
+                CarrierHealthSummary(carrierID: $0["carrier_id"], followed: $0["followed"], failing: $0["failing"] ?? 0, lastPolledAt: $0["last_polled"], lastError: $0["last_error"])
+            }
+        }
+    }
+
     public func trackingEvents(parcelID: String) async throws -> [TrackingEventRecord] {
         try await pool.read { db in
             try db.rows(sql: "SELECT * FROM tracking_events WHERE parcel_id = ? ORDER BY occurred_at, id", arguments: [parcelID]).map {

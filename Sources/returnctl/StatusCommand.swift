@@ -1,0 +1,115 @@
+import API
+import ArgumentParser
+import Foundation
+import ReturnsCore
+import Store
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Parcels by status and country, outbox backlog, carrier health, tracking numbers left.")
+    @OptionGroup var options: GlobalOptions
+
+    struct Output: Encodable {
+        var parcels: [ParcelCount]
+        var outbox: OutboxStats
+        var carriers: [CarrierHealthSummary]
+        var serials: [SerialCounterUsage]
+    }
+
+    func run() async throws {
+        let store = try await options.runtime().store
+        let output = Output(parcels: try await store.parcelCounts(), outbox: try await store.outboxStats(),
+                            carriers: try await store.carrierHealth(), serials: try await store.serialCounters())
+        if options.json { return try printJSON(output) }
+        let countries = Set(output.parcels.map(\.country)).sorted()
+        print("PARCELS")
+        printTable(["STATUS", "TOTAL"] + countries, ParcelStatus.allCases.map { status in
+            let row = output.parcels.filter { $0.status == status }
+            return [status.rawValue, "\(row.reduce(0) { $0 + $1.count })"] + countries.map { c in "\(row.first { $0.country == c }?.count ?? 0)" }
+        })
+        print("\nOUTBOX  \(output.outbox.pending) pending, \(output.outbox.dead) dead" + (output.outbox.oldestPendingCreatedAt.map {
+            ", oldest pending \(Int(Date().timeIntervalSince($0)))s old"
+        } ?? ""))
+        print("\nCARRIERS")
+        printTable(["CARRIER", "FOLLOWED", "FAILING", "LAST POLL", "LAST ERROR"], output.carriers.map {
+            [$0.carrierID, "\($0.followed)", "\($0.failing)", $0.lastPolledAt?.formatted(.iso8601) ?? "-", $0.lastError ?? ""]
+        })
+        print("\nTRACKING NUMBERS LEFT")
+        printTable(["COUNTER", "LEFT"], output.serials.map { [$0.key, "\($0.remaining)"] })
+    }
+}
+
+struct ParcelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parcel", abstract: "One parcel: details or history.", subcommands: [Show.self, History.self])
+
+    static func find(_ key: String, _ store: any ReturnStore) async throws -> Parcel {
+        if let p = try await store.parcel(id: key) { return p }
+        if let p = try await store.parcel(trackingNumber: key.uppercased()) { return p }
+        if let code = try? ReturnCode(parsing: key), let p = try await store.parcel(returnCode: code.canonical) { return p }
+        throw CommandFailure(message: "no parcel with id, tracking number or return code \(key)")
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A parcel by id, tracking number or return code.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Parcel id, tracking number or return code.") var parcel: String
+
+        struct Output: Encodable {
+            var parcel: Parcel
+            var trackingEvents: [TrackingEventRecord]
+            var receipts: [ReceiptRecord]
+            var inspection: [ItemInspection]
+        }
+
+        func run() async throws {
+            let store = try await options.runtime().store
+            let p = try await ParcelCommand.find(parcel, store)
+            let out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
+                             receipts: try await store.receipts(parcelID: p.id), inspection: try await store.inspection(parcelID: p.id))
+            if options.json { return try printJSON(out) }
+            printTable(["FIELD", "VALUE"], [
+                ["parcel", p.id], ["tracking", p.trackingNumber], ["carrier", p.carrierID], ["country", p.country],
+                ["status", p.status.rawValue], ["return code", ReturnCode.display(p.returnCode)], ["seller", "\(p.seller.name) (\(p.seller.id))"],
+                ["buyer", p.buyer.id], ["warehouse", p.warehouseID], ["disputes", p.disputeIDs.joined(separator: ", ")],
+                ["drop off by", p.dropOffBy.formatted(.iso8601)], ["label version", "\(p.labelVersion)"],
+            ])
+            print("\nITEMS")
+            printTable(["DISPUTE", "SKU", "QTY", "PRICE", "TITLE"], p.items.map { [$0.disputeID, $0.sku, "\($0.quantity)", "\($0.unitPrice.amount) \($0.unitPrice.currency)", $0.title] })
+            if !out.receipts.isEmpty {
+                print("\nRECEIPTS")
+                printTable(["WAREHOUSE", "SCANNED", "MISROUTED"], out.receipts.map { [$0.warehouseID, $0.scannedAt.formatted(.iso8601), $0.misrouted ? "yes" : "no"] })
+            }
+            if !out.inspection.isEmpty {
+                print("\nINSPECTION")
+                printTable(["SKU", "OUTCOME", "REASON"], out.inspection.map { [$0.sku, $0.outcome.rawValue, $0.reason ?? ""] })
+            }
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Status changes and carrier events of a parcel, oldest first.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Parcel id, tracking number or return code.") var parcel: String
+
+        struct Entry: Encodable {
+            var at: Date
+            var kind: String
+            var what: String
+            var source: String
+            var detail: String
+        }
+
+        func run() async throws {
+            let store = try await options.runtime().store
+            let p = try await ParcelCommand.find(parcel, store)
+            let changes = p.history.map { Entry(at: $0.occurredAt, kind: "status", what: $0.status.rawValue, source: $0.source.rawValue, detail: $0.detail ?? "") }
+            let events = try await store.trackingEvents(parcelID: p.id).map {
+                Entry(at: $0.occurredAt, kind: "carrier", what: $0.code, source: p.carrierID, detail: [$0.description, $0.location].compactMap { $0 }.joined(separator: " @ "))
+            }
+            let timeline = (changes + events).sorted { $0.at < $1.at }
+            if options.json { return try printJSON(timeline) }
+            printTable(["WHEN", "KIND", "WHAT", "SOURCE", "DETAIL"], timeline.map { [$0.at.formatted(.iso8601), $0.kind, $0.what, $0.source, $0.detail] })
+        }
+    }
+}
