@@ -7,7 +7,8 @@ import ServiceLifecycle
 public func buildRouter(runtime: ReturndRuntime, maxBodyBytes: Int = 1 << 20) -> Router<ReturndRequestContext> {
     let router = Router(context: ReturndRequestContext.self)
     router.add(middleware: RequestLogMiddleware(metrics: runtime.metrics))
-    router.add(middleware: ErrorMappingMiddleware())
+    let routes = RouteTable()
+    router.add(middleware: ErrorMappingMiddleware(routes: routes))
     HealthController(runtime: runtime).addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(store: runtime.store))
     ReturnController(runtime: runtime, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
@@ -15,6 +16,7 @@ public func buildRouter(runtime: ReturndRuntime, maxBodyBytes: Int = 1 << 20) ->
     ServicePointController(runtime: runtime).addRoutes(to: v1)
     KioskController(runtime: runtime).addRoutes(to: v1)
     WarehouseController(runtime: runtime).addRoutes(to: v1)
+    routes.fill(router.routes.map { ($0.path.description, $0.method.rawValue) })
     return router
 }
 

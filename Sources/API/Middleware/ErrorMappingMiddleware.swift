@@ -8,6 +8,7 @@ import Store
 /// request id and answered 500 without internals.
 struct ErrorMappingMiddleware: RouterMiddleware {
     typealias Context = ReturndRequestContext
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -33,8 +34,17 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             default: error.status.code < 500 ? "invalid_request" : "internal_error"
             }
             var mapped = APIError(error.status, code, error.body ?? error.status.reasonPhrase)
-            if error.status == .notFound && error.body == nil { mapped.message = "no route \(request.method.rawValue) \(request.uri.path)" }
             mapped.headers = error.headers
+            if error.status == .notFound && error.body == nil {
+                // A known path with another method is 405 with the methods it has.
+                let allowed = routes.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    mapped = APIError(.methodNotAllowed, "method_not_allowed", "\(request.uri.path) takes \(allowed.joined(separator: ", ")), not \(request.method.rawValue)")
+                    mapped.headers[.allow] = allowed.joined(separator: ", ")
+                } else {
+                    mapped.message = "no route \(request.method.rawValue) \(request.uri.path)"
+                }
+            }
             throw mapped
         } catch {
             context.logger.error("request.failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
