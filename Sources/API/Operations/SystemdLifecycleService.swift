@@ -49,7 +49,9 @@ public final class SystemdLifecycleService: Service, Sendable {
         // Still serving, but not ready: the service group stops HTTP (next in reverse order)
         // only when this returns, after load balancers have seen /readyz fail.
         runtime.isDraining = true
-        try? await Task.sleep(for: drain)
+        do { try await Task.sleep(for: drain) } catch {
+            // Cancelled: the shutdown timeout ran out; stopping at once is what is asked.
+        }
     }
 
     func statusLine() async throws -> String {
