@@ -136,6 +136,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "returnd-bench-receipts",
+            dependencies: ["Store", "ReturnsCore"],
+            path: "bench/ReceiptsBenchmark",
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "ReturnsCoreTests", dependencies: ["ReturnsCore"], swiftSettings: strict),
         .testTarget(name: "CarriersTests", dependencies: ["Carriers"], swiftSettings: strict),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Carriers"], swiftSettings: strict),

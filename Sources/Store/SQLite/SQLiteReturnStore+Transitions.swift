@@ -7,8 +7,9 @@ extension SQLiteReturnStore {
         try await writer.write { db in try Self.change(change, db) }
     }
 
-    static func change(_ c: StatusChangeRequest, _ db: Database) throws -> StatusChangeOutcome {
-        guard let parcel = try loadParcel(db, where: "id = ?", c.parcelID) else { throw StoreError.notFound("parcel \(c.parcelID)") }
+    /// `loaded` is the parcel as the caller already read it in this transaction, if it did.
+    static func change(_ c: StatusChangeRequest, _ db: Database, loaded: Parcel? = nil) throws -> StatusChangeOutcome {
+        guard let parcel = try loaded ?? loadParcel(db, where: "id = ?", c.parcelID) else { throw StoreError.notFound("parcel \(c.parcelID)") }
         guard case .moved(let status) = try ParcelStateMachine.apply(c.status, to: parcel.status) else {
             return StatusChangeOutcome(parcel: parcel, changed: false)
         }
@@ -29,7 +30,10 @@ extension SQLiteReturnStore {
         let detail = [c.location.map { "at \($0)" }, c.detail].compactMap { $0 }.joined(separator: "; ")
         try db.run(sql: "INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, ?, ?, ?, ?)",
             arguments: [parcel.id, status.rawValue, c.source.rawValue, c.occurredAt, detail.isEmpty ? nil : detail])
-        guard let moved = try loadParcel(db, where: "id = ?", parcel.id) else { throw StoreError.corrupt("parcel \(parcel.id) vanished") }
+        // The parcel as now stored, without reading it back: only status and history changed.
+        var moved = parcel
+        moved.status = status
+        moved.history.append(StatusChange(status: status, source: c.source, occurredAt: c.occurredAt, detail: detail.isEmpty ? nil : detail))
         if let kind = status.disputeEvent {
             let inspection = status == .inspected ? try inspectionRows(db, parcel.id) : nil
             for event in DisputeEvent.events(kind, for: moved, at: c.occurredAt, source: c.source, location: c.location, inspection: inspection) {
@@ -51,7 +55,7 @@ extension SQLiteReturnStore {
             if misrouted { return .misrouted(parcel: parcel, expectedWarehouse: parcel.warehouseID) }
             return .arrived(try Self.change(
                 StatusChangeRequest(parcelID: r.parcelID, status: .arrivedAtWarehouse, source: .scanner, occurredAt: r.scannedAt, location: r.warehouseID),
-                db))
+                db, loaded: parcel))
         }
     }
 

@@ -1,0 +1,84 @@
+import Foundation
+import ReturnsCore
+import Store
+
+// Durable warehouse receipts per second on SQLite (WAL, synchronous=FULL): each receipt
+// moves its parcel to arrived_at_warehouse and writes the dispute event, in the store's own
+// transaction. Writers arrive concurrently, so group commit shares fsyncs between them.
+// Baseline in the same run: the same receipts one after another (one commit each).
+// Prints `mode<TAB>count<TAB>seconds<TAB>per_second<TAB>lost`.
+
+let arguments = CommandLine.arguments
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+}
+let count = Int(option("--count") ?? "20000")!
+let concurrency = Int(option("--concurrency") ?? "256")!
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+func prepare(_ n: Int) async throws -> (SQLiteReturnStore, [Parcel], URL) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-receipts-\(UUID().uuidString)")
+    let store = try SQLiteReturnStore(path: dir.appendingPathComponent("bench.sqlite").path)
+    try await store.migrate()
+    let now = Date()
+    var parcels: [Parcel] = []
+    try await withThrowingTaskGroup(of: Parcel.self) { group in
+        for i in 0..<n {
+            group.addTask {
+                let request = ReturnRequest(
+                    disputeID: "D-\(i)", orderID: "O", receivedAt: now, reason: "r",
+                    buyer: Buyer(id: "B-\(i)", name: "N", address: PostalAddress(lines: ["1"], city: "C", postalCode: "1", country: "FR")),
+                    seller: Seller(id: "S", name: "S"),
+                    items: [RequestedItem(sku: "A", title: "A", quantity: 1, unitPrice: Money(amount: "1", currency: "EUR"), freeReturn: true)])
+                return try await store.issueReturn(ReturnIssuance(
+                    request: request, idempotencyKey: nil, requestHash: "h", now: now, policy: ReturnPolicy(), carrierID: "fr_colissimo",
+                    warehouseID: "WH-FR-LYS", scheme: .upuS10(serviceIndicator: "CY", countryCode: "FR"), serialCounterKey: "s10",
+                    serialRange: 10_000_000...99_999_999)).parcel
+            }
+            if i % 512 == 511 { for try await p in group { parcels.append(p) } }
+        }
+        for try await p in group { parcels.append(p) }
+    }
+    return (store, parcels, dir)
+}
+
+func receipt(_ p: Parcel) -> WarehouseReceipt {
+    WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR-LYS", code: p.trackingNumber, scannedAt: Date(), receivedAt: Date(), scannerTokenID: "bench")
+}
+
+func lost(_ store: SQLiteReturnStore, _ parcels: [Parcel]) async throws -> Int {
+    let counts = try await store.parcelCounts()
+    return parcels.count - counts.filter { $0.status == .arrivedAtWarehouse }.reduce(0) { $0 + $1.count }
+}
+
+// Baseline: one commit per receipt.
+let baselineCount = max(500, count / 10)
+do {
+    let (store, parcels, dir) = try await prepare(baselineCount)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let start = ContinuousClock.now
+    for p in parcels { _ = try await store.recordReceipt(receipt(p)) }
+    let elapsed = seconds(ContinuousClock.now - start)
+    print("sequential\t\(baselineCount)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(baselineCount) / elapsed))\t\(try await lost(store, parcels))")
+}
+// Concurrent writers, group commit.
+do {
+    let (store, parcels, dir) = try await prepare(count)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let start = ContinuousClock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var next = 0
+        for _ in 0..<min(concurrency, parcels.count) {
+            let p = parcels[next]; next += 1
+            group.addTask { _ = try await store.recordReceipt(receipt(p)) }
+        }
+        while try await group.next() != nil {
+            if next < parcels.count {
+                let p = parcels[next]; next += 1
+                group.addTask { _ = try await store.recordReceipt(receipt(p)) }
+            }
+        }
+    }
+    let elapsed = seconds(ContinuousClock.now - start)
+    print("group_commit\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))\t\(try await lost(store, parcels))")
+}
