@@ -25,6 +25,8 @@ public struct ReturndConfiguration: Sendable {
     public var maxRequestBodyBytes: Int
     /// After SIGTERM: serve (with /readyz failing) this long, then stop accepting.
     public var shutdownDrain: Duration
+    /// A connection with nothing received for this long is closed (slow or vanished clients).
+    public var idleTimeout: Duration
     /// The whole graceful shutdown must end within this; then remaining work is cancelled.
     public var shutdownTimeout: Duration
     public var notifier: DisputeNotifierService.Configuration
@@ -71,6 +73,7 @@ public struct ReturndConfiguration: Sendable {
             fasterRefundDays: config.int(forKey: "returns.faster_refund_days", default: 5),
             maxItemsPerRequest: config.int(forKey: "returns.max_items_per_request", default: 100))
         maxRequestBodyBytes = config.int(forKey: "http.max_request_body_bytes", default: 1 << 20)
+        idleTimeout = .milliseconds(Int(config.double(forKey: "http.idle_timeout_seconds", default: 30) * 1000))
         shutdownDrain = .milliseconds(Int(config.double(forKey: "http.shutdown_drain_seconds", default: 2) * 1000))
         shutdownTimeout = .seconds(config.int(forKey: "http.shutdown_timeout_seconds", default: 25))
         notifier = DisputeNotifierService.Configuration(
