@@ -25,17 +25,12 @@ public enum ReturndBootstrap {
         return store
     }
 
-    public static func loadCarriers(_ config: ReturndConfiguration) throws -> CarrierCatalog {
-        let first: CarrierCatalog
-        do { first = try CarrierCatalog.load(directory: config.carriersDirectory) } catch {
-            throw Failure(description: error.description)
-        }
-        let ids = first.services.map(\.id)
-        let overrides = config.endpointOverrides(for: ids), tokens = config.tokenEndpointOverrides(for: ids)
-        guard !overrides.isEmpty || !tokens.isEmpty else { return first }
-        do { return try CarrierCatalog.load(directory: config.carriersDirectory, endpointOverrides: overrides, tokenEndpointOverrides: tokens) } catch {
-            throw Failure(description: error.description)
-        }
+    /// The carrier files of `directory` (default `carriers.directory`), read once, with the
+    /// configuration's endpoint overrides for the ids found there.
+    public static func loadCarriers(_ config: ReturndConfiguration, directory: String? = nil) throws(CarrierCatalogErrors) -> CarrierCatalog {
+        let files = try CarrierCatalog.load(directory: directory ?? config.carriersDirectory)
+        let ids = files.services.map(\.id)
+        return try files.applying(endpointOverrides: config.endpointOverrides(for: ids), tokenEndpointOverrides: config.tokenEndpointOverrides(for: ids))
     }
 
     /// Reads the QR signing keys; on first start creates the file with one random key (0600),

@@ -106,6 +106,16 @@ public struct CarrierCatalog: Sendable {
             }
             counters[s.serialCounterKey] = (s.serialRange, s.sourceFile)
         }
+        guard errors.isEmpty else { throw CarrierCatalogErrors(errors: errors) }
+        return try CarrierCatalog(services: services).applying(endpointOverrides: endpointOverrides, tokenEndpointOverrides: tokenEndpointOverrides)
+    }
+
+    /// The same services with the configuration's endpoints (`carriers.endpoints.<id>`,
+    /// `carriers.token_endpoints.<id>`) in place of the files' URLs, for staging and tests.
+    public func applying(endpointOverrides: [String: String], tokenEndpointOverrides: [String: String]) throws(CarrierCatalogErrors) -> CarrierCatalog {
+        guard !endpointOverrides.isEmpty || !tokenEndpointOverrides.isEmpty else { return self }
+        var services = self.services
+        var errors: [CarrierFileError] = []
         for (id, url) in endpointOverrides.sorted(by: { $0.key < $1.key }) {
             guard let i = services.firstIndex(where: { $0.id == id }) else {
                 errors.append(CarrierFileError(file: "configuration", field: "carriers.endpoints.\(id)", message: "no carrier service has this id"))

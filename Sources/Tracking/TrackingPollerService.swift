@@ -220,7 +220,7 @@ public final class TrackingPollerService: Service, Sendable {
             let quiet = configuration.schedule.interval(status: t.status, unchangedPolls: t.unchangedPolls, changedNow: false, failed: failed)
             // News moves the parcel on: the base interval of the status it most likely has now.
             let news = configuration.schedule.interval(status: t.status == .labelIssued ? .droppedOff : t.status, unchangedPolls: 0, changedNow: true, failed: false)
-            var result = try await store.recordPoll(PollRecord(
+            let result = try await store.recordPoll(PollRecord(
                 parcelID: t.parcelID, outcome: outcome, polledAt: now,
                 nextPollAt: now.addingTimeInterval(quiet), nextPollAfterNews: now.addingTimeInterval(news)))
             for status in result.statusChanges {
@@ -229,7 +229,6 @@ public final class TrackingPollerService: Service, Sendable {
             for e in result.newEvents where !service.tracking.statusMap.keys.contains(e.code) && e.status == nil {
                 logger.notice("carrier.unknown_code", metadata: ["carrier": "\(service.id)", "code": "\(e.code)", "hint": "add it to tracking.status_map in \(service.sourceFile)"])
             }
-            result.newEvents.sort { $0.occurredAt < $1.occurredAt }
             return Report(parcelID: t.parcelID, trackingNumber: t.trackingNumber, carrierID: service.id, outcome: label, newEvents: result.newEvents, statusChanges: result.statusChanges)
         } catch {
             logger.error("tracking.record_failed", metadata: ["parcel": "\(t.parcelID)", "error": "\(error)"])

@@ -22,11 +22,7 @@ struct CarriersCommand: AsyncParsableCommand {
             let settings = try await options.load()
             let dir = directory ?? settings.carriersDirectory
             let catalog: CarrierCatalog
-            do {
-                let first = try CarrierCatalog.load(directory: dir)
-                let ids = first.services.map(\.id)
-                catalog = try CarrierCatalog.load(directory: dir, endpointOverrides: settings.endpointOverrides(for: ids), tokenEndpointOverrides: settings.tokenEndpointOverrides(for: ids))
-            } catch {
+            do { catalog = try ReturndBootstrap.loadCarriers(settings, directory: dir) } catch {
                 for e in error.errors { FileHandle.standardError.write(Data("\(e)\n".utf8)) }
                 throw CommandFailure(message: "\(error.errors.count) problem(s) in \(dir)")
             }

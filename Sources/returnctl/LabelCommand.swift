@@ -22,10 +22,7 @@ struct LabelCommand: AsyncParsableCommand {
         func run() async throws {
             let runtime = try await options.runtime()
             let store = runtime.store
-            var found = try await store.parcel(id: parcel)
-            if found == nil { found = try await store.parcel(trackingNumber: parcel) }
-            if found == nil, let code = try? ReturnCode(parsing: parcel) { found = try await store.parcel(returnCode: code.canonical) }
-            guard let found else { throw CommandFailure(message: "no parcel with id, tracking number or return code \(parcel)") }
+            let found = try await findParcel(parcel, store)
             let content: LabelContent
             do { content = try runtime.labelContent(for: found) } catch { throw CommandFailure(message: error.message) }
             let label = try LabelRenderer.renderUncached(content, format: LabelFormat(rawValue: format)!)

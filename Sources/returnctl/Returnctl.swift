@@ -2,6 +2,8 @@ import API
 import ArgumentParser
 import Foundation
 import Logging
+import ReturnsCore
+import Store
 
 /// `returnctl`: the operator's companion. Exit 0 on success, 1 on failure (one line on stderr),
 /// 2 on wrong usage.
@@ -62,6 +64,14 @@ struct GlobalOptions: ParsableArguments {
         logger.logLevel = .warning
         do { return try await ReturndBootstrap.runtime(settings, logger: logger) } catch { throw CommandFailure(message: "\(error)") }
     }
+}
+
+/// A parcel by id, tracking number or return code, as operators have one or the other at hand.
+func findParcel(_ key: String, _ store: any ReturnStore) async throws -> Parcel {
+    if let p = try await store.parcel(id: key) { return p }
+    if let p = try await store.parcel(trackingNumber: key.uppercased()) { return p }
+    if let code = try? ReturnCode(parsing: key), let p = try await store.parcel(returnCode: code.canonical) { return p }
+    throw CommandFailure(message: "no parcel with id, tracking number or return code \(key)")
 }
 
 func printJSON(_ value: some Encodable) throws {

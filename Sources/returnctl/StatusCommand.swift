@@ -43,13 +43,6 @@ struct ParcelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parcel", abstract: "One parcel: details or history.", subcommands: [Show.self, History.self])
 
-    static func find(_ key: String, _ store: any ReturnStore) async throws -> Parcel {
-        if let p = try await store.parcel(id: key) { return p }
-        if let p = try await store.parcel(trackingNumber: key.uppercased()) { return p }
-        if let code = try? ReturnCode(parsing: key), let p = try await store.parcel(returnCode: code.canonical) { return p }
-        throw CommandFailure(message: "no parcel with id, tracking number or return code \(key)")
-    }
-
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A parcel by id, tracking number or return code.")
         @OptionGroup var options: GlobalOptions
@@ -64,7 +57,7 @@ struct ParcelCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.runtime().store
-            let p = try await ParcelCommand.find(parcel, store)
+            let p = try await findParcel(parcel, store)
             let out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
                              receipts: try await store.receipts(parcelID: p.id), inspection: try await store.inspection(parcelID: p.id))
             if options.json { return try printJSON(out) }
@@ -102,7 +95,7 @@ struct ParcelCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.runtime().store
-            let p = try await ParcelCommand.find(parcel, store)
+            let p = try await findParcel(parcel, store)
             let changes = p.history.map { Entry(at: $0.occurredAt, kind: "status", what: $0.status.rawValue, source: $0.source.rawValue, detail: $0.detail ?? "") }
             let events = try await store.trackingEvents(parcelID: p.id).map {
                 Entry(at: $0.occurredAt, kind: "carrier", what: $0.code, source: p.carrierID, detail: [$0.description, $0.location].compactMap { $0 }.joined(separator: " @ "))

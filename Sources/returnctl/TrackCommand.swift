@@ -11,7 +11,7 @@ struct TrackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "track", abstract: "Poll one parcel's carrier now and print its tracking events.")
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Tracking number (or parcel id).") var number: String
+    @Argument(help: "Tracking number, parcel id or return code.") var number: String
 
     struct Output: Encodable {
         var parcel: String
@@ -32,11 +32,7 @@ struct TrackCommand: AsyncParsableCommand {
         let settings = try await options.load()
         let runtime = try await options.runtime()
         let store = runtime.store
-        var found = try await store.parcel(trackingNumber: number.uppercased())
-        if found == nil { found = try await store.parcel(id: number) }
-        guard let parcel = found else {
-            throw CommandFailure(message: "no parcel with tracking number or id \(number)")
-        }
+        let parcel = try await findParcel(number, store)
         let transport = HTTPTransport()
         defer { transport.shutdown() }
         let report = await ReturndBootstrap.trackingPoller(settings, runtime: runtime, transport: transport).pollNow(parcel)

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import ReturnsCore
+import Store
 import Testing
 import Yams
 
@@ -180,6 +181,29 @@ struct OpenAPIDocumentTests {
             let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody())
             for field in required { #expect(r.parcel[field] != nil, "\(field) missing from the answer") }
             for field in r.parcel.keys { #expect(properties.contains(field), "\(field) is not documented") }
+        }
+    }
+}
+
+@Suite("Parcel view with carrier tracking")
+struct ParcelTrackingViewTests {
+    @Test("GET /v1/parcels/{id} lists the carrier's events, oldest first, with the status each implies")
+    func trackingEventsShown() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        try await h.run { client in
+            let id = try await h.newParcel(client, token: market)["id"] as! String
+            let at = h.clock.date
+            _ = try await h.store.recordPoll(PollRecord(parcelID: id, outcome: .events([
+                TrackingEventRecord(code: "ET1", description: "En cours d'acheminement", occurredAt: at.addingTimeInterval(-3600), location: "Lyon", status: .inTransit),
+                TrackingEventRecord(code: "PC1", description: "Pris en charge", occurredAt: at.addingTimeInterval(-7200), location: nil, status: .droppedOff),
+            ]), polledAt: at, nextPollAt: at.addingTimeInterval(3600)))
+            let r = try await client.execute(uri: "/v1/parcels/\(id)", method: .get, headers: bearer(market))
+            let events = try #require(r.parcel["tracking_events"] as? [[String: Any]])
+            #expect(events.map { $0["code"] as? String } == ["PC1", "ET1"])
+            #expect(events.map { $0["status"] as? String } == ["dropped_off", "in_transit"])
+            #expect(events.last?["location"] as? String == "Lyon")
+            #expect(r.parcel["status"] as? String == "in_transit")
         }
     }
 }

@@ -61,12 +61,16 @@ public struct ReturndConfiguration: Sendable {
         httpHost = config.string(forKey: "http.host", default: "127.0.0.1")
         httpPort = config.int(forKey: "http.port", default: 8080)
         publicBaseURL = config.string(forKey: "http.public_base_url", default: "")
-        stateDirectory = config.string(forKey: "state_directory", default: "state")
-        databaseURL = config.string(forKey: "database.url", default: "state/returnd.sqlite")
+        let state = config.string(forKey: "state_directory", default: "state")
+        stateDirectory = state
+        // Relative paths of what returnd keeps live under state_directory.
+        let inState = { (path: String) in path.hasPrefix("/") ? path : "\(state)/\(path)" }
+        let database = config.string(forKey: "database.url", default: "returnd.sqlite")
+        databaseURL = database.contains("://") ? database : inState(database)
         carriersDirectory = config.string(forKey: "carriers.directory", default: "carriers")
-        signingKeyFile = config.string(forKey: "signing.key_file", default: "state/signing.keys")
+        signingKeyFile = inState(config.string(forKey: "signing.key_file", default: "signing.keys"))
         disputeWebhookURL = config.string(forKey: "disputes.webhook_url", default: "")
-        disputeSecretFile = config.string(forKey: "disputes.secret_file", default: "state/dispute-webhook.secret")
+        disputeSecretFile = inState(config.string(forKey: "disputes.secret_file", default: "dispute-webhook.secret"))
         logLevel = config.string(forKey: "log.level", default: "info")
         policy = ReturnPolicy(
             windowDays: config.int(forKey: "returns.window_days", default: 15),
@@ -97,7 +101,7 @@ public struct ReturndConfiguration: Sendable {
             requestTimeout: .milliseconds(Int(config.double(forKey: "tracking.request_timeout_seconds", default: 15) * 1000)),
             concurrencyPerCarrier: config.int(forKey: "tracking.concurrency_per_carrier", default: 4))
         trackingEnabled = config.bool(forKey: "tracking.enabled", default: true)
-        credentialsDirectory = config.string(forKey: "tracking.credentials_directory", default: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] ?? "state/credentials")
+        credentialsDirectory = inState(config.string(forKey: "tracking.credentials_directory", default: "credentials"))
         credentialPrefix = config.string(forKey: "tracking.credential_prefix", default: "")
         firstPollDelay = config.double(forKey: "tracking.first_poll_delay_minutes", default: 60) * 60
         deadlines = ParcelDeadlineService.Configuration(

@@ -29,7 +29,7 @@ struct ParcelResponse: Encodable {
         var createdAt: Date
         var labelVersion: Int
         var history: [StatusChange]?
-        var trackingEvents: [String]?
+        var trackingEvents: [TrackingEventRecord]?
         var receipts: [ReceiptRecord]?
         var inspection: [ItemInspection]?
 
@@ -57,6 +57,6 @@ struct ParcelResponse: Encodable {
             labelURLs: Dictionary(uniqueKeysWithValues: LabelFormat.allCases.map { ($0.rawValue, label + "?format=\($0.rawValue)") }),
             dropOffBy: p.dropOffBy, fasterRefundBy: p.fasterRefundBy, warehouse: content.carrier.warehouse,
             createdAt: p.createdAt, labelVersion: p.labelVersion,
-            history: detailed ? p.history : nil, trackingEvents: detailed ? [] : nil)
+            history: detailed ? p.history : nil, trackingEvents: nil)
     }
 }

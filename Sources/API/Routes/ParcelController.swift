@@ -18,6 +18,7 @@ struct ParcelController {
         var response = ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: true)
         response.parcel.receipts = try await runtime.store.receipts(parcelID: parcel.id)
         response.parcel.inspection = try await runtime.store.inspection(parcelID: parcel.id)
+        response.parcel.trackingEvents = try await runtime.store.trackingEvents(parcelID: parcel.id)
         return try .json(response)
     }
 

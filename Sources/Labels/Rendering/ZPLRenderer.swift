@@ -19,8 +19,7 @@ enum ZPLRenderer {
                 // >; starts subset C, >8 is FNC1: the GS1-128 form of an all-digit number.
                 let data = bars.symbology == .gs1_128 ? ">;>8" + bars.text : escape(bars.text)
                 z += "^FO\(d(x)),\(d(y))^BY\(max(1, d(module)))^BCN,\(d(height)),N,N,N^FH_^FD\(data)^FS\n"
-            case .qr(let matrix, let data, let x, let y, let module):
-                _ = matrix
+            case .qr(_, let data, let x, let y, let module):
                 // ^BQN model 2; "MA," = error correction M, automatic mode, as in the PNG.
                 z += "^FO\(d(x)),\(d(y))^BQN,2,\(max(1, min(10, d(module))))^FH_^FDMA,\(escape(data))^FS\n"
             }
