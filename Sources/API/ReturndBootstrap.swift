@@ -15,14 +15,24 @@ public enum ReturndBootstrap {
     }
 
     public static func openStore(_ config: ReturndConfiguration, logger: Logger) async throws -> any ReturnStore {
-        let url = config.databaseURL
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw Failure(description: "database.url: PostgreSQL is not available in this build yet; use a SQLite path")
-        }
-        let path = url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
-        let store = try SQLiteReturnStore(path: path, logger: logger)
+        let store = try openStore(url: config.databaseURL, logger: logger)
         try await store.migrate()
         return store
+    }
+
+    /// A SQLite path (or `sqlite://path`) or a `postgres://` URL; not yet migrated.
+    public static func openStore(url: String, logger: Logger) throws -> SQLReturnStore {
+        if PostgresSettings.isPostgresURL(url) {
+            let settings = try PostgresSettings(url: url)
+            return SQLReturnStore(backend: try PostgresBackend(settings: settings, logger: logger), logger: logger)
+        }
+        let path = url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
+        return try SQLReturnStore.sqlite(path: path, logger: logger)
+    }
+
+    /// The database URL as it may appear in a log line (no password).
+    public static func redactedDatabaseURL(_ url: String) -> String {
+        PostgresSettings.isPostgresURL(url) ? PostgresSettings.redacted(url) : url
     }
 
     /// The carrier files of `directory` (default `carriers.directory`), read once, with the

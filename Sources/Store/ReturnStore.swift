@@ -87,13 +87,16 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Everything returnd keeps, behind intent-named operations. SQLite is the embedded default;
-/// a PostgreSQL implementation is for several instances (same protocol, same conformance tests).
+/// Everything returnd keeps, behind intent-named operations. `SQLReturnStore` implements it
+/// on SQLite (the embedded default) and on PostgreSQL (several instances), with the same
+/// conformance tests.
 public protocol ReturnStore: Sendable {
     /// Creates or upgrades the schema.
     func migrate() async throws
     /// Cheap round trip for `/readyz`.
     func ping() async throws
+    /// Closes connections; the store is not used afterwards.
+    func close() async throws
 
     /// Applies a return request: replays an idempotent repeat, refuses an item already in a
     /// parcel, adds to the open parcel of (buyer, seller) or opens a new one with a freshly
@@ -119,9 +122,10 @@ public protocol ReturnStore: Sendable {
     func receipts(parcelID: String) async throws -> [ReceiptRecord]
     func inspection(parcelID: String) async throws -> [ItemInspection]
 
-    /// The oldest undelivered event of each dispute, if it is due and not dead: delivering
-    /// only these keeps every dispute's events in order.
-    func dueEvents(now: Date, limit: Int) async throws -> [OutboxEntry]
+    /// Claims the oldest undelivered event of each dispute, if it is due, not dead and not
+    /// claimed by another deliverer, leasing it until `leaseUntil`: delivering only these keeps
+    /// every dispute's events in order, and a crashed instance's claim runs out.
+    func claimDueEvents(now: Date, limit: Int, leaseUntil: Date) async throws -> [OutboxEntry]
     func markDelivered(seq: Int64, at: Date) async throws
     func markFailed(seq: Int64, nextAttemptAt: Date, error: String) async throws
     func markDead(seq: Int64, at: Date, error: String) async throws

@@ -36,7 +36,7 @@ struct ReturndCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         logger.info("startup.configured", metadata: [
-            "host": "\(settings.httpHost)", "port": "\(settings.httpPort)", "database": "\(settings.databaseURL)",
+            "host": "\(settings.httpHost)", "port": "\(settings.httpPort)", "database": "\(ReturndBootstrap.redactedDatabaseURL(settings.databaseURL))",
             "carriers": "\(runtime.snapshot.catalog.services.count)",
         ])
         let notifier = SystemdNotifier()
@@ -52,6 +52,8 @@ struct ReturndCommand: AsyncParsableCommand {
         groupConfiguration.maximumGracefulShutdownDuration = settings.shutdownTimeout
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
+        // Everything that used the store has stopped; PostgreSQL connections close cleanly.
+        try? await runtime.store.close()
         logger.notice("shutdown.complete")
     }
 }

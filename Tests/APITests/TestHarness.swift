@@ -23,14 +23,14 @@ final class TestClock: Sendable {
 /// through HummingbirdTesting.
 struct TestHarness {
     let directory: URL
-    let store: SQLiteReturnStore
+    let store: SQLReturnStore
     let runtime: ReturndRuntime
     let clock = TestClock()
     let signer = try! ReturnPayloadSigner(keys: [.init(id: "K1", secret: Array(repeating: 9, count: 32))])
 
     init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-api-\(UUID().uuidString)")
-        store = try SQLiteReturnStore(path: directory.appendingPathComponent("returnd.sqlite").path)
+        store = try SQLReturnStore.sqlite(path: directory.appendingPathComponent("returnd.sqlite").path)
         try await store.migrate()
         let catalog = try CarrierCatalog.load(directory: Repository.root.appendingPathComponent("carriers").path)
         var logger = Logger(label: "test")

@@ -16,13 +16,13 @@ final class TestClock: Sendable {
 /// A real SQLite store with parcels in it, and a notifier pointed at `url`.
 struct NotifierHarness {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-disputes-\(UUID().uuidString)")
-    let store: SQLiteReturnStore
+    let store: SQLReturnStore
     let transport = HTTPTransport()
     let clock = TestClock()
     let secret = Array("a-very-secret-webhook-key-0123456789".utf8)
 
     init() async throws {
-        store = try SQLiteReturnStore(path: directory.appendingPathComponent("returnd.sqlite").path)
+        store = try SQLReturnStore.sqlite(path: directory.appendingPathComponent("returnd.sqlite").path)
         try await store.migrate()
     }
 

@@ -4,9 +4,9 @@ import Store
 import Testing
 
 /// A real SQLite file in a fresh temporary directory per test.
-func makeStore() async throws -> (SQLiteReturnStore, URL) {
+func makeStore() async throws -> (SQLReturnStore, URL) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-store-\(UUID().uuidString)")
-    let store = try SQLiteReturnStore(path: dir.appendingPathComponent("returnd.sqlite").path)
+    let store = try SQLReturnStore.sqlite(path: dir.appendingPathComponent("returnd.sqlite").path)
     try await store.migrate()
     return (store, dir)
 }
@@ -126,7 +126,7 @@ struct SQLiteReturnStoreTests {
         let (store, dir) = try await makeStore()
         defer { try? FileManager.default.removeItem(at: dir) }
         let p = try await store.issueReturn(issuance(request())).parcel
-        let reopened = try SQLiteReturnStore(path: dir.appendingPathComponent("returnd.sqlite").path)
+        let reopened = try SQLReturnStore.sqlite(path: dir.appendingPathComponent("returnd.sqlite").path)
         try await reopened.migrate()
         #expect(try await reopened.parcel(trackingNumber: p.trackingNumber) == p)
         #expect(try await reopened.parcel(returnCode: p.returnCode)?.id == p.id)

@@ -16,14 +16,14 @@ final class TestClock: Sendable {
 
 struct PollerHarness {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-tracking-\(UUID().uuidString)")
-    let store: SQLiteReturnStore
+    let store: SQLReturnStore
     let transport = HTTPTransport()
     let clock = TestClock()
     let repoCatalog = try! CarrierCatalog.load(directory: URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("carriers").path)
 
     init() async throws {
-        store = try SQLiteReturnStore(path: directory.appendingPathComponent("returnd.sqlite").path)
+        store = try SQLReturnStore.sqlite(path: directory.appendingPathComponent("returnd.sqlite").path)
         try await store.migrate()
         let credentials = directory.appendingPathComponent("credentials")
         try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)

@@ -16,9 +16,9 @@ let count = Int(option("--count") ?? "20000")!
 let concurrency = Int(option("--concurrency") ?? "256")!
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
-func prepare(_ n: Int) async throws -> (SQLiteReturnStore, [Parcel], URL) {
+func prepare(_ n: Int) async throws -> (SQLReturnStore, [Parcel], URL) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-receipts-\(UUID().uuidString)")
-    let store = try SQLiteReturnStore(path: dir.appendingPathComponent("bench.sqlite").path)
+    let store = try SQLReturnStore.sqlite(path: dir.appendingPathComponent("bench.sqlite").path)
     try await store.migrate()
     let now = Date()
     var parcels: [Parcel] = []
@@ -46,7 +46,7 @@ func receipt(_ p: Parcel) -> WarehouseReceipt {
     WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR-LYS", code: p.trackingNumber, scannedAt: Date(), receivedAt: Date(), scannerTokenID: "bench")
 }
 
-func lost(_ store: SQLiteReturnStore, _ parcels: [Parcel]) async throws -> Int {
+func lost(_ store: SQLReturnStore, _ parcels: [Parcel]) async throws -> Int {
     let counts = try await store.parcelCounts()
     return parcels.count - counts.filter { $0.status == .arrivedAtWarehouse }.reduce(0) { $0 + $1.count }
 }

@@ -48,7 +48,7 @@ case "transport":
 case "poll":
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }
-    let store = try SQLiteReturnStore(path: dir.appendingPathComponent("bench.sqlite").path)
+    let store = try SQLReturnStore.sqlite(path: dir.appendingPathComponent("bench.sqlite").path)
     try await store.migrate()
     var carrier = try CarrierCatalog.load(directory: option("--carriers") ?? "carriers").byID["de_dhl"]!
     carrier.tracking.baseURL = "\(base)/track"

@@ -14,7 +14,7 @@ public struct ReturndConfiguration: Sendable {
     /// Prefix for label links in answers (empty: links are relative paths).
     public var publicBaseURL: String
     public var stateDirectory: String
-    /// A SQLite file path, or `postgres://…` (PostgreSQL arrives with the multi-instance issue).
+    /// A SQLite file path, or `postgres://user:password@host:port/dbname?sslmode=…` for several instances.
     public var databaseURL: String
     public var carriersDirectory: String
     public var signingKeyFile: String

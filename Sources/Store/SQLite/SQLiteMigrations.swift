@@ -143,6 +143,11 @@ enum SQLiteMigrations {
                     SELECT id, created_at FROM parcels WHERE status IN ('label_issued', 'dropped_off', 'in_transit');
                 """)
         }
+        m.registerMigration("v4: outbox leases") { db in
+            // Deliveries are claimed like polls, so that several instances never send the same
+            // event at once and a crashed instance's claim runs out.
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN lease_until DATETIME")
+        }
         return m
     }
 }

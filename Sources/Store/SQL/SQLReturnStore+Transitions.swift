@@ -1,15 +1,14 @@
 import Foundation
-import GRDB
 import ReturnsCore
 
-extension SQLiteReturnStore {
+extension SQLReturnStore {
     public func changeStatus(_ change: StatusChangeRequest) async throws -> StatusChangeOutcome {
-        try await writer.write { db in try Self.change(change, db) }
+        try await backend.write { db in try Self.change(change, db) }
     }
 
     /// `loaded` is the parcel as the caller already read it in this transaction, if it did.
-    static func change(_ c: StatusChangeRequest, _ db: Database, loaded: Parcel? = nil) throws -> StatusChangeOutcome {
-        guard let parcel = try loaded ?? loadParcel(db, where: "id = ?", c.parcelID) else { throw StoreError.notFound("parcel \(c.parcelID)") }
+    static func change(_ c: StatusChangeRequest, _ db: any SQLSession, loaded: Parcel? = nil) throws -> StatusChangeOutcome {
+        guard let parcel = try loaded ?? loadParcel(db, where: "id = ?", c.parcelID, lock: true) else { throw StoreError.notFound("parcel \(c.parcelID)") }
         guard case .moved(let status) = try ParcelStateMachine.apply(c.status, to: parcel.status) else {
             return StatusChangeOutcome(parcel: parcel, changed: false)
         }
@@ -18,18 +17,16 @@ extension SQLiteReturnStore {
             try InspectionRules.validate(results, parcel: parcel)
             for r in results {
                 let item = parcel.items.first { $0.sku == r.sku && (r.disputeID == nil || $0.disputeID == r.disputeID) }!
-                try db.run(sql: "INSERT INTO item_inspections (parcel_id, dispute_id, sku, outcome, reason, inspected_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [parcel.id, item.disputeID, item.sku, r.outcome.rawValue, r.reason, c.occurredAt])
+                try db.execute("INSERT INTO item_inspections (parcel_id, dispute_id, sku, outcome, reason, inspected_at) VALUES (?, ?, ?, ?, ?, ?)", [parcel.id, item.disputeID, item.sku, r.outcome.rawValue, r.reason, c.occurredAt])
             }
         }
-        try db.run(sql: "UPDATE parcels SET status = ?, updated_at = ? WHERE id = ?", arguments: [status.rawValue, Date(), parcel.id])
+        try db.execute("UPDATE parcels SET status = ?, updated_at = ? WHERE id = ?", [status.rawValue, Date(), parcel.id])
         if status == .droppedOff && c.source != .carrier {
             // Handed over at a kiosk: ask the carrier soon for its acceptance scan.
-            try db.run(sql: "UPDATE tracking_schedule SET next_poll_at = ?, unchanged_polls = 0 WHERE parcel_id = ?", arguments: [c.occurredAt, parcel.id])
+            try db.execute("UPDATE tracking_schedule SET next_poll_at = ?, unchanged_polls = 0 WHERE parcel_id = ?", [c.occurredAt, parcel.id])
         }
         let detail = [c.location.map { "at \($0)" }, c.detail].compactMap { $0 }.joined(separator: "; ")
-        try db.run(sql: "INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, ?, ?, ?, ?)",
-            arguments: [parcel.id, status.rawValue, c.source.rawValue, c.occurredAt, detail.isEmpty ? nil : detail])
+        try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, ?, ?, ?, ?)", [parcel.id, status.rawValue, c.source.rawValue, c.occurredAt, detail.isEmpty ? nil : detail])
         // The parcel as now stored, without reading it back: only status and history changed.
         var moved = parcel
         moved.status = status
@@ -44,14 +41,13 @@ extension SQLiteReturnStore {
     }
 
     public func recordReceipt(_ r: WarehouseReceipt) async throws -> ReceiptOutcome {
-        try await writer.write { db in
-            guard let parcel = try Self.loadParcel(db, where: "id = ?", r.parcelID) else { throw StoreError.notFound("parcel \(r.parcelID)") }
+        try await backend.write { db in
+            guard let parcel = try Self.loadParcel(db, where: "id = ?", r.parcelID, lock: true) else { throw StoreError.notFound("parcel \(r.parcelID)") }
             let misrouted = parcel.warehouseID != r.warehouseID
-            try db.run(sql: """
-                    INSERT OR IGNORE INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [r.parcelID, r.warehouseID, r.code, r.scannedAt, r.receivedAt, r.scannerTokenID, misrouted])
+            try db.execute("""
+                    INSERT INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """, [r.parcelID, r.warehouseID, r.code, r.scannedAt, r.receivedAt, r.scannerTokenID, misrouted])
             if misrouted { return .misrouted(parcel: parcel, expectedWarehouse: parcel.warehouseID) }
             return .arrived(try Self.change(
                 StatusChangeRequest(parcelID: r.parcelID, status: .arrivedAtWarehouse, source: .scanner, occurredAt: r.scannedAt, location: r.warehouseID),
@@ -60,61 +56,63 @@ extension SQLiteReturnStore {
     }
 
     public func receipts(parcelID: String) async throws -> [ReceiptRecord] {
-        try await pool.read { db in
-            try db.rows(sql: "SELECT * FROM warehouse_receipts WHERE parcel_id = ? ORDER BY id", arguments: [parcelID]).map {
+        try await backend.read { db in
+            try db.rows("SELECT * FROM warehouse_receipts WHERE parcel_id = ? ORDER BY id", [parcelID]).map {
                 ReceiptRecord(warehouseID: $0["warehouse_id"], scannedAt: $0["scanned_at"], receivedAt: $0["received_at"], misrouted: $0["misrouted"], scanner: $0["scanner"])
             }
         }
     }
 
     public func inspection(parcelID: String) async throws -> [ItemInspection] {
-        try await pool.read { db in try Self.inspectionRows(db, parcelID) }
+        try await backend.read { db in try Self.inspectionRows(db, parcelID) }
     }
 
-    static func inspectionRows(_ db: Database, _ parcelID: String) throws -> [ItemInspection] {
-        try db.rows(sql: "SELECT * FROM item_inspections WHERE parcel_id = ? ORDER BY dispute_id, sku", arguments: [parcelID]).map {
+    static func inspectionRows(_ db: any SQLSession, _ parcelID: String) throws -> [ItemInspection] {
+        try db.rows("SELECT * FROM item_inspections WHERE parcel_id = ? ORDER BY dispute_id, sku", [parcelID]).map {
             ItemInspection(sku: $0["sku"], disputeID: $0["dispute_id"], outcome: ItemInspection.Outcome(rawValue: $0["outcome"]) ?? .rejected, reason: $0["reason"])
         }
     }
 
     // MARK: - Outbox
 
-    public func dueEvents(now: Date, limit: Int) async throws -> [OutboxEntry] {
-        try await pool.read { db in
-            try db.rows(sql: """
+    public func claimDueEvents(now: Date, limit: Int, leaseUntil: Date) async throws -> [OutboxEntry] {
+        try await backend.write { db in
+            // Only each dispute's oldest undelivered event can be due, so a dispute's events go
+            // out in order whichever instance claims them.
+            let entries = try db.rows("""
                     SELECT o.* FROM outbox o
                     JOIN (SELECT dispute_id, MIN(seq) AS head FROM outbox WHERE delivered_at IS NULL GROUP BY dispute_id) h ON o.seq = h.head
                     WHERE o.dead_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
-                    ORDER BY o.seq LIMIT ?
-                    """, arguments: [now, limit]
+                    AND (o.lease_until IS NULL OR o.lease_until <= ?)
+                    ORDER BY o.seq LIMIT ?\(db.dialect.skipLocked("o"))
+                    """, [now, now, limit]
             ).map(Self.outboxEntry)
+            for e in entries { try db.execute("UPDATE outbox SET lease_until = ? WHERE seq = ?", [leaseUntil, e.seq]) }
+            return entries
         }
     }
 
     public func markDelivered(seq: Int64, at date: Date) async throws {
-        try await writer.write { db in
-            try db.run(sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE seq = ?", arguments: [date, seq])
+        try await backend.write { db in
+            try db.execute("UPDATE outbox SET lease_until = NULL, delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE seq = ?", [date, seq])
         }
     }
 
     public func markFailed(seq: Int64, nextAttemptAt: Date, error: String) async throws {
-        try await writer.write { db in
-            try db.run(sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?",
-                arguments: [nextAttemptAt, String(error.prefix(500)), seq])
+        try await backend.write { db in
+            try db.execute("UPDATE outbox SET lease_until = NULL, attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?", [nextAttemptAt, String(error.prefix(500)), seq])
         }
     }
 
     public func markDead(seq: Int64, at date: Date, error: String) async throws {
-        try await writer.write { db in
-            try db.run(sql: "UPDATE outbox SET attempts = attempts + 1, dead_at = ?, last_error = ? WHERE seq = ?", arguments: [date, String(error.prefix(500)), seq])
+        try await backend.write { db in
+            try db.execute("UPDATE outbox SET lease_until = NULL, attempts = attempts + 1, dead_at = ?, last_error = ? WHERE seq = ?", [date, String(error.prefix(500)), seq])
         }
     }
 
     public func retryEvent(id: String, at date: Date) async throws -> Bool {
-        try await writer.write { db in
-            try db.run(sql: "UPDATE outbox SET dead_at = NULL, next_attempt_at = ?, retried_at = ? WHERE event_id = ? AND delivered_at IS NULL",
-                arguments: [date, date, id])
-            return db.changesCount == 1
+        try await backend.write { db in
+            try db.execute("UPDATE outbox SET dead_at = NULL, lease_until = NULL, next_attempt_at = ?, retried_at = ? WHERE event_id = ? AND delivered_at IS NULL", [date, date, id]) == 1
         }
     }
 
@@ -123,20 +121,20 @@ extension SQLiteReturnStore {
         case .pending: "delivered_at IS NULL AND dead_at IS NULL"
         case .delivered: "delivered_at IS NOT NULL"
         case .dead: "dead_at IS NOT NULL AND delivered_at IS NULL"
-        case nil: "1"
+        case nil: "1 = 1"
         }
-        return try await pool.read { db in
-            try db.rows(sql: "SELECT * FROM outbox WHERE \(condition) ORDER BY seq LIMIT ?", arguments: [limit]).map(Self.outboxEntry)
+        return try await backend.read { db in
+            try db.rows("SELECT * FROM outbox WHERE \(condition) ORDER BY seq LIMIT ?", [limit]).map(Self.outboxEntry)
         }
     }
 
     public func outboxEntry(id: String) async throws -> OutboxEntry? {
-        try await pool.read { db in try db.row(sql: "SELECT * FROM outbox WHERE event_id = ?", arguments: [id]).map(Self.outboxEntry) }
+        try await backend.read { db in try db.row("SELECT * FROM outbox WHERE event_id = ?", [id]).map(Self.outboxEntry) }
     }
 
     public func outboxStats() async throws -> OutboxStats {
-        try await pool.read { db in
-            let row = try db.row(sql: """
+        try await backend.read { db in
+            let row = try db.row("""
                 SELECT SUM(CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN 1 ELSE 0 END) AS pending,
                        SUM(CASE WHEN delivered_at IS NULL AND dead_at IS NOT NULL THEN 1 ELSE 0 END) AS dead,
                        MIN(CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN created_at END) AS oldest
@@ -146,7 +144,7 @@ extension SQLiteReturnStore {
         }
     }
 
-    static func outboxEntry(_ r: Row) -> OutboxEntry {
+    static func outboxEntry(_ r: SQLRow) -> OutboxEntry {
         OutboxEntry(
             seq: r["seq"], eventID: r["event_id"], disputeID: r["dispute_id"], parcelID: r["parcel_id"], type: r["type"],
             payload: r["payload"], createdAt: r["created_at"], attempts: r["attempts"], nextAttemptAt: r["next_attempt_at"],
@@ -156,20 +154,20 @@ extension SQLiteReturnStore {
     // MARK: - Timers
 
     public func overdueLabels(now: Date, limit: Int) async throws -> [String] {
-        try await pool.read { db in
-            try db.strings(sql: "SELECT id FROM parcels WHERE status = 'label_issued' AND drop_off_by < ? ORDER BY drop_off_by LIMIT ?", arguments: [now, limit])
+        try await backend.read { db in
+            try db.strings("SELECT id FROM parcels WHERE status = 'label_issued' AND drop_off_by < ? ORDER BY drop_off_by LIMIT ?", [now, limit])
         }
     }
 
     public func unconfirmedArrivals(before: Date) async throws -> [Parcel] {
-        try await pool.read { db in
-            let ids = try db.strings(sql: """
+        try await backend.read { db in
+            let ids = try db.strings("""
                 SELECT p.id FROM parcels p
                 JOIN parcel_history h ON h.parcel_id = p.id AND h.status = 'arrived_at_warehouse' AND h.source = 'carrier'
                 WHERE p.status = 'arrived_at_warehouse' AND h.occurred_at < ?
                 AND NOT EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = p.id AND r.misrouted = 0)
                 ORDER BY h.occurred_at
-                """, arguments: [before])
+                """, [before])
             return try ids.compactMap { try Self.loadParcel(db, where: "id = ?", $0) }
         }
     }

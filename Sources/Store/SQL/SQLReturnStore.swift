@@ -1,48 +1,47 @@
 import Foundation
-import GRDB
 import Logging
 import ReturnsCore
 
-/// The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so a 2xx
-/// answer survives a power cut. GRDB serializes writes; reads run concurrently.
-public final class SQLiteReturnStore: ReturnStore {
-    let pool: DatabasePool
-    /// Every write goes through group commit.
-    let writer: SQLiteGroupCommit
+/// The store's logic, written once over `SQLBackend`: SQLite (the embedded default) or
+/// PostgreSQL (several instances). The backends differ only in connections, transactions,
+/// migrations and the few words of `SQLDialect`.
+public final class SQLReturnStore: ReturnStore {
+    public let backend: any SQLBackend
     let logger: Logger
 
-    public init(path: String, logger: Logger = Logger(label: "returnd.store")) throws {
-        var config = Configuration()
-        config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            try db.run(sql: "PRAGMA synchronous = FULL")
-        }
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-        pool = try DatabasePool(path: path, configuration: config)
-        writer = SQLiteGroupCommit(pool: pool)
+    public init(backend: any SQLBackend, logger: Logger = Logger(label: "returnd.store")) {
+        self.backend = backend
         self.logger = logger
     }
 
+    /// The embedded default: a SQLite file.
+    public static func sqlite(path: String, logger: Logger = Logger(label: "returnd.store")) throws -> SQLReturnStore {
+        SQLReturnStore(backend: try SQLiteBackend(path: path), logger: logger)
+    }
+
     public func migrate() async throws {
-        try SQLiteMigrations.migrator.migrate(pool)
+        try await backend.migrate()
+    }
+
+    public func close() async throws {
+        try await backend.close()
     }
 
     public func ping() async throws {
-        _ = try await pool.read { db in try db.int(sql: "SELECT 1") }
+        _ = try await backend.read { db in try db.int("SELECT 1") }
     }
 
     // MARK: - Returns
 
     public func issueReturn(_ issuance: ReturnIssuance) async throws -> ReturnIssuanceOutcome {
-        let outcome = try await writer.write { db in try Self.issue(issuance, db) }
+        let outcome = try await backend.write { db in try Self.issue(issuance, db) }
         return outcome
     }
 
-    static func issue(_ i: ReturnIssuance, _ db: Database) throws -> ReturnIssuanceOutcome {
+    static func issue(_ i: ReturnIssuance, _ db: any SQLSession) throws -> ReturnIssuanceOutcome {
         let request = i.request
         if let key = i.idempotencyKey,
-            let row = try db.row(sql: "SELECT request_hash, parcel_id FROM idempotency_keys WHERE key = ?", arguments: [key])
+            let row = try db.row("SELECT request_hash, parcel_id FROM idempotency_keys WHERE key = ?", [key])
         {
             guard row["request_hash"] as String == i.requestHash else {
                 throw ReturnRefusal(.idempotencyKeyReused, "Idempotency-Key \(key) was used before with a different request body")
@@ -54,28 +53,26 @@ public final class SQLiteReturnStore: ReturnStore {
         }
         // An item already in a live parcel must not get a second label.
         for item in request.items {
-            if let parcelID = try db.string(sql: """
+            if let parcelID = try db.string("""
                     SELECT p.id FROM parcel_items i JOIN parcels p ON p.id = i.parcel_id
                     WHERE i.dispute_id = ? AND i.sku = ? AND p.status NOT IN ('expired', 'cancelled') LIMIT 1
-                    """, arguments: [request.disputeID, item.sku])
+                    """, [request.disputeID, item.sku])
             {
                 throw ReturnRefusal(.itemAlreadyReturned, "item \(item.sku) of dispute \(request.disputeID) is already in parcel \(parcelID)")
             }
         }
         let key = GroupingKey(request)
-        let openID = try db.string(sql: "SELECT id FROM parcels WHERE buyer_id = ? AND seller_id = ? AND country = ? AND status = 'label_issued'",
-            arguments: [key.buyerID, key.sellerID, key.country])
+        let openID = try db.string("SELECT id FROM parcels WHERE buyer_id = ? AND seller_id = ? AND country = ? AND status = 'label_issued'\(db.dialect.lockRow)", [key.buyerID, key.sellerID, key.country])
         let parcelID: String
         let kind: ReturnIssuanceOutcome.Kind
         if let openID, let open = try loadParcel(db, where: "id = ?", openID) {
             parcelID = openID
             kind = .joined
             let deadlines = i.policy.deadlines(receivedAt: request.receivedAt, createdAt: open.createdAt, existingDropOffBy: open.dropOffBy)
-            try db.run(sql: """
+            try db.execute("""
                     UPDATE parcels SET label_version = label_version + 1, drop_off_by = ?, faster_refund_by = ?,
                     buyer_json = ?, updated_at = ? WHERE id = ?
-                    """,
-                arguments: [deadlines.dropOffBy, deadlines.fasterRefundBy, try json(request.buyer), i.now, openID])
+                    """, [deadlines.dropOffBy, deadlines.fasterRefundBy, try json(request.buyer), i.now, openID])
             try insertItems(db, parcelID: openID, startingAt: open.items.count, request)
         } else {
             kind = .created
@@ -84,24 +81,21 @@ public final class SQLiteReturnStore: ReturnStore {
             parcelID = try freshParcelID(db)
             let code = try freshReturnCode(db)
             let deadlines = i.policy.deadlines(receivedAt: request.receivedAt, createdAt: i.now, existingDropOffBy: nil)
-            try db.run(sql: """
+            try db.execute("""
                     INSERT INTO parcels (id, tracking_number, return_code, carrier_id, country, status, buyer_id, seller_id,
                     seller_name, buyer_json, warehouse_id, drop_off_by, faster_refund_by, created_at, updated_at, label_version)
                     VALUES (?, ?, ?, ?, ?, 'label_issued', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                    """,
-                arguments: [
+                    """, [
                     parcelID, tracking, code, i.carrierID, key.country, key.buyerID, key.sellerID, request.seller.name,
                     try json(request.buyer), i.warehouseID, deadlines.dropOffBy, deadlines.fasterRefundBy, i.now, i.now,
                 ])
-            try db.run(sql: "INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, ?)",
-                arguments: [parcelID, i.now, "dispute \(request.disputeID)"])
+            try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, ?)", [parcelID, i.now, "dispute \(request.disputeID)"])
             try insertItems(db, parcelID: parcelID, startingAt: 0, request)
             // Followed from the start (a buyer may skip the kiosk); the poller spaces the polls.
-            try db.run(sql: "INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", arguments: [parcelID, i.now.addingTimeInterval(i.firstPollDelay)])
+            try db.execute("INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", [parcelID, i.now.addingTimeInterval(i.firstPollDelay)])
         }
         if let key = i.idempotencyKey {
-            try db.run(sql: "INSERT INTO idempotency_keys (key, request_hash, parcel_id, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [key, i.requestHash, parcelID, i.now])
+            try db.execute("INSERT INTO idempotency_keys (key, request_hash, parcel_id, created_at) VALUES (?, ?, ?, ?)", [key, i.requestHash, parcelID, i.now])
         }
         guard let parcel = try loadParcel(db, where: "id = ?", parcelID) else { throw StoreError.corrupt("parcel \(parcelID) vanished") }
         for event in DisputeEvent.events(.labelIssued, for: parcel, disputes: [request.disputeID], at: i.now) {
@@ -113,54 +107,51 @@ public final class SQLiteReturnStore: ReturnStore {
     /// Takes the next serial of the counter inside the caller's transaction, so a number is
     /// used exactly when its parcel commits. The range comes from the carrier file; widening it
     /// there widens it here.
-    static func allocateSerial(_ db: Database, _ i: ReturnIssuance) throws -> Int {
-        try db.run(sql: """
+    static func allocateSerial(_ db: any SQLSession, _ i: ReturnIssuance) throws -> Int {
+        try db.execute("""
                 INSERT INTO serial_counters (key, next_serial, last_serial) VALUES (?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET last_serial = excluded.last_serial,
-                next_serial = MAX(next_serial, excluded.next_serial)
-                """,
-            arguments: [i.serialCounterKey, i.serialRange.lowerBound, i.serialRange.upperBound])
-        guard let serial = try Int.fetchOne(
-            db,
-            sql: "UPDATE serial_counters SET next_serial = next_serial + 1 WHERE key = ? AND next_serial <= last_serial RETURNING next_serial - 1",
-            arguments: [i.serialCounterKey])
+                next_serial = CASE WHEN serial_counters.next_serial > excluded.next_serial
+                    THEN serial_counters.next_serial ELSE excluded.next_serial END
+                """, [i.serialCounterKey, i.serialRange.lowerBound, i.serialRange.upperBound])
+        guard let serial = try db.int(
+            "UPDATE serial_counters SET next_serial = next_serial + 1 WHERE key = ? AND next_serial <= last_serial RETURNING next_serial - 1",
+            [i.serialCounterKey])
         else {
             throw ReturnRefusal(.serialRangeExhausted, "carrier \(i.carrierID) has used every tracking number of its range \(i.serialRange); widen tracking_number.serial_range")
         }
         return serial
     }
 
-    static func freshParcelID(_ db: Database) throws -> String {
+    static func freshParcelID(_ db: any SQLSession) throws -> String {
         for _ in 0..<8 {
             let id = ParcelID.random()
-            if try !Bool(exists: db, "SELECT 1 FROM parcels WHERE id = ?", id) { return id }
+            if try !db.exists("SELECT 1 FROM parcels WHERE id = ?", [id]) { return id }
         }
         throw StoreError.corrupt("could not draw a free parcel id")
     }
 
-    static func freshReturnCode(_ db: Database) throws -> String {
+    static func freshReturnCode(_ db: any SQLSession) throws -> String {
         for _ in 0..<8 {
             let code = ReturnCode.random().canonical
-            if try !Bool(exists: db, "SELECT 1 FROM parcels WHERE return_code = ?", code) { return code }
+            if try !db.exists("SELECT 1 FROM parcels WHERE return_code = ?", [code]) { return code }
         }
         throw StoreError.corrupt("could not draw a free return code")
     }
 
-    static func insertItems(_ db: Database, parcelID: String, startingAt: Int, _ r: ReturnRequest) throws {
+    static func insertItems(_ db: any SQLSession, parcelID: String, startingAt: Int, _ r: ReturnRequest) throws {
         for (offset, item) in r.items.enumerated() {
-            try db.run(sql: """
+            try db.execute("""
                     INSERT INTO parcel_items (parcel_id, position, dispute_id, order_id, sku, title, quantity, unit_amount, currency)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [parcelID, startingAt + offset, r.disputeID, r.orderID, item.sku, item.title, item.quantity,
+                    """, [parcelID, startingAt + offset, r.disputeID, r.orderID, item.sku, item.title, item.quantity,
                             item.unitPrice.amount, item.unitPrice.currency])
         }
     }
 
-    static func insertEvent(_ db: Database, _ e: DisputeEvent) throws {
+    static func insertEvent(_ db: any SQLSession, _ e: DisputeEvent) throws {
         let payload = String(decoding: try JSONEncoder.returnd.encode(e), as: UTF8.self)
-        try db.run(sql: "INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [e.id, e.disputeID, e.parcelID, e.type.rawValue, payload, e.occurredAt])
+        try db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)", [e.id, e.disputeID, e.parcelID, e.type.rawValue, payload, e.occurredAt])
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
@@ -170,31 +161,32 @@ public final class SQLiteReturnStore: ReturnStore {
     // MARK: - Reading parcels
 
     public func parcel(id: String) async throws -> Parcel? {
-        try await pool.read { db in try Self.loadParcel(db, where: "id = ?", id) }
+        try await backend.read { db in try Self.loadParcel(db, where: "id = ?", id) }
     }
 
     public func parcel(trackingNumber: String) async throws -> Parcel? {
-        try await pool.read { db in try Self.loadParcel(db, where: "tracking_number = ?", trackingNumber) }
+        try await backend.read { db in try Self.loadParcel(db, where: "tracking_number = ?", trackingNumber) }
     }
 
     public func parcel(returnCode: String) async throws -> Parcel? {
-        try await pool.read { db in try Self.loadParcel(db, where: "return_code = ?", returnCode) }
+        try await backend.read { db in try Self.loadParcel(db, where: "return_code = ?", returnCode) }
     }
 
-    static func loadParcel(_ db: Database, where condition: String, _ value: String) throws -> Parcel? {
-        guard let row = try db.row(sql: "SELECT * FROM parcels WHERE \(condition)", arguments: [value]) else { return nil }
+    /// `lock`: the transaction is about to change the parcel (PostgreSQL takes its row lock).
+    static func loadParcel(_ db: any SQLSession, where condition: String, _ value: String, lock: Bool = false) throws -> Parcel? {
+        guard let row = try db.row("SELECT * FROM parcels WHERE \(condition)\(lock ? db.dialect.lockRow : "")", [value]) else { return nil }
         let id: String = row["id"]
-        let items = try db.rows(sql: "SELECT * FROM parcel_items WHERE parcel_id = ? ORDER BY position", arguments: [id]).map { r in
+        let items = try db.rows("SELECT * FROM parcel_items WHERE parcel_id = ? ORDER BY position", [id]).map { r in
             ParcelItem(
                 disputeID: r["dispute_id"], orderID: r["order_id"], sku: r["sku"], title: r["title"], quantity: r["quantity"],
                 unitPrice: Money(amount: r["unit_amount"], currency: r["currency"]))
         }
-        let history = try db.rows(sql: "SELECT * FROM parcel_history WHERE parcel_id = ? ORDER BY id", arguments: [id]).map { r in
+        let history = try db.rows("SELECT * FROM parcel_history WHERE parcel_id = ? ORDER BY id", [id]).map { r in
             StatusChange(
                 status: ParcelStatus(rawValue: r["status"]) ?? .labelIssued, source: StatusSource(rawValue: r["source"]) ?? .operator,
                 occurredAt: r["occurred_at"], detail: r["detail"])
         }
-        guard let status = ParcelStatus(rawValue: row["status"]) else { throw StoreError.corrupt("parcel \(id) has status \(String(describing: row["status"]))") }
+        guard let status = ParcelStatus(rawValue: row["status"]) else { throw StoreError.corrupt("parcel \(id) has status \(row.value("status"))") }
         let buyer = try JSONDecoder.returnd.decode(Buyer.self, from: Data((row["buyer_json"] as String).utf8))
         return Parcel(
             id: id, trackingNumber: row["tracking_number"], carrierID: row["carrier_id"], country: row["country"], status: status,
@@ -204,8 +196,8 @@ public final class SQLiteReturnStore: ReturnStore {
     }
 
     public func parcelCounts() async throws -> [ParcelCount] {
-        try await pool.read { db in
-            try db.rows(sql: "SELECT status, country, COUNT(*) AS n FROM parcels GROUP BY status, country ORDER BY status, country").compactMap {
+        try await backend.read { db in
+            try db.rows("SELECT status, country, COUNT(*) AS n FROM parcels GROUP BY status, country ORDER BY status, country").compactMap {
                 guard let status = ParcelStatus(rawValue: $0["status"]) else { return nil }
                 return ParcelCount(status: status, country: $0["country"], count: $0["n"])
             }
@@ -213,8 +205,8 @@ public final class SQLiteReturnStore: ReturnStore {
     }
 
     public func serialCounters() async throws -> [SerialCounterUsage] {
-        try await pool.read { db in
-            try db.rows(sql: "SELECT * FROM serial_counters ORDER BY key").map {
+        try await backend.read { db in
+            try db.rows("SELECT * FROM serial_counters ORDER BY key").map {
                 SerialCounterUsage(key: $0["key"], next: $0["next_serial"], last: $0["last_serial"])
             }
         }
@@ -223,38 +215,30 @@ public final class SQLiteReturnStore: ReturnStore {
     // MARK: - Tokens
 
     public func createToken(_ token: AccessToken, secretHash: String) async throws {
-        try await writer.write { db in
-            try db.run(sql: "INSERT INTO api_tokens (id, token_hash, role, scope, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [token.id, secretHash, token.role.rawValue, token.scope, token.label, token.createdAt])
+        try await backend.write { db in
+            try db.execute("INSERT INTO api_tokens (id, token_hash, role, scope, label, created_at) VALUES (?, ?, ?, ?, ?, ?)", [token.id, secretHash, token.role.rawValue, token.scope, token.label, token.createdAt])
         }
     }
 
     public func activeToken(secretHash: String) async throws -> AccessToken? {
-        try await pool.read { db in
-            try db.row(sql: "SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", arguments: [secretHash])
+        try await backend.read { db in
+            try db.row("SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", [secretHash])
                 .flatMap(Self.token)
         }
     }
 
     public func tokens() async throws -> [AccessToken] {
-        try await pool.read { db in try db.rows(sql: "SELECT * FROM api_tokens ORDER BY created_at, id").compactMap(Self.token) }
+        try await backend.read { db in try db.rows("SELECT * FROM api_tokens ORDER BY created_at, id").compactMap(Self.token) }
     }
 
     public func revokeToken(id: String, at date: Date) async throws -> Bool {
-        try await writer.write { db in
-            try db.run(sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [date, id])
-            return db.changesCount == 1
+        try await backend.write { db in
+            try db.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [date, id]) == 1
         }
     }
 
-    static func token(_ r: Row) -> AccessToken? {
+    static func token(_ r: SQLRow) -> AccessToken? {
         guard let role = Role(rawValue: r["role"]) else { return nil }
         return AccessToken(id: r["id"], role: role, scope: r["scope"], label: r["label"], createdAt: r["created_at"], revokedAt: r["revoked_at"])
-    }
-}
-
-extension Bool {
-    init(exists db: Database, _ sql: String, _ value: String) throws {
-        self = try db.int(sql: sql, arguments: [value]) != nil
     }
 }

@@ -1,18 +1,17 @@
 import Foundation
-import GRDB
 import ReturnsCore
 
-extension SQLiteReturnStore {
+extension SQLReturnStore {
     public func claimPollTargets(now: Date, limit: Int, leaseUntil: Date) async throws -> [PollTarget] {
-        try await writer.write { db in
-            let rows = try db.rows(sql: """
+        try await backend.write { db in
+            let rows = try db.rows("""
                 SELECT p.id, p.carrier_id, p.tracking_number, p.status, s.unchanged_polls, s.failures
                 FROM tracking_schedule s JOIN parcels p ON p.id = s.parcel_id
                 WHERE s.next_poll_at <= ? AND (s.lease_until IS NULL OR s.lease_until <= ?)
                 AND p.status IN ('label_issued', 'dropped_off', 'in_transit')
-                ORDER BY s.next_poll_at LIMIT ?
-                """, arguments: [now, now, limit])
-            for row in rows { try db.run(sql: "UPDATE tracking_schedule SET lease_until = ? WHERE parcel_id = ?", arguments: [leaseUntil, row["id"] as String]) }
+                ORDER BY s.next_poll_at LIMIT ?\(db.dialect.skipLocked("s"))
+                """, [now, now, limit])
+            for row in rows { try db.execute("UPDATE tracking_schedule SET lease_until = ? WHERE parcel_id = ?", [leaseUntil, row["id"] as String]) }
             return rows.map {
                 PollTarget(parcelID: $0["id"], carrierID: $0["carrier_id"], trackingNumber: $0["tracking_number"],
                            status: ParcelStatus(rawValue: $0["status"]) ?? .labelIssued, unchangedPolls: $0["unchanged_polls"], failures: $0["failures"])
@@ -21,18 +20,18 @@ extension SQLiteReturnStore {
     }
 
     public func recordPoll(_ record: PollRecord) async throws -> PollRecordOutcome {
-        try await writer.write { db in
+        try await backend.write { db in
             var fresh: [TrackingEventRecord] = []
             var changes: [ParcelStatus] = []
             var error: String?
             switch record.outcome {
             case .events(let events):
                 for e in events.sorted(by: { $0.occurredAt < $1.occurredAt }) {
-                    try db.run(sql: """
-                        INSERT OR IGNORE INTO tracking_events (parcel_id, code, description, occurred_at, location, status, recorded_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [record.parcelID, e.code, e.description, e.occurredAt, e.location, e.status?.rawValue, record.polledAt])
-                    guard db.changesCount == 1 else { continue }
+                    let inserted = try db.execute("""
+                        INSERT INTO tracking_events (parcel_id, code, description, occurred_at, location, status, recorded_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                        """, [record.parcelID, e.code, e.description, e.occurredAt, e.location, e.status?.rawValue, record.polledAt])
+                    guard inserted == 1 else { continue }
                     fresh.append(e)
                     guard let status = e.status else { continue }
                     // Events are applied oldest first: acceptance, then transit, then delivery.
@@ -47,34 +46,33 @@ extension SQLiteReturnStore {
             case .failed(let message):
                 error = message
             }
-            guard let raw = try db.string(sql: "SELECT status FROM parcels WHERE id = ?", arguments: [record.parcelID]), let status = ParcelStatus(rawValue: raw) else {
+            guard let raw = try db.string("SELECT status FROM parcels WHERE id = ?", [record.parcelID]), let status = ParcelStatus(rawValue: raw) else {
                 throw StoreError.notFound("parcel \(record.parcelID)")
             }
             if [.labelIssued, .droppedOff, .inTransit].contains(status) {
-                try db.run(sql: """
+                try db.execute("""
                     UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = ?,
-                    unchanged_polls = CASE WHEN ? THEN 0 ELSE unchanged_polls + 1 END,
-                    failures = CASE WHEN ? THEN failures + 1 ELSE 0 END
+                    unchanged_polls = CASE WHEN ? = 1 THEN 0 ELSE unchanged_polls + 1 END,
+                    failures = CASE WHEN ? = 1 THEN failures + 1 ELSE 0 END
                     WHERE parcel_id = ?
-                    """,
-                    arguments: [fresh.isEmpty ? record.nextPollAt : record.nextPollAfterNews, record.polledAt, error, !fresh.isEmpty, error != nil, record.parcelID])
+                    """, [fresh.isEmpty ? record.nextPollAt : record.nextPollAfterNews, record.polledAt, error, !fresh.isEmpty, error != nil, record.parcelID])
             } else {
                 // Arrived (or expired, cancelled): nothing left to follow.
-                try db.run(sql: "DELETE FROM tracking_schedule WHERE parcel_id = ?", arguments: [record.parcelID])
+                try db.execute("DELETE FROM tracking_schedule WHERE parcel_id = ?", [record.parcelID])
             }
             return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes)
         }
     }
 
     public func releasePollTarget(parcelID: String, nextPollAt at: Date) async throws {
-        try await writer.write { db in
-            try db.run(sql: "UPDATE tracking_schedule SET lease_until = NULL, next_poll_at = ? WHERE parcel_id = ?", arguments: [at, parcelID])
+        try await backend.write { db in
+            try db.execute("UPDATE tracking_schedule SET lease_until = NULL, next_poll_at = ? WHERE parcel_id = ?", [at, parcelID])
         }
     }
 
     public func carrierHealth() async throws -> [CarrierHealthSummary] {
-        try await pool.read { db in
-            try db.rows(sql: """
+        try await backend.read { db in
+            try db.rows("""
                 SELECT p.carrier_id, COUNT(*) AS followed, SUM(CASE WHEN s.failures > 0 THEN 1 ELSE 0 END) AS failing,
                        MAX(s.last_polled_at) AS last_polled,
                        (SELECT s2.last_error FROM tracking_schedule s2 JOIN parcels p2 ON p2.id = s2.parcel_id
@@ -87,8 +85,8 @@ extension SQLiteReturnStore {
     }
 
     public func trackingEvents(parcelID: String) async throws -> [TrackingEventRecord] {
-        try await pool.read { db in
-            try db.rows(sql: "SELECT * FROM tracking_events WHERE parcel_id = ? ORDER BY occurred_at, id", arguments: [parcelID]).map {
+        try await backend.read { db in
+            try db.rows("SELECT * FROM tracking_events WHERE parcel_id = ? ORDER BY occurred_at, id", [parcelID]).map {
                 TrackingEventRecord(code: $0["code"], description: $0["description"], occurredAt: $0["occurred_at"], location: $0["location"],
                                     status: ($0["status"] as String?).flatMap(ParcelStatus.init(rawValue:)))
             }

@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// PostgreSQL for several returnd instances on one database. The store's logic is synchronous
+/// (one body for both backends), so transactions run on a pool of `poolSize` threads, each
+/// with a connection of its own; the async callers wait on the thread pool, not on a lock.
+///
+/// Transactions are READ COMMITTED with row locks where the logic changes a row, and are
+/// retried (with a short random pause) on deadlock, serialization failure and a unique
+/// violation: two instances opening the same buyer's parcel at once, say. The retry then
+/// finds the other's row and joins it.
+public final class PostgresBackend: SQLBackend {
+    public let settings: PostgresSettings
+    let logger: Logger
+    let threads: NIOThreadPool
+    let eventLoops: any EventLoopGroup
+    let tls: PostgresConnection.Configuration.TLS
+    private let idle = Mutex<[PostgresConnection]>([])
+    private let nextID = Atomic<Int>(1)
+
+    static let maxAttempts = 6
+    /// SQLSTATEs worth another go: unique_violation, serialization_failure, deadlock_detected.
+    static let retryable: Set<String> = ["23505", "40001", "40P01"]
+
+    public init(settings: PostgresSettings, logger: Logger = Logger(label: "returnd.store")) throws {
+        self.settings = settings
+        self.logger = logger
+        eventLoops = MultiThreadedEventLoopGroup.singleton
+        tls = try Self.tls(settings)
+        threads = NIOThreadPool(numberOfThreads: settings.poolSize)
+        threads.start()
+    }
+
+    public convenience init(url: String, logger: Logger = Logger(label: "returnd.store")) throws {
+        try self.init(settings: PostgresSettings(url: url), logger: logger)
+    }
+
+    static func tls(_ s: PostgresSettings) throws -> PostgresConnection.Configuration.TLS {
+        switch s.tls {
+        case .disable: return .disable
+        case .prefer, .require:
+            var config = TLSConfiguration.makeClientConfiguration()
+            config.certificateVerification = .none
+            let context = try NIOSSLContext(configuration: config)
+            return s.tls == .prefer ? .prefer(context) : .require(context)
+        case .verifyFull:
+            var config = TLSConfiguration.makeClientConfiguration()
+            config.certificateVerification = .fullVerification
+            if let path = s.rootCertificatePath { config.trustRoots = .file(path) }
+            return .require(try NIOSSLContext(configuration: config))
+        }
+    }
+
+    public var dialect: SQLDialect { .postgres }
+
+    @discardableResult
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await threads.runIfActive { try self.transaction("BEGIN", body) }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        // One snapshot for every query of the read (a parcel, its items and history agree).
+        try await threads.runIfActive { try self.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body) }
+    }
+
+    func transaction<T>(_ begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
+        let connection = try checkout()
+        var broken = false
+        defer { checkin(connection, broken: broken) }
+        let session = PostgresSession(connection: connection, logger: logger)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try session.execute(begin)
+                let result = try body(session)
+                try session.execute("COMMIT")
+                return result
+            } catch {
+                if connection.isClosed {
+                    broken = true
+                    throw error
+                }
+                _ = try? session.execute("ROLLBACK")
+                guard attempt < Self.maxAttempts, let state = Self.sqlState(error), Self.retryable.contains(state) else { throw error }
+                logger.debug("store.transaction_retry", metadata: ["sqlstate": "\(state)", "attempt": "\(attempt)"])
+                usleep(UInt32.random(in: 1_000...(5_000 * UInt32(attempt))))
+            }
+        }
+    }
+
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    private func checkout() throws -> PostgresConnection {
+        if let connection = idle.withLock({ $0.popLast() }) { return connection }
+        return try connect()
+    }
+
+    private func checkin(_ connection: PostgresConnection, broken: Bool) {
+        if broken || connection.isClosed {
+            connection.close().whenComplete { _ in }
+            return
+        }
+        idle.withLock { $0.append(connection) }
+    }
+
+    func connect() throws -> PostgresConnection {
+        var config: PostgresConnection.Configuration
+        if let socket = settings.unixSocketPath {
+            config = .init(unixSocketPath: socket, username: settings.username, password: settings.password, database: settings.database)
+        } else {
+            config = .init(host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+                           database: settings.database, tls: tls)
+        }
+        config.options.connectTimeout = .seconds(10)
+        config.options.additionalStartupParameters = [
+            ("application_name", "returnd"),
+            ("statement_timeout", "\(settings.statementTimeoutMilliseconds)"),
+            ("lock_timeout", "\(settings.statementTimeoutMilliseconds)"),
+            ("TimeZone", "UTC"),
+        ]
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        return try PostgresConnection.connect(on: eventLoops.next(), configuration: config, id: id, logger: logger).wait()
+    }
+
+    public func migrate() async throws {
+        try await write { db in try PostgresMigrations.migrate(db) }
+    }
+
+    public func migrations() async throws -> (known: [String], applied: [String]) {
+        let applied = try await read { db in try PostgresMigrations.applied(db) }
+        return (PostgresMigrations.all.map(\.id), applied)
+    }
+
+    public func integrityProblems() async throws -> [String] {
+        // Foreign keys are enforced by PostgreSQL itself; indexes it checks on use.
+        []
+    }
+
+    public func close() async throws {
+        let connections = idle.withLock { c -> [PostgresConnection] in defer { c.removeAll() }; return c }
+        for c in connections { try? await c.close() }
+        try await threads.shutdownGracefully()
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Where the two SQL dialects differ in what the store's logic writes.
+public struct SQLDialect: Sendable {
+    public var name: String
+    /// Appended to a read of one row that the transaction is about to change. SQLite has one
+    /// writer at a time and needs nothing; PostgreSQL takes the row lock up front.
+    public var lockRow: String
+    /// Appended to a claim of work rows (polls, outbox): other instances skip what is claimed.
+    public var skipLocked: @Sendable (_ table: String) -> String
+
+    public static let sqlite = SQLDialect(name: "sqlite", lockRow: "", skipLocked: { _ in "" })
+    public static let postgres = SQLDialect(name: "postgresql", lockRow: " FOR UPDATE", skipLocked: { " FOR UPDATE OF \($0) SKIP LOCKED" })
+}
+
+/// One connection inside one transaction. Placeholders are `?`; the PostgreSQL session
+/// numbers them. Synchronous on purpose: GRDB's transactions are synchronous closures, and
+/// one synchronous body of logic serves both backends.
+public protocol SQLSession {
+    var dialect: SQLDialect { get }
+    /// Runs a statement; returns how many rows it changed.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: [any SQLBindable]) throws -> Int
+    func rows(_ sql: String, _ arguments: [any SQLBindable]) throws -> [SQLRow]
+}
+
+extension SQLSession {
+    @discardableResult
+    public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
+    public func rows(_ sql: String) throws -> [SQLRow] { try rows(sql, []) }
+
+    public func row(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> SQLRow? {
+        try rows(sql, arguments).first
+    }
+
+    public func string(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> String? {
+        guard let row = try row(sql, arguments), let first = row.values.first else { return nil }
+        return String.decode(first)
+    }
+
+    public func strings(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> [String] {
+        try rows(sql, arguments).compactMap { $0.values.first.flatMap(String.decode) }
+    }
+
+    public func int(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> Int? {
+        guard let row = try row(sql, arguments), let first = row.values.first else { return nil }
+        return Int.decode(first)
+    }
+
+    public func exists(_ sql: String, _ arguments: [any SQLBindable]) throws -> Bool {
+        try row(sql, arguments) != nil
+    }
+}
+
+/// A database the store runs on: transactions in, answers out.
+public protocol SQLBackend: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs `body` in one write transaction; its result is returned only once committed.
+    @discardableResult
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
+    /// Runs `body` on a consistent read view.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
+    /// Creates or upgrades the schema; safe when several instances start at once.
+    func migrate() async throws
+    /// Migrations known to this build, and which of them the database has.
+    func migrations() async throws -> (known: [String], applied: [String])
+    /// Backend-specific consistency checks (`returnctl db check`); empty when sound.
+    func integrityProblems() async throws -> [String]
+    func close() async throws
+}

@@ -1,0 +1,57 @@
+import Foundation
+import GRDB
+
+/// The embedded default: one SQLite file in WAL mode with `synchronous=FULL`, so a 2xx answer
+/// survives a power cut. Writes go through group commit; reads run concurrently.
+public final class SQLiteBackend: SQLBackend {
+    let pool: DatabasePool
+    let writer: SQLiteGroupCommit
+    public let path: String
+
+    public init(path: String) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        pool = try DatabasePool(path: path, configuration: config)
+        writer = SQLiteGroupCommit(pool: pool)
+        self.path = path
+    }
+
+    public var dialect: SQLDialect { .sqlite }
+
+    @discardableResult
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await writer.write { db in try body(SQLiteSession(db: db)) }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await pool.read { db in try body(SQLiteSession(db: db)) }
+    }
+
+    public func migrate() async throws {
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    public func migrations() async throws -> (known: [String], applied: [String]) {
+        let applied = try await pool.read { db in try SQLiteMigrations.migrator.appliedMigrations(db) }
+        return (SQLiteMigrations.migrator.migrations, applied)
+    }
+
+    public func integrityProblems() async throws -> [String] {
+        try await pool.read { db in
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            let foreign = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map {
+                "foreign key: \($0["table"] as String? ?? "?") row \($0["rowid"] as Int64? ?? 0) points at a missing \($0["parent"] as String? ?? "?")"
+            }
+            return integrity + foreign
+        }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+}
