@@ -78,11 +78,14 @@ public struct SerialCounterUsage: Sendable, Hashable, Codable {
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     case notFound(String)
     case corrupt(String)
+    /// The database refused or could not be reached; the sentence says what it reported.
+    case database(String)
 
     public var description: String {
         switch self {
         case .notFound(let s): "not found: \(s)"
         case .corrupt(let s): "stored data is inconsistent: \(s)"
+        case .database(let s): s
         }
     }
 }

@@ -69,6 +69,21 @@ public final class PostgresBackend: SQLBackend {
     }
 
     func transaction<T>(_ begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
+        do { return try attempts(begin, body) } catch let error as PSQLError { throw Self.describe(error) }
+    }
+
+    /// PSQLError prints a deliberately empty sentence; operators need the server's words
+    /// (never the query's values, which may hold token hashes).
+    static func describe(_ error: PSQLError) -> StoreError {
+        if let info = error.serverInfo {
+            let parts = [info[.sqlState].map { "SQLSTATE \($0)" }, info[.message], info[.detail]].compactMap { $0 }
+            return .database("PostgreSQL: " + parts.joined(separator: ": "))
+        }
+        let cause = error.underlying.map { ": \($0)" } ?? ""
+        return .database("PostgreSQL: \(error.code)\(cause)")
+    }
+
+    private func attempts<T>(_ begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
         let connection = try checkout()
         var broken = false
         defer { checkin(connection, broken: broken) }
@@ -128,6 +143,19 @@ public final class PostgresBackend: SQLBackend {
         ]
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         return try PostgresConnection.connect(on: eventLoops.next(), configuration: config, id: id, logger: logger).wait()
+    }
+
+    /// Runs one statement outside any transaction (`CREATE DATABASE`, `VACUUM`).
+    public func executeOutsideTransaction(_ sql: String) async throws {
+        try await threads.runIfActive {
+            let connection = try self.checkout()
+            var broken = false
+            defer { self.checkin(connection, broken: broken) }
+            do { try PostgresSession(connection: connection, logger: self.logger).execute(sql) } catch let error as PSQLError {
+                broken = connection.isClosed
+                throw Self.describe(error)
+            }
+        }
     }
 
     public func migrate() async throws {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Where and how to reach PostgreSQL, read from `database.url`:
 /// `postgres://user:password@host:5432/dbname?sslmode=require`, or over a Unix socket
-/// `postgres://user@/dbname?host=/run/postgresql`.
+/// `postgres://user@/dbname?host=/run/postgresql&port=5432`.
 public struct PostgresSettings: Sendable, Equatable {
     public enum TLSMode: String, Sendable, CaseIterable {
         /// Plain TCP (a socket or a private network).
@@ -43,11 +43,16 @@ public struct PostgresSettings: Sendable, Equatable {
             throw InvalidURL(description: "database.url: expected postgres://user:password@host:port/dbname, got \(Self.redacted(url))")
         }
         let query = Dictionary((c.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, b in b })
-        let known: Set = ["sslmode", "sslrootcert", "host", "pool_size", "statement_timeout_ms"]
+        let known: Set = ["sslmode", "sslrootcert", "host", "port", "pool_size", "statement_timeout_ms"]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
             throw InvalidURL(description: "database.url: unknown parameter \(unknown) (known: \(known.sorted().joined(separator: ", ")))")
         }
-        port = c.port ?? 5432
+        if let p = query["port"] {
+            guard let n = Int(p), (1...65535).contains(n) else { throw InvalidURL(description: "database.url: port must be 1 to 65535, got \(p)") }
+            port = n
+        } else {
+            port = c.port ?? 5432
+        }
         if let socketDir = query["host"], socketDir.hasPrefix("/") {
             unixSocketPath = "\(socketDir)/.s.PGSQL.\(port)"
             host = socketDir

@@ -1,0 +1,56 @@
+import Foundation
+import Store
+import Testing
+
+@Suite("PostgreSQL connection settings")
+struct PostgresConnectionTests {
+    @Test("database.url is read like libpq's: user, password, host, port, database, sslmode, socket")
+    func parsesURLs() throws {
+        let tcp = try PostgresSettings(url: "postgres://ret%40urnd:p%3Ass@db.example:6543/returns?sslmode=verify-full&pool_size=12")
+        #expect(tcp.username == "ret@urnd" && tcp.password == "p:ss")
+        #expect(tcp.host == "db.example" && tcp.port == 6543 && tcp.database == "returns")
+        #expect(tcp.tls == .verifyFull && tcp.poolSize == 12 && tcp.unixSocketPath == nil)
+        let socket = try PostgresSettings(url: "postgresql://returnd@/returns?host=/run/postgresql")
+        #expect(socket.unixSocketPath == "/run/postgresql/.s.PGSQL.5432" && socket.tls == .disable)
+        #expect(try PostgresSettings(url: "postgres://u@h/d").tls == .prefer)
+        #expect(PostgresSettings.redacted("postgres://u:secret@h/d").contains("secret") == false)
+    }
+
+    @Test("a wrong database.url is refused with a sentence naming the problem", arguments: [
+        ("postgres://u@h/d?sslmode=sometimes", "sslmode"),
+        ("postgres://u@h/d?pool_size=0", "pool_size"),
+        ("postgres://u@h/d?colour=blue", "unknown parameter colour"),
+        ("mysql://u@h/d", "expected postgres://"),
+    ])
+    func refusesBadURLs(_ url: String, _ named: String) {
+        #expect {
+            try PostgresSettings(url: url)
+        } throws: { "\($0)".contains(named) }
+    }
+
+    @Test("TLS: sslmode=require encrypts; verify-full refuses a certificate no root vouches for")
+    func tls() async throws {
+        let base = try TestStore.postgresURL(database: "postgres").replacingOccurrences(of: "sslmode=disable", with: "sslmode=require")
+        let encrypted = SQLReturnStore(backend: try PostgresBackend(url: base + "&pool_size=1"))
+        let ssl = try await encrypted.backend.read { db in try db.int("SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl WHERE pid = pg_backend_pid()") }
+        try await encrypted.close()
+        #expect(ssl == 1)
+        let strict = SQLReturnStore(backend: try PostgresBackend(url: base.replacingOccurrences(of: "sslmode=require", with: "sslmode=verify-full") + "&pool_size=1"))
+        await #expect(throws: (any Error).self) { try await strict.ping() }
+        try await strict.close()
+    }
+
+    @Test("over the Unix socket, with statement_timeout applied to every statement")
+    func socketAndTimeout() async throws {
+        let dir = try #require(ProcessInfo.processInfo.environment["RETURND_TEST_POSTGRES_SOCKET_DIR"], "scripts/postgres-start exports the socket directory")
+        let base = try TestStore.postgresURL(database: "postgres")
+        let user = URLComponents(string: base)?.user ?? "returnd"
+        let port = URLComponents(string: base)?.port ?? 5432
+        let store = SQLReturnStore(backend: try PostgresBackend(url: "postgres://\(user)@/postgres?host=\(dir)&port=\(port)&pool_size=1&statement_timeout_ms=200"))
+        #expect(try await store.backend.read { db in try db.string("SHOW statement_timeout") } == "200ms")
+        await #expect(throws: (any Error).self) { try await store.backend.read { db in try db.execute("SELECT pg_sleep(2)") } }
+        // The connection survives a cancelled statement and serves the next one.
+        #expect(try await store.backend.read { db in try db.int("SELECT 1") } == 1)
+        try await store.close()
+    }
+}

@@ -1,0 +1,266 @@
+import Foundation
+import ReturnsCore
+import Store
+import Testing
+
+/// What any `ReturnStore` must do, run against SQLite and against PostgreSQL.
+@Suite("Store conformance (SQLite and PostgreSQL)")
+struct ReturnStoreConformanceTests {
+    @Test("a new return opens a parcel with a valid tracking number, history and one outbox event", arguments: StoreKind.allCases)
+    func createsParcel(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let outcome = try await t.store.issueReturn(issuance(request()))
+            #expect(outcome.kind == .created)
+            let p = outcome.parcel
+            #expect(TrackingNumberScheme.isValidS10(p.trackingNumber))
+            #expect(p.status == .labelIssued)
+            #expect(p.history.map(\.status) == [.labelIssued])
+            #expect(try ReturnCode(parsing: p.returnCode).canonical == p.returnCode)
+            let events = try await t.store.outbox(state: .pending, limit: 10)
+            #expect(events.map(\.type) == ["return.label_issued"])
+            #expect(events.first?.parcelID == p.id && events.first?.disputeID == "D-1")
+            // Read back in full, every field survives the round trip (dates to the millisecond).
+            let read = try #require(try await t.store.parcel(id: p.id))
+            #expect(read.items == p.items && read.buyer == p.buyer && read.returnCode == p.returnCode)
+            #expect(abs(read.dropOffBy.timeIntervalSince(p.dropOffBy)) < 0.001)
+        }
+    }
+
+    @Test("the same buyer and seller share the open parcel; another seller gets its own", arguments: StoreKind.allCases)
+    func grouping(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let first = try await t.store.issueReturn(issuance(request(dispute: "D-1", skus: ["A"])))
+            let joined = try await t.store.issueReturn(issuance(request(dispute: "D-2", skus: ["B", "C"])))
+            let other = try await t.store.issueReturn(issuance(request(dispute: "D-3", seller: "S-2", skus: ["Z"])))
+            #expect(joined.kind == .joined)
+            #expect(joined.parcel.id == first.parcel.id)
+            #expect(joined.parcel.items.map(\.sku) == ["A", "B", "C"])
+            #expect(joined.parcel.labelVersion == 2)
+            #expect(joined.parcel.disputeIDs == ["D-1", "D-2"])
+            #expect(other.kind == .created && other.parcel.id != first.parcel.id)
+            #expect(other.parcel.trackingNumber != first.parcel.trackingNumber)
+        }
+    }
+
+    @Test("an idempotent replay answers the same parcel and changes nothing; a reused key with another body is refused", arguments: StoreKind.allCases)
+    func idempotency(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let first = try await store.issueReturn(issuance(request(), key: "k1", hash: "h1"))
+            let replay = try await store.issueReturn(issuance(request(), key: "k1", hash: "h1"))
+            #expect(replay.kind == .replayed && replay.parcel.id == first.parcel.id && replay.parcel.trackingNumber == first.parcel.trackingNumber)
+            #expect(try await store.outbox(state: .pending, limit: 10).count == 1)
+            await #expect {
+                try await store.issueReturn(issuance(request(skus: ["Q"]), key: "k1", hash: "h2"))
+            } throws: { ($0 as? ReturnRefusal)?.code == .idempotencyKeyReused }
+        }
+    }
+
+    @Test("an item already in a parcel cannot be returned again", arguments: StoreKind.allCases)
+    func duplicateItem(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            _ = try await store.issueReturn(issuance(request(skus: ["A"])))
+            await #expect {
+                try await store.issueReturn(issuance(request(skus: ["A"])))
+            } throws: { ($0 as? ReturnRefusal)?.code == .itemAlreadyReturned }
+        }
+    }
+
+    @Test("two instances issuing at once never share a tracking number and never fork a group", arguments: StoreKind.allCases)
+    func concurrentAllocation(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let second = try await t.another()
+            let stores = [t.store, second]
+            let parcels = try await withThrowingTaskGroup(of: Parcel.self) { group in
+                for i in 0..<200 {
+                    // 100 distinct sellers, two requests each (one per instance): 100 parcels of two items.
+                    let store = stores[i % 2]
+                    group.addTask { try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i / 2)", skus: ["SKU-\(i)"]))).parcel }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            try await second.close()
+            let ids = Set(parcels.map(\.id))
+            #expect(ids.count == 100)
+            var final: [Parcel] = []
+            for id in ids { final += [try await t.store.parcel(id: id)].compactMap { $0 } }
+            #expect(Set(final.map(\.trackingNumber)).count == 100)
+            #expect(final.allSatisfy { $0.items.count == 2 })
+            #expect(try await t.store.serialCounters().first?.next == 10_000_100)
+        }
+    }
+
+    @Test("an exhausted serial range is a clear refusal, and numbers are not reused", arguments: StoreKind.allCases)
+    func exhaustion(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let range = 10_000_000...10_000_001
+            let a = try await store.issueReturn(issuance(request(dispute: "D-a", seller: "S-a"), range: range))
+            let b = try await store.issueReturn(issuance(request(dispute: "D-b", seller: "S-b"), range: range))
+            #expect(a.parcel.trackingNumber != b.parcel.trackingNumber)
+            await #expect {
+                try await store.issueReturn(issuance(request(dispute: "D-c", seller: "S-c"), range: range))
+            } throws: { ($0 as? ReturnRefusal)?.code == .serialRangeExhausted }
+            #expect(try await store.serialCounters().first?.remaining == 0)
+            // Widening the range in the carrier file resumes allocation after the last number.
+            let c = try await store.issueReturn(issuance(request(dispute: "D-c", seller: "S-c"), range: 10_000_000...10_000_005))
+            #expect(c.parcel.trackingNumber.contains("10000002"))
+        }
+    }
+
+    @Test("a committed parcel is there when the store is opened again", arguments: StoreKind.allCases)
+    func durableAcrossReopen(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let p = try await t.store.issueReturn(issuance(request())).parcel
+            let reopened = try await t.another()
+            #expect(try await reopened.parcel(trackingNumber: p.trackingNumber)?.id == p.id)
+            #expect(try await reopened.parcel(returnCode: p.returnCode)?.id == p.id)
+            try await reopened.close()
+        }
+    }
+
+    @Test("tokens are found by hash only while not revoked", arguments: StoreKind.allCases)
+    func tokens(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let secret = AccessToken.newSecret()
+            let token = AccessToken(id: AccessToken.newID(), role: .kiosk, scope: "FR-PARIS-1", label: nil, createdAt: Date())
+            try await store.createToken(token, secretHash: AccessToken.hash(secret: secret))
+            #expect(try await store.activeToken(secretHash: AccessToken.hash(secret: secret))?.id == token.id)
+            #expect(try await store.activeToken(secretHash: AccessToken.hash(secret: secret + "x")) == nil)
+            #expect(try await store.revokeToken(id: token.id, at: Date()))
+            #expect(try await !store.revokeToken(id: token.id, at: Date()))
+            #expect(try await store.activeToken(secretHash: AccessToken.hash(secret: secret)) == nil)
+            #expect(try await store.tokens().first?.revokedAt != nil)
+        }
+    }
+
+    @Test("status changes move forward with history and dispute events; a repeat or a late step writes nothing; an illegal move is refused", arguments: StoreKind.allCases)
+    func statusChanges(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let p = try await store.issueReturn(issuance(request())).parcel
+            let drop = StatusChangeRequest(parcelID: p.id, status: .droppedOff, source: .kiosk, occurredAt: Date(), location: "FR-PARIS-1")
+            #expect(try await store.changeStatus(drop).changed)
+            #expect(try await !store.changeStatus(drop).changed)
+            let arrived = StatusChangeRequest(parcelID: p.id, status: .arrivedAtWarehouse, source: .scanner, occurredAt: Date(), location: "WH-FR")
+            #expect(try await store.changeStatus(arrived).parcel.status == .arrivedAtWarehouse)
+            // A late kiosk report changes nothing; expiring a parcel in the warehouse is refused.
+            #expect(try await !store.changeStatus(drop).changed)
+            await #expect(throws: ParcelStateMachine.IllegalTransition.self) {
+                try await store.changeStatus(StatusChangeRequest(parcelID: p.id, status: .expired, source: .timer, occurredAt: Date()))
+            }
+            let stored = try #require(try await store.parcel(id: p.id))
+            #expect(stored.history.map(\.status) == [.labelIssued, .droppedOff, .arrivedAtWarehouse])
+            #expect(try await store.outbox(state: nil, limit: 10).map(\.type) == ["return.label_issued", "return.dropped_off", "return.arrived_at_warehouse"])
+            await #expect(throws: StoreError.self) {
+                try await store.changeStatus(StatusChangeRequest(parcelID: "P-NOPE", status: .droppedOff, source: .kiosk, occurredAt: Date()))
+            }
+        }
+    }
+
+    @Test("a retried receipt is kept once; a read at another warehouse is kept, flagged, and moves nothing", arguments: StoreKind.allCases)
+    func receipts(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let p = try await store.issueReturn(issuance(request())).parcel
+            let at = Date(timeIntervalSince1970: 1_795_000_000.123)
+            let wrong = WarehouseReceipt(parcelID: p.id, warehouseID: "WH-DE", code: p.trackingNumber, scannedAt: at, receivedAt: at, scannerTokenID: "T1")
+            guard case .misrouted(_, let expected) = try await store.recordReceipt(wrong) else { Issue.record("not flagged"); return }
+            #expect(expected == "WH-FR")
+            #expect(try await store.parcel(id: p.id)?.status == .labelIssued)
+            let right = WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: at, receivedAt: at, scannerTokenID: "T1")
+            guard case .arrived(let first) = try await store.recordReceipt(right), case .arrived(let again) = try await store.recordReceipt(right) else {
+                Issue.record("not arrived"); return
+            }
+            #expect(first.changed && !again.changed)
+            let kept = try await store.receipts(parcelID: p.id)
+            #expect(kept.map(\.misrouted) == [true, false])
+            #expect(kept.allSatisfy { abs($0.scannedAt.timeIntervalSince(at)) < 0.001 })
+            // Inspection: one outcome per item, read back per dispute.
+            let inspected = try await store.changeStatus(StatusChangeRequest(
+                parcelID: p.id, status: .inspected, source: .scanner, occurredAt: Date(), inspection: [ItemInspection(sku: "A", outcome: .accepted)]))
+            #expect(inspected.parcel.status == .inspected)
+            #expect(try await store.inspection(parcelID: p.id).map(\.outcome) == [.accepted])
+        }
+    }
+
+    @Test("outbox: only each dispute's oldest event is claimed, a claim excludes other instances until delivered or expired", arguments: StoreKind.allCases)
+    func outboxClaims(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let p1 = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1"))).parcel
+            _ = try await store.issueReturn(issuance(request(dispute: "D-2", seller: "S-2")))
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: p1.id, status: .droppedOff, source: .kiosk, occurredAt: Date()))
+            let other = try await t.another()
+            let now = Date()
+            let claimed = try await store.claimDueEvents(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
+            #expect(claimed.map(\.disputeID).sorted() == ["D-1", "D-2"])
+            #expect(claimed.allSatisfy { $0.type == "return.label_issued" })
+            // Another instance finds nothing: the heads are claimed, D-1's second event waits its turn.
+            #expect(try await other.claimDueEvents(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60)).isEmpty)
+            let d1 = try #require(claimed.first { $0.disputeID == "D-1" })
+            try await store.markDelivered(seq: d1.seq, at: now)
+            let next = try await other.claimDueEvents(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
+            #expect(next.map(\.type) == ["return.dropped_off"])
+            // D-2's claimer died: once its lease ran out, another instance takes the event over.
+            let later = now.addingTimeInterval(61)
+            let takenOver = try await other.claimDueEvents(now: later, limit: 10, leaseUntil: later.addingTimeInterval(60))
+            #expect(takenOver.map(\.disputeID).sorted() == ["D-1", "D-2"])
+            try await other.close()
+            // A failure schedules a retry and frees the claim; a dead event holds back nothing else.
+            let d2 = try #require(takenOver.first { $0.disputeID == "D-2" })
+            try await store.markFailed(seq: d2.seq, nextAttemptAt: later.addingTimeInterval(5), error: "HTTP 503")
+            #expect(try await store.claimDueEvents(now: later.addingTimeInterval(5), limit: 10, leaseUntil: later.addingTimeInterval(65)).map(\.seq) == [d2.seq])
+            #expect(try await store.outboxStats().pending == 2)
+        }
+    }
+
+    @Test("polls: concurrent claimers get disjoint parcels; events are stored once; an arrived parcel is no longer polled", arguments: StoreKind.allCases)
+    func pollClaims(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            var ids: [String] = []
+            for i in 0..<40 { ids.append(try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel.id) }
+            let other = try await t.another()
+            let now = Date().addingTimeInterval(1)
+            let claims = try await withThrowingTaskGroup(of: [PollTarget].self) { group in
+                for n in 0..<4 {
+                    let s = n % 2 == 0 ? store : other
+                    group.addTask { try await s.claimPollTargets(now: now, limit: 15, leaseUntil: now.addingTimeInterval(300)) }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            try await other.close()
+            #expect(claims.count == 40)
+            #expect(Set(claims.map(\.parcelID)) == Set(ids))
+            let event = TrackingEventRecord(code: "DI1", description: "delivered", occurredAt: now, location: "WH-FR", status: .arrivedAtWarehouse)
+            let accepted = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: now.addingTimeInterval(-60), location: nil, status: .inTransit)
+            let first = try await store.recordPoll(PollRecord(parcelID: ids[0], outcome: .events([event, accepted]), polledAt: now, nextPollAt: now.addingTimeInterval(60)))
+            #expect(first.statusChanges == [.inTransit, .arrivedAtWarehouse])
+            let again = try await store.recordPoll(PollRecord(parcelID: ids[0], outcome: .events([event, accepted]), polledAt: now, nextPollAt: now.addingTimeInterval(60)))
+            #expect(again.newEvents.isEmpty)
+            #expect(try await store.trackingEvents(parcelID: ids[0]).map(\.code) == ["PC1", "DI1"])
+            // A failed poll for another parcel is counted; the arrived one is not claimed again.
+            _ = try await store.recordPoll(PollRecord(parcelID: ids[1], outcome: .failed("HTTP 500"), polledAt: now, nextPollAt: now))
+            let much = now.addingTimeInterval(3600)
+            let reclaimed = try await store.claimPollTargets(now: much, limit: 100, leaseUntil: much.addingTimeInterval(60))
+            #expect(!reclaimed.map(\.parcelID).contains(ids[0]))
+            #expect(reclaimed.first { $0.parcelID == ids[1] }?.failures == 1)
+            #expect(try await store.carrierHealth().first?.failing == 1)
+        }
+    }
+
+    @Test("counts and timers see the same parcels on both backends", arguments: StoreKind.allCases)
+    func countsAndTimers(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let old = Date().addingTimeInterval(-40 * 86400)
+            _ = try await store.issueReturn(issuance(request(dispute: "D-old", seller: "S-old", receivedAt: old), now: old))
+            _ = try await store.issueReturn(issuance(request(dispute: "D-new", seller: "S-new")))
+            #expect(try await store.parcelCounts() == [ParcelCount(status: .labelIssued, country: "FR", count: 2)])
+            #expect(try await store.overdueLabels(now: Date(), limit: 10).count == 1)
+        }
+    }
+}
