@@ -11,12 +11,12 @@ import Store
 struct Returnctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "returnctl",
-        abstract: "Operate returnd: status, parcels, tokens, carriers, labels, the dispute outbox, tracking.",
+        abstract: "Operate returnd: status, parcels, tokens, carriers, labels, the dispute outbox, tracking, the database.",
         discussion: """
             Works on the same store as the daemon (--config, else $RETURND_CONFIG, else config/returnd.yaml).
             Read commands take --json. Exit codes: 0 success, 1 failure (one line on stderr), 2 wrong usage.
             """,
-        subcommands: [StatusCommand.self, ParcelCommand.self, TokenCommand.self, OutboxCommand.self, CarriersCommand.self, LabelCommand.self, TrackCommand.self])
+        subcommands: [StatusCommand.self, ParcelCommand.self, TokenCommand.self, OutboxCommand.self, CarriersCommand.self, LabelCommand.self, TrackCommand.self, MigrateCommand.self, DatabaseCommand.self])
 
     static func main() async {
         do {

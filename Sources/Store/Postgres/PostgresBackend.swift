@@ -172,6 +172,15 @@ public final class PostgresBackend: SQLBackend {
         []
     }
 
+    deinit {
+        // Dropped without close() (an early error): close what is left; each closure keeps its
+        // connection alive until the close completes, as PostgresNIO requires.
+        for connection in idle.withLock({ $0 }) {
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+        }
+        threads.shutdownGracefully { _ in }
+    }
+
     public func close() async throws {
         let connections = idle.withLock { c -> [PostgresConnection] in defer { c.removeAll() }; return c }
         for c in connections { try? await c.close() }

@@ -1,0 +1,128 @@
+import Foundation
+
+/// What `returnctl db check` and `returnctl db copy` work with: the tables, their keys and
+/// which columns hold dates (SQLite keeps them as text, PostgreSQL as timestamptz).
+public enum StoreTables {
+    public struct Table: Sendable {
+        public var name: String
+        public var columns: [String]
+        public var key: [String]
+        public var dateColumns: Set<String>
+        /// An identity column PostgreSQL must continue after the copied rows.
+        public var identity: String?
+    }
+
+    /// In foreign-key order: a table comes after the ones it points at.
+    public static let all: [Table] = [
+        Table(name: "parcels", columns: ["id", "tracking_number", "return_code", "carrier_id", "country", "status", "buyer_id", "seller_id", "seller_name",
+                                         "buyer_json", "warehouse_id", "drop_off_by", "faster_refund_by", "created_at", "updated_at", "label_version"],
+              key: ["id"], dateColumns: ["drop_off_by", "faster_refund_by", "created_at", "updated_at"]),
+        Table(name: "parcel_items", columns: ["parcel_id", "position", "dispute_id", "order_id", "sku", "title", "quantity", "unit_amount", "currency"],
+              key: ["parcel_id", "position"], dateColumns: []),
+        Table(name: "parcel_history", columns: ["id", "parcel_id", "status", "source", "occurred_at", "detail"],
+              key: ["id"], dateColumns: ["occurred_at"], identity: "id"),
+        Table(name: "outbox", columns: ["seq", "event_id", "dispute_id", "parcel_id", "type", "payload", "created_at", "attempts", "next_attempt_at",
+                                        "last_error", "delivered_at", "dead_at", "retried_at", "lease_until"],
+              key: ["seq"], dateColumns: ["created_at", "next_attempt_at", "delivered_at", "dead_at", "retried_at", "lease_until"], identity: "seq"),
+        Table(name: "idempotency_keys", columns: ["key", "request_hash", "parcel_id", "created_at"], key: ["key"], dateColumns: ["created_at"]),
+        Table(name: "serial_counters", columns: ["key", "next_serial", "last_serial"], key: ["key"], dateColumns: []),
+        Table(name: "api_tokens", columns: ["id", "token_hash", "role", "scope", "label", "created_at", "revoked_at"],
+              key: ["id"], dateColumns: ["created_at", "revoked_at"]),
+        Table(name: "warehouse_receipts", columns: ["id", "parcel_id", "warehouse_id", "code", "scanned_at", "received_at", "scanner", "misrouted"],
+              key: ["id"], dateColumns: ["scanned_at", "received_at"], identity: "id"),
+        Table(name: "item_inspections", columns: ["parcel_id", "dispute_id", "sku", "outcome", "reason", "inspected_at"],
+              key: ["parcel_id", "dispute_id", "sku"], dateColumns: ["inspected_at"]),
+        Table(name: "tracking_schedule", columns: ["parcel_id", "next_poll_at", "lease_until", "unchanged_polls", "failures", "last_polled_at", "last_error"],
+              key: ["parcel_id"], dateColumns: ["next_poll_at", "lease_until", "last_polled_at"]),
+        Table(name: "tracking_events", columns: ["id", "parcel_id", "code", "description", "occurred_at", "location", "status", "recorded_at"],
+              key: ["id"], dateColumns: ["occurred_at", "recorded_at"], identity: "id"),
+    ]
+}
+
+public struct TableCount: Sendable, Codable, Hashable {
+    public var table: String
+    public var source: Int
+    public var destination: Int
+}
+
+extension SQLReturnStore {
+    public func rowCounts() async throws -> [String: Int] {
+        try await backend.read { db in
+            var counts: [String: Int] = [:]
+            for t in StoreTables.all { counts[t.name] = try db.int("SELECT COUNT(*) FROM \(t.name)") ?? 0 }
+            return counts
+        }
+    }
+
+    /// Sentences about data that breaks returnd's own rules (empty when sound), plus the
+    /// backend's own checks (SQLite's integrity and foreign-key checks).
+    public func consistencyProblems() async throws -> [String] {
+        let checks: [(String, String)] = [
+            ("parcel without items", "SELECT id FROM parcels p WHERE NOT EXISTS (SELECT 1 FROM parcel_items i WHERE i.parcel_id = p.id) LIMIT 20"),
+            ("parcel without history", "SELECT id FROM parcels p WHERE NOT EXISTS (SELECT 1 FROM parcel_history h WHERE h.parcel_id = p.id) LIMIT 20"),
+            ("parcel still moving but not followed by tracking", """
+                SELECT id FROM parcels p WHERE status IN ('label_issued', 'dropped_off', 'in_transit')
+                AND NOT EXISTS (SELECT 1 FROM tracking_schedule s WHERE s.parcel_id = p.id) LIMIT 20
+                """),
+            ("dispute event of a missing parcel", "SELECT event_id FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = o.parcel_id) LIMIT 20"),
+            ("two open parcels for one buyer and seller", """
+                SELECT buyer_id FROM parcels WHERE status = 'label_issued' GROUP BY buyer_id, seller_id, country HAVING COUNT(*) > 1 LIMIT 20
+                """),
+        ]
+        let own = try await backend.read { db in
+            try checks.flatMap { name, sql in try db.strings(sql).map { "\(name): \($0)" } }
+        }
+        return try await backend.integrityProblems() + own
+    }
+
+    /// Copies every row into `destination`, which must be migrated and empty (another backend,
+    /// typically: SQLite to PostgreSQL). Returns the row counts of both sides per table; the
+    /// caller compares them. Returnd must be stopped meanwhile.
+    public func copy(to destination: SQLReturnStore, batchSize: Int = 2000, progress: @Sendable (String, Int) -> Void = { _, _ in }) async throws -> [TableCount] {
+        let existing = try await destination.rowCounts()
+        if let table = StoreTables.all.first(where: { (existing[$0.name] ?? 0) > 0 }) {
+            throw StoreError.database("the destination already holds data (table \(table.name)); copy into an empty, migrated database")
+        }
+        for table in StoreTables.all {
+            var after: [SQLValue]?
+            var copied = 0
+            while true {
+                let last = after
+                let rows = try await backend.read { db in try Self.page(table, after: last, limit: batchSize, db) }
+                guard !rows.isEmpty else { break }
+                let placeholders = "(" + Array(repeating: "?", count: table.columns.count).joined(separator: ", ") + ")"
+                let sql = "INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES \(placeholders)"
+                try await destination.backend.write { db in
+                    for row in rows { try db.execute(sql, row) }
+                }
+                copied += rows.count
+                progress(table.name, copied)
+                let keyIndexes = table.key.map { table.columns.firstIndex(of: $0)! }
+                after = keyIndexes.map { rows.last![$0] }
+            }
+            if let identity = table.identity, destination.backend.dialect.name == SQLDialect.postgres.name {
+                // New rows continue after the copied ones.
+                try await destination.backend.write { db in
+                    try db.execute("SELECT setval(pg_get_serial_sequence('\(table.name)', '\(identity)'), COALESCE(MAX(\(identity)), 0) + 1, false) FROM \(table.name)")
+                }
+            }
+        }
+        let source = try await rowCounts()
+        let copied = try await destination.rowCounts()
+        return StoreTables.all.map { TableCount(table: $0.name, source: source[$0.name] ?? 0, destination: copied[$0.name] ?? 0) }
+    }
+
+    /// One page of a table in key order, values typed for any backend (dates as dates).
+    static func page(_ table: StoreTables.Table, after: [SQLValue]?, limit: Int, _ db: any SQLSession) throws -> [[SQLValue]] {
+        let key = table.key.joined(separator: ", ")
+        let condition = after == nil ? "" : "WHERE (\(key)) > (\(table.key.map { _ in "?" }.joined(separator: ", ")))"
+        let rows = try db.rows("SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) \(condition) ORDER BY \(key) LIMIT ?", (after ?? []) + [limit.sqlValue])
+        return rows.map { row in
+            table.columns.map { column in
+                let v = row.value(column)
+                if table.dateColumns.contains(column), case .text = v, let d = Date.decode(v) { return .date(d) }
+                return v
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import API
+import ArgumentParser
+import Foundation
+import Logging
+import Store
+
+extension GlobalOptions {
+    /// The store of `url` (default: the configured `database.url`), not migrated.
+    func store(url: String? = nil) async throws -> (SQLReturnStore, String) {
+        let target: String
+        if let url { target = url } else { target = try await load().databaseURL }
+        var logger = Logger(label: "returnctl")
+        logger.logLevel = .warning
+        do { return (try ReturndBootstrap.openStore(url: target, logger: logger), target) } catch { throw CommandFailure(message: "\(error)") }
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Create or upgrade the database schema (SQLite or PostgreSQL).",
+        discussion: "returnd also migrates when it starts; run this first to upgrade before a rollout. Safe to run on a live database and from several hosts at once.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Database URL or SQLite path. Default: database.url of the configuration.") var database: String?
+
+    func run() async throws {
+        let (store, url) = try await options.store(url: database)
+        let before = try await store.backend.migrations().applied
+        do { try await store.migrate() } catch { throw CommandFailure(message: "migration failed: \(error)") }
+        let after = try await store.backend.migrations().applied
+        try await store.close()
+        let new = after.filter { !before.contains($0) }
+        print("\(ReturndBootstrap.redactedDatabaseURL(url)) (\(store.backend.dialect.name)): \(new.isEmpty ? "already up to date" : "applied \(new.count)")")
+        for id in new { print("  \(id)") }
+    }
+}
+
+struct DatabaseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db", abstract: "Check the database, or copy all of it to another (SQLite to PostgreSQL).",
+        subcommands: [Check.self, Copy.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Schema version, the backend's own integrity checks and returnd's rules. Exit 1 on any problem.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Database URL or SQLite path. Default: database.url of the configuration.") var database: String?
+
+        struct Output: Encodable {
+            var backend: String
+            var migrationsPending: [String]
+            var problems: [String]
+            var rows: [String: Int]
+        }
+
+        func run() async throws {
+            let (store, _) = try await options.store(url: database)
+            let migrations = try await store.backend.migrations()
+            let pending = migrations.known.filter { !migrations.applied.contains($0) }
+            // Rules only make sense on a current schema.
+            let problems = pending.isEmpty ? try await store.consistencyProblems() : []
+            let rows = pending.isEmpty ? try await store.rowCounts() : [:]
+            try await store.close()
+            let output = Output(backend: store.backend.dialect.name, migrationsPending: pending, problems: problems, rows: rows)
+            if options.json { try printJSON(output) } else {
+                print("backend: \(output.backend)")
+                print(pending.isEmpty ? "schema: current (\(migrations.applied.count) migrations)" : "schema: \(pending.count) migration(s) pending; run returnctl migrate")
+                for id in pending { print("  pending: \(id)") }
+                if pending.isEmpty {
+                    printTable(["TABLE", "ROWS"], StoreTables.all.map { [$0.name, "\(rows[$0.name] ?? 0)"] })
+                    print(problems.isEmpty ? "problems: none" : "problems: \(problems.count)")
+                    for p in problems { print("  \(p)") }
+                }
+            }
+            if !pending.isEmpty || !problems.isEmpty { throw ExitCode.failure }
+        }
+    }
+
+    struct Copy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy every row into another database (migrated first, must be empty), then compare row counts.",
+            discussion: """
+                Stop returnd first. Typical move to PostgreSQL:
+                  returnctl db copy --to 'postgres://returnd:…@db:5432/returnd'
+                then set database.url to that URL and start returnd. Exit 1 if any table's counts differ.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Source. Default: database.url of the configuration.") var from: String?
+        @Option(help: "Destination database URL or SQLite path.") var to: String
+
+        func run() async throws {
+            let (source, sourceURL) = try await options.store(url: from)
+            let (destination, destinationURL) = try await options.store(url: to)
+            let counts: [TableCount]
+            do {
+                try await source.migrate()
+                try await destination.migrate()
+                counts = try await source.copy(to: destination) { table, n in
+                    if n % 100_000 == 0 { FileHandle.standardError.write(Data("  \(table): \(n) rows\n".utf8)) }
+                }
+            } catch let failure as CommandFailure {
+                throw failure
+            } catch {
+                throw CommandFailure(message: "copy failed: \(error)")
+            }
+            try await source.close()
+            try await destination.close()
+            if options.json { try printJSON(counts) } else {
+                print("\(ReturndBootstrap.redactedDatabaseURL(sourceURL)) → \(ReturndBootstrap.redactedDatabaseURL(destinationURL))")
+                printTable(["TABLE", "SOURCE", "COPIED", ""], counts.map { [$0.table, "\($0.source)", "\($0.destination)", $0.source == $0.destination ? "ok" : "MISMATCH"] })
+            }
+            if counts.contains(where: { $0.source != $0.destination }) { throw CommandFailure(message: "row counts differ; the destination is incomplete") }
+        }
+    }
+}

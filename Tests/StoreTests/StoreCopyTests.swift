@@ -1,0 +1,61 @@
+import Foundation
+import ReturnsCore
+import Store
+import Testing
+
+@Suite("Moving from SQLite to PostgreSQL")
+struct StoreCopyTests {
+    @Test("db copy carries every row of every table to PostgreSQL; the copy reads the same and keeps issuing where SQLite stopped")
+    func copiesEverything() async throws {
+        try await withStore(.sqlite) { source in
+            let s = source.store
+            var parcels: [Parcel] = []
+            for i in 0..<30 { parcels.append(try await s.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i % 20)", skus: ["A\(i)"]), key: "k\(i)")).parcel) }
+            let p = parcels[0]
+            _ = try await s.changeStatus(StatusChangeRequest(parcelID: p.id, status: .droppedOff, source: .kiosk, occurredAt: Date(), location: "K1"))
+            _ = try await s.recordReceipt(WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: Date(), receivedAt: Date(), scannerTokenID: "T"))
+            _ = try await s.changeStatus(StatusChangeRequest(parcelID: p.id, status: .inspected, source: .scanner, occurredAt: Date(),
+                                                               inspection: [ItemInspection(sku: "A0", outcome: .accepted), ItemInspection(sku: "A20", outcome: .rejected, reason: "worn")]))
+            _ = try await s.recordPoll(PollRecord(parcelID: parcels[1].id, outcome: .events([
+                TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: Date(), location: nil, status: .inTransit)]), polledAt: Date(), nextPollAt: Date()))
+            let head = try await s.claimDueEvents(now: Date(), limit: 5, leaseUntil: Date().addingTimeInterval(60))
+            try await s.markDelivered(seq: head[0].seq, at: Date())
+            try await s.createToken(AccessToken(id: "tok1", role: .operator, scope: nil, label: "ops", createdAt: Date()), secretHash: "hash1")
+
+            try await withStore(.postgresql) { destination in
+                let counts = try await s.copy(to: destination.store, batchSize: 7)
+                #expect(counts.allSatisfy { $0.source == $0.destination })
+                #expect(counts.first { $0.table == "parcels" }?.destination == parcels.count - 10)  // 20 sellers: 10 joined
+                #expect(counts.filter { $0.destination > 0 }.count == StoreTables.all.count)
+                let d = destination.store
+                let before = try #require(try await s.parcel(id: p.id))
+                let after = try #require(try await d.parcel(id: p.id))
+                #expect(after.history.map(\.status) == before.history.map(\.status) && after.items == before.items && after.trackingNumber == before.trackingNumber)
+                #expect(try await d.receipts(parcelID: p.id).count == 1)
+                #expect(try await d.inspection(parcelID: p.id).map(\.outcome) == [.accepted, .rejected])
+                #expect(try await d.trackingEvents(parcelID: parcels[1].id).map(\.code) == ["PC1"])
+                #expect(try await d.outbox(state: .delivered, limit: 10).map(\.eventID) == [head[0].eventID])
+                #expect(try await d.activeToken(secretHash: "hash1")?.id == "tok1")
+                // Replays still replay, and new rows continue the copied numbering.
+                #expect(try await d.issueReturn(issuance(request(dispute: "D-3", seller: "S-3", skus: ["A3"]), key: "k3")).kind == .replayed)
+                let fresh = try await d.issueReturn(issuance(request(dispute: "D-new", seller: "S-new"))).parcel
+                #expect(!Set(parcels.map(\.trackingNumber)).contains(fresh.trackingNumber))
+                let seqs = try await d.outbox(state: nil, limit: 1000).map(\.seq)
+                #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
+                #expect(try await d.consistencyProblems().isEmpty)
+                // A second copy into a database that holds data is refused.
+                await #expect(throws: StoreError.self) { try await s.copy(to: d) }
+            }
+        }
+    }
+
+    @Test("db check names a broken rule", arguments: StoreKind.allCases)
+    func checkFindsProblems(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let p = try await t.store.issueReturn(issuance(request())).parcel
+            #expect(try await t.store.consistencyProblems().isEmpty)
+            try await t.store.backend.write { db in try db.execute("DELETE FROM tracking_schedule WHERE parcel_id = ?", [p.id]) }
+            #expect(try await t.store.consistencyProblems() == ["parcel still moving but not followed by tracking: \(p.id)"])
+        }
+    }
+}
