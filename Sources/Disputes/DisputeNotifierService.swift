@@ -77,7 +77,7 @@ public final class DisputeNotifierService: Service, Sendable {
         let batch = configuration.concurrency * 4
         // The claim outlasts the slowest pass (every delivery of the batch timing out in turn);
         // after it, another instance may take over the events of one that died.
-        let lease = Self.seconds(configuration.requestTimeout) * Double(batch / configuration.concurrency + 1) + 30
+        let lease = Self.seconds(configuration.requestTimeout) * Double(batch / configuration.concurrency + 1) + 5
         let due = try await store.claimDueEvents(now: now, limit: batch, leaseUntil: now.addingTimeInterval(lease))
         guard !due.isEmpty else { return 0 }
         return await withTaskGroup(of: Bool.self) { group in

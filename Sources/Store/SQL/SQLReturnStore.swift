@@ -151,7 +151,9 @@ public final class SQLReturnStore: ReturnStore {
 
     static func insertEvent(_ db: any SQLSession, _ e: DisputeEvent) throws {
         let payload = String(decoding: try JSONEncoder.returnd.encode(e), as: UTF8.self)
-        try db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)", [e.id, e.disputeID, e.parcelID, e.type.rawValue, payload, e.occurredAt])
+        // created_at is when the event was written, not when it happened (in the payload): a
+        // carrier scan reported days late must not count as days undelivered (dead-letter age).
+        try db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)", [e.id, e.disputeID, e.parcelID, e.type.rawValue, payload, Date()])
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
