@@ -149,6 +149,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "returnd-bench-stores",
+            dependencies: ["Store", "ReturnsCore"],
+            path: "bench/StoresBenchmark",
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "ReturnsCoreTests", dependencies: ["ReturnsCore"], swiftSettings: strict),
         .testTarget(name: "CarriersTests", dependencies: ["Carriers"], swiftSettings: strict),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Carriers"], swiftSettings: strict),
