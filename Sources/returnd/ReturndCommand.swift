@@ -40,7 +40,7 @@ struct ReturndCommand: AsyncParsableCommand {
             "carriers": "\(runtime.snapshot.catalog.services.count)",
         ])
         let notifier = SystemdNotifier()
-        let app = buildApplication(runtime: runtime, host: settings.httpHost, port: settings.httpPort, maxBodyBytes: settings.maxRequestBodyBytes, idleTimeout: settings.idleTimeout, notifier: notifier)
+        let app = buildApplication(runtime: runtime, host: settings.httpHost, port: settings.httpPort, maxBodyBytes: settings.maxRequestBodyBytes, idleTimeout: settings.idleTimeout, requestHeadTimeout: settings.requestHeadTimeout, maxConnections: settings.maxConnections, notifier: notifier)
         let reload = ConfigReloadService(configFile: config, runtime: runtime, logLevels: levels, logger: logger)
         let lifecycle = SystemdLifecycleService(notifier: notifier, runtime: runtime, drain: settings.shutdownDrain, logger: logger)
         // Started in order, stopped in reverse: the lifecycle service hears of shutdown first

@@ -27,6 +27,10 @@ public struct ReturndConfiguration: Sendable {
     public var shutdownDrain: Duration
     /// A connection with nothing received for this long is closed (slow or vanished clients).
     public var idleTimeout: Duration
+    /// A request head must arrive whole within this (slow clients that trickle bytes).
+    public var requestHeadTimeout: Duration
+    /// Open connections beyond this get 503 and are closed.
+    public var maxConnections: Int
     /// The whole graceful shutdown must end within this; then remaining work is cancelled.
     public var shutdownTimeout: Duration
     public var notifier: DisputeNotifierService.Configuration
@@ -78,6 +82,8 @@ public struct ReturndConfiguration: Sendable {
             maxItemsPerRequest: config.int(forKey: "returns.max_items_per_request", default: 100))
         maxRequestBodyBytes = config.int(forKey: "http.max_request_body_bytes", default: 1 << 20)
         idleTimeout = .milliseconds(Int(config.double(forKey: "http.idle_timeout_seconds", default: 30) * 1000))
+        requestHeadTimeout = .milliseconds(Int(config.double(forKey: "http.request_head_timeout_seconds", default: 10) * 1000))
+        maxConnections = config.int(forKey: "http.max_connections", default: 1024)
         shutdownDrain = .milliseconds(Int(config.double(forKey: "http.shutdown_drain_seconds", default: 2) * 1000))
         shutdownTimeout = .seconds(config.int(forKey: "http.shutdown_timeout_seconds", default: 25))
         notifier = DisputeNotifierService.Configuration(
