@@ -90,8 +90,4 @@ public struct PostgresSettings: Sendable, Equatable {
         c.password = "***"
         return c.string ?? "postgres://…"
     }
-
-    public var summary: String {
-        "\(username)@\(unixSocketPath ?? "\(host):\(port)")/\(database) tls=\(tls.rawValue) pool=\(poolSize)"
-    }
 }
