@@ -12,6 +12,9 @@ let package = Package(
     products: [
         .executable(name: "returnd", targets: ["returnd"]),
         .executable(name: "returnctl", targets: ["returnctl"]),
+        // For the libFuzzer package in fuzz/, which builds the parsers with -sanitize=fuzzer.
+        .library(name: "ReturnsCore", targets: ["ReturnsCore"]),
+        .library(name: "Carriers", targets: ["Carriers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

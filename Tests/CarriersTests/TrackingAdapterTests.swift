@@ -198,6 +198,26 @@ struct TrackingAdapterTests {
         #expect { try parse(id, status: 503, "", numbers: ["N1"]) } throws: { if case TrackingResponseError.carrierError(503, _) = $0 { true } else { false } }
     }
 
+    /// Found by `fuzz/` (FuzzCarrierResponses): an XML declaration naming an encoding libxml2
+    /// cannot convert let bytes that are not UTF-8 reach Foundation's XMLParser, which trapped.
+    @Test("an XML answer that is not UTF-8 or declares another encoding is malformed, not a crash", arguments: ["ca_canadapost", "ru_russianpost"])
+    func xmlEncodingTraps(id: String) throws {
+        let crash: [UInt8] = Array(#"<?xml version="1.0" encoding="UTF-"#.utf8) + [UInt8](repeating: 0xFF, count: 86)
+            + Array(#"8"?><messa"#.utf8) + [UInt8](repeating: 0xC1, count: 116)
+            + Array(#"ges xmlns="http://www.canadapost.ca/ws/messages"><message><code>004</code></message></messages>"#.utf8)
+        let latin1 = Array(#"<?xml version="1.0" encoding="ISO-8859-1"?><tracking-detail><pin>LM1</pin></tracking-detail>"#.utf8)
+        let nul = Array("<tracking-detail>\u{0}</tracking-detail>".utf8)
+        for body in [crash, latin1, nul] {
+            let service = catalog.byID[id]!
+            #expect(throws: TrackingResponseError.self) {
+                try TrackingAdapters.adapter(for: service)!.parseResponse(status: 200, body: body, numbers: ["LM1"], service: service)
+            }
+        }
+        // A UTF-8 declaration, with or without a byte-order mark, still parses.
+        let bom = "\u{FEFF}" + Samples.canadaPost.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(kinds(try parse("ca_canadapost", bom, numbers: ["LM100000001CA"])["LM100000001CA"]) == [.acceptance, .delivered])
+    }
+
     @Test("requests follow each API: path, auth header, batch form")
     func requests() {
         func request(_ id: String, _ numbers: [String], _ auth: TrackingAuth) -> TrackingHTTPRequest {

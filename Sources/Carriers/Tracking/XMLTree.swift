@@ -27,8 +27,25 @@ struct XMLElement {
 
     static func parse(_ body: [UInt8]) throws(TrackingResponseError) -> XMLElement {
         guard !body.isEmpty else { throw .malformed("empty body") }
+        // Foundation's XMLParser traps on element names that are not UTF-8, which libxml2 passes
+        // on when a declaration names an encoding it cannot convert (found by fuzzing). Our
+        // carriers answer in UTF-8: refuse anything else, and drop the declaration so libxml2
+        // never switches encoding.
+        guard var text = String(validating: body, as: UTF8.self), !body.contains(0) else {
+            throw .malformed("not UTF-8 text")
+        }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        if text.hasPrefix("<?xml") {
+            guard let end = text.range(of: "?>") else { throw .malformed("unterminated XML declaration") }
+            let declaration = text[..<end.upperBound].lowercased()
+            if let enc = declaration.range(of: "encoding") {
+                let rest = declaration[enc.upperBound...].drop { " =\"'\t\r\n".contains($0) }
+                guard rest.hasPrefix("utf-8") || rest.hasPrefix("utf8") else { throw .malformed("declared encoding is not UTF-8") }
+            }
+            text = String(text[end.upperBound...])
+        }
         let builder = Builder()
-        let parser = XMLParser(data: Data(body))
+        let parser = XMLParser(data: Data(text.utf8))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder

@@ -1,0 +1,36 @@
+import Carriers
+import Foundation
+
+// Input: a first line "<carrier id> <status> <number>,<number>..." then the answer's body.
+// The header lets the fuzzer steer which adapter, status and numbers it attacks.
+private let catalog: CarrierCatalog = {
+    let dir = ProcessInfo.processInfo.environment["RETURND_CARRIERS_DIR"] ?? "carriers"
+    do { return try CarrierCatalog.load(directory: dir) } catch {
+        fatalError("FuzzCarrierResponses needs the carrier files (RETURND_CARRIERS_DIR): \(error)")
+    }
+}()
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCarrierResponses(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let newline = bytes.firstIndex(of: 10) ?? bytes.count
+    let header = String(decoding: bytes[..<newline], as: UTF8.self).split(separator: " ", maxSplits: 2).map(String.init)
+    let body = newline < bytes.count ? Array(bytes[(newline + 1)...]) : []
+    let services = catalog.services
+    let service = header.first.flatMap { catalog.byID[$0] } ?? services[bytes.first.map { Int($0) % services.count } ?? 0]
+    let status = header.count > 1 ? Int(header[1]).map { max(0, min($0, 999)) } ?? 200 : 200
+    let numbers = header.count > 2 ? header[2].split(separator: ",").prefix(50).map(String.init) : ["N1"]
+    guard let adapter = TrackingAdapters.adapter(for: service) else { return 0 }
+    do {
+        // Results for numbers not asked are allowed: the poller reads only the numbers it asked.
+        let results = try adapter.parseResponse(status: status, body: body, numbers: numbers, service: service)
+        for case .events(let events) in results.values {
+            // The poller relies on oldest-first order to find the latest status.
+            precondition(zip(events, events.dropFirst()).allSatisfy { $0.occurredAt <= $1.occurredAt }, "\(service.id) events out of order")
+        }
+    } catch {
+        // Typed errors are the contract; the poller retries or backs off on them.
+    }
+    _ = try? OAuthClientCredentials.parseResponse(status: status, body: body)
+    return 0
+}

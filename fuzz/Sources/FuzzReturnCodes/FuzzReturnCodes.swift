@@ -1,0 +1,25 @@
+import ReturnsCore
+
+// What a kiosk hands us: a scanned QR payload or a typed return code, any bytes at all.
+private let signer = try! ReturnPayloadSigner(keys: [
+    .init(id: "K1", secret: Array("fuzzing-key-one-0123456789abcdef".utf8)),
+    .init(id: "K2", secret: Array("fuzzing-key-two-0123456789abcdef".utf8)),
+])
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzReturnCodes(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    if let code = try? ReturnCode(parsing: text) {
+        // A code that parses must parse again from its canonical and display forms to itself.
+        precondition((try? ReturnCode(parsing: code.canonical)) == code, "canonical form does not round-trip: \(code)")
+        precondition((try? ReturnCode(parsing: ReturnCode.display(code.canonical))) == code, "display form does not round-trip: \(code)")
+    }
+    if let payload = try? signer.verify(text) {
+        // Only a payload we signed verifies; re-signing it must give the same text.
+        let resigned = signer.sign(parcelID: payload.parcelID, trackingNumber: payload.trackingNumber, country: payload.country)
+        precondition(payload.keyID != "K1" || resigned == text, "a payload verified that we did not sign: \(text)")
+    }
+    _ = ReturnPayload.looksLikePayload(text)
+    _ = try? ReturnPayloadSigner(keyFile: text)
+    return 0
+}
