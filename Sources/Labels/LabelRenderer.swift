@@ -60,13 +60,14 @@ public final class LabelRenderer: Sendable {
     }
 
     public static func renderUncached(_ content: LabelContent, format: LabelFormat) throws -> RenderedLabel {
-        let layout = try LabelLayout.make(content)
+        // A ZPL printer draws the QR code itself: no need to encode it here.
+        let layout = try LabelLayout.make(content, qr: format == .zpl ? .byPrinter : .encoded)
         let bytes: [UInt8]
         switch format {
         case .pdf: bytes = try CairoCanvas.pdf(layout, title: "Return label \(content.parcel.trackingNumber)")
         case .svg: bytes = try CairoCanvas.svg(layout)
         case .png: bytes = try PNGEncoder.encode(try CairoCanvas.bitmap(layout), dpi: layout.dpi)
-        case .zpl: bytes = Array(ZPLRenderer.render(layout).utf8)
+        case .zpl: bytes = ZPLRenderer.render(layout)
         }
         return RenderedLabel(format: format, bytes: bytes)
     }

@@ -97,6 +97,45 @@ struct LabelRenderingTests {
         #expect(bq.contains("^FDMA,\(content.qrPayload)^FS"))
     }
 
+    @Test("the ZPL layout keeps room for the largest QR code a printer may draw, and sizes the page in dots", arguments: catalog.services.map(\.id))
+    func zplKeepsRoomForPrinterQR(id: String) throws {
+        let carrier = catalog.byID[id]!
+        let content = sampleContent(carrier)
+        let printer = try LabelLayout.make(content, qr: .byPrinter)
+        let encoded = try LabelLayout.make(content)
+        var qr: (x: Double, module: Double)?
+        for case .printerQR(_, let x, _, let module) in printer.elements { qr = (x, module) }
+        let (qrX, module) = try #require(qr)
+        let side = try #require(QRCodeMatrix.maximumSide(byteCount: content.qrPayload.utf8.count))
+        #expect(side >= (try QRCodeMatrix(text: content.qrPayload)).size)
+        // Everything right of the QR code starts past the largest symbol and its quiet zone.
+        let column = printer.elements.compactMap { e -> Double? in
+            if case .text("RETURN CODE", let x, _, _, _, _) = e { x } else { nil }
+        }
+        #expect(column.count == 1 && column[0] >= qrX + Double(side + 4) * module - 0.001)
+        #expect(!encoded.elements.contains { if case .printerQR = $0 { true } else { false } })
+        let zpl = String(decoding: try LabelRenderer.renderUncached(content, format: .zpl).bytes, as: UTF8.self)
+        let dots = { (pt: Double) in Int((pt / printer.dot).rounded()) }
+        #expect(zpl.contains("^PW\(dots(printer.width))\n^LL\(dots(printer.height))\n"))
+    }
+
+    @Test("the largest-symbol table matches libqrencode at every version boundary in byte mode")
+    func maximumSideMatchesEncoder() throws {
+        // Lower-case letters force byte mode, the least dense, which is what the table describes.
+        var previous = 0
+        for version in 1...40 {
+            let capacity = try #require((1...3000).first { QRCodeMatrix.maximumSide(byteCount: $0) == 17 + 4 * version })
+            #expect(capacity == previous + 1)
+            let last = try #require((capacity...3000).last { QRCodeMatrix.maximumSide(byteCount: $0) == 17 + 4 * version })
+            #expect(try QRCodeMatrix(text: String(repeating: "a", count: last)).size == 17 + 4 * version, "version \(version)")
+            if version < 40 {
+                #expect(try QRCodeMatrix(text: String(repeating: "a", count: last + 1)).size == 17 + 4 * (version + 1), "past version \(version)")
+            }
+            previous = last
+        }
+        #expect(QRCodeMatrix.maximumSide(byteCount: 2332) == nil)
+    }
+
     @Test("ZPL escapes ^ and ~ in buyer data so they cannot become printer commands")
     func zplEscapesCommands() throws {
         var content = sampleContent(catalog.services[0])

@@ -35,6 +35,18 @@ if let path = option("--dump-layout") {
 }
 
 print("format\tlabels_per_s\tbytes")
+// The layout alone (QR and barcode encoding, text fitting): the share every format pays.
+do {
+    let clock = ContinuousClock()
+    let start = clock.now
+    var count = 0
+    while clock.now - start < .seconds(seconds) {
+        for _ in 0..<10 { _ = try LabelLayout.make(content) }
+        count += 10
+    }
+    let elapsed = clock.now - start
+    print("layout\t\(String(format: "%.1f", Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)))\t0")
+}
 for format in LabelFormat.allCases {
     // Warm up fonts and caches, then count whole renders for the time given.
     var bytes = 0

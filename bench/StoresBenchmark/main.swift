@@ -14,12 +14,30 @@ func option(_ name: String) -> String? {
 }
 let count = Int(option("--count") ?? "5000")!
 let concurrency = Int(option("--concurrency") ?? "64")!
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+// `--seed-sqlite PATH --count N`: fills a SQLite file with N issued returns through the real
+// store (for bench/memory), then exits. Prints `seeded<TAB>N<TAB>per_s`.
+if let path = option("--seed-sqlite") {
+    let store = try SQLReturnStore.sqlite(path: path)
+    try await store.migrate()
+    let now = Date()
+    let start = ContinuousClock.now
+    var done = 0
+    while done < count {
+        let batch = min(50_000, count - done)
+        let base = done
+        _ = try await concurrently(batch, [store]) { i, store in try await store.issueReturn(issuance(base + i, now)).parcel.id }
+        done += batch
+    }
+    try await store.close()
+    print("seeded\t\(count)\t\(String(format: "%.0f", Double(count) / seconds(ContinuousClock.now - start)))")
+    exit(0)
+}
 guard let postgresBase = ProcessInfo.processInfo.environment["RETURND_TEST_POSTGRES_URL"] else {
     FileHandle.standardError.write(Data("RETURND_TEST_POSTGRES_URL is not set (eval \"$(scripts/postgres-start)\")\n".utf8))
     exit(1)
 }
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-
 @Sendable func issuance(_ i: Int, _ now: Date) -> ReturnIssuance {
     let request = ReturnRequest(
         disputeID: "D-\(i)", orderID: "O", receivedAt: now, reason: "r",

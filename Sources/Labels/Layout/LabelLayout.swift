@@ -15,7 +15,13 @@ public struct LabelLayout: Sendable {
         case rect(x: Double, y: Double, width: Double, height: Double)
         case barcode(LinearBarcode, x: Double, y: Double, moduleWidth: Double, height: Double)
         case qr(QRCodeMatrix, data: String, x: Double, y: Double, moduleSize: Double)
+        /// A QR code the printer draws itself (ZPL): not encoded here; the layout keeps room for
+        /// the largest symbol the data can need.
+        case printerQR(data: String, x: Double, y: Double, moduleSize: Double)
     }
+
+    /// Who draws the QR code: returnd (PDF, PNG, SVG) or the printer (ZPL).
+    public enum QRDrawing: Sendable { case encoded, byPrinter }
 
     public var width: Double
     public var height: Double
@@ -28,8 +34,8 @@ public struct LabelLayout: Sendable {
 
     public enum Error: Swift.Error { case barcode(String) }
 
-    public static func make(_ content: LabelContent) throws -> LabelLayout {
-        var b = Builder(spec: content.carrier.label)
+    public static func make(_ content: LabelContent, qr: QRDrawing = .encoded) throws -> LabelLayout {
+        var b = Builder(spec: content.carrier.label, qr: qr)
         if content.isBarcodeCard { try b.barcodeCard(content) } else { try b.shippingLabel(content) }
         return b.layout
     }
@@ -40,9 +46,11 @@ struct Builder {
     var layout: LabelLayout
     let margin = 12.0
     var y = 12.0
+    let qrDrawing: LabelLayout.QRDrawing
 
-    init(spec: CarrierService.LabelSpec) {
+    init(spec: CarrierService.LabelSpec, qr: LabelLayout.QRDrawing) {
         layout = LabelLayout(width: spec.widthPoints, height: spec.heightPoints, dpi: spec.dpi, elements: [])
+        qrDrawing = qr
     }
 
     var innerWidth: Double { layout.width - 2 * margin }
@@ -96,15 +104,25 @@ struct Builder {
 
     /// The QR code at the left and the return code, deadlines and parcel facts beside it.
     mutating func codeBlock(_ c: LabelContent) throws {
-        let matrix: QRCodeMatrix
-        do { matrix = try QRCodeMatrix(text: c.qrPayload) } catch { throw LabelLayout.Error.barcode("\(error)") }
         // About 0.6 mm per module, with the 4-module quiet zone the standard asks for.
         let moduleDots = max(2, Int((0.6 / 25.4 * Double(layout.dpi)).rounded()))
         let module = Double(moduleDots) * layout.dot
         // The label margin is the left quiet zone; 4 modules of white are kept on the right.
         let qrX = snap(margin), qrY = snap(y + 2 * module)
-        let qrSide = Double(matrix.size) * module
-        layout.elements.append(.qr(matrix, data: c.qrPayload, x: qrX, y: qrY, moduleSize: module))
+        let qrSide: Double
+        switch qrDrawing {
+        case .encoded:
+            let matrix: QRCodeMatrix
+            do { matrix = try QRCodeMatrix(text: c.qrPayload) } catch { throw LabelLayout.Error.barcode("\(error)") }
+            qrSide = Double(matrix.size) * module
+            layout.elements.append(.qr(matrix, data: c.qrPayload, x: qrX, y: qrY, moduleSize: module))
+        case .byPrinter:
+            guard let side = QRCodeMatrix.maximumSide(byteCount: c.qrPayload.utf8.count) else {
+                throw LabelLayout.Error.barcode("QR payload of \(c.qrPayload.utf8.count) bytes is too long")
+            }
+            qrSide = Double(side) * module
+            layout.elements.append(.printerQR(data: c.qrPayload, x: qrX, y: qrY, moduleSize: module))
+        }
         let column = qrX + qrSide + 4 * module
         let width = layout.width - margin - column
         y = qrY
@@ -180,7 +198,8 @@ extension LabelLayout {
             case .rect(let x, let y, let w, let h): lines.append("rect \(x) \(y) \(w) \(h)")
             case .barcode(let bars, let x, let y, let module, let height):
                 lines.append("barcode \(x) \(y) \(module) \(height) \(bars.symbology == .gs1_128 ? 1 : 0) \(bars.text)")
-            case .qr(_, let data, let x, let y, let module): lines.append("qr \(x) \(y) \(module) \(data)")
+            case .qr(_, let data, let x, let y, let module), .printerQR(let data, let x, let y, let module):
+                lines.append("qr \(x) \(y) \(module) \(data)")
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -116,17 +116,24 @@ enum CairoCanvas {
                     cursor += w
                 }
                 cairo_fill(cr)
+            case .printerQR(let data, let x, let y, let module):
+                // A layout made for a printer drawn here after all: encode now.
+                if let matrix = try? QRCodeMatrix(text: data) { drawQR(cr, matrix, x: x, y: y, module: module) }
             case .qr(let matrix, _, let x, let y, let module):
-                for row in 0..<matrix.size {
-                    for col in 0..<matrix.size where matrix.isDark(x: col, y: row) {
-                        cairo_rectangle(cr, x + Double(col) * module, y + Double(row) * module, module, module)
-                    }
-                }
-                cairo_fill(cr)
+                drawQR(cr, matrix, x: x, y: y, module: module)
             case .text(let s, let x, let y, let size, let weight, let maxWidth):
                 text(cr, s, x: x, y: y, size: size, bold: weight == .bold, maxWidth: maxWidth)
             }
         }
+    }
+
+    private static func drawQR(_ cr: OpaquePointer, _ matrix: QRCodeMatrix, x: Double, y: Double, module: Double) {
+        for row in 0..<matrix.size {
+            for col in 0..<matrix.size where matrix.isDark(x: col, y: row) {
+                cairo_rectangle(cr, x + Double(col) * module, y + Double(row) * module, module, module)
+            }
+        }
+        cairo_fill(cr)
     }
 
     private static func text(_ cr: OpaquePointer, _ s: String, x: Double, y: Double, size: Double, bold: Bool, maxWidth: Double) {
