@@ -40,6 +40,17 @@ struct PostgresConnectionTests {
         try await strict.close()
     }
 
+    @Test("TLS: verify-full accepts the server when sslrootcert names the root that signed it")
+    func verifyFullWithRoot() async throws {
+        let root = try #require(ProcessInfo.processInfo.environment["RETURND_TEST_POSTGRES_ROOT_CERT"], "scripts/postgres-start exports the server's root certificate")
+        let url = try TestStore.postgresURL(database: "postgres")
+            .replacingOccurrences(of: "sslmode=disable", with: "sslmode=verify-full&sslrootcert=\(root)&pool_size=1")
+        let verified = SQLReturnStore(backend: try PostgresBackend(url: url))
+        let ssl = try await verified.backend.read { db in try db.int("SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl WHERE pid = pg_backend_pid()") }
+        try await verified.close()
+        #expect(ssl == 1)
+    }
+
     @Test("over the Unix socket, with statement_timeout applied to every statement")
     func socketAndTimeout() async throws {
         let dir = try #require(ProcessInfo.processInfo.environment["RETURND_TEST_POSTGRES_SOCKET_DIR"], "scripts/postgres-start exports the socket directory")
