@@ -200,14 +200,17 @@ struct TrackingAdapterTests {
 
     /// Found by `fuzz/` (FuzzCarrierResponses): an XML declaration naming an encoding libxml2
     /// cannot convert let bytes that are not UTF-8 reach Foundation's XMLParser, which trapped.
-    @Test("an XML answer that is not UTF-8 or declares another encoding is malformed, not a crash", arguments: ["ca_canadapost", "ru_russianpost"])
+    @Test("an XML answer that is not UTF-8, declares another encoding, or carries an instruction or DTD is malformed, not a crash", arguments: ["ca_canadapost", "ru_russianpost"])
     func xmlEncodingTraps(id: String) throws {
         let crash: [UInt8] = Array(#"<?xml version="1.0" encoding="UTF-"#.utf8) + [UInt8](repeating: 0xFF, count: 86)
             + Array(#"8"?><messa"#.utf8) + [UInt8](repeating: 0xC1, count: 116)
             + Array(#"ges xmlns="http://www.canadapost.ca/ws/messages"><message><code>004</code></message></messages>"#.utf8)
         let latin1 = Array(#"<?xml version="1.0" encoding="ISO-8859-1"?><tracking-detail><pin>LM1</pin></tracking-detail>"#.utf8)
         let nul = Array("<tracking-detail>\u{0}</tracking-detail>".utf8)
-        for body in [crash, latin1, nul] {
+        // Also found by fuzzing: a processing instruction without data made XMLParser read NULL.
+        let instruction = Array("<?xm1?>il>".utf8)
+        let dtd = Array(#"<!DOCTYPE x [<!ENTITY a "aaaa">]><tracking-detail>&a;</tracking-detail>"#.utf8)
+        for body in [crash, latin1, nul, instruction, dtd] {
             let service = catalog.byID[id]!
             #expect(throws: TrackingResponseError.self) {
                 try TrackingAdapters.adapter(for: service)!.parseResponse(status: 200, body: body, numbers: ["LM1"], service: service)

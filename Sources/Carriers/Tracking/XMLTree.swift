@@ -44,6 +44,14 @@ struct XMLElement {
             }
             text = String(text[end.upperBound...])
         }
+        // Foundation's XMLParser also dereferences NULL on a processing instruction without data
+        // (`<?x?>`, found by fuzzing). Carriers send neither instructions nor DTDs, and refusing
+        // DTDs keeps entity expansion out of reach as well.
+        guard !text.contains("<?") else { throw .malformed("processing instructions are not accepted") }
+        guard !text.contains("<!DOCTYPE"), !text.contains("<!ENTITY") else { throw .malformed("DTDs are not accepted") }
+        // XMLParser leaks a small error object on every parse error (seen under LeakSanitizer), so
+        // what is plainly not XML never reaches it.
+        guard text.first(where: { !$0.isWhitespace }) == "<" else { throw .malformed("not XML") }
         let builder = Builder()
         let parser = XMLParser(data: Data(text.utf8))
         parser.shouldProcessNamespaces = true
