@@ -221,6 +221,23 @@ struct TrackingAdapterTests {
         #expect(kinds(try parse("ca_canadapost", bom, numbers: ["LM100000001CA"])["LM100000001CA"]) == [.acceptance, .delivered])
     }
 
+    /// Found by the CI fuzz stage: a combining character in a date made DateFormatter trap.
+    @Test("a date with a combining character or other non-ASCII text is malformed, not a crash", arguments: ["es_correos", "nl_postnl", "ca_canadapost"])
+    func datesWithCombiningCharacters(id: String) {
+        let odd = "2026-11-1\u{032B}10:00:00Z00Z"
+        #expect(CarrierDates.iso(odd) == nil)
+        #expect(CarrierDates.formatted(odd, "yyyy-MM-dd HH:mm:ss", TimeZone(identifier: "UTC")!) == nil)
+        let body: String
+        switch id {
+        case "nl_postnl": body = #"{"CurrentStatus": {"Shipment": {"Barcode": "N1", "Event": [{"Code": "B01", "TimeStamp": "\#(odd)"}]}}}"#
+        case "ca_canadapost": body = "<tracking-detail><pin>N1</pin><significant-events><occurrence><event-identifier>1496</event-identifier><event-date>\(odd)</event-date><event-time>13:17:36</event-time></occurrence></significant-events></tracking-detail>"
+        default: body = #"{"events": [{"code": "ACCEPTED", "timestamp": "\#(odd)", "description": "x"}]}"#
+        }
+        do { _ = try parse(id, body, numbers: ["N1"]) } catch { #expect(error is TrackingResponseError) }
+        // Ordinary dates still parse through the same path.
+        #expect(CarrierDates.iso("2026-11-18 10:00:00") != nil)
+    }
+
     @Test("requests follow each API: path, auth header, batch form")
     func requests() {
         func request(_ id: String, _ numbers: [String], _ auth: TrackingAuth) -> TrackingHTTPRequest {

@@ -38,6 +38,7 @@ enum CarrierDates {
     static func iso(_ s: String?, zone: TimeZone = TimeZone(identifier: "UTC")!) -> Date? {
         guard let s, !s.isEmpty else { return nil }
         if let d = fastISO(s) { return d }
+        guard isPlainDateText(s) else { return nil }
         if let d = try? Date(s, strategy: .iso8601) { return d }
         if let d = try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return d }
         for format in ["yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX", "yyyy-MM-dd'T'HH:mm:ssXXXXX", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.SSS", "yyyy-MM-dd HH:mm:ss"] {
@@ -92,7 +93,14 @@ enum CarrierDates {
         return Date(timeIntervalSince1970: Double(days * 86_400 + h * 3600 + mi * 60 + sec - offset) + fraction)
     }
 
+    /// Dates are short ASCII. Foundation's DateFormatter traps ("Incorrect range") on text with
+    /// combining characters (found by fuzzing), so nothing else reaches its parsers.
+    static func isPlainDateText(_ s: String) -> Bool {
+        s.utf8.count <= 64 && s.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    }
+
     static func formatted(_ s: String, _ format: String, _ zone: TimeZone) -> Date? {
+        guard isPlainDateText(s) else { return nil }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = zone
