@@ -33,13 +33,6 @@ enum ZPLRenderer {
         z.raw("^XZ\n")
         return z.out
     }
-
-    /// `^`, `~` and the `_` hex indicator itself become `_XX` escapes under `^FH_`.
-    static func escape(_ s: String) -> String {
-        var z = ZPLWriter(dot: 1)
-        z.escaped(s)
-        return String(decoding: z.out, as: UTF8.self)
-    }
 }
 
 private struct ZPLWriter {
