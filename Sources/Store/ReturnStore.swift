@@ -120,8 +120,10 @@ public protocol ReturnStore: Sendable {
     /// `ParcelStateMachine.IllegalTransition`, or `StoreError.notFound`.
     func changeStatus(_ change: StatusChangeRequest) async throws -> StatusChangeOutcome
     /// Records a scanner's read; at the parcel's own warehouse it moves the parcel to
-    /// `arrived_at_warehouse` (events and all), elsewhere it is kept and flagged.
-    func recordReceipt(_ receipt: WarehouseReceipt) async throws -> ReceiptOutcome
+    /// `arrived_at_warehouse` (events and all), elsewhere it is kept and flagged. `seen` is the
+    /// parcel as the caller already read it (the route resolves the scanned code first): the
+    /// change is then prepared from it before the write, and used only if the parcel is unchanged.
+    func recordReceipt(_ receipt: WarehouseReceipt, seen: Parcel?) async throws -> ReceiptOutcome
     func receipts(parcelID: String) async throws -> [ReceiptRecord]
     func inspection(parcelID: String) async throws -> [ItemInspection]
 
@@ -160,4 +162,10 @@ public protocol ReturnStore: Sendable {
     func tokens() async throws -> [AccessToken]
     /// Revokes a token; false when no active token has this id.
     func revokeToken(id: String, at: Date) async throws -> Bool
+}
+
+extension ReturnStore {
+    public func recordReceipt(_ receipt: WarehouseReceipt) async throws -> ReceiptOutcome {
+        try await recordReceipt(receipt, seen: nil)
+    }
 }

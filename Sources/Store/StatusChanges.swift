@@ -151,3 +151,20 @@ public struct OutboxStats: Sendable, Codable {
     public var dead: Int
     public var oldestPendingCreatedAt: Date?
 }
+
+/// A status change worked out before its write transaction (`SQLReturnStore.plan`).
+struct PlannedChange: Sendable {
+    var request: StatusChangeRequest
+    /// The parcel it was worked out on; applying it is right only while the parcel is unchanged.
+    var seen: Parcel
+    var moved: Parcel
+    var detail: String?
+    /// Nil for an inspection: its events are made from the verdicts as stored.
+    var events: [PlannedEvent]?
+}
+
+/// A dispute event and its payload, encoded ahead of the write.
+struct PlannedEvent: Sendable {
+    var event: DisputeEvent
+    var payload: String
+}

@@ -4,7 +4,7 @@ import Store
 
 // Durable warehouse receipts per second on SQLite (WAL, synchronous=FULL): each receipt
 // moves its parcel to arrived_at_warehouse and writes the dispute event, in the store's own
-// transaction. Writers arrive concurrently, so group commit shares fsyncs between them.
+// transaction, after reading the parcel as the scanner route does. Writers arrive concurrently, so group commit shares fsyncs between them.
 // Baseline in the same run: the same receipts one after another (one commit each).
 // Prints `mode<TAB>count<TAB>seconds<TAB>per_second<TAB>lost`.
 
@@ -12,8 +12,23 @@ let arguments = CommandLine.arguments
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
 }
+// `--schema PATH`: only create an empty, migrated store at PATH (bench/receipts runs the
+// receipt's own statements on it in bare SQLite, as the reference).
+if let path = option("--schema") {
+    let store = try SQLReturnStore.sqlite(path: path)
+    try await store.migrate()
+    try await store.close()
+    exit(0)
+}
 let count = Int(option("--count") ?? "20000")!
 let concurrency = Int(option("--concurrency") ?? "256")!
+/// For profiling the timed phase alone: `perf record --control fifo:F -D -1` and
+/// RETURND_PERF_FIFO=F; the benchmark switches perf on and off around the group-commit run.
+func perf(_ command: String) {
+    guard let fifo = ProcessInfo.processInfo.environment["RETURND_PERF_FIFO"], let handle = FileHandle(forWritingAtPath: fifo) else { return }
+    handle.write(Data("\(command)\n".utf8))
+    try? handle.close()
+}
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
 func prepare(_ n: Int) async throws -> (SQLReturnStore, [Parcel], URL) {
@@ -46,6 +61,13 @@ func receipt(_ p: Parcel) -> WarehouseReceipt {
     WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR-LYS", code: p.trackingNumber, scannedAt: Date(), receivedAt: Date(), scannerTokenID: "bench")
 }
 
+/// What the scanner route does: resolve the scanned code to its parcel (a read), then record
+/// the receipt with the parcel as read, so the change is prepared outside the writer.
+func scan(_ store: SQLReturnStore, _ p: Parcel) async throws {
+    let seen = try await store.parcel(id: p.id)
+    _ = try await store.recordReceipt(receipt(p), seen: seen)
+}
+
 func lost(_ store: SQLReturnStore, _ parcels: [Parcel]) async throws -> Int {
     let counts = try await store.parcelCounts()
     return parcels.count - counts.filter { $0.status == .arrivedAtWarehouse }.reduce(0) { $0 + $1.count }
@@ -57,7 +79,7 @@ do {
     let (store, parcels, dir) = try await prepare(baselineCount)
     defer { try? FileManager.default.removeItem(at: dir) }
     let start = ContinuousClock.now
-    for p in parcels { _ = try await store.recordReceipt(receipt(p)) }
+    for p in parcels { try await scan(store, p) }
     let elapsed = seconds(ContinuousClock.now - start)
     print("sequential\t\(baselineCount)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(baselineCount) / elapsed))\t\(try await lost(store, parcels))")
 }
@@ -65,20 +87,22 @@ do {
 do {
     let (store, parcels, dir) = try await prepare(count)
     defer { try? FileManager.default.removeItem(at: dir) }
+    perf("enable")
     let start = ContinuousClock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
         var next = 0
         for _ in 0..<min(concurrency, parcels.count) {
             let p = parcels[next]; next += 1
-            group.addTask { _ = try await store.recordReceipt(receipt(p)) }
+            group.addTask { try await scan(store, p) }
         }
         while try await group.next() != nil {
             if next < parcels.count {
                 let p = parcels[next]; next += 1
-                group.addTask { _ = try await store.recordReceipt(receipt(p)) }
+                group.addTask { try await scan(store, p) }
             }
         }
     }
     let elapsed = seconds(ContinuousClock.now - start)
+    perf("disable")
     print("group_commit\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))\t\(try await lost(store, parcels))")
 }

@@ -56,7 +56,8 @@ struct WarehouseController {
         }
         let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code).parcel
         let outcome = try await runtime.store.recordReceipt(WarehouseReceipt(
-            parcelID: parcel.id, warehouseID: warehouse, code: body.code, scannedAt: body.scannedAt, receivedAt: now, scannerTokenID: token.id))
+            parcelID: parcel.id, warehouseID: warehouse, code: body.code, scannedAt: body.scannedAt, receivedAt: now, scannerTokenID: token.id),
+            seen: parcel)
         let meta: Logger.Metadata = ["parcel": "\(parcel.id)", "tracking": "\(parcel.trackingNumber)", "warehouse": "\(warehouse)", "dispute": "\(parcel.disputeIDs.joined(separator: ","))"]
         switch outcome {
         case .misrouted(_, let expected):

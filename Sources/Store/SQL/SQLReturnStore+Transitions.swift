@@ -9,13 +9,38 @@ extension SQLReturnStore {
     /// `loaded` is the parcel as the caller already read it in this transaction, if it did.
     static func change(_ c: StatusChangeRequest, _ db: any SQLSession, loaded: Parcel? = nil) throws -> StatusChangeOutcome {
         guard let parcel = try loaded ?? loadParcel(db, where: "id = ?", c.parcelID, lock: true) else { throw StoreError.notFound("parcel \(c.parcelID)") }
-        guard case .moved(let status) = try ParcelStateMachine.apply(c.status, to: parcel.status) else {
-            return StatusChangeOutcome(parcel: parcel, changed: false)
-        }
+        guard let plan = try plan(c, on: parcel) else { return StatusChangeOutcome(parcel: parcel, changed: false) }
+        return try apply(plan, db)
+    }
+
+    /// Works out a status change from the parcel alone: nil for a harmless repeat, or the
+    /// history row and the dispute events (with their JSON) to write. Pure, so it can run
+    /// before the write transaction, off the single SQLite writer.
+    static func plan(_ c: StatusChangeRequest, on parcel: Parcel) throws -> PlannedChange? {
+        guard case .moved(let status) = try ParcelStateMachine.apply(c.status, to: parcel.status) else { return nil }
+        if status == .inspected { try InspectionRules.validate(c.inspection ?? [], parcel: parcel) }
+        let text = [c.location.map { "at \($0)" }, c.detail].compactMap { $0 }.joined(separator: "; ")
+        let detail = text.isEmpty ? nil : text
+        // The parcel as it will be stored, without reading it back: only status and history change.
+        var moved = parcel
+        moved.status = status
+        moved.history.append(StatusChange(status: status, source: c.source, occurredAt: c.occurredAt, detail: detail))
+        // An inspection's events carry the verdicts as stored, so they are made after writing them.
+        var events: [PlannedEvent]? = []
         if status == .inspected {
-            let results = c.inspection ?? []
-            try InspectionRules.validate(results, parcel: parcel)
-            for r in results {
+            events = nil
+        } else if let kind = status.disputeEvent {
+            events = try DisputeEvent.events(kind, for: moved, at: c.occurredAt, source: c.source, location: c.location).map {
+                PlannedEvent(event: $0, payload: try json($0))
+            }
+        }
+        return PlannedChange(request: c, seen: parcel, moved: moved, detail: detail, events: events)
+    }
+
+    static func apply(_ plan: PlannedChange, _ db: any SQLSession) throws -> StatusChangeOutcome {
+        let c = plan.request, parcel = plan.seen, status = plan.moved.status
+        if status == .inspected {
+            for r in c.inspection ?? [] {
                 let item = parcel.items.first { $0.sku == r.sku && (r.disputeID == nil || $0.disputeID == r.disputeID) }!
                 try db.execute("INSERT INTO item_inspections (parcel_id, dispute_id, sku, outcome, reason, inspected_at) VALUES (?, ?, ?, ?, ?, ?)", [parcel.id, item.disputeID, item.sku, r.outcome.rawValue, r.reason, c.occurredAt])
             }
@@ -25,33 +50,42 @@ extension SQLReturnStore {
             // Handed over at a kiosk: ask the carrier soon for its acceptance scan.
             try db.execute("UPDATE tracking_schedule SET next_poll_at = ?, unchanged_polls = 0 WHERE parcel_id = ?", [c.occurredAt, parcel.id])
         }
-        let detail = [c.location.map { "at \($0)" }, c.detail].compactMap { $0 }.joined(separator: "; ")
-        try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, ?, ?, ?, ?)", [parcel.id, status.rawValue, c.source.rawValue, c.occurredAt, detail.isEmpty ? nil : detail])
-        // The parcel as now stored, without reading it back: only status and history changed.
-        var moved = parcel
-        moved.status = status
-        moved.history.append(StatusChange(status: status, source: c.source, occurredAt: c.occurredAt, detail: detail.isEmpty ? nil : detail))
-        if let kind = status.disputeEvent {
-            let inspection = status == .inspected ? try inspectionRows(db, parcel.id) : nil
-            for event in DisputeEvent.events(kind, for: moved, at: c.occurredAt, source: c.source, location: c.location, inspection: inspection) {
+        try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, ?, ?, ?, ?)", [parcel.id, status.rawValue, c.source.rawValue, c.occurredAt, plan.detail])
+        if let events = plan.events {
+            for e in events { try insertEvent(db, e) }
+        } else if let kind = status.disputeEvent {
+            let inspection = try inspectionRows(db, parcel.id)
+            for event in DisputeEvent.events(kind, for: plan.moved, at: c.occurredAt, source: c.source, location: c.location, inspection: inspection) {
                 try insertEvent(db, event)
             }
         }
-        return StatusChangeOutcome(parcel: moved, changed: true)
+        return StatusChangeOutcome(parcel: plan.moved, changed: true)
     }
 
-    public func recordReceipt(_ r: WarehouseReceipt) async throws -> ReceiptOutcome {
-        try await backend.write { db in
-            guard let parcel = try Self.loadParcel(db, where: "id = ?", r.parcelID, lock: true) else { throw StoreError.notFound("parcel \(r.parcelID)") }
+    /// Whether the parcel is still as `seen` was read. Status only moves forward and items only
+    /// change with `label_version`, so the pair stands for the parcel's items and history.
+    /// Takes the row lock on PostgreSQL.
+    static func isUnchanged(_ db: any SQLSession, _ seen: Parcel) throws -> Bool {
+        guard let row = try db.row("SELECT status, label_version FROM parcels WHERE id = ?\(db.dialect.lockRow)", [seen.id]) else { return false }
+        return row["status"] as String == seen.status.rawValue && row["label_version"] as Int == seen.labelVersion
+    }
+
+    public func recordReceipt(_ r: WarehouseReceipt, seen: Parcel?) async throws -> ReceiptOutcome {
+        let arrival = StatusChangeRequest(parcelID: r.parcelID, status: .arrivedAtWarehouse, source: .scanner, occurredAt: r.scannedAt, location: r.warehouseID)
+        // Prepared outside the one writer: the events' JSON was a third of a receipt's time there.
+        let planned = seen.map { seen in (seen: seen, plan: Result { try Self.plan(arrival, on: seen) }) }
+        return try await backend.write { db in
+            let fresh = try planned.map { try Self.isUnchanged(db, $0.seen) ? $0 : nil } ?? nil
+            guard let parcel = try fresh?.seen ?? Self.loadParcel(db, where: "id = ?", r.parcelID, lock: true) else { throw StoreError.notFound("parcel \(r.parcelID)") }
             let misrouted = parcel.warehouseID != r.warehouseID
             try db.execute("""
                     INSERT INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                     """, [r.parcelID, r.warehouseID, r.code, r.scannedAt, r.receivedAt, r.scannerTokenID, misrouted])
             if misrouted { return .misrouted(parcel: parcel, expectedWarehouse: parcel.warehouseID) }
-            return .arrived(try Self.change(
-                StatusChangeRequest(parcelID: r.parcelID, status: .arrivedAtWarehouse, source: .scanner, occurredAt: r.scannedAt, location: r.warehouseID),
-                db, loaded: parcel))
+            guard let fresh else { return .arrived(try Self.change(arrival, db, loaded: parcel)) }
+            guard let plan = try fresh.plan.get() else { return .arrived(StatusChangeOutcome(parcel: parcel, changed: false)) }
+            return .arrived(try Self.apply(plan, db))
         }
     }
 

@@ -150,7 +150,11 @@ public final class SQLReturnStore: ReturnStore {
     }
 
     static func insertEvent(_ db: any SQLSession, _ e: DisputeEvent) throws {
-        let payload = String(decoding: try JSONEncoder.returnd.encode(e), as: UTF8.self)
+        try insertEvent(db, PlannedEvent(event: e, payload: try json(e)))
+    }
+
+    static func insertEvent(_ db: any SQLSession, _ planned: PlannedEvent) throws {
+        let e = planned.event, payload = planned.payload
         // created_at is when the event was written, not when it happened (in the payload): a
         // carrier scan reported days late must not count as days undelivered (dead-letter age).
         try db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)", [e.id, e.disputeID, e.parcelID, e.type.rawValue, payload, Date()])

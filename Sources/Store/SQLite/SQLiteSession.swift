@@ -14,10 +14,15 @@ struct SQLiteSession: SQLSession {
     }
 
     func rows(_ sql: String, _ arguments: [any SQLBindable]) throws -> [SQLRow] {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: Self.arguments(arguments))
-        guard let first = rows.first else { return [] }
-        let columns = Array(first.columnNames)
-        return rows.map { row in SQLRow(columns: columns, values: row.databaseValues.map(Self.value)) }
+        // Straight off the cursor: the row is a view on the statement, converted once.
+        let statement = try db.cachedStatement(sql: sql)
+        let columns = statement.columnNames
+        var out: [SQLRow] = []
+        let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
+        while let row = try cursor.next() {
+            out.append(SQLRow(columns: columns, values: row.databaseValues.map(Self.value)))
+        }
+        return out
     }
 
     static func arguments(_ values: [any SQLBindable]) -> StatementArguments {
@@ -26,7 +31,7 @@ struct SQLiteSession: SQLSession {
             case .null: .null
             case .int(let i): i.databaseValue
             case .text(let s): s.databaseValue
-            case .date(let d): d.databaseValue
+            case .date(let d): d.sqliteText.databaseValue
             }
         })
     }

@@ -1,0 +1,57 @@
+"""The ceiling for warehouse receipts on this disk: the statements returnd's writer runs for one
+receipt, run by bare SQLite (Python's sqlite3) on returnd's own schema, with the same settings
+(WAL, synchronous=FULL, temp_store=MEMORY, 64 MiB writer cache, checkpoint every 16384 pages)
+and the same shape: one savepoint per receipt, BATCH receipts per commit. No parcel read, no
+JSON, no Swift: what is left is SQLite's own work for this write set.
+
+Usage: receipts_reference.py SCHEMA_DB COUNT BATCH  (prints receipts per second)"""
+import os, random, shutil, sqlite3, string, sys, tempfile, time
+
+schema_db, count, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+work = tempfile.mkdtemp()
+path = os.path.join(work, "reference.sqlite")
+shutil.copy(schema_db, path)
+db = sqlite3.connect(path, isolation_level=None)
+for pragma in ("journal_mode=WAL", "synchronous=FULL", "temp_store=MEMORY", "cache_size=-65536", "wal_autocheckpoint=16384"):
+    db.execute(f"PRAGMA {pragma}")
+
+def token(n):
+    return "".join(random.choices(string.ascii_uppercase + string.digits, k=n))
+
+buyer = '{"address":{"city":"C","country":"FR","lines":["1"],"postal_code":"1"},"id":"B","name":"N"}'
+payload = '{"carrier":"fr_colissimo","dispute_id":"D","id":"evt_X","items":[{"dispute_id":"D","order_id":"O","quantity":1,"sku":"A","title":"A","unit_price":{"amount":"1","currency":"EUR"}}],"location":"WH-FR-LYS","occurred_at":"2026-11-30T21:00:00Z","parcel_id":"P","return_code":"KVPMFV79E","source":"scanner","status":"arrived_at_warehouse","tracking_number":"CY100000003FR","type":"return.arrived_at_warehouse"}'
+stamp = "2026-11-30 21:00:00.000"
+ids = [token(13) for _ in range(count)]
+db.execute("BEGIN")
+for i, pid in enumerate(ids):
+    db.execute("""INSERT INTO parcels (id, tracking_number, return_code, carrier_id, country, status, buyer_id, seller_id,
+                  seller_name, buyer_json, warehouse_id, drop_off_by, faster_refund_by, created_at, updated_at, label_version)
+                  VALUES (?, ?, ?, 'fr_colissimo', 'FR', 'label_issued', ?, 'S', 'S', ?, 'WH-FR-LYS', ?, ?, ?, ?, 1)""",
+               (pid, f"CY{i:09d}FR", token(9), f"B-{i}", buyer, stamp, stamp, stamp, stamp))
+    db.execute("INSERT INTO parcel_items VALUES (?, 0, ?, 'O', 'A', 'A', 1, '1', 'EUR')", (pid, f"D-{i}"))
+    db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, 'd')", (pid, stamp))
+    db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, 'return.label_issued', ?, ?)", ("evt_" + token(20), f"D-{i}", pid, payload, stamp))
+    db.execute("INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", (pid, stamp))
+db.execute("COMMIT")
+random.shuffle(ids)
+event_ids = ["evt_" + token(20) for _ in range(count)]
+
+start = time.perf_counter()
+for b in range(0, count, batch):
+    db.execute("BEGIN IMMEDIATE")
+    for i, pid in enumerate(ids[b:b + batch]):
+        n = b + i
+        now = "2026-11-30 21:%02d:%02d.%03d" % (n // 60000 % 60, n // 1000 % 60, n % 1000)
+        db.execute("SAVEPOINT receipt")
+        db.execute("SELECT status, label_version FROM parcels WHERE id = ?", (pid,)).fetchone()
+        db.execute("""INSERT INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
+                      VALUES (?, 'WH-FR-LYS', ?, ?, ?, 'bench', 0) ON CONFLICT DO NOTHING""", (pid, pid, now, now))
+        db.execute("UPDATE parcels SET status = 'arrived_at_warehouse', updated_at = ? WHERE id = ?", (now, pid))
+        db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'arrived_at_warehouse', 'scanner', ?, 'at WH-FR-LYS')", (pid, now))
+        db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, 'return.arrived_at_warehouse', ?, ?)", (event_ids[n], f"D-{n}", pid, payload, now))
+        db.execute("RELEASE receipt")
+    db.execute("COMMIT")
+elapsed = time.perf_counter() - start
+db.close()
+shutil.rmtree(work)
+print(f"{count / elapsed:.0f}")
