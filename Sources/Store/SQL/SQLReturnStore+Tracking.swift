@@ -24,6 +24,8 @@ extension SQLReturnStore {
             var fresh: [TrackingEventRecord] = []
             var changes: [ParcelStatus] = []
             var error: String?
+            // The parcel as the last change left it: several events of one poll load it once.
+            var current: Parcel?
             switch record.outcome {
             case .events(let events):
                 for e in events.sorted(by: { $0.occurredAt < $1.occurredAt }) {
@@ -38,7 +40,8 @@ extension SQLReturnStore {
                     let change = try Self.change(
                         StatusChangeRequest(parcelID: record.parcelID, status: status, source: .carrier, occurredAt: e.occurredAt,
                                             detail: "carrier \(e.code): \(e.description)", location: e.location),
-                        db)
+                        db, loaded: current)
+                    current = change.parcel
                     if change.changed { changes.append(status) }
                 }
             case .notFound:
