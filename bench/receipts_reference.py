@@ -1,6 +1,6 @@
 """The ceiling for warehouse receipts on this disk: the statements returnd's writer runs for one
 receipt, run by bare SQLite (Python's sqlite3) on returnd's own schema, with the same settings
-(WAL, synchronous=FULL, temp_store=MEMORY, 64 MiB writer cache, checkpoint every 16384 pages)
+(WAL, synchronous=FULL, temp_store=MEMORY, checkpoint every 16384 pages)
 and the same shape: one savepoint per receipt, BATCH receipts per commit. No parcel read, no
 JSON, no Swift: what is left is SQLite's own work for this write set.
 
@@ -12,7 +12,7 @@ work = tempfile.mkdtemp()
 path = os.path.join(work, "reference.sqlite")
 shutil.copy(schema_db, path)
 db = sqlite3.connect(path, isolation_level=None)
-for pragma in ("journal_mode=WAL", "synchronous=FULL", "temp_store=MEMORY", "cache_size=-65536", "wal_autocheckpoint=16384"):
+for pragma in ("journal_mode=WAL", "synchronous=FULL", "temp_store=MEMORY", "wal_autocheckpoint=16384"):
     db.execute(f"PRAGMA {pragma}")
 
 def token(n):
