@@ -34,7 +34,8 @@ for i, pid in enumerate(ids):
     db.execute("INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", (pid, stamp))
 db.execute("COMMIT")
 random.shuffle(ids)
-event_ids = ["evt_" + token(20) for _ in range(count)]
+# Time-ordered, like returnd's (DisputeEvent.newID): creation order, then random digits.
+event_ids = ["evt_%010d" % n + token(10) for n in range(count)]
 
 start = time.perf_counter()
 for b in range(0, count, batch):
