@@ -62,8 +62,9 @@ public struct ReturndConfiguration: Sendable {
 
     init(reader config: ConfigReader, file: String) throws {
         reader = config
+        let setting = Setting(config: config, file: file)
         httpHost = config.string(forKey: "http.host", default: "127.0.0.1")
-        httpPort = config.int(forKey: "http.port", default: 8080)
+        httpPort = try setting.int("http.port", default: 8080, in: 1...65535)
         publicBaseURL = config.string(forKey: "http.public_base_url", default: "")
         let state = config.string(forKey: "state_directory", default: "state")
         stateDirectory = state
@@ -77,51 +78,47 @@ public struct ReturndConfiguration: Sendable {
         disputeSecretFile = inState(config.string(forKey: "disputes.secret_file", default: "dispute-webhook.secret"))
         logLevel = config.string(forKey: "log.level", default: "info")
         policy = ReturnPolicy(
-            windowDays: config.int(forKey: "returns.window_days", default: 15),
-            fasterRefundDays: config.int(forKey: "returns.faster_refund_days", default: 5),
-            maxItemsPerRequest: config.int(forKey: "returns.max_items_per_request", default: 100))
-        maxRequestBodyBytes = config.int(forKey: "http.max_request_body_bytes", default: 1 << 20)
-        idleTimeout = .milliseconds(Int(config.double(forKey: "http.idle_timeout_seconds", default: 30) * 1000))
-        requestHeadTimeout = .milliseconds(Int(config.double(forKey: "http.request_head_timeout_seconds", default: 10) * 1000))
-        maxConnections = config.int(forKey: "http.max_connections", default: 1024)
-        shutdownDrain = .milliseconds(Int(config.double(forKey: "http.shutdown_drain_seconds", default: 2) * 1000))
-        shutdownTimeout = .seconds(config.int(forKey: "http.shutdown_timeout_seconds", default: 25))
+            windowDays: try setting.int("returns.window_days", default: 15, in: 1...365),
+            fasterRefundDays: try setting.int("returns.faster_refund_days", default: 5, in: 0...365),
+            maxItemsPerRequest: try setting.int("returns.max_items_per_request", default: 100, in: 1...10000))
+        maxRequestBodyBytes = try setting.int("http.max_request_body_bytes", default: 1 << 20, in: 1024...1 << 30)
+        idleTimeout = .milliseconds(Int(try setting.number("http.idle_timeout_seconds", default: 30, in: 0.1...86400) * 1000))
+        requestHeadTimeout = .milliseconds(Int(try setting.number("http.request_head_timeout_seconds", default: 10, in: 0.1...3600) * 1000))
+        maxConnections = try setting.int("http.max_connections", default: 1024, in: 1...1000000)
+        shutdownDrain = .milliseconds(Int(try setting.number("http.shutdown_drain_seconds", default: 2, in: 0...3600) * 1000))
+        shutdownTimeout = .seconds(try setting.int("http.shutdown_timeout_seconds", default: 25, in: 1...3600))
         notifier = DisputeNotifierService.Configuration(
             webhookURL: disputeWebhookURL,
-            requestTimeout: .milliseconds(Int(config.double(forKey: "disputes.request_timeout_seconds", default: 10) * 1000)),
-            concurrency: config.int(forKey: "disputes.concurrency", default: 16),
-            idleInterval: .milliseconds(config.int(forKey: "disputes.poll_interval_ms", default: 500)),
-            baseBackoff: .milliseconds(Int(config.double(forKey: "disputes.base_backoff_seconds", default: 1) * 1000)),
-            maxBackoff: .seconds(config.int(forKey: "disputes.max_backoff_seconds", default: 600)),
-            deadLetterAfter: .seconds(Int(config.double(forKey: "disputes.dead_letter_after_hours", default: 72) * 3600)))
+            requestTimeout: .milliseconds(Int(try setting.number("disputes.request_timeout_seconds", default: 10, in: 0.1...3600) * 1000)),
+            concurrency: try setting.int("disputes.concurrency", default: 16, in: 1...256),
+            idleInterval: .milliseconds(try setting.int("disputes.poll_interval_ms", default: 500, in: 10...3600000)),
+            baseBackoff: .milliseconds(Int(try setting.number("disputes.base_backoff_seconds", default: 1, in: 0.001...86400) * 1000)),
+            maxBackoff: .seconds(try setting.int("disputes.max_backoff_seconds", default: 600, in: 1...604800)),
+            deadLetterAfter: .seconds(Int(try setting.number("disputes.dead_letter_after_hours", default: 72, in: 0.01...87600) * 3600)))
         tracking = TrackingPollerService.Configuration(
             schedule: PollSchedule(
-                labelIssuedInterval: config.double(forKey: "tracking.label_issued_interval_minutes", default: 360) * 60,
-                movingInterval: config.double(forKey: "tracking.moving_interval_minutes", default: 60) * 60,
-                growth: config.double(forKey: "tracking.growth", default: 1.5),
-                maxInterval: config.double(forKey: "tracking.max_interval_hours", default: 12) * 3600,
-                retryInterval: config.double(forKey: "tracking.retry_interval_minutes", default: 15) * 60),
-            batchLimit: config.int(forKey: "tracking.batch_limit", default: 500),
-            lease: config.double(forKey: "tracking.lease_seconds", default: 300),
-            idleInterval: .milliseconds(config.int(forKey: "tracking.idle_interval_ms", default: 2000)),
-            requestTimeout: .milliseconds(Int(config.double(forKey: "tracking.request_timeout_seconds", default: 15) * 1000)),
-            concurrencyPerCarrier: config.int(forKey: "tracking.concurrency_per_carrier", default: 4))
-        trackingEnabled = config.bool(forKey: "tracking.enabled", default: true)
+                labelIssuedInterval: try setting.number("tracking.label_issued_interval_minutes", default: 360, in: 0.01...525600) * 60,
+                movingInterval: try setting.number("tracking.moving_interval_minutes", default: 60, in: 0.01...525600) * 60,
+                growth: try setting.number("tracking.growth", default: 1.5, in: 1...100),
+                maxInterval: try setting.number("tracking.max_interval_hours", default: 12, in: 0.01...8760) * 3600,
+                retryInterval: try setting.number("tracking.retry_interval_minutes", default: 15, in: 0.01...525600) * 60),
+            batchLimit: try setting.int("tracking.batch_limit", default: 500, in: 1...100000),
+            lease: try setting.number("tracking.lease_seconds", default: 300, in: 1...86400),
+            idleInterval: .milliseconds(try setting.int("tracking.idle_interval_ms", default: 2000, in: 10...3600000)),
+            requestTimeout: .milliseconds(Int(try setting.number("tracking.request_timeout_seconds", default: 15, in: 0.1...3600) * 1000)),
+            concurrencyPerCarrier: try setting.int("tracking.concurrency_per_carrier", default: 4, in: 1...1024))
+        trackingEnabled = try setting.bool("tracking.enabled", default: true)
         credentialsDirectory = inState(config.string(forKey: "tracking.credentials_directory", default: "credentials"))
         credentialPrefix = config.string(forKey: "tracking.credential_prefix", default: "")
-        firstPollDelay = config.double(forKey: "tracking.first_poll_delay_minutes", default: 60) * 60
+        firstPollDelay = try setting.number("tracking.first_poll_delay_minutes", default: 60, in: 0...525600) * 60
         deadlines = ParcelDeadlineService.Configuration(
-            interval: .seconds(config.int(forKey: "timers.interval_seconds", default: 60)),
-            arrivalUnconfirmedAfter: .seconds(Int(config.double(forKey: "timers.arrival_unconfirmed_after_hours", default: 48) * 3600)))
-        guard (1...65535).contains(httpPort) else { throw Invalid(description: "\(file): http.port: \(httpPort) is not a TCP port") }
-        guard (1...365).contains(policy.windowDays) else { throw Invalid(description: "\(file): returns.window_days: must be 1 to 365") }
-        guard (0...365).contains(policy.fasterRefundDays) else { throw Invalid(description: "\(file): returns.faster_refund_days: must be 0 to 365") }
+            interval: .seconds(try setting.int("timers.interval_seconds", default: 60, in: 1...86400)),
+            arrivalUnconfirmedAfter: .seconds(Int(try setting.number("timers.arrival_unconfirmed_after_hours", default: 48, in: 0.01...87600) * 3600)))
         if !disputeWebhookURL.isEmpty {
             guard let u = URL(string: disputeWebhookURL), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
                 throw Invalid(description: "\(file): disputes.webhook_url: \(disputeWebhookURL) is not an http(s) URL")
             }
         }
-        guard (1...256).contains(notifier.concurrency) else { throw Invalid(description: "\(file): disputes.concurrency: must be 1 to 256") }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw Invalid(description: "\(file): log.level: \(logLevel) is not a level (trace, debug, info, notice, warning, error, critical)")
         }
@@ -132,6 +129,39 @@ public struct ReturndConfiguration: Sendable {
             modules[module] = l
         }
         logLevels = (level, modules)
+    }
+
+    /// Reads a number or a switch: the default when the key is absent, a clear error when it is
+    /// there but wrong. (ConfigReader's `default:` variants fall back to the default for a value
+    /// that does not convert, so `http.port: eighty` would have run on 8080; and a finite
+    /// range keeps `Int(seconds * 1000)` from trapping on `1e300` or `.nan`.)
+    struct Setting {
+        let config: ConfigReader
+        let file: String
+
+        func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+            guard let raw = config.string(forKey: ConfigKey(key)) else { return value }
+            guard let n = config.int(forKey: ConfigKey(key)) else { throw Invalid(description: "\(file): \(key): \(raw) is not a whole number") }
+            guard range.contains(n) else { throw Invalid(description: "\(file): \(key): \(n) is out of range; use \(range.lowerBound) to \(range.upperBound)") }
+            return n
+        }
+
+        func number(_ key: String, default value: Double, in range: ClosedRange<Double>) throws -> Double {
+            guard let raw = config.string(forKey: ConfigKey(key)) else { return value }
+            guard let n = config.double(forKey: ConfigKey(key)) ?? config.int(forKey: ConfigKey(key)).map(Double.init) else {
+                throw Invalid(description: "\(file): \(key): \(raw) is not a number")
+            }
+            guard n.isFinite, range.contains(n) else {
+                throw Invalid(description: "\(file): \(key): \(raw) is out of range; use \(range.lowerBound.formatted()) to \(range.upperBound.formatted())")
+            }
+            return n
+        }
+
+        func bool(_ key: String, default value: Bool) throws -> Bool {
+            guard let raw = config.string(forKey: ConfigKey(key)) else { return value }
+            guard let b = config.bool(forKey: ConfigKey(key)) else { throw Invalid(description: "\(file): \(key): \(raw) is not true or false") }
+            return b
+        }
     }
 
     /// `carriers.endpoints.<id>` overrides for the given carrier ids.

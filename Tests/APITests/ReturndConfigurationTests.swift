@@ -1,0 +1,73 @@
+import API
+import Foundation
+import Testing
+
+/// returnd.yaml and its environment overrides: what an operator writes wrong at 3 a.m. must stop
+/// the daemon with a sentence naming the key, not run on a default or trap.
+@Suite struct ReturndConfigurationTests {
+    func load(_ yaml: String, environment: [String: String] = [:]) async throws -> ReturndConfiguration {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("returnd.yaml").path
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        return try await ReturndConfiguration.load(file: file, environment: environment)
+    }
+
+    func refusal(_ yaml: String, environment: [String: String] = [:]) async -> String? {
+        do {
+            _ = try await load(yaml, environment: environment)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func theShippedFileLoadsWithItsDocumentedValues() async throws {
+        let yaml = try String(contentsOfFile: "config/returnd.yaml", encoding: .utf8)
+        let config = try await load(yaml)
+        #expect(config.httpPort == 8080)
+        #expect(config.policy.windowDays == 15)
+        #expect(config.trackingEnabled)
+    }
+
+    @Test func anAbsentKeyTakesItsDefault() async throws {
+        let config = try await load("http:\n  host: 127.0.0.1\n")
+        #expect(config.httpPort == 8080)
+        #expect(config.idleTimeout == .seconds(30))
+        #expect(config.maxConnections == 1024)
+    }
+
+    @Test func aValueThatIsNotANumberIsRefusedNamingTheKey() async {
+        let message = await refusal("http:\n  port: eighty\n")
+        #expect(message?.contains("http.port: eighty is not a whole number") == true, "\(message ?? "loaded")")
+    }
+
+    @Test func hugeAndNonFiniteDurationsAreRefusedInsteadOfTrapping() async {
+        for value in ["1e300", ".nan", ".inf", "-5"] {
+            let message = await refusal("http:\n  idle_timeout_seconds: \(value)\n")
+            #expect(message?.contains("http.idle_timeout_seconds") == true, "\(value): \(message ?? "loaded")")
+        }
+    }
+
+    @Test func anOutOfRangeEnvironmentOverrideIsRefused() async {
+        let message = await refusal("http:\n  port: 8080\n", environment: ["RETURND_HTTP_PORT": "70000"])
+        #expect(message?.contains("http.port: 70000 is out of range; use 1 to 65535") == true, "\(message ?? "loaded")")
+    }
+
+    @Test func zeroWorkersAreRefused() async {
+        let message = await refusal("tracking:\n  concurrency_per_carrier: 0\n")
+        #expect(message?.contains("tracking.concurrency_per_carrier: 0 is out of range") == true, "\(message ?? "loaded")")
+    }
+
+    @Test func aSwitchThatIsNeitherTrueNorFalseIsRefused() async {
+        let message = await refusal("tracking:\n  enabled: maybe\n")
+        #expect(message?.contains("tracking.enabled: maybe is not true or false") == true, "\(message ?? "loaded")")
+    }
+
+    @Test func fractionalSecondsAndWholeNumbersBothRead() async throws {
+        let config = try await load("http:\n  request_head_timeout_seconds: 1.5\n  idle_timeout_seconds: 3\n")
+        #expect(config.requestHeadTimeout == .milliseconds(1500))
+        #expect(config.idleTimeout == .seconds(3))
+    }
+}
