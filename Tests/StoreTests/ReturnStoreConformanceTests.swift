@@ -186,6 +186,49 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a receipt prepared from the route's read writes the same as one without; a read gone stale is done again in the writer", arguments: StoreKind.allCases)
+    func receiptsFromASeenParcel(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let at = Date(timeIntervalSince1970: 1_795_000_000.123)
+            // Fresh read: the prepared change is applied.
+            let p = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1"))).parcel
+            let seen = try #require(try await store.parcel(id: p.id))
+            let right = WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: at, receivedAt: at, scannerTokenID: "T1")
+            guard case .arrived(let moved) = try await store.recordReceipt(right, seen: seen) else { Issue.record("not arrived"); return }
+            #expect(moved.changed)
+            #expect(moved.parcel.history.map(\.status) == [.labelIssued, .arrivedAtWarehouse])
+            let stored = try #require(try await store.parcel(id: p.id))
+            #expect(stored.status == .arrivedAtWarehouse)
+            #expect(stored.history.map(\.status) == moved.parcel.history.map(\.status))
+            #expect(stored.history.last?.detail == "at WH-FR")
+            let events = try await store.outbox(state: nil, limit: 10).filter { $0.parcelID == p.id }
+            #expect(events.map(\.type) == ["return.label_issued", "return.arrived_at_warehouse"])
+            #expect(events.last.map { $0.payload.contains("\"status\":\"arrived_at_warehouse\"") } == true)
+            // The same read again: a harmless repeat, nothing more written.
+            guard case .arrived(let again) = try await store.recordReceipt(right, seen: stored) else { Issue.record("not arrived"); return }
+            #expect(!again.changed)
+            #expect(try await store.outbox(state: nil, limit: 10).filter { $0.parcelID == p.id }.count == 2)
+
+            // Stale read: the parcel was dropped off after the route read it.
+            let q = try await store.issueReturn(issuance(request(dispute: "D-2", seller: "S-2"))).parcel
+            let stale = try #require(try await store.parcel(id: q.id))
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: q.id, status: .droppedOff, source: .kiosk, occurredAt: at))
+            let receipt = WarehouseReceipt(parcelID: q.id, warehouseID: "WH-FR", code: q.trackingNumber, scannedAt: at, receivedAt: at, scannerTokenID: "T1")
+            guard case .arrived(let fromWriter) = try await store.recordReceipt(receipt, seen: stale) else { Issue.record("not arrived"); return }
+            #expect(fromWriter.changed)
+            #expect(fromWriter.parcel.history.map(\.status) == [.labelIssued, .droppedOff, .arrivedAtWarehouse])
+            #expect(try await store.parcel(id: q.id)?.history.map(\.status) == [.labelIssued, .droppedOff, .arrivedAtWarehouse])
+            // Stale and at the wrong warehouse: flagged from the parcel as it now is.
+            let r = try await store.issueReturn(issuance(request(dispute: "D-3", seller: "S-3"))).parcel
+            let old = try #require(try await store.parcel(id: r.id))
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: r.id, status: .droppedOff, source: .kiosk, occurredAt: at))
+            let wrong = WarehouseReceipt(parcelID: r.id, warehouseID: "WH-DE", code: r.trackingNumber, scannedAt: at, receivedAt: at, scannerTokenID: "T1")
+            guard case .misrouted(let flagged, _) = try await store.recordReceipt(wrong, seen: old) else { Issue.record("not flagged"); return }
+            #expect(flagged.status == .droppedOff)
+        }
+    }
+
     @Test("outbox: only each dispute's oldest event is claimed, a claim excludes other instances until delivered or expired", arguments: StoreKind.allCases)
     func outboxClaims(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
