@@ -101,6 +101,8 @@ public struct TrackingHTTPRequest: Sendable, Equatable {
 public protocol TrackingAdapter: Sendable {
     /// How many numbers one request may carry (1: no batch endpoint).
     var maxBatch: Int { get }
+    /// `numbers` holds 1 to `maxBatch` numbers, in both calls: the poller asks for a chunk of
+    /// its due parcels, never for none.
     func makeRequest(for numbers: [String], service: CarrierService, auth: TrackingAuth) -> TrackingHTTPRequest
     /// Results for the numbers asked; a number missing from the answer is `.notFound`.
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult]

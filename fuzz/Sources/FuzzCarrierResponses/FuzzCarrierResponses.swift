@@ -19,8 +19,10 @@ public func fuzzCarrierResponses(_ data: UnsafePointer<UInt8>, _ size: Int) -> I
     let services = catalog.services
     let service = header.first.flatMap { catalog.byID[$0] } ?? services[bytes.first.map { Int($0) % services.count } ?? 0]
     let status = header.count > 1 ? Int(header[1]).map { max(0, min($0, 999)) } ?? 200 : 200
-    let numbers = header.count > 2 ? header[2].split(separator: ",").prefix(50).map(String.init) : ["N1"]
     guard let adapter = TrackingAdapters.adapter(for: service) else { return 0 }
+    // As the poller calls it: 1 to maxBatch numbers (an empty list broke the harness, not us).
+    let asked = header.count > 2 ? header[2].split(separator: ",").prefix(adapter.maxBatch).map(String.init) : []
+    let numbers = asked.isEmpty ? ["N1"] : asked
     do {
         // Results for numbers not asked are allowed: the poller reads only the numbers it asked.
         let results = try adapter.parseResponse(status: status, body: body, numbers: numbers, service: service)
