@@ -4,7 +4,8 @@ import Store
 
 // Durable warehouse receipts per second on SQLite (WAL, synchronous=FULL): each receipt
 // moves its parcel to arrived_at_warehouse and writes the dispute event, in the store's own
-// transaction, after reading the parcel as the scanner route does. Writers arrive concurrently, so group commit shares fsyncs between them.
+// transaction, after reading the parcel as the scanner route does. Writers arrive
+// concurrently, so group commit shares fsyncs between them.
 // Baseline in the same run: the same receipts one after another (one commit each).
 // Prints `mode<TAB>count<TAB>seconds<TAB>per_second<TAB>lost`.
 

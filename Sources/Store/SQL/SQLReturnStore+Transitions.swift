@@ -75,7 +75,7 @@ extension SQLReturnStore {
         // Prepared outside the one writer: the events' JSON was a third of a receipt's time there.
         let planned = seen.map { seen in (seen: seen, plan: Result { try Self.plan(arrival, on: seen) }) }
         return try await backend.write { db in
-            let fresh = try planned.map { try Self.isUnchanged(db, $0.seen) ? $0 : nil } ?? nil
+            let fresh = try planned.flatMap { try Self.isUnchanged(db, $0.seen) ? $0 : nil }
             guard let parcel = try fresh?.seen ?? Self.loadParcel(db, where: "id = ?", r.parcelID, lock: true) else { throw StoreError.notFound("parcel \(r.parcelID)") }
             let misrouted = parcel.warehouseID != r.warehouseID
             try db.execute("""

@@ -4,7 +4,7 @@ import GRDB
 extension Date {
     /// The text SQLite keeps for a date: GRDB's form, "yyyy-MM-dd HH:mm:ss.SSS" in UTC, with
     /// the milliseconds rounded. Written by hand because GRDB goes through DateFormatter (ICU),
-    /// which was the largest single cost of a warehouse receipt in the writer. Dates outside
+    /// which was 7 % of a warehouse receipt's time in the writer. Dates outside
     /// years 1970–9999 take GRDB's path, so the stored text is the same either way.
     var sqliteText: String {
         let millis = (timeIntervalSince1970 * 1000).rounded()

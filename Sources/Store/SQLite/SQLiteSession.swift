@@ -14,15 +14,10 @@ struct SQLiteSession: SQLSession {
     }
 
     func rows(_ sql: String, _ arguments: [any SQLBindable]) throws -> [SQLRow] {
-        // Straight off the cursor: the row is a view on the statement, converted once.
-        let statement = try db.cachedStatement(sql: sql)
-        let columns = statement.columnNames
-        var out: [SQLRow] = []
-        let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
-        while let row = try cursor.next() {
-            out.append(SQLRow(columns: columns, values: row.databaseValues.map(Self.value)))
-        }
-        return out
+        let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: Self.arguments(arguments))
+        guard let first = rows.first else { return [] }
+        let columns = Array(first.columnNames)
+        return rows.map { row in SQLRow(columns: columns, values: row.databaseValues.map(Self.value)) }
     }
 
     static func arguments(_ values: [any SQLBindable]) -> StatementArguments {
