@@ -8,6 +8,19 @@ public struct ReturnCode: Hashable, Sendable, CustomStringConvertible {
 
     /// The grouped form `ABCD-EFGH-J` of a canonical code; anything else as is.
     public static func display(_ canonical: String) -> String {
+        // Canonical codes are ASCII: group the bytes (Character slicing cost more than the rest of
+        // a ZPL label's return-code line).
+        var canonical = canonical
+        let grouped: String? = canonical.withUTF8 { bytes in
+            guard bytes.count == 9, bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return String(unsafeUninitializedCapacity: 11) { out in
+                for i in 0..<9 { out[i + (i < 4 ? 0 : i < 8 ? 1 : 2)] = bytes[i] }
+                out[4] = UInt8(ascii: "-")
+                out[9] = UInt8(ascii: "-")
+                return 11
+            }
+        }
+        if let grouped { return grouped }
         guard canonical.count == 9 else { return canonical }
         let c = Array(canonical)
         return "\(String(c[0..<4]))-\(String(c[4..<8]))-\(c[8])"

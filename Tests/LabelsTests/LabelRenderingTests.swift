@@ -136,6 +136,43 @@ struct LabelRenderingTests {
         #expect(QRCodeMatrix.maximumSide(byteCount: 2332) == nil)
     }
 
+    @Test("the ZPL writer prints what a plain string template prints, for every carrier and hostile text", arguments: catalog.services.map(\.id))
+    func zplMatchesTemplate(id: String) throws {
+        var content = sampleContent(catalog.services.first { $0.id == id }!, items: 4)
+        content.parcel.buyer.name = "^XA~JA__\n\r\tend^"
+        content.parcel.buyer.address.lines = ["", "~", "Иван ^ Петров", String(repeating: "^", count: 300)]
+        content.parcel.seller.name = "Sellér_\u{1F4E6}"
+        let layout = try LabelLayout.make(content, qr: .byPrinter)
+        let zpl = String(decoding: try LabelRenderer.renderUncached(content, format: .zpl).bytes, as: UTF8.self)
+        #expect(zpl == Self.zplTemplate(layout))
+    }
+
+    /// The same ZPL as bench/label_python.py's template, written the obvious way.
+    static func zplTemplate(_ layout: LabelLayout) -> String {
+        func d(_ pt: Double) -> Int { Int((pt / layout.dot).rounded()) }
+        func esc(_ s: String) -> String {
+            s.replacingOccurrences(of: "_", with: "_5F").replacingOccurrences(of: "^", with: "_5E")
+                .replacingOccurrences(of: "~", with: "_7E").replacingOccurrences(of: "\n", with: " ")
+                .replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\t", with: " ")
+        }
+        var z = "^XA\n^CI28\n^PW\(d(layout.width))\n^LL\(d(layout.height))\n^LH0,0\n"
+        for e in layout.elements {
+            switch e {
+            case .text(let s, let x, let y, let size, let weight, let maxWidth):
+                let h = d(size), w = weight == .bold ? Int(Double(d(size)) * 1.1) : d(size)
+                z += "^FO\(d(x)),\(d(y))^A0N,\(h),\(w)^FB\(d(maxWidth)),1,0,L,0^FH_^FD\(esc(s))^FS\n"
+            case .rect(let x, let y, let w, let h):
+                z += "^FO\(d(x)),\(d(y))^GB\(max(1, d(w))),\(max(1, d(h))),\(max(1, min(d(w), d(h))))^FS\n"
+            case .barcode(let bars, let x, let y, let module, let height):
+                let data = bars.symbology == .gs1_128 ? ">;>8" + bars.text : esc(bars.text)
+                z += "^FO\(d(x)),\(d(y))^BY\(max(1, d(module)))^BCN,\(d(height)),N,N,N^FH_^FD\(data)^FS\n"
+            case .qr(_, let data, let x, let y, let module), .printerQR(let data, let x, let y, let module):
+                z += "^FO\(d(x)),\(d(y))^BQN,2,\(max(1, min(10, d(module))))^FH_^FDMA,\(esc(data))^FS\n"
+            }
+        }
+        return z + "^XZ\n"
+    }
+
     @Test("ZPL escapes ^ and ~ in buyer data so they cannot become printer commands")
     func zplEscapesCommands() throws {
         var content = sampleContent(catalog.services[0])

@@ -50,4 +50,18 @@ struct ReturnCodeTests {
     func noAwkwardCheckSymbols() {
         for _ in 0..<500 { #expect(!"*~$=U".contains(ReturnCode.random().canonical.last!)) }
     }
+
+    @Test("display groups a nine-symbol code as ABCD-EFGH-J and leaves anything else as it is")
+    func displayGroups() {
+        #expect(ReturnCode.display("7KQM2XPDA") == "7KQM-2XPD-A")
+        let code = ReturnCode.random()
+        let c = Array(code.canonical)
+        #expect(ReturnCode.display(code.canonical) == String(c[0..<4]) + "-" + String(c[4..<8]) + "-" + String(c[8]))
+        #expect(ReturnCode.display("SHORT") == "SHORT")
+        #expect(ReturnCode.display("7KQM2XPDA1") == "7KQM2XPDA1")
+        // Nine characters that are not all one byte each: grouped by character, as before.
+        #expect(ReturnCode.display("ÉKQM2XPDA") == "ÉKQM-2XPD-A")
+        // Nine bytes but fewer characters: not a code, left alone.
+        #expect(ReturnCode.display("ÉÉÉÉA") == "ÉÉÉÉA")
+    }
 }

@@ -36,7 +36,7 @@ if let path = option("--dump-layout") {
 
 print("format\tlabels_per_s\tbytes")
 // The layout alone (QR and barcode encoding, text fitting): the share every format pays.
-do {
+if option("--format") == nil {
     let clock = ContinuousClock()
     let start = clock.now
     var count = 0
@@ -47,7 +47,9 @@ do {
     let elapsed = clock.now - start
     print("layout\t\(String(format: "%.1f", Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)))\t0")
 }
-for format in LabelFormat.allCases {
+// `--format F` times one format only (for profiling).
+let formats = option("--format").map { [LabelFormat(rawValue: $0)!] } ?? LabelFormat.allCases
+for format in formats {
     // Warm up fonts and caches, then count whole renders for the time given.
     var bytes = 0
     for _ in 0..<5 { bytes = try LabelRenderer.renderUncached(content, format: format).bytes.count }
@@ -61,4 +63,20 @@ for format in LabelFormat.allCases {
     let elapsed = clock.now - start
     let perSecond = Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     print("\(format.rawValue)\t\(String(format: "%.1f", perSecond))\t\(bytes)")
+}
+// ZPL drawn from a finished layout: the work bench/label_python.py's ZPL template times (it is
+// handed the layout, with the barcode's module width already worked out).
+if formats.contains(.zpl) {
+    let layout = try LabelLayout.make(content, qr: .byPrinter)
+    let title = "Return label \(tracking)"
+    let clock = ContinuousClock()
+    let start = clock.now
+    var count = 0
+    while clock.now - start < .seconds(seconds) {
+        for _ in 0..<10 { _ = try LabelRenderer.draw(layout, format: .zpl, title: title) }
+        count += 10
+    }
+    let elapsed = clock.now - start
+    let perSecond = Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    print("zpl_from_layout\t\(String(format: "%.1f", perSecond))\t\(try LabelRenderer.draw(layout, format: .zpl, title: title).bytes.count)")
 }

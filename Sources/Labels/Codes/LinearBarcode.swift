@@ -11,8 +11,25 @@ public struct LinearBarcode: Sendable, Hashable {
 
     public let text: String
     public let symbology: Symbology
-    public let runs: [Int]
-    public var totalModules: Int { runs.reduce(0, +) }
+    public let totalModules: Int
+    private let packed: [UInt8]
+
+    /// The widths, in modules, of alternating bars and spaces, starting with a bar.
+    public var runs: [Int] {
+        var runs: [Int] = []
+        var current = true
+        var length = 0
+        for i in 0..<totalModules {
+            let bit = (packed[i >> 3] >> UInt8(i & 7)) & 1 == 1
+            if bit == current { length += 1 } else {
+                runs.append(length)
+                current = bit
+                length = 1
+            }
+        }
+        runs.append(length)
+        return runs
+    }
 
     public enum Error: Swift.Error, Equatable { case encodingFailed(String) }
 
@@ -42,20 +59,8 @@ public struct LinearBarcode: Sendable, Hashable {
         }
         let width = Int(symbol.pointee.width)
         // Row 0 of encoded_data is bit-packed, least significant bit first (zint's module_is_set).
-        let bits: [Bool] = withUnsafeBytes(of: symbol.pointee.encoded_data.0) { row in
-            (0..<width).map { (row[$0 >> 3] >> UInt8($0 & 7)) & 1 == 1 }
-        }
-        var runs: [Int] = []
-        var current = true
-        var length = 0
-        for bit in bits {
-            if bit == current { length += 1 } else {
-                runs.append(length)
-                current = bit
-                length = 1
-            }
-        }
-        runs.append(length)
-        self.runs = runs
+        // Kept packed: ZPL needs only the width, and the runs are read off when drawn.
+        totalModules = width
+        packed = withUnsafeBytes(of: symbol.pointee.encoded_data.0) { Array($0.prefix((width + 7) / 8)) }
     }
 }

@@ -50,6 +50,7 @@ struct Builder {
 
     init(spec: CarrierService.LabelSpec, qr: LabelLayout.QRDrawing) {
         layout = LabelLayout(width: spec.widthPoints, height: spec.heightPoints, dpi: spec.dpi, elements: [])
+        layout.elements.reserveCapacity(48)
         qrDrawing = qr
     }
 
@@ -180,7 +181,29 @@ struct Builder {
 }
 
 enum LabelDates {
+    /// `YYYY-MM-DD` in UTC. Written by hand (days to civil date, Howard Hinnant's algorithm):
+    /// Foundation's ISO8601FormatStyle was a tenth of a ZPL label's time for two dates.
+    /// Dates before 1583 (Foundation's calendar is Julian before the Gregorian reform) and after
+    /// 9999 go through Foundation, so both paths print the same day.
     static func day(_ d: Date) -> String {
+        let seconds = d.timeIntervalSince1970
+        guard seconds.isFinite, seconds >= -12_212_553_600, seconds < 253_402_300_800 else {
+            return foundationDay(d)
+        }
+        let z = Int((seconds / 86_400).rounded(.down)) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let digits = [year / 1000, year / 100 % 10, year / 10 % 10, year % 10, -3, month / 10, month % 10, -3, day / 10, day % 10]
+        return String(decoding: digits.map { UInt8(48 + $0) }, as: UTF8.self)
+    }
+
+    static func foundationDay(_ d: Date) -> String {
         var style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
         style = style.year().month().day()
         return d.formatted(style)

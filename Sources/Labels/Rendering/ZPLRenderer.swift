@@ -1,62 +1,115 @@
 /// ZPL II for thermal printers: text as fields, the codes as `^BC`/`^BQN` commands so that the
 /// printer draws them at its own resolution. UTF-8 via `^CI28`; every field goes through `^FH`
 /// so that a buyer's name cannot smuggle in printer commands.
-/// Written straight into bytes: ZPL is the format kiosks fetch most, and it is all text.
+/// Written straight into one buffer sized up front: ZPL is the format kiosks fetch most, it is
+/// all text, and appending byte by byte to a growing Array was half of a ZPL label's time.
 enum ZPLRenderer {
     static func render(_ layout: LabelLayout) -> [UInt8] {
-        var z = ZPLWriter(dot: layout.dot)
-        z.out.reserveCapacity(160 + layout.elements.count * 72)
-        z.raw("^XA\n^CI28\n^PW"); z.dots(layout.width); z.raw("\n^LL"); z.dots(layout.height); z.raw("\n^LH0,0\n")
-        for element in layout.elements {
-            switch element {
-            case .text(let s, let x, let y, let size, let weight, let maxWidth):
-                let h = z.d(size)
-                // ^A0 is the scalable font; bold is approximated by a wider character cell.
-                let w = weight == .bold ? Int(Double(h) * 1.1) : h
-                z.origin(x, y); z.raw("^A0N,"); z.int(h); z.raw(","); z.int(w)
-                z.raw("^FB"); z.dots(maxWidth); z.raw(",1,0,L,0^FH_^FD"); z.escaped(s); z.raw("^FS\n")
-            case .rect(let x, let y, let w, let h):
-                let thickness = max(1, min(z.d(w), z.d(h)))
-                z.origin(x, y); z.raw("^GB"); z.int(max(1, z.d(w))); z.raw(","); z.int(max(1, z.d(h))); z.raw(",")
-                z.int(thickness); z.raw("^FS\n")
-            case .barcode(let bars, let x, let y, let module, let height):
-                z.origin(x, y); z.raw("^BY"); z.int(max(1, z.d(module))); z.raw("^BCN,"); z.dots(height); z.raw(",N,N,N^FH_^FD")
-                // >; starts subset C, >8 is FNC1: the GS1-128 form of an all-digit number.
-                if bars.symbology == .gs1_128 { z.raw(">;>8"); z.raw(bars.text) } else { z.escaped(bars.text) }
-                z.raw("^FS\n")
-            case .qr(_, let data, let x, let y, let module), .printerQR(let data, let x, let y, let module):
-                // ^BQN model 2; "MA," = error correction M, automatic mode, as in the PNG.
-                z.origin(x, y); z.raw("^BQN,2,"); z.int(max(1, min(10, z.d(module)))); z.raw("^FH_^FDMA,")
-                z.escaped(data); z.raw("^FS\n")
+        let capacity = ZPLWriter.capacity(for: layout)
+        let written = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var z = ZPLWriter(buffer: buffer, dot: layout.dot)
+            z.raw("^XA\n^CI28\n^PW"); z.dots(layout.width); z.raw("\n^LL"); z.dots(layout.height); z.raw("\n^LH0,0\n")
+            for element in layout.elements {
+                switch element {
+                case .text(let s, let x, let y, let size, let weight, let maxWidth):
+                    let h = z.d(size)
+                    // ^A0 is the scalable font; bold is approximated by a wider character cell.
+                    let w = weight == .bold ? Int(Double(h) * 1.1) : h
+                    z.origin(x, y); z.raw("^A0N,"); z.int(h); z.raw(","); z.int(w)
+                    z.raw("^FB"); z.dots(maxWidth); z.raw(",1,0,L,0^FH_^FD"); z.escaped(s); z.raw("^FS\n")
+                case .rect(let x, let y, let w, let h):
+                    let thickness = max(1, min(z.d(w), z.d(h)))
+                    z.origin(x, y); z.raw("^GB"); z.int(max(1, z.d(w))); z.raw(","); z.int(max(1, z.d(h))); z.raw(",")
+                    z.int(thickness); z.raw("^FS\n")
+                case .barcode(let bars, let x, let y, let module, let height):
+                    z.origin(x, y); z.raw("^BY"); z.int(max(1, z.d(module))); z.raw("^BCN,"); z.dots(height); z.raw(",N,N,N^FH_^FD")
+                    // >; starts subset C, >8 is FNC1: the GS1-128 form of an all-digit number.
+                    if bars.symbology == .gs1_128 { z.raw(">;>8"); z.verbatim(bars.text) } else { z.escaped(bars.text) }
+                    z.raw("^FS\n")
+                case .qr(_, let data, let x, let y, let module), .printerQR(let data, let x, let y, let module):
+                    // ^BQN model 2; "MA," = error correction M, automatic mode, as in the PNG.
+                    z.origin(x, y); z.raw("^BQN,2,"); z.int(max(1, min(10, z.d(module)))); z.raw("^FH_^FDMA,")
+                    z.escaped(data); z.raw("^FS\n")
+                }
             }
+            z.raw("^XZ\n")
+            count = z.count
         }
-        z.raw("^XZ\n")
-        return z.out
+        // The estimate is several times the label; cached labels should hold only their bytes.
+        return written.withUnsafeBufferPointer { [UInt8]($0) }
     }
 }
 
+/// Writes into a buffer that `capacity(for:)` sized for the worst case. Every write checks the
+/// bound, so a wrong estimate traps instead of writing past the end.
 private struct ZPLWriter {
+    let buffer: UnsafeMutableBufferPointer<UInt8>
     let dot: Double
-    var out: [UInt8] = []
+    var count = 0
+
+    init(buffer: UnsafeMutableBufferPointer<UInt8>, dot: Double) {
+        self.buffer = buffer
+        self.dot = dot
+    }
+
+    /// Fixed text and numbers per element stay under 256 bytes (the longest fixed part is 40,
+    /// and at most six numbers of at most 20 characters each); escaping at most triples a string.
+    static func capacity(for layout: LabelLayout) -> Int {
+        var total = 256
+        for element in layout.elements {
+            total += 256
+            switch element {
+            case .text(let s, _, _, _, _, _): total += 3 * s.utf8.count
+            case .rect: break
+            case .barcode(let bars, _, _, _, _): total += 3 * bars.text.utf8.count
+            case .qr(_, let data, _, _, _), .printerQR(let data, _, _, _): total += 3 * data.utf8.count
+            }
+        }
+        return total
+    }
 
     func d(_ points: Double) -> Int { Int((points / dot).rounded()) }
 
-    mutating func raw(_ s: StaticString) {
-        s.withUTF8Buffer { out.append(contentsOf: $0) }
+    @inline(__always) mutating func byte(_ b: UInt8) {
+        precondition(count < buffer.count, "ZPL buffer estimate too small")
+        buffer[count] = b
+        count += 1
     }
 
-    mutating func raw(_ s: String) { out.append(contentsOf: s.utf8) }
+    @inline(__always) mutating func bytes(_ source: UnsafeBufferPointer<UInt8>) {
+        precondition(count + source.count <= buffer.count, "ZPL buffer estimate too small")
+        guard let base = source.baseAddress, !source.isEmpty else { return }
+        (buffer.baseAddress! + count).update(from: base, count: source.count)
+        count += source.count
+    }
 
+    @inline(__always) mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes($0) }
+    }
+
+    mutating func verbatim(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes($0) }
+    }
+
+    /// Decimal digits written back to front: one bound check per number, division by a constant.
     mutating func int(_ v: Int) {
-        if v < 0 { out.append(UInt8(ascii: "-")) }
+        if v < 0 { byte(UInt8(ascii: "-")) }
         var rest = v.magnitude
-        var divisor: UInt = 1
-        while divisor <= rest / 10 { divisor *= 10 }
+        var digits = 1
+        var next: UInt = 10
+        while digits < 20, rest >= next {
+            digits += 1
+            if digits < 20 { next *= 10 }
+        }
+        precondition(count + digits <= buffer.count, "ZPL buffer estimate too small")
+        var i = count + digits
         repeat {
-            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        } while divisor > 0
+            i -= 1
+            buffer[i] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        } while i > count
+        count += digits
     }
 
     mutating func dots(_ points: Double) { int(d(points)) }
@@ -65,16 +118,26 @@ private struct ZPLWriter {
         raw("^FO"); dots(x); raw(","); dots(y)
     }
 
-    /// Field data under `^FH_`: `^`, `~` and `_` as hex escapes, line breaks as spaces.
+    /// Field data under `^FH_`: `^`, `~` and `_` as hex escapes, line breaks and tabs as spaces.
+    /// Runs of ordinary bytes, nearly all of a label, are copied whole.
     mutating func escaped(_ s: String) {
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "^"): raw("_5E")
-            case UInt8(ascii: "~"): raw("_7E")
-            case UInt8(ascii: "_"): raw("_5F")
-            case UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): out.append(UInt8(ascii: " "))
-            default: out.append(byte)
+        var s = s
+        s.withUTF8 { source in
+            var start = 0
+            for (i, b) in source.enumerated() {
+                let replacement: StaticString
+                switch b {
+                case UInt8(ascii: "^"): replacement = "_5E"
+                case UInt8(ascii: "~"): replacement = "_7E"
+                case UInt8(ascii: "_"): replacement = "_5F"
+                case UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): replacement = " "
+                default: continue
+                }
+                bytes(UnsafeBufferPointer(rebasing: source[start..<i]))
+                raw(replacement)
+                start = i + 1
             }
+            bytes(UnsafeBufferPointer(rebasing: source[start...]))
         }
     }
 }
