@@ -1,4 +1,5 @@
 import Foundation
+import ReturnsCore
 import Store
 import Testing
 
@@ -63,5 +64,34 @@ struct PostgresConnectionTests {
         // The connection survives a cancelled statement and serves the next one.
         #expect(try await store.backend.read { db in try db.int("SELECT 1") } == 1)
         try await store.close()
+    }
+
+    @Test("after the server drops every connection (a PostgreSQL restart), the next writes and reads succeed")
+    func survivesServerRestart() async throws {
+        try await withStore(.postgresql) { t in
+            let database = String(try #require(URLComponents(string: t.url)).path.dropFirst())
+            let first = try await t.store.issueReturn(issuance(request(dispute: "D-before")))
+            // Several connections in the pool, all idle, as between bursts of traffic.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<6 { group.addTask { _ = try await t.store.backend.read { db in try db.int("SELECT 1 FROM pg_sleep(0.05)") } } }
+                try await group.waitForAll()
+            }
+            var dropped = 0
+            try await TestStore.admin { admin in
+                dropped = try await admin.read { db in
+                    try db.int("SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()", [database])
+                } ?? 0
+            }
+            #expect(dropped >= 2, "the pool held \(dropped) connections")
+            // What a restart looks like to returnd: every pooled connection is dead. The next
+            // write must not fail because of it; nor must reads running side by side.
+            let after = try await t.store.issueReturn(issuance(request(dispute: "D-after", buyer: "B-2")))
+            try await withThrowingTaskGroup(of: Parcel?.self) { group in
+                for id in [first.parcel.id, after.parcel.id, first.parcel.id, after.parcel.id, first.parcel.id, after.parcel.id] {
+                    group.addTask { try await t.store.parcel(id: id) }
+                }
+                for try await parcel in group { #expect(parcel != nil) }
+            }
+        }
     }
 }

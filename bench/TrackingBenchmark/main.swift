@@ -23,6 +23,13 @@ let concurrency = Int(option("--concurrency") ?? "32")!
 let mode = option("--mode") ?? "transport"
 let numbers = (0..<count).map { "LX\(String(format: "%08d", 10_000_000 + $0))1DE" }
 
+/// Profiling: run under `perf record --control fifo:F -D -1` with RETURND_PERF_FIFO=F; the
+/// benchmark switches perf on for the quiet pass only.
+func perf(_ command: String) {
+    guard let fifo = ProcessInfo.processInfo.environment["RETURND_PERF_FIFO"], let handle = FileHandle(forWritingAtPath: fifo) else { return }
+    handle.write(Data("\(command)\n".utf8))
+    try? handle.close()
+}
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
 let transport = HTTPTransport(maxConnectionsPerHost: concurrency, maxConnections: concurrency)
@@ -85,7 +92,9 @@ case "poll":
     // A day later every parcel is due again and the carrier has nothing new: the common case.
     offset.withLock { $0 = 86_400 }
     start = clock.now
+    perf("enable")
     reports = try await poller.pollDue()
+    perf("disable")
     elapsed = seconds(clock.now - start)
     precondition(reports.count == count && reports.allSatisfy { $0.outcome == "events" && $0.newEvents.isEmpty }, "not every parcel was re-polled")
     print("poll_quiet\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))")

@@ -84,20 +84,21 @@ public final class PostgresBackend: SQLBackend {
     }
 
     private func attempts<T>(_ begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
-        let connection = try checkout()
+        let (connection, session) = try begun(begin)
         var broken = false
         defer { checkin(connection, broken: broken) }
-        let session = PostgresSession(connection: connection, logger: logger)
         var attempt = 0
         while true {
             attempt += 1
             do {
-                try session.execute(begin)
+                if attempt > 1 { try session.execute(begin) }
                 let result = try body(session)
                 try session.execute("COMMIT")
                 return result
             } catch {
                 if connection.isClosed {
+                    // The body may have run and COMMIT may have landed: only the caller can
+                    // tell whether to try again, so this one is not retried.
                     broken = true
                     throw error
                 }
@@ -109,12 +110,40 @@ public final class PostgresBackend: SQLBackend {
         }
     }
 
+    /// A connection with the transaction begun. An idle connection the server has closed
+    /// meanwhile (PostgreSQL restarted, a failover, an idle timeout) fails at BEGIN, before
+    /// anything ran: it is dropped and the next one tried, then a new one, so a restart of
+    /// the database costs callers nothing.
+    private func begun(_ begin: String) throws -> (PostgresConnection, PostgresSession) {
+        while let connection = idle.withLock({ $0.popLast() }) {
+            let session = PostgresSession(connection: connection, logger: logger)
+            if !connection.isClosed, (try? session.execute(begin)) != nil { return (connection, session) }
+            if !connection.isClosed {
+                // BEGIN failed on a live connection: state unknown, so it is not reused.
+                logger.warning("store.connection_dropped", metadata: ["reason": "BEGIN failed on an idle connection"])
+            } else {
+                logger.info("store.connection_reopened", metadata: ["reason": "the server closed an idle connection"])
+            }
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+        }
+        let connection = try connect()
+        let session = PostgresSession(connection: connection, logger: logger)
+        do { try session.execute(begin) } catch {
+            checkin(connection, broken: true)
+            throw error
+        }
+        return (connection, session)
+    }
+
     static func sqlState(_ error: any Error) -> String? {
         (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
     private func checkout() throws -> PostgresConnection {
-        if let connection = idle.withLock({ $0.popLast() }) { return connection }
+        while let connection = idle.withLock({ $0.popLast() }) {
+            if !connection.isClosed { return connection }
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+        }
         return try connect()
     }
 
