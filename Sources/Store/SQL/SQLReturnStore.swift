@@ -8,6 +8,7 @@ import ReturnsCore
 public final class SQLReturnStore: ReturnStore {
     public let backend: any SQLBackend
     let logger: Logger
+    let serials = SerialBlocks()
 
     public init(backend: any SQLBackend, logger: Logger = Logger(label: "returnd.store")) {
         self.backend = backend
@@ -34,11 +35,29 @@ public final class SQLReturnStore: ReturnStore {
     // MARK: - Returns
 
     public func issueReturn(_ issuance: ReturnIssuance) async throws -> ReturnIssuanceOutcome {
-        let outcome = try await backend.write { db in try Self.issue(issuance, db) }
-        return outcome
+        let block = backend.dialect.serialBlock
+        guard block > 1 else { return try await backend.write { db in try Self.issue(issuance, db) } }
+        // Serials come from this instance's reserved block; when it is empty the transaction
+        // stops before writing anything, a new block is reserved, and the issue runs again.
+        while true {
+            do {
+                return try await backend.write { [serials] db in
+                    try Self.issue(issuance, db) { _ in
+                        guard let serial = serials.take(issuance.serialCounterKey, range: issuance.serialRange) else { throw SerialBlocks.Empty() }
+                        return serial
+                    }
+                }
+            } catch is SerialBlocks.Empty {
+                try await serials.refill(issuance.serialCounterKey, range: issuance.serialRange) {
+                    try await backend.write { db in try Self.reserveSerials(db, issuance, count: block) }
+                }
+            }
+        }
     }
 
-    static func issue(_ i: ReturnIssuance, _ db: any SQLSession) throws -> ReturnIssuanceOutcome {
+    static func issue(
+        _ i: ReturnIssuance, _ db: any SQLSession, serial allocate: ((any SQLSession) throws -> Int)? = nil
+    ) throws -> ReturnIssuanceOutcome {
         let request = i.request
         if let key = i.idempotencyKey,
             let row = try db.row("SELECT request_hash, parcel_id FROM idempotency_keys WHERE key = ?", [key])
@@ -76,7 +95,7 @@ public final class SQLReturnStore: ReturnStore {
             try insertItems(db, parcelID: openID, startingAt: open.items.count, request)
         } else {
             kind = .created
-            let serial = try allocateSerial(db, i)
+            let serial = try allocate.map { try $0(db) } ?? allocateSerial(db, i)
             let tracking = i.scheme.trackingNumber(serial: serial, date: i.now)
             parcelID = try freshParcelID(db)
             let code = try freshReturnCode(db)
@@ -105,22 +124,43 @@ public final class SQLReturnStore: ReturnStore {
     }
 
     /// Takes the next serial of the counter inside the caller's transaction, so a number is
-    /// used exactly when its parcel commits. The range comes from the carrier file; widening it
-    /// there widens it here.
+    /// used exactly when its parcel commits (SQLite).
     static func allocateSerial(_ db: any SQLSession, _ i: ReturnIssuance) throws -> Int {
+        try upsertCounter(db, i)
+        guard let serial = try db.int(
+            "UPDATE serial_counters SET next_serial = next_serial + 1 WHERE key = ? AND next_serial <= last_serial RETURNING next_serial - 1",
+            [i.serialCounterKey])
+        else { throw exhausted(i) }
+        return serial
+    }
+
+    /// Reserves up to `count` serials in one short transaction (PostgreSQL). Serials reserved
+    /// but never used (an instance stopped, a parcel's transaction failed) are skipped for good:
+    /// a gap in the carrier's range, never a number used twice.
+    static func reserveSerials(_ db: any SQLSession, _ i: ReturnIssuance, count: Int) throws -> ClosedRange<Int> {
+        try upsertCounter(db, i)
+        guard let row = try db.row("SELECT next_serial, last_serial FROM serial_counters WHERE key = ?\(db.dialect.lockRow)", [i.serialCounterKey]) else {
+            throw StoreError.corrupt("serial counter \(i.serialCounterKey) vanished")
+        }
+        let next: Int = row["next_serial"], last: Int = row["last_serial"]
+        guard next <= last else { throw exhausted(i) }
+        let end = min(last, next + count - 1)
+        try db.execute("UPDATE serial_counters SET next_serial = ? WHERE key = ?", [end + 1, i.serialCounterKey])
+        return next...end
+    }
+
+    /// The range comes from the carrier file; widening it there widens it here.
+    static func upsertCounter(_ db: any SQLSession, _ i: ReturnIssuance) throws {
         try db.execute("""
                 INSERT INTO serial_counters (key, next_serial, last_serial) VALUES (?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET last_serial = excluded.last_serial,
                 next_serial = CASE WHEN serial_counters.next_serial > excluded.next_serial
                     THEN serial_counters.next_serial ELSE excluded.next_serial END
                 """, [i.serialCounterKey, i.serialRange.lowerBound, i.serialRange.upperBound])
-        guard let serial = try db.int(
-            "UPDATE serial_counters SET next_serial = next_serial + 1 WHERE key = ? AND next_serial <= last_serial RETURNING next_serial - 1",
-            [i.serialCounterKey])
-        else {
-            throw ReturnRefusal(.serialRangeExhausted, "carrier \(i.carrierID) has used every tracking number of its range \(i.serialRange); widen tracking_number.serial_range")
-        }
-        return serial
+    }
+
+    static func exhausted(_ i: ReturnIssuance) -> ReturnRefusal {
+        ReturnRefusal(.serialRangeExhausted, "carrier \(i.carrierID) has used every tracking number of its range \(i.serialRange); widen tracking_number.serial_range")
     }
 
     static func freshParcelID(_ db: any SQLSession) throws -> String {
