@@ -124,7 +124,7 @@ public final class PostgresBackend: SQLBackend {
             } else {
                 logger.info("store.connection_reopened", metadata: ["reason": "the server closed an idle connection"])
             }
-            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+            checkin(connection, broken: true)
         }
         let connection = try connect()
         let session = PostgresSession(connection: connection, logger: logger)
@@ -142,14 +142,15 @@ public final class PostgresBackend: SQLBackend {
     private func checkout() throws -> PostgresConnection {
         while let connection = idle.withLock({ $0.popLast() }) {
             if !connection.isClosed { return connection }
-            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+            checkin(connection, broken: true)
         }
         return try connect()
     }
 
     private func checkin(_ connection: PostgresConnection, broken: Bool) {
         if broken || connection.isClosed {
-            connection.close().whenComplete { _ in }
+            // The closure keeps the connection alive until the close completes, as PostgresNIO requires.
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
             return
         }
         idle.withLock { $0.append(connection) }
