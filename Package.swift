@@ -38,6 +38,7 @@ let package = Package(
         .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CFriBidi", pkgConfig: "fribidi", providers: [.apt(["libfribidi-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(
@@ -52,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "Labels",
-            dependencies: ["ReturnsCore", "Carriers", "CQREncode", "CZint", "CCairo", "CPNG"],
+            dependencies: ["ReturnsCore", "Carriers", "CQREncode", "CZint", "CCairo", "CPNG", "CFriBidi"],
             swiftSettings: strict
         ),
         .target(

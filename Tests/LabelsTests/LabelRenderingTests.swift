@@ -182,6 +182,25 @@ struct LabelRenderingTests {
         #expect(zpl.components(separatedBy: "^XZ").count == 2)
     }
 
+    @Test("Hebrew reads right to left on the PDF label: pdftotext gives back the buyer's words as written")
+    func hebrewRightToLeft() throws {
+        var content = sampleContent(catalog.byID["il_israelpost"]!)
+        content.parcel.buyer.name = "ישראל כהן"
+        content.parcel.buyer.address = PostalAddress(lines: ["רחוב הרצל 12"], city: "תל אביב", postalCode: "6100000", country: "IL")
+        let dir = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("label.pdf")
+        try Data(try LabelRenderer.renderUncached(content, format: .pdf).bytes).write(to: file)
+        // pdftotext orders right-to-left glyphs back into reading order; text drawn left to right
+        // in memory order (the old bug) comes out reversed.
+        let text = try ExternalTool.run("pdftotext", [file.path, "-"]).stdout
+        for words in ["ישראל כהן", "תל אביב", "רחוב הרצל"] {
+            #expect(text.contains(words), "\(words) not in \(text)")
+        }
+        // Latin text is unchanged.
+        #expect(text.contains("FREE RETURN"))
+    }
+
     @Test("every carrier's SVG is well-formed XML of the label's size", arguments: catalog.services.map(\.id))
     func svgIsWellFormed(id: String) throws {
         let carrier = catalog.byID[id]!

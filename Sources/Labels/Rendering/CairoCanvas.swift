@@ -155,7 +155,8 @@ enum CairoCanvas {
         }
         cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT)
         cairo_move_to(cr, x, y + fontSize * 0.93)
-        cairo_show_text(cr, fitted)
+        // Fitted in reading order (an ellipsis cuts the end of the words), drawn in visual order.
+        cairo_show_text(cr, BidiText.visual(fitted))
         cairo_new_path(cr)
         cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE)
     }
