@@ -11,14 +11,17 @@ public struct PollTarget: Sendable, Hashable {
     /// Polls in a row that brought nothing new (drives the adaptive interval).
     public var unchangedPolls: Int
     public var failures: Int
+    /// `TrackingEventRecord.digest` of the carrier's last answer, if there was one.
+    public var eventsDigest: String?
 
-    public init(parcelID: String, carrierID: String, trackingNumber: String, status: ParcelStatus, unchangedPolls: Int, failures: Int) {
+    public init(parcelID: String, carrierID: String, trackingNumber: String, status: ParcelStatus, unchangedPolls: Int, failures: Int, eventsDigest: String? = nil) {
         self.parcelID = parcelID
         self.carrierID = carrierID
         self.trackingNumber = trackingNumber
         self.status = status
         self.unchangedPolls = unchangedPolls
         self.failures = failures
+        self.eventsDigest = eventsDigest
     }
 }
 
@@ -66,6 +69,13 @@ public struct TrackingEventRecord: Codable, Hashable, Sendable {
         case code, description, location, status
         case occurredAt = "occurred_at"
     }
+
+    /// Names a carrier answer by what the store keys its events on (code and time), in any
+    /// order: two answers with the same digest store the same events.
+    public static func digest(_ events: [TrackingEventRecord]) -> String {
+        let keys = events.map { "\($0.code)\u{1F}\(Int64(($0.occurredAt.timeIntervalSince1970 * 1000).rounded()))" }.sorted()
+        return SHA256Hex.digest(keys.joined(separator: "\u{1E}").utf8)
+    }
 }
 
 /// What one poll found for one parcel, and when to ask again.
@@ -83,13 +93,17 @@ public struct PollRecord: Sendable {
     public var nextPollAt: Date
     /// ...and if the poll brought new events.
     public var nextPollAfterNews: Date
+    /// The digest the schedule held when the parcel was claimed (`PollTarget.eventsDigest`):
+    /// an answer with the same digest only moves the schedule on.
+    public var knownDigest: String?
 
-    public init(parcelID: String, outcome: Outcome, polledAt: Date, nextPollAt: Date, nextPollAfterNews: Date? = nil) {
+    public init(parcelID: String, outcome: Outcome, polledAt: Date, nextPollAt: Date, nextPollAfterNews: Date? = nil, knownDigest: String? = nil) {
         self.parcelID = parcelID
         self.outcome = outcome
         self.polledAt = polledAt
         self.nextPollAt = nextPollAt
         self.nextPollAfterNews = nextPollAfterNews ?? nextPollAt
+        self.knownDigest = knownDigest
     }
 }
 

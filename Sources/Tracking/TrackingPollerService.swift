@@ -222,7 +222,7 @@ public final class TrackingPollerService: Service, Sendable {
             let news = configuration.schedule.interval(status: t.status == .labelIssued ? .droppedOff : t.status, unchangedPolls: 0, changedNow: true, failed: false)
             let result = try await store.recordPoll(PollRecord(
                 parcelID: t.parcelID, outcome: outcome, polledAt: now,
-                nextPollAt: now.addingTimeInterval(quiet), nextPollAfterNews: now.addingTimeInterval(news)))
+                nextPollAt: now.addingTimeInterval(quiet), nextPollAfterNews: now.addingTimeInterval(news), knownDigest: t.eventsDigest))
             for status in result.statusChanges {
                 logger.info("parcel.carrier_status", metadata: ["parcel": "\(t.parcelID)", "tracking": "\(t.trackingNumber)", "carrier": "\(service.id)", "status": "\(status.rawValue)"])
             }

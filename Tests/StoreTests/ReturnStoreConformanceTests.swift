@@ -301,6 +301,66 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("polls: the answer a parcel had before moves only its schedule; a new answer, or a stale claim, is stored in full", arguments: StoreKind.allCases)
+    func quietPolls(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let p = try await store.issueReturn(issuance(request())).parcel
+            var now = Date().addingTimeInterval(1)
+            func claim() async throws -> PollTarget {
+                now = now.addingTimeInterval(86_400)
+                return try #require(try await store.claimPollTargets(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60)).first)
+            }
+            let accepted = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: now, location: nil, status: .inTransit)
+            let sorted = TrackingEventRecord(code: "SO1", description: "sorted", occurredAt: now.addingTimeInterval(60), location: "Paris", status: nil)
+            var target = try await claim()
+            #expect(target.eventsDigest == nil)
+            let first = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted]), polledAt: now, nextPollAt: now, knownDigest: target.eventsDigest))
+            #expect(first.statusChanges == [.inTransit])
+            // The same answer again, in another order of the same events: nothing new.
+            target = try await claim()
+            #expect(target.eventsDigest == TrackingEventRecord.digest([accepted]))
+            #expect(TrackingEventRecord.digest([accepted, sorted]) == TrackingEventRecord.digest([sorted, accepted]))
+            let same = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted]), polledAt: now, nextPollAt: now, knownDigest: target.eventsDigest))
+            #expect(same.newEvents.isEmpty && same.statusChanges.isEmpty && same.status == .inTransit)
+            target = try await claim()
+            #expect(target.unchangedPolls == 1 && target.failures == 0)
+            // A new answer is stored, whatever digest the claim carried.
+            let more = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([sorted, accepted]), polledAt: now, nextPollAt: now, knownDigest: target.eventsDigest))
+            #expect(more.newEvents.map(\.code) == ["SO1"])
+            // A claim whose digest is no longer the schedule's (another instance stored a newer
+            // answer meanwhile) does not skip: the events are tried and the new one stored.
+            let delivered = TrackingEventRecord(code: "DI1", description: "delivered", occurredAt: now.addingTimeInterval(120), location: "WH", status: .arrivedAtWarehouse)
+            let stale = TrackingEventRecord.digest([accepted, sorted, delivered])
+            let late = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted, sorted, delivered]), polledAt: now, nextPollAt: now, knownDigest: stale))
+            #expect(late.newEvents.map(\.code) == ["DI1"] && late.statusChanges == [.arrivedAtWarehouse])
+            #expect(try await store.trackingEvents(parcelID: p.id).map(\.code) == ["PC1", "SO1", "DI1"])
+            // Arrived: no longer followed, even though the last answer is the one it had.
+            #expect(try await store.claimPollTargets(now: now.addingTimeInterval(86_400), limit: 10, leaseUntil: now).isEmpty)
+        }
+    }
+
+    @Test("polls: a parcel received at the warehouse stops being followed, even when its carrier's answer is unchanged", arguments: StoreKind.allCases)
+    func quietPollAfterReceipt(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let p = try await store.issueReturn(issuance(request())).parcel
+            let now = Date().addingTimeInterval(86_400)
+            let accepted = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: now, location: nil, status: .inTransit)
+            var target = try #require(try await store.claimPollTargets(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60)).first)
+            _ = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted]), polledAt: now, nextPollAt: now, knownDigest: target.eventsDigest))
+            let later = now.addingTimeInterval(86_400)
+            target = try #require(try await store.claimPollTargets(now: later, limit: 10, leaseUntil: later.addingTimeInterval(60)).first)
+            // Scanned at the warehouse while the poll was in flight.
+            _ = try await store.recordReceipt(WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: later, receivedAt: later, scannerTokenID: "T1"))
+            let outcome = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted]), polledAt: later, nextPollAt: later, knownDigest: target.eventsDigest))
+            #expect(outcome.status == .arrivedAtWarehouse && outcome.newEvents.isEmpty)
+            #expect(try await store.claimPollTargets(now: later.addingTimeInterval(86_400 * 30), limit: 10, leaseUntil: later).isEmpty)
+            let rows = try await store.backend.read { db in try db.int("SELECT COUNT(*) FROM tracking_schedule WHERE parcel_id = ?", [p.id]) }
+            #expect(rows == 0)
+        }
+    }
+
     @Test("counts and timers see the same parcels on both backends", arguments: StoreKind.allCases)
     func countsAndTimers(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

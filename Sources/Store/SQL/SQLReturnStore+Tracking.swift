@@ -5,7 +5,7 @@ extension SQLReturnStore {
     public func claimPollTargets(now: Date, limit: Int, leaseUntil: Date) async throws -> [PollTarget] {
         try await backend.write { db in
             let rows = try db.rows("""
-                SELECT p.id, p.carrier_id, p.tracking_number, p.status, s.unchanged_polls, s.failures
+                SELECT p.id, p.carrier_id, p.tracking_number, p.status, s.unchanged_polls, s.failures, s.events_digest
                 FROM tracking_schedule s JOIN parcels p ON p.id = s.parcel_id
                 WHERE s.next_poll_at <= ? AND (s.lease_until IS NULL OR s.lease_until <= ?)
                 AND p.status IN ('label_issued', 'dropped_off', 'in_transit')
@@ -14,13 +14,30 @@ extension SQLReturnStore {
             for row in rows { try db.execute("UPDATE tracking_schedule SET lease_until = ? WHERE parcel_id = ?", [leaseUntil, row["id"] as String]) }
             return rows.map {
                 PollTarget(parcelID: $0["id"], carrierID: $0["carrier_id"], trackingNumber: $0["tracking_number"],
-                           status: ParcelStatus(rawValue: $0["status"]) ?? .labelIssued, unchangedPolls: $0["unchanged_polls"], failures: $0["failures"])
+                           status: ParcelStatus(rawValue: $0["status"]) ?? .labelIssued, unchangedPolls: $0["unchanged_polls"], failures: $0["failures"],
+                           eventsDigest: $0["events_digest"])
             }
         }
     }
 
     public func recordPoll(_ record: PollRecord) async throws -> PollRecordOutcome {
-        try await backend.write { db in
+        // The answer the last poll had: no event can be new, so only the schedule moves on,
+        // in one statement. Skipped (the full path below) if the parcel stopped being followed
+        // or another poll stored a different answer since the claim.
+        let digest: String? = if case .events(let events) = record.outcome { TrackingEventRecord.digest(events) } else { nil }
+        let quiet = digest != nil && digest == record.knownDigest
+        return try await backend.write { db in
+            if quiet, let status = try db.string("""
+                    UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = NULL,
+                    unchanged_polls = unchanged_polls + 1, failures = 0
+                    WHERE parcel_id = ? AND events_digest = ?
+                    AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status IN ('label_issued', 'dropped_off', 'in_transit'))
+                    RETURNING (SELECT p.status FROM parcels p WHERE p.id = tracking_schedule.parcel_id)
+                    """, [record.nextPollAt, record.polledAt, record.parcelID, digest, record.parcelID]),
+                let status = ParcelStatus(rawValue: status)
+            {
+                return PollRecordOutcome(status: status, newEvents: [], statusChanges: [])
+            }
             var fresh: [TrackingEventRecord] = []
             var changes: [ParcelStatus] = []
             var error: String?
@@ -56,9 +73,10 @@ extension SQLReturnStore {
                 try db.execute("""
                     UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = ?,
                     unchanged_polls = CASE WHEN ? = 1 THEN 0 ELSE unchanged_polls + 1 END,
-                    failures = CASE WHEN ? = 1 THEN failures + 1 ELSE 0 END
+                    failures = CASE WHEN ? = 1 THEN failures + 1 ELSE 0 END,
+                    events_digest = COALESCE(?, events_digest)
                     WHERE parcel_id = ?
-                    """, [fresh.isEmpty ? record.nextPollAt : record.nextPollAfterNews, record.polledAt, error, !fresh.isEmpty, error != nil, record.parcelID])
+                    """, [fresh.isEmpty ? record.nextPollAt : record.nextPollAfterNews, record.polledAt, error, !fresh.isEmpty, error != nil, digest, record.parcelID])
             } else {
                 // Arrived (or expired, cancelled): nothing left to follow.
                 try db.execute("DELETE FROM tracking_schedule WHERE parcel_id = ?", [record.parcelID])

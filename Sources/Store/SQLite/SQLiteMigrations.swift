@@ -148,6 +148,11 @@ enum SQLiteMigrations {
             // event at once and a crashed instance's claim runs out.
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN lease_until DATETIME")
         }
+        m.registerMigration("v5: tracking events digest") { db in
+            // What the last poll's answer held, so a poll that brings the same answer writes
+            // one row instead of trying every event again.
+            try db.execute(sql: "ALTER TABLE tracking_schedule ADD COLUMN events_digest TEXT")
+        }
         return m
     }
 }
