@@ -309,7 +309,7 @@ struct ReturnStoreConformanceTests {
             var now = Date().addingTimeInterval(1)
             func claim() async throws -> PollTarget {
                 now = now.addingTimeInterval(86_400)
-                return try #require(try await store.claimPollTargets(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60)).first)
+                return try await claimDue(store, at: now)
             }
             let accepted = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: now, location: nil, status: .inTransit)
             let sorted = TrackingEventRecord(code: "SO1", description: "sorted", occurredAt: now.addingTimeInterval(60), location: "Paris", status: nil)
@@ -343,14 +343,12 @@ struct ReturnStoreConformanceTests {
     @Test("polls: a parcel received at the warehouse stops being followed, even when its carrier's answer is unchanged", arguments: StoreKind.allCases)
     func quietPollAfterReceipt(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
-            let store = t.store
-            let p = try await store.issueReturn(issuance(request())).parcel
-            let now = Date().addingTimeInterval(86_400)
+            let p = try await t.store.issueReturn(issuance(request())).parcel, store = t.store
+            let now = Date().addingTimeInterval(86_400), later = now.addingTimeInterval(86_400)
             let accepted = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: now, location: nil, status: .inTransit)
-            var target = try #require(try await store.claimPollTargets(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60)).first)
-            _ = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted]), polledAt: now, nextPollAt: now, knownDigest: target.eventsDigest))
-            let later = now.addingTimeInterval(86_400)
-            target = try #require(try await store.claimPollTargets(now: later, limit: 10, leaseUntil: later.addingTimeInterval(60)).first)
+            let known = try await claimDue(store, at: now).eventsDigest
+            _ = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted]), polledAt: now, nextPollAt: now, knownDigest: known))
+            let target = try await claimDue(store, at: later)
             // Scanned at the warehouse while the poll was in flight.
             _ = try await store.recordReceipt(WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: later, receivedAt: later, scannerTokenID: "T1"))
             let outcome = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted]), polledAt: later, nextPollAt: later, knownDigest: target.eventsDigest))
@@ -372,4 +370,9 @@ struct ReturnStoreConformanceTests {
             #expect(try await store.overdueLabels(now: Date(), limit: 10).count == 1)
         }
     }
+}
+
+/// The one parcel due at `date`, claimed for a minute.
+private func claimDue(_ store: SQLReturnStore, at date: Date) async throws -> PollTarget {
+    try #require(try await store.claimPollTargets(now: date, limit: 10, leaseUntil: date.addingTimeInterval(60)).first)
 }
