@@ -1,8 +1,9 @@
 """The ceiling for warehouse receipts on this disk: the statements returnd's writer runs for one
 receipt, run by bare SQLite (Python's sqlite3) on returnd's own schema, with the same settings
 (WAL, synchronous=FULL, temp_store=MEMORY, checkpoint every 16384 pages)
-and the same shape: one savepoint per receipt, BATCH receipts per commit. No parcel read, no
-JSON, no Swift: what is left is SQLite's own work for this write set.
+and the same shape: BATCH receipts per commit, no savepoint per receipt (returnd's group commit
+uses savepoints only to re-run a batch in which a write failed). No parcel read, no JSON, no
+Swift: what is left is SQLite's own work for this write set.
 
 Usage: receipts_reference.py SCHEMA_DB COUNT BATCH  (prints receipts per second)"""
 import os, random, shutil, sqlite3, string, sys, tempfile, time
@@ -43,14 +44,12 @@ for b in range(0, count, batch):
     for i, pid in enumerate(ids[b:b + batch]):
         n = b + i
         now = "2026-11-30 21:%02d:%02d.%03d" % (n // 60000 % 60, n // 1000 % 60, n % 1000)
-        db.execute("SAVEPOINT receipt")
         db.execute("SELECT status, label_version FROM parcels WHERE id = ?", (pid,)).fetchone()
         db.execute("""INSERT INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
                       VALUES (?, 'WH-FR-LYS', ?, ?, ?, 'bench', 0) ON CONFLICT DO NOTHING""", (pid, pid, now, now))
         db.execute("UPDATE parcels SET status = 'arrived_at_warehouse', updated_at = ? WHERE id = ?", (now, pid))
         db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'arrived_at_warehouse', 'scanner', ?, 'at WH-FR-LYS')", (pid, now))
         db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, 'return.arrived_at_warehouse', ?, ?)", (event_ids[n], f"D-{n}", pid, payload, now))
-        db.execute("RELEASE receipt")
     db.execute("COMMIT")
 elapsed = time.perf_counter() - start
 db.close()

@@ -6,6 +6,41 @@ import Testing
 /// What any `ReturnStore` must do, run against SQLite and against PostgreSQL.
 @Suite("Store conformance (SQLite and PostgreSQL)")
 struct ReturnStoreConformanceTests {
+    @Test("concurrent writes commit together, and one that fails leaves nothing while the others keep what they wrote", arguments: StoreKind.allCases)
+    func failedWriteIsolated(_ kind: StoreKind) async throws {
+        struct Refused: Error, Equatable { var key: String }
+        try await withStore(kind) { t in
+            let backend = t.store.backend
+            // Every third write fails after it wrote; with 120 at once, SQLite's group commit puts
+            // failing and succeeding writes in the same transactions.
+            let results = await withTaskGroup(of: (Int, Result<Int, Refused>).self) { group in
+                for i in 0..<120 {
+                    group.addTask {
+                        do {
+                            let n = try await backend.write { db -> Int in
+                                try db.execute("INSERT INTO serial_counters (key, next_serial, last_serial) VALUES (?, ?, ?)", ["k-\(i)", i, i])
+                                try db.execute("UPDATE serial_counters SET last_serial = last_serial + 1 WHERE key = ?", ["k-\(i)"])
+                                if i % 3 == 0 { throw Refused(key: "k-\(i)") }
+                                return i
+                            }
+                            return (i, .success(n))
+                        } catch {
+                            return (i, .failure(error as? Refused ?? Refused(key: "unexpected \(error)")))
+                        }
+                    }
+                }
+                return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            for i in 0..<120 {
+                #expect(results[i] == (i % 3 == 0 ? .failure(Refused(key: "k-\(i)")) : .success(i)), "write \(i)")
+            }
+            let stored = try await t.store.serialCounters()
+            #expect(Set(stored.map(\.key)) == Set((0..<120).filter { $0 % 3 != 0 }.map { "k-\($0)" }))
+            // Each kept write kept both of its statements.
+            #expect(stored.allSatisfy { $0.last == $0.next + 1 })
+        }
+    }
+
     @Test("a new return opens a parcel with a valid tracking number, history and one outbox event", arguments: StoreKind.allCases)
     func createsParcel(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
