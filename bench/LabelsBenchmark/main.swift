@@ -35,17 +35,22 @@ if let path = option("--dump-layout") {
 }
 
 print("format\tlabels_per_s\tbytes")
-// The layout alone (QR and barcode encoding, text fitting): the share every format pays.
-if option("--format") == nil {
+/// Calls `body` ten at a time for `seconds`; returns calls per second.
+func rate(_ body: () throws -> Void) rethrows -> Double {
     let clock = ContinuousClock()
     let start = clock.now
     var count = 0
     while clock.now - start < .seconds(seconds) {
-        for _ in 0..<10 { _ = try LabelLayout.make(content) }
+        for _ in 0..<10 { try body() }
         count += 10
     }
     let elapsed = clock.now - start
-    print("layout\t\(String(format: "%.1f", Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)))\t0")
+    return Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+}
+
+// The layout alone (QR and barcode encoding, text fitting): the share every format pays.
+if option("--format") == nil {
+    print("layout\t\(String(format: "%.1f", try rate { _ = try LabelLayout.make(content) }))\t0")
 }
 // `--format F` times one format only (for profiling).
 let formats = option("--format").map { [LabelFormat(rawValue: $0)!] } ?? LabelFormat.allCases
@@ -53,15 +58,7 @@ for format in formats {
     // Warm up fonts and caches, then count whole renders for the time given.
     var bytes = 0
     for _ in 0..<5 { bytes = try LabelRenderer.renderUncached(content, format: format).bytes.count }
-    let clock = ContinuousClock()
-    let start = clock.now
-    var count = 0
-    while clock.now - start < .seconds(seconds) {
-        for _ in 0..<10 { _ = try LabelRenderer.renderUncached(content, format: format) }
-        count += 10
-    }
-    let elapsed = clock.now - start
-    let perSecond = Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    let perSecond = try rate { _ = try LabelRenderer.renderUncached(content, format: format) }
     print("\(format.rawValue)\t\(String(format: "%.1f", perSecond))\t\(bytes)")
 }
 // ZPL drawn from a finished layout: the work bench/label_python.py's ZPL template times (it is
@@ -69,14 +66,7 @@ for format in formats {
 if formats.contains(.zpl) {
     let layout = try LabelLayout.make(content, qr: .byPrinter)
     let title = "Return label \(tracking)"
-    let clock = ContinuousClock()
-    let start = clock.now
-    var count = 0
-    while clock.now - start < .seconds(seconds) {
-        for _ in 0..<10 { _ = try LabelRenderer.draw(layout, format: .zpl, title: title) }
-        count += 10
-    }
-    let elapsed = clock.now - start
-    let perSecond = Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    print("zpl_from_layout\t\(String(format: "%.1f", perSecond))\t\(try LabelRenderer.draw(layout, format: .zpl, title: title).bytes.count)")
+    let bytes = try LabelRenderer.draw(layout, format: .zpl, title: title).bytes.count
+    let perSecond = try rate { _ = try LabelRenderer.draw(layout, format: .zpl, title: title) }
+    print("zpl_from_layout\t\(String(format: "%.1f", perSecond))\t\(bytes)")
 }

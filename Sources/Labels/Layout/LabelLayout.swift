@@ -199,8 +199,10 @@ enum LabelDates {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        let digits = [year / 1000, year / 100 % 10, year / 10 % 10, year % 10, -3, month / 10, month % 10, -3, day / 10, day % 10]
-        return String(decoding: digits.map { UInt8(48 + $0) }, as: UTF8.self)
+        let digit = { (n: Int) in UInt8(ascii: "0") + UInt8(n) }, dash = UInt8(ascii: "-")
+        let text = [digit(year / 1000), digit(year / 100 % 10), digit(year / 10 % 10), digit(year % 10), dash,
+                    digit(month / 10), digit(month % 10), dash, digit(day / 10), digit(day % 10)]
+        return String(decoding: text, as: UTF8.self)
     }
 
     static func foundationDay(_ d: Date) -> String {

@@ -96,19 +96,14 @@ private struct ZPLWriter {
     mutating func int(_ v: Int) {
         if v < 0 { byte(UInt8(ascii: "-")) }
         var rest = v.magnitude
-        var digits = 1
-        var next: UInt = 10
-        while digits < 20, rest >= next {
-            digits += 1
-            if digits < 20 { next *= 10 }
-        }
+        var digits = 0
+        var n = rest
+        repeat { digits += 1; n /= 10 } while n > 0
         precondition(count + digits <= buffer.count, "ZPL buffer estimate too small")
-        var i = count + digits
-        repeat {
-            i -= 1
+        for i in stride(from: count + digits - 1, through: count, by: -1) {
             buffer[i] = UInt8(ascii: "0") + UInt8(rest % 10)
             rest /= 10
-        } while i > count
+        }
         count += digits
     }
 
