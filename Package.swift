@@ -12,9 +12,11 @@ let package = Package(
     products: [
         .executable(name: "returnd", targets: ["returnd"]),
         .executable(name: "returnctl", targets: ["returnctl"]),
-        // For the libFuzzer package in fuzz/, which builds the parsers with -sanitize=fuzzer.
+        // For the libFuzzer package in fuzz/, which builds the parsers and loaders with -sanitize=fuzzer.
         .library(name: "ReturnsCore", targets: ["ReturnsCore"]),
         .library(name: "Carriers", targets: ["Carriers"]),
+        // For the fuzz target of returnd.yaml's loader.
+        .library(name: "API", targets: ["API"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
