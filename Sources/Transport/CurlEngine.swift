@@ -193,13 +193,11 @@ final class CurlEngine: Sendable {
         guard let data, let context else { return 0 }
         let t = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
         let n = size * count
-        let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
-        if line.hasPrefix("HTTP/") {
-            t.headers = [] // a new response (after 100 Continue or a redirect) starts over
-        } else if let colon = line.firstIndex(of: ":") {
-            t.headers.append((
-                name: line[..<colon].lowercased(),
-                value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)))
+        let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { HeaderLine(UnsafeBufferPointer(start: $0, count: n)) }
+        switch line {
+        case .status: t.headers = [] // a new response (after 100 Continue or a redirect) starts over
+        case .field(let name, let value): t.headers.append((name: name, value: value))
+        case .other: break
         }
         return n
     }
