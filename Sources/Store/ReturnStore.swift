@@ -78,14 +78,19 @@ public struct SerialCounterUsage: Sendable, Hashable, Codable {
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     case notFound(String)
     case corrupt(String)
-    /// The database refused or could not be reached; the sentence says what it reported.
+    /// The database refused; the sentence says what it reported.
     case database(String)
+    /// The database could not be reached, or went away during the call (a restart, a failover,
+    /// the network). A write under way may or may not have landed: callers retry with the same
+    /// idempotency key, which is safe either way.
+    case unavailable(String)
 
     public var description: String {
         switch self {
         case .notFound(let s): "not found: \(s)"
         case .corrupt(let s): "stored data is inconsistent: \(s)"
         case .database(let s): s
+        case .unavailable(let s): "database unreachable: \(s)"
         }
     }
 }

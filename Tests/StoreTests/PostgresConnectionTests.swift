@@ -94,4 +94,35 @@ struct PostgresConnectionTests {
             }
         }
     }
+
+    @Test("a PostgreSQL that cannot be reached is reported as unavailable (the API's 503), not as a refusal")
+    func unreachableIsUnavailable() async throws {
+        // Port 1: nothing listens there, so the connection is refused at once.
+        let store = SQLReturnStore(backend: try PostgresBackend(url: "postgres://returnd:x@127.0.0.1:1/postgres?sslmode=disable&pool_size=1"))
+        defer { Task { try? await store.close() } }
+        let error = await Self.error { try await store.ping() }
+        guard case StoreError.unavailable(let why)? = error else {
+            Issue.record("expected StoreError.unavailable, got \(String(describing: error))")
+            return
+        }
+        #expect(why.contains("PostgreSQL"))
+    }
+
+    @Test("a connection the server ends during a transaction is unavailable; the next call gets a new connection")
+    func terminatedMidTransactionIsUnavailable() async throws {
+        try await withStore(.postgresql) { t in
+            let error = await Self.error { _ = try await t.store.backend.write { db in try db.execute("SELECT pg_terminate_backend(pg_backend_pid())") } }
+            guard case StoreError.unavailable? = error else {
+                Issue.record("expected StoreError.unavailable, got \(String(describing: error))")
+                return
+            }
+            let one = try await t.store.backend.read { db in try db.int("SELECT 1") }
+            #expect(one == 1)
+        }
+    }
+
+    static func error(_ body: () async throws -> Void) async -> (any Error)? {
+        do { try await body() } catch { return error }
+        return nil
+    }
 }

@@ -24,6 +24,13 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             throw APIError(.conflict, "invalid_transition", illegal.description)
         } catch StoreError.notFound(let what) {
             throw APIError.notFound(what)
+        } catch StoreError.unavailable(let why) {
+            // A database restart or failover: 503 tells kiosks, scanners and load balancers to
+            // try again (with the same Idempotency-Key), where a 500 would read as our bug.
+            context.logger.warning("store.unavailable", metadata: ["error": "\(why)", "path": "\(request.uri.path)"])
+            var error = APIError(.serviceUnavailable, "store_unavailable", "the database cannot be reached right now; retry in a moment with the same Idempotency-Key")
+            error.headers[.retryAfter] = "2"
+            throw error
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "body_too_large", "the request body is larger than the configured http.max_request_body_bytes")
         } catch let error as HTTPError {

@@ -73,14 +73,26 @@ public final class PostgresBackend: SQLBackend {
     }
 
     /// PSQLError prints a deliberately empty sentence; operators need the server's words
-    /// (never the query's values, which may hold token hashes).
+    /// (never the query's values, which may hold token hashes). A server that cannot be reached
+    /// or that is going away is `unavailable`, which the API answers 503 (retry), not 500.
     static func describe(_ error: PSQLError) -> StoreError {
         if let info = error.serverInfo {
             let parts = [info[.sqlState].map { "SQLSTATE \($0)" }, info[.message], info[.detail]].compactMap { $0 }
-            return .database("PostgreSQL: " + parts.joined(separator: ": "))
+            let sentence = "PostgreSQL: " + parts.joined(separator: ": ")
+            return isUnavailable(sqlState: info[.sqlState]) ? .unavailable(sentence) : .database(sentence)
         }
         let cause = error.underlying.map { ": \($0)" } ?? ""
-        return .database("PostgreSQL: \(error.code)\(cause)")
+        let sentence = "PostgreSQL: \(error.code)\(cause)"
+        return Self.connectionLost.contains(error.code) ? .unavailable(sentence) : .database(sentence)
+    }
+
+    static let connectionLost: [PSQLError.Code] = [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown]
+
+    /// Class 08 (connection exception), and the server shutting down or not yet accepting
+    /// connections (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now).
+    static func isUnavailable(sqlState: String?) -> Bool {
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
     }
 
     private func attempts<T>(_ begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
