@@ -28,7 +28,7 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             // A database restart or failover: 503 tells kiosks, scanners and load balancers to
             // try again (with the same Idempotency-Key), where a 500 would read as our bug.
             context.logger.warning("store.unavailable", metadata: ["error": "\(why)", "path": "\(request.uri.path)"])
-            var error = APIError(.serviceUnavailable, "store_unavailable", "the database cannot be reached right now; retry in a moment with the same Idempotency-Key")
+            var error = APIError(.serviceUnavailable, "store_unavailable", "the database cannot be reached right now; send the same request again in a moment (with the same Idempotency-Key, if it had one)")
             error.headers[.retryAfter] = "2"
             throw error
         } catch is NIOTooManyBytesError {
