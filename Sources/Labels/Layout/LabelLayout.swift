@@ -181,27 +181,18 @@ struct Builder {
 }
 
 enum LabelDates {
-    /// `YYYY-MM-DD` in UTC. Written by hand (days to civil date, Howard Hinnant's algorithm):
-    /// Foundation's ISO8601FormatStyle was a tenth of a ZPL label's time for two dates.
-    /// Dates before 1583 (Foundation's calendar is Julian before the Gregorian reform) and after
-    /// 9999 go through Foundation, so both paths print the same day.
+    /// `YYYY-MM-DD` in UTC. Written by hand (`UTCDateTime`): Foundation's ISO8601FormatStyle
+    /// was a tenth of a ZPL label's time for two dates. Dates before 1583 (Foundation's calendar
+    /// is Julian before the Gregorian reform) and after 9999 go through Foundation, so both paths
+    /// print the same day.
     static func day(_ d: Date) -> String {
-        let seconds = d.timeIntervalSince1970
-        guard seconds.isFinite, seconds >= -12_212_553_600, seconds < 253_402_300_800 else {
-            return foundationDay(d)
+        guard let t = UTCDateTime(flooringToSecond: d) else { return foundationDay(d) }
+        let text = [UInt8](unsafeUninitializedCapacity: 10) { b, count in
+            UTCDateTime.digits(t.year, 4, into: b, at: 0); b[4] = UInt8(ascii: "-")
+            UTCDateTime.digits(t.month, 2, into: b, at: 5); b[7] = UInt8(ascii: "-")
+            UTCDateTime.digits(t.day, 2, into: b, at: 8)
+            count = 10
         }
-        let z = Int((seconds / 86_400).rounded(.down)) + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        let digit = { (n: Int) in UInt8(ascii: "0") + UInt8(n) }, dash = UInt8(ascii: "-")
-        let text = [digit(year / 1000), digit(year / 100 % 10), digit(year / 10 % 10), digit(year % 10), dash,
-                    digit(month / 10), digit(month % 10), dash, digit(day / 10), digit(day % 10)]
         return String(decoding: text, as: UTF8.self)
     }
 

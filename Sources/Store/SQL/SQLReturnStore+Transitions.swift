@@ -31,7 +31,7 @@ extension SQLReturnStore {
             events = nil
         } else if let kind = status.disputeEvent {
             events = try DisputeEvent.events(kind, for: moved, at: c.occurredAt, source: c.source, location: c.location).map {
-                PlannedEvent(event: $0, payload: try json($0))
+                PlannedEvent(event: $0, payload: try $0.jsonText())
             }
         }
         return PlannedChange(request: c, seen: parcel, moved: moved, detail: detail, events: events)

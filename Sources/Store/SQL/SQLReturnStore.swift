@@ -190,7 +190,7 @@ public final class SQLReturnStore: ReturnStore {
     }
 
     static func insertEvent(_ db: any SQLSession, _ e: DisputeEvent) throws {
-        try insertEvent(db, PlannedEvent(event: e, payload: try json(e)))
+        try insertEvent(db, PlannedEvent(event: e, payload: try e.jsonText()))
     }
 
     static func insertEvent(_ db: any SQLSession, _ planned: PlannedEvent) throws {
