@@ -59,16 +59,7 @@ private struct JSONText {
     mutating func date(_ d: Date) -> Bool {
         guard let t = UTCDateTime(flooringToSecond: d) else { return false }
         bytes.append(UInt8(ascii: "\""))
-        let text = [UInt8](unsafeUninitializedCapacity: 20) { b, count in
-            UTCDateTime.digits(t.year, 4, into: b, at: 0); b[4] = UInt8(ascii: "-")
-            UTCDateTime.digits(t.month, 2, into: b, at: 5); b[7] = UInt8(ascii: "-")
-            UTCDateTime.digits(t.day, 2, into: b, at: 8); b[10] = UInt8(ascii: "T")
-            UTCDateTime.digits(t.hour, 2, into: b, at: 11); b[13] = UInt8(ascii: ":")
-            UTCDateTime.digits(t.minute, 2, into: b, at: 14); b[16] = UInt8(ascii: ":")
-            UTCDateTime.digits(t.second, 2, into: b, at: 17); b[19] = UInt8(ascii: "Z")
-            count = 20
-        }
-        bytes.append(contentsOf: text)
+        bytes.append(contentsOf: t.iso8601Text.utf8)
         bytes.append(UInt8(ascii: "\""))
         return true
     }

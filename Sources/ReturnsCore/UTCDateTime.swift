@@ -39,8 +39,43 @@ public struct UTCDateTime: Sendable, Equatable {
         self.init(millisecondsSince1970: Int64(seconds) * 1000)
     }
 
-    /// Writes `value` as `width` decimal digits, zero-padded, at `offset`.
-    public static func digits(_ value: Int, _ width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+    /// `yyyy-MM-dd` (label dates).
+    public var dayText: String { text(10) { _ in } }
+
+    /// `yyyy-MM-ddTHH:mm:ssZ` (JSONEncoder's `.iso8601`).
+    public var iso8601Text: String {
+        text(20) { b in
+            b[10] = UInt8(ascii: "T"); clock(into: b); b[19] = UInt8(ascii: "Z")
+        }
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss.SSS` (GRDB's text for a date in SQLite).
+    public var sqliteText: String {
+        text(23) { b in
+            b[10] = UInt8(ascii: " "); clock(into: b); b[19] = UInt8(ascii: ".")
+            Self.digits(millisecond, 3, into: b, at: 20)
+        }
+    }
+
+    /// The day at 0..<10, then what `rest` writes after it.
+    private func text(_ length: Int, _ rest: (UnsafeMutableBufferPointer<UInt8>) -> Void) -> String {
+        String(unsafeUninitializedCapacity: length) { b in
+            Self.digits(year, 4, into: b, at: 0); b[4] = UInt8(ascii: "-")
+            Self.digits(month, 2, into: b, at: 5); b[7] = UInt8(ascii: "-")
+            Self.digits(day, 2, into: b, at: 8)
+            rest(b)
+            return length
+        }
+    }
+
+    /// `HH:mm:ss` at 11..<19.
+    private func clock(into b: UnsafeMutableBufferPointer<UInt8>) {
+        Self.digits(hour, 2, into: b, at: 11); b[13] = UInt8(ascii: ":")
+        Self.digits(minute, 2, into: b, at: 14); b[16] = UInt8(ascii: ":")
+        Self.digits(second, 2, into: b, at: 17)
+    }
+
+    private static func digits(_ value: Int, _ width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
         var v = value
         for i in stride(from: offset + width - 1, through: offset, by: -1) {
             buffer[i] = UInt8(ascii: "0") + UInt8(v % 10)

@@ -186,14 +186,7 @@ enum LabelDates {
     /// is Julian before the Gregorian reform) and after 9999 go through Foundation, so both paths
     /// print the same day.
     static func day(_ d: Date) -> String {
-        guard let t = UTCDateTime(flooringToSecond: d) else { return foundationDay(d) }
-        let text = [UInt8](unsafeUninitializedCapacity: 10) { b, count in
-            UTCDateTime.digits(t.year, 4, into: b, at: 0); b[4] = UInt8(ascii: "-")
-            UTCDateTime.digits(t.month, 2, into: b, at: 5); b[7] = UInt8(ascii: "-")
-            UTCDateTime.digits(t.day, 2, into: b, at: 8)
-            count = 10
-        }
-        return String(decoding: text, as: UTF8.self)
+        UTCDateTime(flooringToSecond: d)?.dayText ?? foundationDay(d)
     }
 
     static func foundationDay(_ d: Date) -> String {

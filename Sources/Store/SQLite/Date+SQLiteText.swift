@@ -13,17 +13,6 @@ extension Date {
             if case .string(let text) = databaseValue.storage { return text }
             preconditionFailure("GRDB stores a date as text")
         }
-        let t = UTCDateTime(millisecondsSince1970: Int64(millis))!
-        return String(unsafeUninitializedCapacity: 23) { buffer in
-            func put(_ value: Int, _ width: Int, at offset: Int) { UTCDateTime.digits(value, width, into: buffer, at: offset) }
-            put(t.year, 4, at: 0); buffer[4] = UInt8(ascii: "-")
-            put(t.month, 2, at: 5); buffer[7] = UInt8(ascii: "-")
-            put(t.day, 2, at: 8); buffer[10] = UInt8(ascii: " ")
-            put(t.hour, 2, at: 11); buffer[13] = UInt8(ascii: ":")
-            put(t.minute, 2, at: 14); buffer[16] = UInt8(ascii: ":")
-            put(t.second, 2, at: 17); buffer[19] = UInt8(ascii: ".")
-            put(t.millisecond, 3, at: 20)
-            return 23
-        }
+        return UTCDateTime(millisecondsSince1970: Int64(millis))!.sqliteText
     }
 }
