@@ -4,22 +4,45 @@ import ReturnsCore
 import Store
 
 /// Finds the parcel behind what a kiosk or scanner read: a signed QR payload (signature
-/// checked), a typed return code (check symbol checked), or the tracking barcode.
-struct ParcelCodeResolver {
-    let runtime: ReturndRuntime
+/// checked), a typed return code (check symbol checked), or the tracking barcode. The lookups run
+/// on a `ParcelFinder`: in one read, or inside the write that records a warehouse scan.
+struct ParcelCodeResolver: Sendable {
+    let signer: ReturnPayloadSigner
 
-    struct Resolved {
+    init(runtime: ReturndRuntime) {
+        signer = runtime.snapshot.signer
+    }
+
+    struct Resolved: Sendable {
         var parcel: Parcel
         var via: String
     }
 
-    func resolve(_ raw: String) async throws -> Resolved {
+    /// The code's shape is checked before any lookup: a bad request never reaches the store.
+    static func trimmed(_ raw: String) throws -> String {
         let code = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !code.isEmpty, code.count <= 200 else { throw APIError.badRequest("code must be 1 to 200 characters") }
-        let store = runtime.store
+        return code
+    }
+
+    func resolve(_ raw: String, store: any ReturnStore) async throws -> Resolved {
+        let code = try Self.trimmed(raw)
+        return try await store.findParcel { finder in try self.resolve(code: code, in: finder) }
+    }
+
+    /// For `ReturnStore.recordScan`: an `APIError` (unknown, forged or mistyped code) is the
+    /// refusal to answer with; any other error is the store's and is thrown.
+    func scanResolution(_ raw: String) throws -> @Sendable (any ParcelFinder) throws -> ScanResolution {
+        let code = try Self.trimmed(raw)
+        return { finder in
+            do { return .found(try self.resolve(code: code, in: finder).parcel) } catch let refusal as APIError { return .refused(refusal) }
+        }
+    }
+
+    func resolve(code: String, in finder: any ParcelFinder) throws -> Resolved {
         if ReturnPayload.looksLikePayload(code) {
             let payload: ReturnPayload
-            do { payload = try runtime.snapshot.signer.verify(code) } catch {
+            do { payload = try signer.verify(code) } catch {
                 let why = switch error {
                 case .malformed: "it is truncated or damaged"
                 case .unknownKey(let k): "it was signed with key \(k), which this returnd does not know"
@@ -27,12 +50,12 @@ struct ParcelCodeResolver {
                 }
                 throw APIError(.unprocessableContent, "invalid_qr_code", "this QR code is refused: \(why)")
             }
-            guard let parcel = try await store.parcel(id: payload.parcelID), parcel.trackingNumber == payload.trackingNumber else {
+            guard let parcel = try finder.parcel(id: payload.parcelID), parcel.trackingNumber == payload.trackingNumber else {
                 throw APIError.notFound("parcel \(payload.parcelID)")
             }
             return Resolved(parcel: parcel, via: "qr")
         }
-        if let parcel = try await store.parcel(trackingNumber: code.uppercased()) {
+        if let parcel = try finder.parcel(trackingNumber: code.uppercased()) {
             return Resolved(parcel: parcel, via: "tracking_number")
         }
         let symbols = code.filter { $0 != "-" && $0 != " " }
@@ -46,7 +69,7 @@ struct ParcelCodeResolver {
                 }
                 throw APIError(.unprocessableContent, "invalid_return_code", "return code \(code) is refused: \(why)")
             }
-            guard let parcel = try await store.parcel(returnCode: returnCode.canonical) else {
+            guard let parcel = try finder.parcel(returnCode: returnCode.canonical) else {
                 throw APIError.notFound("return code \(returnCode)")
             }
             return Resolved(parcel: parcel, via: "return_code")

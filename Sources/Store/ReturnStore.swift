@@ -129,6 +129,17 @@ public protocol ReturnStore: Sendable {
     /// parcel as the caller already read it (the route resolves the scanned code first): the
     /// change is then prepared from it before the write, and used only if the parcel is unchanged.
     func recordReceipt(_ receipt: WarehouseReceipt, seen: Parcel?) async throws -> ReceiptOutcome
+    /// Records a scanner's read with the scanned code resolved inside the write transaction:
+    /// `resolve` finds the parcel (or refuses the code, and nothing is written; the refusal is
+    /// thrown), `receipt` makes the receipt for it. Under a stream of commits a read before the
+    /// write was the larger part of a receipt's cost: a reader's page cache is stale at every
+    /// read, while the writer's holds what it just wrote.
+    func recordScan(
+        resolve: @escaping @Sendable (any ParcelFinder) throws -> ScanResolution,
+        receipt: @escaping @Sendable (Parcel) -> WarehouseReceipt
+    ) async throws -> ScannedReceipt
+    /// Runs `body` on one consistent read view (resolving a code may take several lookups).
+    func findParcel<T: Sendable>(_ body: @escaping @Sendable (any ParcelFinder) throws -> T) async throws -> T
     func receipts(parcelID: String) async throws -> [ReceiptRecord]
     func inspection(parcelID: String) async throws -> [ItemInspection]
 

@@ -70,6 +70,28 @@ public enum ReceiptOutcome: Sendable {
     case misrouted(parcel: Parcel, expectedWarehouse: String)
 }
 
+/// Looks parcels up inside a transaction: how a scanned code is resolved to its parcel, in a
+/// read or inside the write that records the scan.
+public protocol ParcelFinder {
+    func parcel(id: String) throws -> Parcel?
+    func parcel(trackingNumber: String) throws -> Parcel?
+    func parcel(returnCode: String) throws -> Parcel?
+}
+
+/// What a scanned code resolved to: the parcel, or the refusal to answer with (an unknown or
+/// forged code). A refusal writes nothing and is not a failed write.
+public enum ScanResolution: Sendable {
+    case found(Parcel)
+    case refused(any Error)
+}
+
+/// A scan recorded by `recordScan`: its outcome, and every receipt of the parcel with this one,
+/// oldest first (what the scanner is answered).
+public struct ScannedReceipt: Sendable {
+    public var outcome: ReceiptOutcome
+    public var receipts: [ReceiptRecord]
+}
+
 /// One dispute event waiting for, or done with, delivery.
 public struct OutboxEntry: Codable, Hashable, Sendable {
     public enum State: String, Codable, Sendable, CaseIterable { case pending, delivered, dead }

@@ -270,6 +270,68 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a scan resolved inside the write: found by each lookup it is recorded and answered with the parcel's receipts; a refused code writes nothing, even beside concurrent scans", arguments: StoreKind.allCases)
+    func scansResolvedInTheWrite(_ kind: StoreKind) async throws {
+        struct UnknownCode: Error, Equatable { var code: String }
+        try await withStore(kind) { t in
+            let store = t.store
+            let at = Date(timeIntervalSince1970: 1_795_000_000.123)
+            func receipt(_ warehouse: String) -> @Sendable (Parcel) -> WarehouseReceipt {
+                { p in WarehouseReceipt(parcelID: p.id, warehouseID: warehouse, code: p.trackingNumber, scannedAt: at, receivedAt: at, scannerTokenID: "T1") }
+            }
+            // One parcel per lookup: by id, by tracking number, by return code.
+            let parcels = try await (1...3).asyncMap { try await store.issueReturn(issuance(request(dispute: "D-\($0)", seller: "S-\($0)"))).parcel }
+            let lookups: [@Sendable (any ParcelFinder) throws -> Parcel?] = [
+                { [id = parcels[0].id] in try $0.parcel(id: id) },
+                { [tn = parcels[1].trackingNumber] in try $0.parcel(trackingNumber: tn) },
+                { [rc = parcels[2].returnCode] in try $0.parcel(returnCode: rc) },
+            ]
+            for (p, lookup) in zip(parcels, lookups) {
+                let scanned = try await store.recordScan(resolve: { finder in try lookup(finder).map { .found($0) } ?? .refused(UnknownCode(code: "?")) }, receipt: receipt("WH-FR"))
+                guard case .arrived(let change) = scanned.outcome else { Issue.record("not arrived"); continue }
+                #expect(change.changed && change.parcel.id == p.id && change.parcel.status == .arrivedAtWarehouse)
+                #expect(scanned.receipts.map(\.warehouseID) == ["WH-FR"])
+                #expect(try await store.parcel(id: p.id)?.status == .arrivedAtWarehouse)
+                #expect(try await store.outbox(state: nil, limit: 20).filter { $0.parcelID == p.id }.map(\.type) == ["return.label_issued", "return.arrived_at_warehouse"])
+            }
+            // The same scan again, then one at the wrong warehouse: both answered with every receipt so far.
+            let again = try await store.recordScan(resolve: { [id = parcels[0].id] in .found(try #require(try $0.parcel(id: id))) }, receipt: receipt("WH-FR"))
+            guard case .arrived(let repeated) = again.outcome else { Issue.record("not arrived"); return }
+            #expect(!repeated.changed && again.receipts.count == 1)
+            let fourth = try await store.issueReturn(issuance(request(dispute: "D-4", seller: "S-4"))).parcel
+            let wrong = try await store.recordScan(resolve: { [id = fourth.id] in .found(try #require(try $0.parcel(id: id))) }, receipt: receipt("WH-DE"))
+            guard case .misrouted(let flagged, "WH-FR") = wrong.outcome else { Issue.record("not flagged"); return }
+            #expect(flagged.status == .labelIssued && wrong.receipts.map(\.misrouted) == [true])
+
+            // Refused codes among 60 concurrent scans: each refusal is thrown as given and writes nothing; the others commit.
+            let many = try await (0..<30).asyncMap { try await store.issueReturn(issuance(request(dispute: "M-\($0)", seller: "MS-\($0)"))).parcel }
+            let outcomes = await withTaskGroup(of: (Int, Result<ReceiptOutcome, UnknownCode>).self) { group in
+                for i in 0..<60 {
+                    group.addTask {
+                        let code = i % 2 == 0 ? many[i / 2].trackingNumber : "NOPE-\(i)"
+                        do {
+                            let s = try await store.recordScan(resolve: { finder in try finder.parcel(trackingNumber: code).map { .found($0) } ?? .refused(UnknownCode(code: code)) }, receipt: receipt("WH-FR"))
+                            return (i, .success(s.outcome))
+                        } catch {
+                            return (i, .failure(error as? UnknownCode ?? UnknownCode(code: "unexpected \(error)")))
+                        }
+                    }
+                }
+                return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            for i in 0..<60 {
+                switch outcomes[i] {
+                case .success(.arrived(let change)): #expect(i % 2 == 0 && change.changed, "scan \(i)")
+                case .failure(let refusal): #expect(i % 2 == 1 && refusal == UnknownCode(code: "NOPE-\(i)"), "scan \(i)")
+                default: Issue.record("scan \(i): \(String(describing: outcomes[i]))")
+                }
+            }
+            #expect(try await many.asyncMap { try await store.parcel(id: $0.id)?.status } == Array(repeating: .arrivedAtWarehouse, count: 30))
+            let counts = try await store.parcelCounts().filter { $0.status == .arrivedAtWarehouse }.reduce(0) { $0 + $1.count }
+            #expect(counts == 33)
+        }
+    }
+
     @Test("outbox: only each dispute's oldest event is claimed, a claim excludes other instances until delivered or expired", arguments: StoreKind.allCases)
     func outboxClaims(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
@@ -410,4 +472,13 @@ struct ReturnStoreConformanceTests {
 /// The one parcel due at `date`, claimed for a minute.
 private func claimDue(_ store: SQLReturnStore, at date: Date) async throws -> PollTarget {
     try #require(try await store.claimPollTargets(now: date, limit: 10, leaseUntil: date.addingTimeInterval(60)).first)
+}
+
+extension Sequence {
+    /// `map` for async bodies, one element after another.
+    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for element in self { out.append(try await transform(element)) }
+        return out
+    }
 }

@@ -16,7 +16,7 @@ struct KioskController {
     func resolve(_ request: Request, _ context: ReturndRequestContext) async throws -> (AccessToken, Parcel) {
         let token = try context.require(.kiosk)
         let body = try await request.decodeJSON(CodeBody.self)
-        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code).parcel
+        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code, store: runtime.store).parcel
         guard let country = token.kioskCountry, country == parcel.country else {
             throw APIError(.forbidden, "forbidden_scope", "parcel \(parcel.id) is a return from \(parcel.country); this kiosk (\(token.scope ?? "-")) serves \(token.kioskCountry ?? "no country")")
         }

@@ -54,26 +54,29 @@ struct WarehouseController {
         guard body.scannedAt <= now.addingTimeInterval(300) else {
             throw APIError.badRequest("scanned_at \(body.scannedAt.formatted(.iso8601)) is in the future; check the scanner's clock")
         }
-        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code).parcel
-        let outcome = try await runtime.store.recordReceipt(WarehouseReceipt(
-            parcelID: parcel.id, warehouseID: warehouse, code: body.code, scannedAt: body.scannedAt, receivedAt: now, scannerTokenID: token.id),
-            seen: parcel)
+        // Resolved inside the write: a read before it cost more than the write itself.
+        let scanned = try await runtime.store.recordScan(resolve: try ParcelCodeResolver(runtime: runtime).scanResolution(body.code)) { parcel in
+            WarehouseReceipt(parcelID: parcel.id, warehouseID: warehouse, code: body.code, scannedAt: body.scannedAt, receivedAt: now, scannerTokenID: token.id)
+        }
+        let parcel = switch scanned.outcome {
+        case .misrouted(let parcel, _): parcel
+        case .arrived(let change): change.parcel
+        }
         let meta: Logger.Metadata = ["parcel": "\(parcel.id)", "tracking": "\(parcel.trackingNumber)", "warehouse": "\(warehouse)", "dispute": "\(parcel.disputeIDs.joined(separator: ","))"]
-        switch outcome {
+        switch scanned.outcome {
         case .misrouted(_, let expected):
             context.logger.warning("parcel.misrouted", metadata: meta.merging(["expected_warehouse": "\(expected)"]) { a, _ in a })
             throw APIError(.conflict, "wrong_warehouse", "parcel \(parcel.id) is addressed to warehouse \(expected), not \(warehouse); the scan is recorded and flagged for an operator")
         case .arrived(let change):
             if change.changed { context.logger.notice("parcel.arrived", metadata: meta) }
-            let receipts = try await runtime.store.receipts(parcelID: parcel.id)
-            return try .json(Answer(parcel: parcelBody(change.parcel), receipts: receipts))
+            return try .json(Answer(parcel: parcelBody(change.parcel), receipts: scanned.receipts))
         }
     }
 
     @Sendable func inspection(_ request: Request, context: ReturndRequestContext) async throws -> Response {
         let (_, warehouse) = try scanner(context)
         let body = try await request.decodeJSON(InspectionBody.self)
-        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code).parcel
+        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code, store: runtime.store).parcel
         guard parcel.warehouseID == warehouse else {
             throw APIError(.forbidden, "forbidden_scope", "parcel \(parcel.id) belongs to warehouse \(parcel.warehouseID); this scanner is at \(warehouse)")
         }

@@ -71,29 +71,64 @@ extension SQLReturnStore {
     }
 
     public func recordReceipt(_ r: WarehouseReceipt, seen: Parcel?) async throws -> ReceiptOutcome {
-        let arrival = StatusChangeRequest(parcelID: r.parcelID, status: .arrivedAtWarehouse, source: .scanner, occurredAt: r.scannedAt, location: r.warehouseID)
+        let arrival = Self.arrival(r)
         // Prepared outside the one writer: the events' JSON was a third of a receipt's time there.
         let planned = seen.map { seen in (seen: seen, plan: Result { try Self.plan(arrival, on: seen) }) }
         return try await backend.write { db in
             let fresh = try planned.flatMap { try Self.isUnchanged(db, $0.seen) ? $0 : nil }
             guard let parcel = try fresh?.seen ?? Self.loadParcel(db, where: "id = ?", r.parcelID, lock: true) else { throw StoreError.notFound("parcel \(r.parcelID)") }
-            let misrouted = parcel.warehouseID != r.warehouseID
-            try db.execute("""
-                    INSERT INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
-                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                    """, [r.parcelID, r.warehouseID, r.code, r.scannedAt, r.receivedAt, r.scannerTokenID, misrouted])
-            if misrouted { return .misrouted(parcel: parcel, expectedWarehouse: parcel.warehouseID) }
-            guard let fresh else { return .arrived(try Self.change(arrival, db, loaded: parcel)) }
-            guard let plan = try fresh.plan.get() else { return .arrived(StatusChangeOutcome(parcel: parcel, changed: false)) }
-            return .arrived(try Self.apply(plan, db))
+            return try Self.receive(r, parcel: parcel, plan: fresh?.plan, db)
         }
     }
 
-    public func receipts(parcelID: String) async throws -> [ReceiptRecord] {
-        try await backend.read { db in
-            try db.rows("SELECT * FROM warehouse_receipts WHERE parcel_id = ? ORDER BY id", [parcelID]).map {
-                ReceiptRecord(warehouseID: $0["warehouse_id"], scannedAt: $0["scanned_at"], receivedAt: $0["received_at"], misrouted: $0["misrouted"], scanner: $0["scanner"])
+    public func recordScan(
+        resolve: @escaping @Sendable (any ParcelFinder) throws -> ScanResolution,
+        receipt: @escaping @Sendable (Parcel) -> WarehouseReceipt
+    ) async throws -> ScannedReceipt {
+        let result = try await backend.write { db -> Result<ScannedReceipt, any Error> in
+            // A refusal is returned, not thrown: nothing was written, and a thrown write would
+            // make group commit run its whole batch again.
+            let parcel: Parcel
+            switch try resolve(SessionParcelFinder(db: db, lock: true)) {
+            case .found(let found): parcel = found
+            case .refused(let why): return .failure(why)
             }
+            let r = receipt(parcel)
+            let outcome = try Self.receive(r, parcel: parcel, plan: nil, db)
+            return .success(ScannedReceipt(outcome: outcome, receipts: try Self.receiptRows(db, parcel.id)))
+        }
+        return try result.get()
+    }
+
+    public func findParcel<T: Sendable>(_ body: @escaping @Sendable (any ParcelFinder) throws -> T) async throws -> T {
+        try await backend.read { db in try body(SessionParcelFinder(db: db, lock: false)) }
+    }
+
+    static func arrival(_ r: WarehouseReceipt) -> StatusChangeRequest {
+        StatusChangeRequest(parcelID: r.parcelID, status: .arrivedAtWarehouse, source: .scanner, occurredAt: r.scannedAt, location: r.warehouseID)
+    }
+
+    /// Writes a receipt for `parcel` as it is in this transaction. `plan`: the arrival worked out
+    /// before the write from this same parcel, if it was.
+    static func receive(_ r: WarehouseReceipt, parcel: Parcel, plan: Result<PlannedChange?, any Error>?, _ db: any SQLSession) throws -> ReceiptOutcome {
+        let misrouted = parcel.warehouseID != r.warehouseID
+        try db.execute("""
+                INSERT INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """, [r.parcelID, r.warehouseID, r.code, r.scannedAt, r.receivedAt, r.scannerTokenID, misrouted])
+        if misrouted { return .misrouted(parcel: parcel, expectedWarehouse: parcel.warehouseID) }
+        guard let plan else { return .arrived(try Self.change(arrival(r), db, loaded: parcel)) }
+        guard let planned = try plan.get() else { return .arrived(StatusChangeOutcome(parcel: parcel, changed: false)) }
+        return .arrived(try Self.apply(planned, db))
+    }
+
+    public func receipts(parcelID: String) async throws -> [ReceiptRecord] {
+        try await backend.read { db in try Self.receiptRows(db, parcelID) }
+    }
+
+    static func receiptRows(_ db: any SQLSession, _ parcelID: String) throws -> [ReceiptRecord] {
+        try db.rows("SELECT * FROM warehouse_receipts WHERE parcel_id = ? ORDER BY id", [parcelID]).map {
+            ReceiptRecord(warehouseID: $0["warehouse_id"], scannedAt: $0["scanned_at"], receivedAt: $0["received_at"], misrouted: $0["misrouted"], scanner: $0["scanner"])
         }
     }
 
@@ -205,4 +240,15 @@ extension SQLReturnStore {
             return try ids.compactMap { try Self.loadParcel(db, where: "id = ?", $0) }
         }
     }
+}
+
+/// Parcel lookups on the transaction's own session. `lock`: the transaction is about to change
+/// the parcel it finds (PostgreSQL takes its row lock).
+struct SessionParcelFinder: ParcelFinder {
+    let db: any SQLSession
+    let lock: Bool
+
+    func parcel(id: String) throws -> Parcel? { try SQLReturnStore.loadParcel(db, where: "id = ?", id, lock: lock) }
+    func parcel(trackingNumber: String) throws -> Parcel? { try SQLReturnStore.loadParcel(db, where: "tracking_number = ?", trackingNumber, lock: lock) }
+    func parcel(returnCode: String) throws -> Parcel? { try SQLReturnStore.loadParcel(db, where: "return_code = ?", returnCode, lock: lock) }
 }
