@@ -233,7 +233,7 @@ public final class SQLReturnStore: ReturnStore {
                 occurredAt: r["occurred_at"], detail: r["detail"])
         }
         guard let status = ParcelStatus(rawValue: row["status"]) else { throw StoreError.corrupt("parcel \(id) has status \(row.value("status"))") }
-        let buyer = try JSONDecoder.returnd.decode(Buyer.self, from: Data((row["buyer_json"] as String).utf8))
+        let buyer = try Buyer.decodeStored(row["buyer_json"])
         return Parcel(
             id: id, trackingNumber: row["tracking_number"], carrierID: row["carrier_id"], country: row["country"], status: status,
             returnCode: row["return_code"], buyer: buyer, seller: Seller(id: row["seller_id"], name: row["seller_name"]),
