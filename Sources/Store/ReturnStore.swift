@@ -81,7 +81,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// The database refused; the sentence says what it reported.
     case database(String)
     /// The database could not be reached, or went away during the call (a restart, a failover,
-    /// the network). A write under way may or may not have landed: callers retry with the same
+    /// the network), or cannot take the call now (SQLite: a full disk, an I/O error, a lock held
+    /// elsewhere). A write under way may or may not have landed: callers retry with the same
     /// idempotency key, which is safe either way.
     case unavailable(String)
 
@@ -90,7 +91,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .notFound(let s): "not found: \(s)"
         case .corrupt(let s): "stored data is inconsistent: \(s)"
         case .database(let s): s
-        case .unavailable(let s): "database unreachable: \(s)"
+        case .unavailable(let s): "database unavailable: \(s)"
         }
     }
 }

@@ -10,7 +10,7 @@ import Testing
 
 /// The database restarting or failing over under a running daemon: clients are told to retry
 /// (503 with Retry-After), never given a 500 that reads as our bug.
-@Suite("A database that cannot be reached")
+@Suite("A database that cannot be reached or cannot take writes")
 struct StoreOutageTests {
     @Test("requests get 503 store_unavailable with Retry-After; readyz fails, healthz still answers")
     func outageIsServiceUnavailable() async throws {
@@ -37,5 +37,32 @@ struct StoreOutageTests {
             #expect(live.status == .ok)
         }
         try await store.close()
+    }
+
+    @Test("a full SQLite disk: writes get 503 store_unavailable with Retry-After, reads and readyz still answer, and writes resume once there is room")
+    func diskFullIsServiceUnavailable() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let made = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-1", seller: "S-1"))
+            #expect(made.status == .created)
+            let id = try #require(made.parcel["id"] as? String)
+            // The page limit stands for the disk (SQLITE_FULL when a write needs one more page).
+            let pages = try await h.store.backend.write { db in try db.int("PRAGMA page_count") ?? 0 }
+            try await h.store.backend.write { db in _ = try db.rows("PRAGMA max_page_count = \(pages)") }
+            var refused: TestResponse?
+            for i in 2...200 where refused == nil {
+                let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-\(i)", seller: "S-\(i)"))
+                if r.status != .created { refused = r }
+            }
+            let full = try #require(refused)
+            #expect(full.status == .serviceUnavailable && full.errorCode == "store_unavailable")
+            #expect(full.headers[.retryAfter] == "2")
+            #expect(try await client.execute(uri: "/v1/parcels/\(id)", method: .get, headers: bearer(token)).status == .ok)
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+            try await h.store.backend.write { db in _ = try db.rows("PRAGMA max_page_count = 1073741823") }
+            let again = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-again", seller: "S-again"))
+            #expect(again.status == .created)
+        }
     }
 }

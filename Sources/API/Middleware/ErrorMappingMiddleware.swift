@@ -25,10 +25,10 @@ struct ErrorMappingMiddleware: RouterMiddleware {
         } catch StoreError.notFound(let what) {
             throw APIError.notFound(what)
         } catch StoreError.unavailable(let why) {
-            // A database restart or failover: 503 tells kiosks, scanners and load balancers to
-            // try again (with the same Idempotency-Key), where a 500 would read as our bug.
+            // A database restart or failover, a full disk: 503 tells kiosks, scanners and load
+            // balancers to try again (with the same Idempotency-Key), where a 500 reads as our bug.
             context.logger.warning("store.unavailable", metadata: ["error": "\(why)", "path": "\(request.uri.path)"])
-            var error = APIError(.serviceUnavailable, "store_unavailable", "the database cannot be reached right now; send the same request again in a moment (with the same Idempotency-Key, if it had one)")
+            var error = APIError(.serviceUnavailable, "store_unavailable", "the database cannot take requests right now; send the same request again in a moment (with the same Idempotency-Key, if it had one)")
             error.headers[.retryAfter] = "2"
             throw error
         } catch is NIOTooManyBytesError {

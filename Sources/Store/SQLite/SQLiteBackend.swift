@@ -37,11 +37,27 @@ public final class SQLiteBackend: SQLBackend {
 
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
-        try await writer.write { db in try body(SQLiteSession(db: db)) }
+        do { return try await writer.write { db in try body(SQLiteSession(db: db)) } } catch let error as DatabaseError {
+            throw Self.describe(error)
+        }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
-        try await pool.read { db in try body(SQLiteSession(db: db)) }
+        do { return try await pool.read { db in try body(SQLiteSession(db: db)) } } catch let error as DatabaseError {
+            throw Self.describe(error)
+        }
+    }
+
+    /// The file cannot take the call now: a full disk, an I/O error, a read-only remount, a
+    /// file that cannot be opened, or a lock another process held past the busy timeout. The
+    /// API answers these 503 (retry later) with the cause in the log, not 500 (our bug); the
+    /// operator frees space or fixes the disk and returnd carries on without a restart.
+    static let unavailableCodes: [ResultCode] = [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_BUSY, .SQLITE_LOCKED]
+
+    /// SQLite's own words and code, never the statement's arguments (they may hold token hashes).
+    static func describe(_ error: DatabaseError) -> any Error {
+        guard unavailableCodes.contains(error.resultCode) else { return error }
+        return StoreError.unavailable("SQLite error \(error.extendedResultCode.rawValue): \(error.message ?? "\(error.resultCode)")")
     }
 
     public func migrate() async throws {
