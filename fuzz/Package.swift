@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // libFuzzer targets for the parsers that read what strangers send: QR payloads and typed return
-// codes (kiosks), carrier tracking answers, carrier YAML files, returnd.yaml. Built by `scripts/fuzz-parsers`
+// codes (kiosks), carrier tracking answers, carrier YAML files, returnd.yaml; and the stored buyer read back by hand. Built by `scripts/fuzz-parsers`
 // with `swift build --sanitize=fuzzer`; each executable's main is libFuzzer's.
 import PackageDescription
 
@@ -26,6 +26,10 @@ let package = Package(
         .executableTarget(
             name: "FuzzCarrierFiles",
             dependencies: [.product(name: "Carriers", package: "returnd")],
+            swiftSettings: fuzzTarget),
+        .executableTarget(
+            name: "FuzzStoredBuyers",
+            dependencies: [.product(name: "ReturnsCore", package: "returnd")],
             swiftSettings: fuzzTarget),
         .executableTarget(
             name: "FuzzConfiguration",
