@@ -127,8 +127,9 @@ public protocol ReturnStore: Sendable {
     func changeStatus(_ change: StatusChangeRequest) async throws -> StatusChangeOutcome
     /// Records a scanner's read; at the parcel's own warehouse it moves the parcel to
     /// `arrived_at_warehouse` (events and all), elsewhere it is kept and flagged. `seen` is the
-    /// parcel as the caller already read it (the route resolves the scanned code first): the
-    /// change is then prepared from it before the write, and used only if the parcel is unchanged.
+    /// parcel as the caller already holds it, if it does: the change is then prepared from it
+    /// before the write, and used only if the parcel is unchanged. (The scanner route uses
+    /// `recordScan`, which resolves the code inside the write.)
     func recordReceipt(_ receipt: WarehouseReceipt, seen: Parcel?) async throws -> ReceiptOutcome
     /// Records a scanner's read with the scanned code resolved inside the write transaction:
     /// `resolve` finds the parcel (or refuses the code, and nothing is written; the refusal is

@@ -93,15 +93,20 @@ private final class ZintSymbols: Sendable {
             made.pointee.symbology = symbology == .code128 ? BARCODE_CODE128 : BARCODE_GS1_128
             symbol = Symbol(pointer: made)
         }
-        defer {
+        defer { giveBack(symbol, symbology, reuse: reuse) }
+        return try body(symbol.pointer)
+    }
+
+    private func giveBack(_ symbol: Symbol, _ symbology: LinearBarcode.Symbology, reuse: Bool) {
+        if reuse {
             ZBarcode_Clear(symbol.pointer)
-            let kept = reuse && free.withLock { lists -> Bool in
+            let kept = free.withLock { lists -> Bool in
                 guard lists[symbology, default: []].count < keep else { return false }
                 lists[symbology, default: []].append(symbol)
                 return true
             }
-            if !kept { ZBarcode_Delete(symbol.pointer) }
+            if kept { return }
         }
-        return try body(symbol.pointer)
+        ZBarcode_Delete(symbol.pointer)
     }
 }

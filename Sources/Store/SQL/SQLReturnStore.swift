@@ -207,15 +207,15 @@ public final class SQLReturnStore: ReturnStore {
     // MARK: - Reading parcels
 
     public func parcel(id: String) async throws -> Parcel? {
-        try await backend.read { db in try Self.loadParcel(db, where: "id = ?", id) }
+        try await findParcel { try $0.parcel(id: id) }
     }
 
     public func parcel(trackingNumber: String) async throws -> Parcel? {
-        try await backend.read { db in try Self.loadParcel(db, where: "tracking_number = ?", trackingNumber) }
+        try await findParcel { try $0.parcel(trackingNumber: trackingNumber) }
     }
 
     public func parcel(returnCode: String) async throws -> Parcel? {
-        try await backend.read { db in try Self.loadParcel(db, where: "return_code = ?", returnCode) }
+        try await findParcel { try $0.parcel(returnCode: returnCode) }
     }
 
     /// `lock`: the transaction is about to change the parcel (PostgreSQL takes its row lock).
