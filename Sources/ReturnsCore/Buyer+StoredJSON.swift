@@ -85,12 +85,7 @@ enum StoredBuyerReader {
                 let e = bytes[i]
                 i += 1
                 switch e {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(e)
-                case UInt8(ascii: "b"): text.append(0x08)
-                case UInt8(ascii: "f"): text.append(0x0C)
-                case UInt8(ascii: "n"): text.append(0x0A)
-                case UInt8(ascii: "r"): text.append(0x0D)
-                case UInt8(ascii: "t"): text.append(0x09)
+                case _ where JSONEscape.single(e) != nil: text.append(JSONEscape.single(e)!)
                 case UInt8(ascii: "u"):
                     guard let unit = hex4() else { return nil }
                     var value = UInt32(unit)
@@ -112,14 +107,7 @@ enum StoredBuyerReader {
             guard bytes.count - i >= 4 else { return nil }
             var v: UInt16 = 0
             for _ in 0..<4 {
-                let c = bytes[i]
-                let d: UInt8
-                switch c {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - UInt8(ascii: "A") + 10
-                default: return nil
-                }
+                guard let d = JSONEscape.hexDigit(bytes[i]) else { return nil }
                 v = v << 4 | UInt16(d)
                 i += 1
             }

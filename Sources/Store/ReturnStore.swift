@@ -169,6 +169,9 @@ public protocol ReturnStore: Sendable {
     /// Stores new carrier events once, moves the parcel by them (history and dispute events in
     /// the same commit), and schedules the next poll or stops polling a parcel that arrived.
     func recordPoll(_ record: PollRecord) async throws -> PollRecordOutcome
+    /// `recordPoll` for many parcels in one transaction (the poller's batch of answers); each
+    /// outcome in order. If one fails, the others are still stored and only it has the error.
+    func recordPolls(_ records: [PollRecord]) async -> [Result<PollRecordOutcome, any Error>]
     /// Gives back a claim without a poll (carrier paused): the parcel is due again at `at`.
     func releasePollTarget(parcelID: String, nextPollAt at: Date) async throws
     func trackingEvents(parcelID: String) async throws -> [TrackingEventRecord]

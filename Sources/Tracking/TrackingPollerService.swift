@@ -51,6 +51,7 @@ public final class TrackingPollerService: Service, Sendable {
     let clock: @Sendable () -> Date
     private let buckets = Mutex<[String: TokenBucket]>([:])
     private let health = Mutex<[String: CarrierHealth]>([:])
+    private let histograms = Mutex<[String: DurationHistogram]>([:])
     let tokens: OAuthTokenCache
     let metrics: PrometheusCollectorRegistry
 
@@ -110,6 +111,18 @@ public final class TrackingPollerService: Service, Sendable {
         }
     }
 
+    /// The carrier's latency histogram, looked up in the registry once (not per request).
+    func requestHistogram(_ carrierID: String) -> DurationHistogram {
+        histograms.withLock { h in
+            if let existing = h[carrierID] { return existing }
+            let fresh = metrics.makeDurationHistogram(
+                descriptor: .init(metricName: "returnd_carrier_request", unitName: "seconds", helpText: "Carrier tracking API latency"),
+                labels: [("carrier", carrierID)], buckets: Self.latencyBuckets)
+            h[carrierID] = fresh
+            return fresh
+        }
+    }
+
     func health(_ carrierID: String) -> CarrierHealth {
         health.withLock { h in
             if let existing = h[carrierID] { return existing }
@@ -133,31 +146,68 @@ public final class TrackingPollerService: Service, Sendable {
         }
         let chunks = stride(from: 0, to: targets.count, by: adapter.maxBatch).map { Array(targets[$0..<min($0 + adapter.maxBatch, targets.count)]) }
         let bucket = bucket(service)
-        return await withTaskGroup(of: [Report].self) { group in
+        // `concurrencyPerCarrier` bounds the requests in flight at the carrier, not the commits:
+        // a chunk's slot is freed as soon as its answer is parsed. Answers are stored in
+        // batches, one transaction each, beside the next requests: while one batch commits, the
+        // answers that arrive meanwhile wait for the next. Holding the slot through its own
+        // commit (an fsync) had kept the carrier connections idle for half of every poll.
+        return await withTaskGroup(of: ChunkStep.self) { group in
             var reports: [Report] = []
             var iterator = chunks.makeIterator()
-            var running = 0
-            func next() -> [PollTarget]? { iterator.next() }
-            while running < configuration.concurrencyPerCarrier, let chunk = next() {
-                running += 1
-                group.addTask { await self.pollChunk(chunk, service: service, adapter: adapter, bucket: bucket, health: health) }
+            var requesting = 0
+            var answered: [(PollTarget, PollRecord.Outcome, String)] = []
+            var storing = false
+            func request(_ chunk: [PollTarget]) {
+                requesting += 1
+                group.addTask { .fetched(chunk, await self.fetch(chunk, service: service, adapter: adapter, bucket: bucket, health: health)) }
             }
-            for await r in group {
-                reports += r
-                if let chunk = next() { group.addTask { await self.pollChunk(chunk, service: service, adapter: adapter, bucket: bucket, health: health) } }
+            func store() {
+                guard !storing, !answered.isEmpty else { return }
+                let batch = Array(answered.prefix(Self.storeBatch))
+                answered.removeFirst(batch.count)
+                storing = true
+                group.addTask { .stored(await self.store(batch, service: service)) }
+            }
+            while requesting < configuration.concurrencyPerCarrier, let chunk = iterator.next() { request(chunk) }
+            for await step in group {
+                switch step {
+                case .fetched(let chunk, let fetched):
+                    requesting -= 1
+                    answered += Self.outcomes(chunk, fetched)
+                    if let chunk = iterator.next() { request(chunk) }
+                case .stored(let r):
+                    storing = false
+                    reports += r
+                }
+                store()
             }
             return reports
         }
     }
 
-    func pollChunk(_ chunk: [PollTarget], service: CarrierService, adapter: any TrackingAdapter, bucket: TokenBucket, health: CarrierHealth) async -> [Report] {
+    /// Answers stored in one transaction at most.
+    static let storeBatch = 256
+
+    /// A chunk's answer from the carrier, before anything is stored.
+    enum ChunkFetch: Sendable {
+        case results([String: TrackingResult])
+        case failed(String)
+        /// The carrier was paused meanwhile: the targets were handed back unpolled.
+        case paused
+    }
+
+    enum ChunkStep: Sendable {
+        case fetched([PollTarget], ChunkFetch)
+        case stored([Report])
+    }
+
+    func fetch(_ chunk: [PollTarget], service: CarrierService, adapter: any TrackingAdapter, bucket: TokenBucket, health: CarrierHealth) async -> ChunkFetch {
         let numbers = chunk.map(\.trackingNumber)
         let meta: Logger.Metadata = ["carrier": "\(service.id)", "tracking": "\(numbers.joined(separator: ","))"]
         if let until = await health.isPaused(at: clock()) {
             for t in chunk { try? await store.releasePollTarget(parcelID: t.parcelID, nextPollAt: until) }
-            return []
+            return .paused
         }
-        let results: [String: TrackingResult]
         do {
             try await bucket.acquire()
             let auth = try await tokens.auth(for: service)
@@ -165,74 +215,85 @@ public final class TrackingPollerService: Service, Sendable {
             let response = try await transport.send(OutboundRequest(
                 method: request.method, url: request.url, headers: request.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                 body: request.body, timeout: configuration.requestTimeout, maxResponseBytes: 4 << 20))
-            metrics.makeDurationHistogram(descriptor: .init(metricName: "returnd_carrier_request", unitName: "seconds", helpText: "Carrier tracking API latency"), labels: [("carrier", service.id)], buckets: Self.latencyBuckets)
-                .recordNanoseconds(Int64(response.totalTime * 1e9))
+            requestHistogram(service.id).recordNanoseconds(Int64(response.totalTime * 1e9))
             do {
-                results = try adapter.parseResponse(status: response.status, body: response.body, numbers: numbers, service: service)
+                let results = try adapter.parseResponse(status: response.status, body: response.body, numbers: numbers, service: service)
+                await health.succeeded()
+                return .results(results)
             } catch {
                 if error == .unauthorized { await tokens.invalidate(service.id) }
                 let retryAfter = response.retryAfter(now: clock()).map { Double($0.components.seconds) }
                 let until = await health.failed(at: clock(), retryAfter: error == .rateLimited ? (retryAfter ?? 60) : retryAfter)
                 logger.warning("carrier.poll_failed", metadata: meta.merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
-                return await record(chunk, failure: "\(error)", service: service)
+                return .failed("\(error)")
             }
-            await health.succeeded()
         } catch {
             let until = await health.failed(at: clock(), retryAfter: nil)
             logger.warning("carrier.poll_failed", metadata: meta.merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
-            return await record(chunk, failure: "\(error)", service: service)
+            return .failed("\(error)")
         }
-        var reports: [Report] = []
-        for target in chunk {
-            let result = results[target.trackingNumber] ?? .notFound
-            let outcome: PollRecord.Outcome
-            let label: String
-            switch result {
-            case .events(let events):
-                outcome = .events(events.map { TrackingEventRecord(code: $0.code, description: $0.description, occurredAt: $0.occurredAt, location: $0.location, status: $0.kind.parcelStatus) })
-                label = "events"
-            case .notFound:
-                outcome = .notFound
-                label = "not_found"
-            case .failed(let message):
-                outcome = .failed(message)
-                label = "failed"
-            }
-            reports.append(await record(target, outcome: outcome, label: label, service: service))
-        }
-        return reports
     }
 
-    func record(_ chunk: [PollTarget], failure: String, service: CarrierService) async -> [Report] {
-        var reports: [Report] = []
-        for t in chunk { reports.append(await record(t, outcome: .failed(failure), label: "failed", service: service)) }
-        return reports
+    /// What the answer says for each parcel of the chunk, with its label for the metrics.
+    static func outcomes(_ chunk: [PollTarget], _ fetched: ChunkFetch) -> [(PollTarget, PollRecord.Outcome, String)] {
+        switch fetched {
+        case .paused:
+            return []
+        case .failed(let failure):
+            return chunk.map { ($0, .failed(failure), "failed") }
+        case .results(let results):
+            return chunk.map { target in
+                switch results[target.trackingNumber] ?? .notFound {
+                case .events(let events):
+                    let records = events.map { TrackingEventRecord(code: $0.code, description: $0.description, occurredAt: $0.occurredAt, location: $0.location, status: $0.kind.parcelStatus) }
+                    return (target, .events(records), "events")
+                case .notFound:
+                    return (target, .notFound, "not_found")
+                case .failed(let message):
+                    return (target, .failed(message), "failed")
+                }
+            }
+        }
     }
 
     static let latencyBuckets: [Duration] = [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(15)]
 
-    func record(_ t: PollTarget, outcome: PollRecord.Outcome, label: String, service: CarrierService) async -> Report {
+    /// Stores a batch of answers in one transaction (`recordPolls`: a record that fails is
+    /// reported alone) and reports each.
+    func store(_ batch: [(PollTarget, PollRecord.Outcome, String)], service: CarrierService) async -> [Report] {
         let now = clock()
-        metrics.makeCounter(descriptor: .init(metricName: "returnd_carrier_polls", unitName: "total", helpText: "Tracking polls by carrier and outcome"), labels: [("carrier", service.id), ("outcome", label)]).increment()
-        var failed = false
-        if case .failed = outcome { failed = true }
-        do {
+        let records = batch.map { t, outcome, _ in
+            var failed = false
+            if case .failed = outcome { failed = true }
             let quiet = configuration.schedule.interval(status: t.status, unchangedPolls: t.unchangedPolls, changedNow: false, failed: failed)
             // News moves the parcel on: the base interval of the status it most likely has now.
             let news = configuration.schedule.interval(status: t.status == .labelIssued ? .droppedOff : t.status, unchangedPolls: 0, changedNow: true, failed: false)
-            let result = try await store.recordPoll(PollRecord(
-                parcelID: t.parcelID, outcome: outcome, polledAt: now,
-                nextPollAt: now.addingTimeInterval(quiet), nextPollAfterNews: now.addingTimeInterval(news), knownDigest: t.eventsDigest))
-            for status in result.statusChanges {
-                logger.info("parcel.carrier_status", metadata: ["parcel": "\(t.parcelID)", "tracking": "\(t.trackingNumber)", "carrier": "\(service.id)", "status": "\(status.rawValue)"])
-            }
-            for e in result.newEvents where !service.tracking.statusMap.keys.contains(e.code) && e.status == nil {
-                logger.notice("carrier.unknown_code", metadata: ["carrier": "\(service.id)", "code": "\(e.code)", "hint": "add it to tracking.status_map in \(service.sourceFile)"])
-            }
-            return Report(parcelID: t.parcelID, trackingNumber: t.trackingNumber, carrierID: service.id, outcome: label, newEvents: result.newEvents, statusChanges: result.statusChanges)
-        } catch {
-            logger.error("tracking.record_failed", metadata: ["parcel": "\(t.parcelID)", "error": "\(error)"])
-            return Report(parcelID: t.parcelID, trackingNumber: t.trackingNumber, carrierID: service.id, outcome: "failed", newEvents: [], statusChanges: [])
+            return PollRecord(parcelID: t.parcelID, outcome: outcome, polledAt: now, nextPollAt: now.addingTimeInterval(quiet),
+                              nextPollAfterNews: now.addingTimeInterval(news), knownDigest: t.eventsDigest)
         }
+        let results = await store.recordPolls(records)
+        var counts: [String: Int] = [:]
+        var reports: [Report] = []
+        reports.reserveCapacity(batch.count)
+        for ((t, _, label), result) in zip(batch, results) {
+            counts[label, default: 0] += 1
+            switch result {
+            case .success(let outcome):
+                for status in outcome.statusChanges {
+                    logger.info("parcel.carrier_status", metadata: ["parcel": "\(t.parcelID)", "tracking": "\(t.trackingNumber)", "carrier": "\(service.id)", "status": "\(status.rawValue)"])
+                }
+                for e in outcome.newEvents where !service.tracking.statusMap.keys.contains(e.code) && e.status == nil {
+                    logger.notice("carrier.unknown_code", metadata: ["carrier": "\(service.id)", "code": "\(e.code)", "hint": "add it to tracking.status_map in \(service.sourceFile)"])
+                }
+                reports.append(Report(parcelID: t.parcelID, trackingNumber: t.trackingNumber, carrierID: service.id, outcome: label, newEvents: outcome.newEvents, statusChanges: outcome.statusChanges))
+            case .failure(let error):
+                logger.error("tracking.record_failed", metadata: ["parcel": "\(t.parcelID)", "error": "\(error)"])
+                reports.append(Report(parcelID: t.parcelID, trackingNumber: t.trackingNumber, carrierID: service.id, outcome: "failed", newEvents: [], statusChanges: []))
+            }
+        }
+        for (label, n) in counts {
+            metrics.makeCounter(descriptor: .init(metricName: "returnd_carrier_polls", unitName: "total", helpText: "Tracking polls by carrier and outcome"), labels: [("carrier", service.id), ("outcome", label)]).increment(by: Int64(n))
+        }
+        return reports
     }
 }

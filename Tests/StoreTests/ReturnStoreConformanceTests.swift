@@ -456,6 +456,50 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("polls stored as a batch: each outcome as recordPoll gives it, in order; a failing record takes only itself down", arguments: StoreKind.allCases)
+    func pollBatches(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            var ids: [String] = []
+            for i in 0..<6 { ids.append(try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel.id) }
+            let now = Date().addingTimeInterval(86_400)
+            let targets = try await store.claimPollTargets(now: now, limit: 10, leaseUntil: now.addingTimeInterval(300))
+            let known = Dictionary(uniqueKeysWithValues: targets.map { ($0.parcelID, $0.eventsDigest) })
+            let accepted = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: now, location: nil, status: .inTransit)
+            let delivered = TrackingEventRecord(code: "DI1", description: "delivered", occurredAt: now.addingTimeInterval(60), location: "WH", status: .arrivedAtWarehouse)
+            func record(_ id: String, _ outcome: PollRecord.Outcome) -> PollRecord {
+                PollRecord(parcelID: id, outcome: outcome, polledAt: now, nextPollAt: now.addingTimeInterval(3600), knownDigest: known[id] ?? nil)
+            }
+            // News, arrival, not found, a carrier failure: all in one transaction.
+            let first = await store.recordPolls([
+                record(ids[0], .events([accepted])), record(ids[1], .events([accepted, delivered])),
+                record(ids[2], .notFound), record(ids[3], .failed("HTTP 503")),
+            ])
+            #expect(first.count == 4)
+            #expect(try first[0].get().statusChanges == [.inTransit])
+            #expect(try first[1].get().statusChanges == [.inTransit, .arrivedAtWarehouse] && first[1].get().status == .arrivedAtWarehouse)
+            #expect(try first[2].get().newEvents.isEmpty && first[3].get().status == .labelIssued)
+            #expect(try await store.trackingEvents(parcelID: ids[1]).map(\.code) == ["PC1", "DI1"])
+            let later = now.addingTimeInterval(7200)
+            let due = try await store.claimPollTargets(now: later, limit: 10, leaseUntil: later.addingTimeInterval(300))
+            #expect(!due.map(\.parcelID).contains(ids[1]), "an arrived parcel is no longer followed")
+            #expect(due.first { $0.parcelID == ids[3] }?.failures == 1)
+            // A record for a parcel that does not exist fails; the others around it are stored.
+            let digest = Dictionary(uniqueKeysWithValues: due.map { ($0.parcelID, $0.eventsDigest) })
+            let second = await store.recordPolls([
+                PollRecord(parcelID: ids[0], outcome: .events([accepted]), polledAt: later, nextPollAt: later, knownDigest: digest[ids[0]] ?? nil),
+                PollRecord(parcelID: "P-NOPE", outcome: .events([accepted]), polledAt: later, nextPollAt: later),
+                PollRecord(parcelID: ids[4], outcome: .events([accepted]), polledAt: later, nextPollAt: later, knownDigest: digest[ids[4]] ?? nil),
+            ])
+            #expect(second.count == 3)
+            #expect(try second[0].get().newEvents.isEmpty, "the same answer again: nothing new")
+            #expect(throws: (any Error).self) { try second[1].get() }
+            #expect(try second[2].get().statusChanges == [.inTransit])
+            #expect(try await store.trackingEvents(parcelID: ids[4]).map(\.code) == ["PC1"])
+            #expect(try await store.parcel(id: ids[4])?.status == .inTransit)
+        }
+    }
+
     @Test("counts and timers see the same parcels on both backends", arguments: StoreKind.allCases)
     func countsAndTimers(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

@@ -11,7 +11,7 @@ import Transport
 //   transport: N GETs through the libcurl Transport at a fixed concurrency (the HTTP client alone)
 //   poll:      N parcels polled by the real poller: claim, request, parse, store events, move
 //              the parcel, schedule (SQLite with synchronous=FULL, one commit per parcel)
-// Prints `mode<TAB>count<TAB>seconds<TAB>per_second`.
+// Prints `mode<TAB>count<TAB>seconds<TAB>per_second` (poll_quiet adds CPU microseconds per poll).
 
 let arguments = CommandLine.arguments
 func option(_ name: String) -> String? {
@@ -29,6 +29,12 @@ func perf(_ command: String) {
     guard let fifo = ProcessInfo.processInfo.environment["RETURND_PERF_FIFO"], let handle = FileHandle(forWritingAtPath: fifo) else { return }
     handle.write(Data("\(command)\n".utf8))
     try? handle.close()
+}
+/// CPU seconds this process has used (user + system), to report CPU per poll next to the rate.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
@@ -92,12 +98,14 @@ case "poll":
     // A day later every parcel is due again and the carrier has nothing new: the common case.
     offset.withLock { $0 = 86_400 }
     start = clock.now
+    let cpuStart = cpuSeconds()
     perf("enable")
     reports = try await poller.pollDue()
     perf("disable")
     elapsed = seconds(clock.now - start)
+    let cpu = cpuSeconds() - cpuStart
     precondition(reports.count == count && reports.allSatisfy { $0.outcome == "events" && $0.newEvents.isEmpty }, "not every parcel was re-polled")
-    print("poll_quiet\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))")
+    print("poll_quiet\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))\t\(String(format: "%.0f", cpu / Double(count) * 1e6))")
 default:
     fatalError("--mode transport|poll")
 }

@@ -17,19 +17,19 @@ struct AustraliaPostTrackingAdapter: TrackingAdapter {
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
         guard status == 200 else { throw httpError(status, "Australia Post") }
         let json = try JSONBody.object(body)
-        guard let list = json["tracking_results"] as? [[String: Any]] else { throw .malformed("tracking_results missing") }
+        guard let list = json["tracking_results"]?.objects else { throw .malformed("tracking_results missing") }
         let sydney = TimeZone(identifier: "Australia/Sydney")!
         var results: [String: TrackingResult] = [:]
         for r in list {
             guard let id = JSONBody.string(r["tracking_id"]) else { continue }
-            if let errors = r["errors"] as? [[String: Any]], let first = errors.first {
+            if let errors = r["errors"]?.objects, let first = errors.first {
                 let code = JSONBody.string(first["code"]) ?? ""
                 results[id] = code == "ESB-10002" || code == "ESB-10001" ? .notFound : .failed(JSONBody.string(first["name"]) ?? code)
                 continue
             }
             var events: [CarrierEvent] = []
-            for item in r["trackable_items"] as? [[String: Any]] ?? [] {
-                for e in item["events"] as? [[String: Any]] ?? [] {
+            for item in r["trackable_items"]?.objects ?? [] {
+                for e in item["events"]?.objects ?? [] {
                     guard let description = JSONBody.string(e["description"]), let at = CarrierDates.iso(JSONBody.string(e["date"]), zone: sydney) else {
                         throw .malformed("event without description or date")
                     }

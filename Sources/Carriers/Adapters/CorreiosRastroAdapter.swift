@@ -17,12 +17,12 @@ struct CorreiosRastroAdapter: TrackingAdapter {
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
         guard status == 200 else { throw httpError(status, "Correios") }
         let json = try JSONBody.object(body)
-        guard let objects = json["objetos"] as? [[String: Any]] else { throw .malformed("objetos missing") }
+        guard let objects = json["objetos"]?.objects else { throw .malformed("objetos missing") }
         let saoPaulo = TimeZone(identifier: "America/Sao_Paulo")!
         var results: [String: TrackingResult] = [:]
         for object in objects {
             guard let id = JSONBody.string(object["codObjeto"]) else { continue }
-            guard let list = object["eventos"] as? [[String: Any]] else {
+            guard let list = object["eventos"]?.objects else {
                 let message = JSONBody.string(object["mensagem"]) ?? ""
                 results[id] = message.contains("SRO-020") || message.lowercased().contains("não encontrado") ? .notFound : .failed(message)
                 continue

@@ -17,10 +17,10 @@ struct DHLUnifiedTrackingAdapter: TrackingAdapter {
         if status == 404 { return [numbers[0]: .notFound] }
         guard status == 200 else { throw httpError(status, "DHL") }
         let json = try JSONBody.object(body)
-        guard let shipments = json["shipments"] as? [[String: Any]] else { throw .malformed("shipments missing") }
+        guard let shipments = json["shipments"]?.objects else { throw .malformed("shipments missing") }
         guard let shipment = shipments.first else { return [numbers[0]: .notFound] }
         var events: [CarrierEvent] = []
-        for e in shipment["events"] as? [[String: Any]] ?? [] {
+        for e in shipment["events"]?.objects ?? [] {
             guard let code = JSONBody.string(e["statusCode"]), let at = CarrierDates.iso(JSONBody.string(e["timestamp"])) else {
                 throw .malformed("event without statusCode or timestamp")
             }

@@ -37,9 +37,8 @@ struct GenericJSONTrackingAdapter: TrackingAdapter {
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
         if status == spec.notFoundStatus { return [numbers[0]: .notFound] }
         guard status == 200 else { throw httpError(status, service.carrierName) }
-        let root: Any
-        do { root = try JSONSerialization.jsonObject(with: Data(body)) } catch { throw .malformed(body.isEmpty ? "empty body" : "not JSON") }
-        guard let list = JSONBody.value(root, spec.events) as? [[String: Any]] else { throw .malformed("no events array at \(spec.events)") }
+        let root = try JSONBody.parse(body)
+        guard let list = JSONBody.value(root, spec.events)?.objects else { throw .malformed("no events array at \(spec.events)") }
         var events: [CarrierEvent] = []
         for e in list {
             guard let code = JSONBody.string(JSONBody.value(e, spec.code)), let at = CarrierDates.iso(JSONBody.string(JSONBody.value(e, spec.time))) else {

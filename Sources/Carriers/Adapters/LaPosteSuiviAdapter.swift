@@ -14,20 +14,18 @@ struct LaPosteSuiviAdapter: TrackingAdapter {
 
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
         if status == 429 || status == 401 || status >= 500 { throw httpError(status, "La Poste") }
-        let entries: [[String: Any]]
-        do {
-            let value = try JSONSerialization.jsonObject(with: Data(body))
-            if let one = value as? [String: Any] { entries = [one] } else if let many = value as? [[String: Any]] { entries = many } else { throw TrackingResponseError.malformed("neither object nor array") }
-        } catch let e as TrackingResponseError { throw e } catch { throw .malformed(body.isEmpty ? "empty body" : "not JSON") }
+        let value = try JSONBody.parse(body)
+        let entries: [JSONValue]
+        if let one = value.object { entries = [one] } else if let many = value.objects { entries = many } else { throw .malformed("neither object nor array") }
         var results: [String: TrackingResult] = [:]
         for entry in entries {
             let code = Int(JSONBody.string(entry["returnCode"]) ?? "") ?? status
-            let shipment = entry["shipment"] as? [String: Any]
+            let shipment = entry["shipment"]?.object
             let id = JSONBody.string(shipment?["idShip"]) ?? JSONBody.string(entry["idShip"]) ?? (numbers.count == 1 ? numbers[0] : nil)
             guard let id else { continue }
             switch code {
             case 200, 207:
-                guard let list = shipment?["event"] as? [[String: Any]] else { throw .malformed("shipment.event missing for \(id)") }
+                guard let list = shipment?["event"]?.objects else { throw .malformed("shipment.event missing for \(id)") }
                 var events: [CarrierEvent] = []
                 for e in list {
                     guard let c = JSONBody.string(e["code"]), let at = CarrierDates.iso(JSONBody.string(e["date"])) else { throw .malformed("event without code or date") }

@@ -16,15 +16,15 @@ struct PostNLStatusAdapter: TrackingAdapter {
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
         if status == 429 || status == 401 || status >= 500 { throw httpError(status, "PostNL") }
         let json = try JSONBody.object(body)
-        if let problems = (json["Errors"] ?? json["Warnings"]) as? [[String: Any]], let first = problems.first {
+        if let problems = (json["Errors"] ?? json["Warnings"])?.objects, let first = problems.first {
             let text = JSONBody.string(first["Description"]) ?? JSONBody.string(first["Message"]) ?? "error"
             return [numbers[0]: status == 404 || text.lowercased().contains("no shipment") || text.lowercased().contains("not found") ? .notFound : .failed(text)]
         }
         let container = JSONBody.value(json, "CompleteStatus.Shipment") ?? JSONBody.value(json, "CurrentStatus.Shipment")
-        guard let shipment = (container as? [String: Any]) ?? (container as? [[String: Any]])?.first else { throw .malformed("Shipment missing") }
+        guard let shipment = (container?.object) ?? (container?.objects)?.first else { throw .malformed("Shipment missing") }
         let amsterdam = TimeZone(identifier: "Europe/Amsterdam")!
         var events: [CarrierEvent] = []
-        let list = (shipment["Event"] as? [[String: Any]]) ?? (shipment["Event"] as? [String: Any]).map { [$0] } ?? []
+        let list = (shipment["Event"]?.objects) ?? (shipment["Event"]?.object).map { [$0] } ?? []
         for e in list {
             guard let code = JSONBody.string(e["Code"]), let raw = JSONBody.string(e["TimeStamp"]),
                 let at = CarrierDates.formatted(raw, "dd-MM-yyyy HH:mm:ss", amsterdam) ?? CarrierDates.iso(raw, zone: amsterdam)

@@ -16,11 +16,11 @@ struct RoyalMailTrackingAdapter: TrackingAdapter {
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
         if status == 429 || status == 401 || status >= 500 { throw httpError(status, "Royal Mail") }
         let json = try JSONBody.object(body)
-        if let errors = json["errors"] as? [[String: Any]], let first = errors.first {
+        if let errors = json["errors"]?.objects, let first = errors.first {
             let code = JSONBody.string(first["errorCode"]) ?? ""
             return [numbers[0]: status == 404 || code == "E1142" ? .notFound : .failed(JSONBody.string(first["errorDescription"]) ?? code)]
         }
-        guard status == 200, let list = JSONBody.value(json, "mailPieces.events") as? [[String: Any]] else { throw .malformed("mailPieces.events missing") }
+        guard status == 200, let list = JSONBody.value(json, "mailPieces.events")?.objects else { throw .malformed("mailPieces.events missing") }
         var events: [CarrierEvent] = []
         for e in list {
             guard let code = JSONBody.string(e["eventCode"]), let at = CarrierDates.iso(JSONBody.string(e["eventDateTime"]), zone: TimeZone(identifier: "Europe/London")!) else {

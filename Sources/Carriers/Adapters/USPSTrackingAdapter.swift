@@ -16,11 +16,11 @@ struct USPSTrackingAdapter: TrackingAdapter {
         if status == 404 { return [numbers[0]: .notFound] }
         guard status == 200 else { throw httpError(status, "USPS") }
         let json = try JSONBody.object(body)
-        if let error = json["error"] as? [String: Any] {
+        if let error = json["error"]?.object {
             let message = JSONBody.string(error["message"]) ?? "error"
             return [numbers[0]: message.lowercased().contains("not found") || JSONBody.string(error["code"]) == "404" ? .notFound : .failed(message)]
         }
-        guard let list = json["trackingEvents"] as? [[String: Any]] else { throw .malformed("trackingEvents missing") }
+        guard let list = json["trackingEvents"]?.objects else { throw .malformed("trackingEvents missing") }
         var events: [CarrierEvent] = []
         for e in list {
             guard let code = JSONBody.string(e["eventCode"]), let at = CarrierDates.iso(JSONBody.string(e["eventTimestamp"])) else {

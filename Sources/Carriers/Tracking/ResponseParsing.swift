@@ -2,35 +2,22 @@ import Foundation
 
 /// Small helpers for reading carriers' JSON without trusting its shape.
 enum JSONBody {
-    static func object(_ body: [UInt8]) throws(TrackingResponseError) -> [String: Any] {
-        guard !body.isEmpty else { throw .malformed("empty body") }
-        let value: Any
-        do { value = try JSONSerialization.jsonObject(with: Data(body)) } catch { throw .malformed("not JSON") }
-        guard let object = value as? [String: Any] else { throw .malformed("top level is not an object") }
+    /// The whole body as a JSON object.
+    static func object(_ body: [UInt8]) throws(TrackingResponseError) -> JSONValue {
+        let value = try parse(body)
+        guard let object = value.object else { throw .malformed("top level is not an object") }
         return object
     }
 
-    /// `a.b.0.c` through objects and arrays.
-    static func value(_ root: Any?, _ path: String) -> Any? {
-        guard !path.isEmpty else { return root }
-        var current = root
-        for part in path.split(separator: ".") {
-            if let index = Int(part), let array = current as? [Any] {
-                current = array.indices.contains(index) ? array[index] : nil
-            } else {
-                current = (current as? [String: Any])?[String(part)]
-            }
-        }
-        return current
+    static func parse(_ body: [UInt8]) throws(TrackingResponseError) -> JSONValue {
+        guard !body.isEmpty else { throw .malformed("empty body") }
+        do { return try JSONValue.parse(body) } catch { throw .malformed("not JSON (\(error))") }
     }
 
-    static func string(_ v: Any?) -> String? {
-        switch v {
-        case let s as String: s
-        case let n as NSNumber: n.stringValue
-        default: nil
-        }
-    }
+    /// `a.b.0.c` through objects and arrays.
+    static func value(_ root: JSONValue?, _ path: String) -> JSONValue? { root?.value(at: path) }
+
+    static func string(_ v: JSONValue?) -> String? { v?.text }
 }
 
 enum CarrierDates {

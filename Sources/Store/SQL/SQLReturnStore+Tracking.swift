@@ -21,68 +21,87 @@ extension SQLReturnStore {
     }
 
     public func recordPoll(_ record: PollRecord) async throws -> PollRecordOutcome {
+        let digest = Self.digest(record)
+        return try await backend.write { db in try Self.apply(record, digest: digest, db) }
+    }
+
+    public func recordPolls(_ records: [PollRecord]) async -> [Result<PollRecordOutcome, any Error>] {
+        guard records.count > 1 else { return await records.asyncMap { r in await Result(catching: { try await self.recordPoll(r) }) } }
+        let digests = records.map(Self.digest)
+        do {
+            let outcomes = try await backend.write { db in try zip(records, digests).map { try Self.apply($0, digest: $1, db) } }
+            return outcomes.map { .success($0) }
+        } catch {
+            // One record failed and took the transaction with it: each again on its own, so
+            // the others are stored and only the failing one reports its error.
+            return await records.asyncMap { r in await Result(catching: { try await self.recordPoll(r) }) }
+        }
+    }
+
+    static func digest(_ record: PollRecord) -> String? {
+        if case .events(let events) = record.outcome { TrackingEventRecord.digest(events) } else { nil }
+    }
+
+    static func apply(_ record: PollRecord, digest: String?, _ db: any SQLSession) throws -> PollRecordOutcome {
         // The answer the last poll had: no event can be new, so only the schedule moves on,
         // in one statement. Skipped (the full path below) if the parcel stopped being followed
         // or another poll stored a different answer since the claim.
-        let digest: String? = if case .events(let events) = record.outcome { TrackingEventRecord.digest(events) } else { nil }
         let quiet = digest != nil && digest == record.knownDigest
-        return try await backend.write { db in
-            if quiet, let status = try db.string("""
-                    UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = NULL,
-                    unchanged_polls = unchanged_polls + 1, failures = 0
-                    WHERE parcel_id = ? AND events_digest = ?
-                    AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status IN ('label_issued', 'dropped_off', 'in_transit'))
-                    RETURNING (SELECT p.status FROM parcels p WHERE p.id = tracking_schedule.parcel_id)
-                    """, [record.nextPollAt, record.polledAt, record.parcelID, digest, record.parcelID]),
-                let status = ParcelStatus(rawValue: status)
-            {
-                return PollRecordOutcome(status: status, newEvents: [], statusChanges: [])
-            }
-            var fresh: [TrackingEventRecord] = []
-            var changes: [ParcelStatus] = []
-            var error: String?
-            // The parcel as the last change left it: several events of one poll load it once.
-            var current: Parcel?
-            switch record.outcome {
-            case .events(let events):
-                for e in events.sorted(by: { $0.occurredAt < $1.occurredAt }) {
-                    let inserted = try db.execute("""
-                        INSERT INTO tracking_events (parcel_id, code, description, occurred_at, location, status, recorded_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                        """, [record.parcelID, e.code, e.description, e.occurredAt, e.location, e.status?.rawValue, record.polledAt])
-                    guard inserted == 1 else { continue }
-                    fresh.append(e)
-                    guard let status = e.status else { continue }
-                    // Events are applied oldest first: acceptance, then transit, then delivery.
-                    let change = try Self.change(
-                        StatusChangeRequest(parcelID: record.parcelID, status: status, source: .carrier, occurredAt: e.occurredAt,
-                                            detail: "carrier \(e.code): \(e.description)", location: e.location),
-                        db, loaded: current)
-                    current = change.parcel
-                    if change.changed { changes.append(status) }
-                }
-            case .notFound:
-                break
-            case .failed(let message):
-                error = message
-            }
-            guard let raw = try db.string("SELECT status FROM parcels WHERE id = ?", [record.parcelID]), let status = ParcelStatus(rawValue: raw) else {
-                throw StoreError.notFound("parcel \(record.parcelID)")
-            }
-            if [.labelIssued, .droppedOff, .inTransit].contains(status) {
-                try db.execute("""
-                    UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = ?,
-                    unchanged_polls = CASE WHEN ? = 1 THEN 0 ELSE unchanged_polls + 1 END,
-                    failures = CASE WHEN ? = 1 THEN failures + 1 ELSE 0 END,
-                    events_digest = COALESCE(?, events_digest)
-                    WHERE parcel_id = ?
-                    """, [fresh.isEmpty ? record.nextPollAt : record.nextPollAfterNews, record.polledAt, error, !fresh.isEmpty, error != nil, digest, record.parcelID])
-            } else {
-                // Arrived (or expired, cancelled): nothing left to follow.
-                try db.execute("DELETE FROM tracking_schedule WHERE parcel_id = ?", [record.parcelID])
-            }
-            return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes)
+        if quiet, let status = try db.string("""
+                UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = NULL,
+                unchanged_polls = unchanged_polls + 1, failures = 0
+                WHERE parcel_id = ? AND events_digest = ?
+                AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status IN ('label_issued', 'dropped_off', 'in_transit'))
+                RETURNING (SELECT p.status FROM parcels p WHERE p.id = tracking_schedule.parcel_id)
+                """, [record.nextPollAt, record.polledAt, record.parcelID, digest, record.parcelID]),
+            let status = ParcelStatus(rawValue: status)
+        {
+            return PollRecordOutcome(status: status, newEvents: [], statusChanges: [])
         }
+        var fresh: [TrackingEventRecord] = []
+        var changes: [ParcelStatus] = []
+        var error: String?
+        // The parcel as the last change left it: several events of one poll load it once.
+        var current: Parcel?
+        switch record.outcome {
+        case .events(let events):
+            for e in events.sorted(by: { $0.occurredAt < $1.occurredAt }) {
+                let inserted = try db.execute("""
+                    INSERT INTO tracking_events (parcel_id, code, description, occurred_at, location, status, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """, [record.parcelID, e.code, e.description, e.occurredAt, e.location, e.status?.rawValue, record.polledAt])
+                guard inserted == 1 else { continue }
+                fresh.append(e)
+                guard let status = e.status else { continue }
+                // Events are applied oldest first: acceptance, then transit, then delivery.
+                let change = try Self.change(
+                    StatusChangeRequest(parcelID: record.parcelID, status: status, source: .carrier, occurredAt: e.occurredAt,
+                                        detail: "carrier \(e.code): \(e.description)", location: e.location),
+                    db, loaded: current)
+                current = change.parcel
+                if change.changed { changes.append(status) }
+            }
+        case .notFound:
+            break
+        case .failed(let message):
+            error = message
+        }
+        guard let raw = try db.string("SELECT status FROM parcels WHERE id = ?", [record.parcelID]), let status = ParcelStatus(rawValue: raw) else {
+            throw StoreError.notFound("parcel \(record.parcelID)")
+        }
+        if [.labelIssued, .droppedOff, .inTransit].contains(status) {
+            try db.execute("""
+                UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = ?,
+                unchanged_polls = CASE WHEN ? = 1 THEN 0 ELSE unchanged_polls + 1 END,
+                failures = CASE WHEN ? = 1 THEN failures + 1 ELSE 0 END,
+                events_digest = COALESCE(?, events_digest)
+                WHERE parcel_id = ?
+                """, [fresh.isEmpty ? record.nextPollAt : record.nextPollAfterNews, record.polledAt, error, !fresh.isEmpty, error != nil, digest, record.parcelID])
+        } else {
+            // Arrived (or expired, cancelled): nothing left to follow.
+            try db.execute("DELETE FROM tracking_schedule WHERE parcel_id = ?", [record.parcelID])
+        }
+        return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes)
     }
 
     public func releasePollTarget(parcelID: String, nextPollAt at: Date) async throws {
@@ -112,5 +131,21 @@ extension SQLReturnStore {
                                     status: ($0["status"] as String?).flatMap(ParcelStatus.init(rawValue:)))
             }
         }
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
+
+extension Array {
+    /// One after another, in order.
+    func asyncMap<T>(_ transform: (Element) async -> T) async -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(count)
+        for e in self { out.append(await transform(e)) }
+        return out
     }
 }

@@ -28,6 +28,8 @@ public protocol SQLSession {
     @discardableResult
     func execute(_ sql: String, _ arguments: [any SQLBindable]) throws -> Int
     func rows(_ sql: String, _ arguments: [any SQLBindable]) throws -> [SQLRow]
+    /// The first column of the first row as text (a backend may read it without building rows).
+    func string(_ sql: String, _ arguments: [any SQLBindable]) throws -> String?
 }
 
 extension SQLSession {
@@ -39,10 +41,12 @@ extension SQLSession {
         try rows(sql, arguments).first
     }
 
-    public func string(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> String? {
+    public func string(_ sql: String, _ arguments: [any SQLBindable]) throws -> String? {
         guard let row = try row(sql, arguments), let first = row.values.first else { return nil }
         return String.decode(first)
     }
+
+    public func string(_ sql: String) throws -> String? { try string(sql, []) }
 
     public func strings(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> [String] {
         try rows(sql, arguments).compactMap { $0.values.first.flatMap(String.decode) }

@@ -20,6 +20,12 @@ struct SQLiteSession: SQLSession {
         return rows.map { row in SQLRow(columns: columns, values: row.databaseValues.map(Self.value)) }
     }
 
+    /// One value, without the row arrays `rows` builds (the poller's quiet path reads one status).
+    func string(_ sql: String, _ arguments: [any SQLBindable]) throws -> String? {
+        guard let value = try DatabaseValue.fetchOne(db.cachedStatement(sql: sql), arguments: Self.arguments(arguments)) else { return nil }
+        return String.decode(Self.value(value))
+    }
+
     /// Handed to GRDB as optional existentials on purpose: its initializer for a sequence of
     /// one concrete type maps through a key path, which the runtime instantiates on every call
     /// (that was 4 % of a warehouse receipt's CPU, more than the SQL).
