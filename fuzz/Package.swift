@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // libFuzzer targets for the parsers that read what strangers send: QR payloads and typed return
-// codes (kiosks), carrier tracking answers, carrier YAML files, returnd.yaml; and the stored buyer read back by hand. Built by `scripts/fuzz-parsers`
+// codes (kiosks), carrier tracking answers and the JSON reader under them, carrier YAML files, returnd.yaml; and the stored buyer read back by hand. Built by `scripts/fuzz-parsers`
 // with `swift build --sanitize=fuzzer`; each executable's main is libFuzzer's.
 import PackageDescription
 
@@ -21,6 +21,10 @@ let package = Package(
             swiftSettings: fuzzTarget),
         .executableTarget(
             name: "FuzzCarrierResponses",
+            dependencies: [.product(name: "Carriers", package: "returnd")],
+            swiftSettings: fuzzTarget),
+        .executableTarget(
+            name: "FuzzCarrierJSON",
             dependencies: [.product(name: "Carriers", package: "returnd")],
             swiftSettings: fuzzTarget),
         .executableTarget(
