@@ -96,14 +96,19 @@ public struct PollRecord: Sendable {
     /// The digest the schedule held when the parcel was claimed (`PollTarget.eventsDigest`):
     /// an answer with the same digest only moves the schedule on.
     public var knownDigest: String?
+    /// The parcel's status at the claim (`PollTarget.status`): a quiet answer then checks that
+    /// it still holds instead of reading it again.
+    public var knownStatus: ParcelStatus?
 
-    public init(parcelID: String, outcome: Outcome, polledAt: Date, nextPollAt: Date, nextPollAfterNews: Date? = nil, knownDigest: String? = nil) {
+    public init(parcelID: String, outcome: Outcome, polledAt: Date, nextPollAt: Date, nextPollAfterNews: Date? = nil, knownDigest: String? = nil,
+                knownStatus: ParcelStatus? = nil) {
         self.parcelID = parcelID
         self.outcome = outcome
         self.polledAt = polledAt
         self.nextPollAt = nextPollAt
         self.nextPollAfterNews = nextPollAfterNews ?? nextPollAt
         self.knownDigest = knownDigest
+        self.knownStatus = knownStatus
     }
 }
 

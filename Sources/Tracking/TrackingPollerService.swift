@@ -269,7 +269,7 @@ public final class TrackingPollerService: Service, Sendable {
             // News moves the parcel on: the base interval of the status it most likely has now.
             let news = configuration.schedule.interval(status: t.status == .labelIssued ? .droppedOff : t.status, unchangedPolls: 0, changedNow: true, failed: false)
             return PollRecord(parcelID: t.parcelID, outcome: outcome, polledAt: now, nextPollAt: now.addingTimeInterval(quiet),
-                              nextPollAfterNews: now.addingTimeInterval(news), knownDigest: t.eventsDigest)
+                              nextPollAfterNews: now.addingTimeInterval(news), knownDigest: t.eventsDigest, knownStatus: t.status)
         }
         let results = await store.recordPolls(records)
         var counts: [String: Int] = [:]

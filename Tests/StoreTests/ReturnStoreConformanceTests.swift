@@ -422,6 +422,12 @@ struct ReturnStoreConformanceTests {
             #expect(same.newEvents.isEmpty && same.statusChanges.isEmpty && same.status == .inTransit)
             target = try await claim()
             #expect(target.unchangedPolls == 1 && target.failures == 0)
+            // As the poller sends it, with the claim's status: the same outcome.
+            let again = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted]), polledAt: now, nextPollAt: now,
+                                                              knownDigest: target.eventsDigest, knownStatus: target.status))
+            #expect(again.newEvents.isEmpty && again.statusChanges.isEmpty && again.status == .inTransit)
+            target = try await claim()
+            #expect(target.unchangedPolls == 2 && target.failures == 0)
             // A new answer is stored, whatever digest the claim carried.
             let more = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([sorted, accepted]), polledAt: now, nextPollAt: now, knownDigest: target.eventsDigest))
             #expect(more.newEvents.map(\.code) == ["SO1"])
@@ -448,7 +454,10 @@ struct ReturnStoreConformanceTests {
             let target = try await claimDue(store, at: later)
             // Scanned at the warehouse while the poll was in flight.
             _ = try await store.recordReceipt(WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: later, receivedAt: later, scannerTokenID: "T1"))
-            let outcome = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted]), polledAt: later, nextPollAt: later, knownDigest: target.eventsDigest))
+            // The poller's record carries the status of its claim, which the scan has changed.
+            #expect(target.status == .inTransit)
+            let outcome = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted]), polledAt: later, nextPollAt: later,
+                                                                knownDigest: target.eventsDigest, knownStatus: target.status))
             #expect(outcome.status == .arrivedAtWarehouse && outcome.newEvents.isEmpty)
             #expect(try await store.claimPollTargets(now: later.addingTimeInterval(86_400 * 30), limit: 10, leaseUntil: later).isEmpty)
             let rows = try await store.backend.read { db in try db.int("SELECT COUNT(*) FROM tracking_schedule WHERE parcel_id = ?", [p.id]) }

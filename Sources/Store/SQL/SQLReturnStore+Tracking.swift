@@ -11,7 +11,11 @@ extension SQLReturnStore {
                 AND p.status IN ('label_issued', 'dropped_off', 'in_transit')
                 ORDER BY s.next_poll_at LIMIT ?\(db.dialect.skipLocked("s"))
                 """, [now, now, limit])
-            for row in rows { try db.execute("UPDATE tracking_schedule SET lease_until = ? WHERE parcel_id = ?", [leaseUntil, row["id"] as String]) }
+            // One statement for the whole claim: a statement per parcel was a tenth of a pass.
+            if !rows.isEmpty {
+                let ids = String(decoding: try JSONEncoder().encode(rows.map { $0["id"] as String }), as: UTF8.self)
+                try db.execute("UPDATE tracking_schedule SET lease_until = ? WHERE parcel_id IN (\(db.dialect.textsOfJSONArray))", [leaseUntil, ids])
+            }
             return rows.map {
                 PollTarget(parcelID: $0["id"], carrierID: $0["carrier_id"], trackingNumber: $0["tracking_number"],
                            status: ParcelStatus(rawValue: $0["status"]) ?? .labelIssued, unchangedPolls: $0["unchanged_polls"], failures: $0["failures"],
@@ -47,7 +51,16 @@ extension SQLReturnStore {
         // in one statement. Skipped (the full path below) if the parcel stopped being followed
         // or another poll stored a different answer since the claim.
         let quiet = digest != nil && digest == record.knownDigest
-        if quiet, let status = try db.string("""
+        // The claim's status still holds: one lookup of the parcel, not two.
+        if quiet, let known = record.knownStatus, [.labelIssued, .droppedOff, .inTransit].contains(known) {
+            let moved = try db.execute("""
+                UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = NULL,
+                unchanged_polls = unchanged_polls + 1, failures = 0
+                WHERE parcel_id = ? AND events_digest = ?
+                AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status = ?)
+                """, [record.nextPollAt, record.polledAt, record.parcelID, digest, record.parcelID, known.rawValue])
+            if moved == 1 { return PollRecordOutcome(status: known, newEvents: [], statusChanges: []) }
+        } else if quiet, let status = try db.string("""
                 UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = NULL,
                 unchanged_polls = unchanged_polls + 1, failures = 0
                 WHERE parcel_id = ? AND events_digest = ?

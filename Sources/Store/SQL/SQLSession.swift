@@ -13,10 +13,15 @@ public struct SQLDialect: Sendable {
     /// short transaction of its own; taking each serial inside the parcel's transaction held the
     /// counter's row lock through every commit and capped issuance near 150 a second.
     public var serialBlock: Int
+    /// A subquery giving the strings of one JSON array argument (`IN (…)` over a list in one
+    /// statement, instead of a statement per element).
+    public var textsOfJSONArray: String
 
-    public static let sqlite = SQLDialect(name: "sqlite", lockRow: "", skipLocked: { _ in "" }, serialBlock: 1)
+    public static let sqlite = SQLDialect(
+        name: "sqlite", lockRow: "", skipLocked: { _ in "" }, serialBlock: 1, textsOfJSONArray: "SELECT value FROM json_each(?)")
     public static let postgres = SQLDialect(
-        name: "postgresql", lockRow: " FOR UPDATE", skipLocked: { " FOR UPDATE OF \($0) SKIP LOCKED" }, serialBlock: 32)
+        name: "postgresql", lockRow: " FOR UPDATE", skipLocked: { " FOR UPDATE OF \($0) SKIP LOCKED" }, serialBlock: 32,
+        textsOfJSONArray: "SELECT json_array_elements_text(?::json)")
 }
 
 /// One connection inside one transaction. Placeholders are `?`; the PostgreSQL session
