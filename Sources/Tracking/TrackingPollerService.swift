@@ -146,44 +146,36 @@ public final class TrackingPollerService: Service, Sendable {
         }
         let chunks = stride(from: 0, to: targets.count, by: adapter.maxBatch).map { Array(targets[$0..<min($0 + adapter.maxBatch, targets.count)]) }
         let bucket = bucket(service)
-        // `concurrencyPerCarrier` bounds the requests in flight at the carrier, not the commits:
-        // a chunk's slot is freed as soon as its answer is parsed. Answers are stored in
-        // batches, one transaction each, beside the next requests: while one batch commits, the
-        // answers that arrive meanwhile wait for the next. Holding the slot through its own
-        // commit (an fsync) had kept the carrier connections idle for half of every poll.
-        return await withTaskGroup(of: ChunkStep.self) { group in
-            var reports: [Report] = []
-            var iterator = chunks.makeIterator()
-            var requesting = 0
-            var answered: [(PollTarget, PollRecord.Outcome, String)] = []
-            var storing = false
-            func request(_ chunk: [PollTarget]) {
-                requesting += 1
-                group.addTask { .fetched(chunk, await self.fetch(chunk, service: service, adapter: adapter, bucket: bucket, health: health)) }
+        // `concurrencyPerCarrier` workers each send a request, parse the answer, hand it to the
+        // store loop and send the next: the bound is on requests in flight at the carrier, not
+        // on commits. The store loop writes what has arrived in batches, one transaction each,
+        // beside the next requests. Holding a request's slot through its own commit (an fsync)
+        // had kept the carrier connections idle for half of every poll, and a task per chunk
+        // cost a hand-off through the pass's loop per poll.
+        let work = WorkList(chunks)
+        let answers = AnswerQueue<Answer>()
+        return await withTaskGroup(of: [Report].self) { group in
+            group.addTask {
+                var reports: [Report] = []
+                while let batch = await answers.next(max: Self.storeBatch) { reports += await self.store(batch, service: service) }
+                return reports
             }
-            func store() {
-                guard !storing, !answered.isEmpty else { return }
-                let batch = Array(answered.prefix(Self.storeBatch))
-                answered.removeFirst(batch.count)
-                storing = true
-                group.addTask { .stored(await self.store(batch, service: service)) }
-            }
-            while requesting < configuration.concurrencyPerCarrier, let chunk = iterator.next() { request(chunk) }
-            for await step in group {
-                switch step {
-                case .fetched(let chunk, let fetched):
-                    requesting -= 1
-                    answered += Self.outcomes(chunk, fetched)
-                    if let chunk = iterator.next() { request(chunk) }
-                case .stored(let r):
-                    storing = false
-                    reports += r
+            await withTaskGroup(of: Void.self) { workers in
+                for _ in 0..<min(configuration.concurrencyPerCarrier, chunks.count) {
+                    workers.addTask {
+                        while let chunk = work.next() {
+                            answers.push(Self.outcomes(chunk, await self.fetch(chunk, service: service, adapter: adapter, bucket: bucket, health: health)))
+                        }
+                    }
                 }
-                store()
             }
-            return reports
+            answers.finish()
+            return await group.reduce(into: []) { $0 += $1 }
         }
     }
+
+    /// One parcel's answer, waiting to be stored: its target, what was found, the metrics label.
+    typealias Answer = (target: PollTarget, outcome: PollRecord.Outcome, label: String)
 
     /// Answers stored in one transaction at most.
     static let storeBatch = 256
@@ -194,11 +186,6 @@ public final class TrackingPollerService: Service, Sendable {
         case failed(String)
         /// The carrier was paused meanwhile: the targets were handed back unpolled.
         case paused
-    }
-
-    enum ChunkStep: Sendable {
-        case fetched([PollTarget], ChunkFetch)
-        case stored([Report])
     }
 
     func fetch(_ chunk: [PollTarget], service: CarrierService, adapter: any TrackingAdapter, bucket: TokenBucket, health: CarrierHealth) async -> ChunkFetch {
@@ -235,7 +222,7 @@ public final class TrackingPollerService: Service, Sendable {
     }
 
     /// What the answer says for each parcel of the chunk, with its label for the metrics.
-    static func outcomes(_ chunk: [PollTarget], _ fetched: ChunkFetch) -> [(PollTarget, PollRecord.Outcome, String)] {
+    static func outcomes(_ chunk: [PollTarget], _ fetched: ChunkFetch) -> [Answer] {
         switch fetched {
         case .paused:
             return []
@@ -260,7 +247,7 @@ public final class TrackingPollerService: Service, Sendable {
 
     /// Stores a batch of answers in one transaction (`recordPolls`: a record that fails is
     /// reported alone) and reports each.
-    func store(_ batch: [(PollTarget, PollRecord.Outcome, String)], service: CarrierService) async -> [Report] {
+    func store(_ batch: [Answer], service: CarrierService) async -> [Report] {
         let now = clock()
         let records = batch.map { t, outcome, _ in
             var failed = false

@@ -21,6 +21,9 @@ final class FakeCarrier: Sendable {
         var requests: [(path: String, at: ContinuousClock.Instant)] = []
         var tokensIssued = 0
         var tokenLifetime = 3600
+        var uspsDelay: Duration?
+        var uspsInFlight = 0
+        var uspsMostInFlight = 0
     }
 
     private let state = Mutex(State())
@@ -36,6 +39,13 @@ final class FakeCarrier: Sendable {
         set { state.withLock { $0.tokenLifetime = newValue } }
     }
     var tokensIssued: Int { state.withLock { $0.tokensIssued } }
+    /// USPS answers after this long (requests then overlap at the carrier).
+    var uspsDelay: Duration? {
+        get { state.withLock { $0.uspsDelay } }
+        set { state.withLock { $0.uspsDelay = newValue } }
+    }
+    /// The most USPS tracking requests the carrier had open at once.
+    var uspsMostInFlight: Int { state.withLock { $0.uspsMostInFlight } }
     func requests(_ prefix: String) -> [ContinuousClock.Instant] { state.withLock { $0.requests.filter { $0.path.hasPrefix(prefix) }.map(\.at) } }
 
     private func note(_ path: String) { state.withLock { $0.requests.append((path, .now)) } }
@@ -76,8 +86,15 @@ final class FakeCarrier: Sendable {
         return Response(status: numbers.count == 1 ? .ok : .init(code: 207), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    func usps(_ request: Request, number: String) -> Response {
+    func usps(_ request: Request, number: String) async throws -> Response {
         note("/tracking")
+        let delay = state.withLock { s -> Duration? in
+            s.uspsInFlight += 1
+            s.uspsMostInFlight = max(s.uspsMostInFlight, s.uspsInFlight)
+            return s.uspsDelay
+        }
+        defer { state.withLock { $0.uspsInFlight -= 1 } }
+        if let delay { try await Task.sleep(for: delay) }
         let current = state.withLock { "token-\($0.tokensIssued)" }
         guard request.headers[.authorization] == "Bearer \(current)" else { return Response(status: .unauthorized) }
         let stage = state.withLock { $0.stages[number] ?? 0 }
@@ -106,7 +123,7 @@ final class FakeCarrier: Sendable {
     func serve(_ body: @Sendable (_ base: String) async throws -> Void) async throws {
         let router = Router()
         router.get("suivi/v2/idships/:ids") { request, context in try await self.laPoste(request, ids: context.parameters.get("ids") ?? "") }
-        router.get("tracking/v3/tracking/:number") { request, context in self.usps(request, number: context.parameters.get("number") ?? "") }
+        router.get("tracking/v3/tracking/:number") { request, context in try await self.usps(request, number: context.parameters.get("number") ?? "") }
         router.post("oauth2/v3/token") { request, _ in try await self.token(request) }
         try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { client in
             try await body("http://127.0.0.1:\(client.port!)")

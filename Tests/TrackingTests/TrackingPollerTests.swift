@@ -49,13 +49,14 @@ struct PollerHarness {
         return CarrierCatalog(services: [fr, us])
     }
 
-    func poller(_ catalog: CarrierCatalog, timeout: Duration = .seconds(5)) -> TrackingPollerService {
+    func poller(_ catalog: CarrierCatalog, timeout: Duration = .seconds(5), concurrency: Int = 4) -> TrackingPollerService {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let clock = clock
         return TrackingPollerService(
             store: store, transport: transport, catalog: { catalog }, credentials: CarrierCredentials(directory: directory.appendingPathComponent("credentials").path),
-            configuration: .init(schedule: PollSchedule(labelIssuedInterval: 600, movingInterval: 60, growth: 2, maxInterval: 3600, retryInterval: 30), requestTimeout: timeout),
+            configuration: .init(schedule: PollSchedule(labelIssuedInterval: 600, movingInterval: 60, growth: 2, maxInterval: 3600, retryInterval: 30), requestTimeout: timeout,
+                                 concurrencyPerCarrier: concurrency),
             logger: logger, clock: { clock.date })
     }
 
@@ -215,6 +216,27 @@ struct TrackingPollerTests {
             for start in times {
                 #expect(times.filter { $0 >= start && $0 < start + .seconds(1) }.count <= 22)
             }
+        }
+    }
+
+    @Test("a carrier never has more requests open than its concurrency, and they do overlap; every answer is stored")
+    func concurrencyBound() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        carrier.uspsDelay = .milliseconds(40)
+        try await carrier.serve { base in
+            var parcels: [Parcel] = []
+            for i in 0..<24 {
+                let p = try await h.parcel(h.repoCatalog.byID["us_usps"]!, dispute: "D-\(i)")
+                carrier.setStage(p.trackingNumber, 1)
+                parcels.append(p)
+            }
+            let reports = try await h.poller(h.catalog(base: base, uspsRate: 1000, burst: 100), concurrency: 3).pollDue()
+            #expect(carrier.requests("/tracking").count == 24)
+            #expect(carrier.uspsMostInFlight == 3)
+            #expect(reports.count == 24 && reports.allSatisfy { $0.statusChanges == [.droppedOff] })
+            for p in parcels { #expect(try await h.store.parcel(id: p.id)?.status == .droppedOff) }
         }
     }
 
