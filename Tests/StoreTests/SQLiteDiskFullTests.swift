@@ -30,6 +30,38 @@ struct SQLiteDiskFullTests {
         }
     }
 
+    @Test("a write lock another process holds past the busy timeout is reported as unavailable; reads go on, and writes resume once it is released")
+    func lockHeldElsewhereIsUnavailable() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-busy-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("returnd.sqlite").path
+        let store = try SQLReturnStore.sqlite(path: path, busyTimeout: 0.3)
+        try await store.migrate()
+        let first = try await store.issueReturn(issuance(request(dispute: "D-0", seller: "S-0"))).parcel
+        // Another process (an operator's sqlite3 shell, a backup tool) takes the write lock and
+        // keeps it until its stdin closes.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = ["-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.read()", path]
+        let input = Pipe(), output = Pipe()
+        holder.standardInput = input
+        holder.standardOutput = output
+        try holder.run()
+        #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).hasPrefix("locked"))
+        await #expect {
+            _ = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1")))
+        } throws: { error in
+            guard case StoreError.unavailable(let why) = error else { return false }
+            return why.contains("SQLite error 5") && why.contains("locked")
+        }
+        #expect(try await store.parcel(id: first.id)?.id == first.id)
+        try input.fileHandleForWriting.close()
+        holder.waitUntilExit()
+        let after = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1"))).parcel
+        #expect(try await store.parcel(id: after.id)?.status == .labelIssued)
+        try await store.close()
+    }
+
     @Test("a refusal SQLite gives for the data (a constraint) stays a database error, not unavailable")
     func constraintIsNotUnavailable() async throws {
         try await withStore(.sqlite) { t in

@@ -16,8 +16,8 @@ public final class SQLReturnStore: ReturnStore {
     }
 
     /// The embedded default: a SQLite file.
-    public static func sqlite(path: String, logger: Logger = Logger(label: "returnd.store")) throws -> SQLReturnStore {
-        SQLReturnStore(backend: try SQLiteBackend(path: path), logger: logger)
+    public static func sqlite(path: String, logger: Logger = Logger(label: "returnd.store"), busyTimeout: TimeInterval = 10) throws -> SQLReturnStore {
+        SQLReturnStore(backend: try SQLiteBackend(path: path, busyTimeout: busyTimeout), logger: logger)
     }
 
     public func migrate() async throws {

@@ -8,9 +8,11 @@ public final class SQLiteBackend: SQLBackend {
     let writer: SQLiteGroupCommit
     public let path: String
 
-    public init(path: String) throws {
+    /// `busyTimeout`: how long a write waits for a lock another process holds on the file
+    /// before the call is refused as unavailable (503).
+    public init(path: String, busyTimeout: TimeInterval = 10) throws {
         var config = Configuration()
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             if !db.configuration.readonly {
