@@ -190,7 +190,8 @@ public final class TrackingPollerService: Service, Sendable {
 
     func fetch(_ chunk: [PollTarget], service: CarrierService, adapter: any TrackingAdapter, bucket: TokenBucket, health: CarrierHealth) async -> ChunkFetch {
         let numbers = chunk.map(\.trackingNumber)
-        let meta: Logger.Metadata = ["carrier": "\(service.id)", "tracking": "\(numbers.joined(separator: ","))"]
+        // Built only when a failure is logged: most polls succeed.
+        func meta() -> Logger.Metadata { ["carrier": "\(service.id)", "tracking": "\(numbers.joined(separator: ","))"] }
         if let until = await health.isPaused(at: clock()) {
             for t in chunk { try? await store.releasePollTarget(parcelID: t.parcelID, nextPollAt: until) }
             return .paused
@@ -211,12 +212,12 @@ public final class TrackingPollerService: Service, Sendable {
                 if error == .unauthorized { await tokens.invalidate(service.id) }
                 let retryAfter = response.retryAfter(now: clock()).map { Double($0.components.seconds) }
                 let until = await health.failed(at: clock(), retryAfter: error == .rateLimited ? (retryAfter ?? 60) : retryAfter)
-                logger.warning("carrier.poll_failed", metadata: meta.merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
+                logger.warning("carrier.poll_failed", metadata: meta().merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
                 return .failed("\(error)")
             }
         } catch {
             let until = await health.failed(at: clock(), retryAfter: nil)
-            logger.warning("carrier.poll_failed", metadata: meta.merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
+            logger.warning("carrier.poll_failed", metadata: meta().merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
             return .failed("\(error)")
         }
     }
