@@ -509,6 +509,41 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a batch of answers the parcels had last time moves each schedule on; one whose parcel changed since the claim takes the full path", arguments: StoreKind.allCases)
+    func quietPollBatches(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            var parcels: [Parcel] = []
+            for i in 0..<5 { parcels.append(try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel) }
+            let accepted = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: Date(), location: nil, status: .inTransit)
+            var now = Date().addingTimeInterval(86_400)
+            var targets = try await store.claimPollTargets(now: now, limit: 10, leaseUntil: now.addingTimeInterval(300))
+            _ = await store.recordPolls(targets.map { PollRecord(parcelID: $0.parcelID, outcome: .events([accepted]), polledAt: now, nextPollAt: now, knownDigest: $0.eventsDigest, knownStatus: $0.status) })
+            now = now.addingTimeInterval(86_400)
+            targets = try await store.claimPollTargets(now: now, limit: 10, leaseUntil: now.addingTimeInterval(300))
+            #expect(targets.count == 5 && targets.allSatisfy { $0.status == .inTransit && $0.unchangedPolls == 0 })
+            // Scanned at the warehouse after the claim: its quiet answer must not keep it followed.
+            let scanned = parcels[2]
+            _ = try await store.recordReceipt(WarehouseReceipt(parcelID: scanned.id, warehouseID: "WH-FR", code: scanned.trackingNumber, scannedAt: now, receivedAt: now, scannerTokenID: "T1"))
+            // The same answer for all five; each is next due at its own time.
+            let next = Dictionary(uniqueKeysWithValues: targets.enumerated().map { ($1.parcelID, now.addingTimeInterval(Double(60 * ($0 + 1)))) })
+            let outcomes = await store.recordPolls(targets.map {
+                PollRecord(parcelID: $0.parcelID, outcome: .events([accepted]), polledAt: now, nextPollAt: next[$0.parcelID]!, knownDigest: $0.eventsDigest, knownStatus: $0.status)
+            })
+            for (target, outcome) in zip(targets, outcomes) {
+                let o = try outcome.get()
+                #expect(o.newEvents.isEmpty && o.statusChanges.isEmpty)
+                #expect(o.status == (target.parcelID == scanned.id ? .arrivedAtWarehouse : .inTransit))
+            }
+            // Due again each at its own time, counted as unchanged once more; the scanned one never again.
+            let later = now.addingTimeInterval(3600)
+            let due = try await store.claimPollTargets(now: later, limit: 10, leaseUntil: later.addingTimeInterval(300))
+            #expect(Set(due.map(\.parcelID)) == Set(parcels.map(\.id)).subtracting([scanned.id]))
+            #expect(due.allSatisfy { $0.unchangedPolls == 1 && $0.failures == 0 })
+            #expect(try await store.parcel(id: scanned.id)?.status == .arrivedAtWarehouse)
+        }
+    }
+
     @Test("counts and timers see the same parcels on both backends", arguments: StoreKind.allCases)
     func countsAndTimers(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
