@@ -157,7 +157,7 @@ public final class TrackingPollerService: Service, Sendable {
         return await withTaskGroup(of: [Report].self) { group in
             group.addTask {
                 var reports: [Report] = []
-                while let batch = await answers.next(max: Self.storeBatch) { reports += await self.store(batch, service: service) }
+                while let batch = await answers.next(max: Self.storeBatch) { reports += await self.storeAnswers(batch, service: service) }
                 return reports
             }
             await withTaskGroup(of: Void.self) { workers in
@@ -248,7 +248,7 @@ public final class TrackingPollerService: Service, Sendable {
 
     /// Stores a batch of answers in one transaction (`recordPolls`: a record that fails is
     /// reported alone) and reports each.
-    func store(_ batch: [Answer], service: CarrierService) async -> [Report] {
+    func storeAnswers(_ batch: [Answer], service: CarrierService) async -> [Report] {
         let now = clock()
         let records = batch.map { t, outcome, _ in
             var failed = false
