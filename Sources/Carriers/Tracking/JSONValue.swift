@@ -48,11 +48,6 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    public var array: [JSONValue]? {
-        if case .array(let elements) = self { return elements }
-        return nil
-    }
-
     /// The elements of an array whose elements are all objects; nil otherwise (as a cast to
     /// `[[String: Any]]` was).
     public var objects: [JSONValue]? {

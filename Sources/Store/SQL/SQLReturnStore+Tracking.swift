@@ -30,7 +30,10 @@ extension SQLReturnStore {
     }
 
     public func recordPolls(_ records: [PollRecord]) async -> [Result<PollRecordOutcome, any Error>] {
-        guard records.count > 1 else { return await records.asyncMap { r in await Result(catching: { try await self.recordPoll(r) }) } }
+        func oneByOne() async -> [Result<PollRecordOutcome, any Error>] {
+            await records.asyncMap { r in await Result(catching: { try await self.recordPoll(r) }) }
+        }
+        guard records.count > 1 else { return await oneByOne() }
         let digests = records.map(Self.digest)
         do {
             let outcomes = try await backend.write { db in try zip(records, digests).map { try Self.apply($0, digest: $1, db) } }
@@ -38,7 +41,7 @@ extension SQLReturnStore {
         } catch {
             // One record failed and took the transaction with it: each again on its own, so
             // the others are stored and only the failing one reports its error.
-            return await records.asyncMap { r in await Result(catching: { try await self.recordPoll(r) }) }
+            return await oneByOne()
         }
     }
 
