@@ -72,6 +72,8 @@ let package = Package(
             dependencies: [
                 "ReturnsCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the session's binding and stepping (SQLiteSession.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

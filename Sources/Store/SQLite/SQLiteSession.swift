@@ -1,52 +1,107 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The store's SQL session on a GRDB connection. Every query goes through SQLite's
 /// prepared-statement cache: compiling a statement (and GRDB's authorizer pass over it) costs
 /// more than running it.
+///
+/// GRDB compiles and caches the statements; this file binds, steps and reads them with SQLite's
+/// own calls (the one place the store touches SQLite's C API). GRDB's argument and row types
+/// copied every value twice and looked columns up in dictionaries: in the single writer that
+/// was a fifth of a warehouse receipt's time.
 struct SQLiteSession: SQLSession {
     let db: Database
     var dialect: SQLDialect { .sqlite }
 
     func execute(_ sql: String, _ arguments: [any SQLBindable]) throws -> Int {
-        try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
+        try run(sql, arguments) { _ in }
         return db.changesCount
     }
 
     func rows(_ sql: String, _ arguments: [any SQLBindable]) throws -> [SQLRow] {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: Self.arguments(arguments))
-        guard let first = rows.first else { return [] }
-        let columns = Array(first.columnNames)
-        return rows.map { row in SQLRow(columns: columns, values: row.databaseValues.map(Self.value)) }
-    }
-
-    /// One value, without the row arrays `rows` builds (the poller's quiet path reads one status).
-    func string(_ sql: String, _ arguments: [any SQLBindable]) throws -> String? {
-        guard let value = try DatabaseValue.fetchOne(db.cachedStatement(sql: sql), arguments: Self.arguments(arguments)) else { return nil }
-        return String.decode(Self.value(value))
-    }
-
-    /// Handed to GRDB as optional existentials on purpose: its initializer for a sequence of
-    /// one concrete type maps through a key path, which the runtime instantiates on every call
-    /// (that was 4 % of a warehouse receipt's CPU, more than the SQL).
-    static func arguments(_ values: [any SQLBindable]) -> StatementArguments {
-        StatementArguments(values.map { v -> (any DatabaseValueConvertible)? in
-            switch v.sqlValue {
-            case .null: nil
-            case .int(let i): i
-            case .text(let s): s
-            case .date(let d): d.sqliteText
-            }
-        })
-    }
-
-    static func value(_ v: DatabaseValue) -> SQLValue {
-        switch v.storage {
-        case .null: .null
-        case .int64(let i): .int(i)
-        case .double(let d): .text(String(d))
-        case .string(let s): .text(s)
-        case .blob(let b): .text(String(decoding: b, as: UTF8.self))
+        var columns: [String] = []
+        var rows: [SQLRow] = []
+        try run(sql, arguments) { statement in
+            let count = sqlite3_column_count(statement)
+            if columns.isEmpty { columns = (0..<count).map { String(cString: sqlite3_column_name(statement, $0)) } }
+            var values: [SQLValue] = []
+            values.reserveCapacity(Int(count))
+            for i in 0..<count { values.append(Self.value(statement, i)) }
+            rows.append(SQLRow(columns: columns, values: values))
         }
+        return rows
+    }
+
+    /// One value, without building rows (the poller's quiet path reads one status).
+    func string(_ sql: String, _ arguments: [any SQLBindable]) throws -> String? {
+        var found: String??
+        try run(sql, arguments) { statement in
+            if found == nil { found = .some(String.decode(Self.value(statement, 0))) }
+        }
+        return found ?? nil
+    }
+
+    /// Binds `arguments` to the cached statement for `sql`, steps it to the end with `row` called
+    /// on each result row, and resets it, also when a step fails (a statement left mid-way
+    /// would hold its read snapshot).
+    private func run(_ sql: String, _ arguments: [any SQLBindable], row: (OpaquePointer) throws -> Void) throws {
+        let statement = try db.cachedStatement(sql: sql).sqliteStatement
+        guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "connection closed", sql: sql) }
+        sqlite3_reset(statement)
+        defer { sqlite3_reset(statement) }
+        guard sqlite3_bind_parameter_count(statement) == CInt(arguments.count) else {
+            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "\(arguments.count) arguments for \(sqlite3_bind_parameter_count(statement)) parameters", sql: sql)
+        }
+        for (i, argument) in arguments.enumerated() {
+            let code = Self.bind(argument.sqlValue, to: statement, at: CInt(i + 1))
+            guard code == SQLITE_OK else { throw Self.error(code, connection, sql) }
+        }
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw Self.error(code, connection, sql) }
+            try row(statement)
+        }
+    }
+
+    private static func bind(_ value: SQLValue, to statement: OpaquePointer, at index: CInt) -> CInt {
+        switch value {
+        case .null: sqlite3_bind_null(statement, index)
+        case .int(let i): sqlite3_bind_int64(statement, index, i)
+        case .text(let s): bindText(s, statement, index)
+        case .date(let d): bindText(d.sqliteText, statement, index)
+        }
+    }
+
+    private static func bindText(_ text: String, _ statement: OpaquePointer, _ index: CInt) -> CInt {
+        var text = text
+        // SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.
+        return text.withUTF8 { bytes in
+            // An empty string may have no storage: bound as zero bytes of a static empty C string.
+            guard let base = bytes.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, transient) }
+            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(statement, index, $0, CInt(bytes.count), transient) }
+        }
+    }
+
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    /// Column `i` of the current row, as the store's value type.
+    private static func value(_ statement: OpaquePointer, _ i: CInt) -> SQLValue {
+        switch sqlite3_column_type(statement, i) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .int(sqlite3_column_int64(statement, i))
+        case SQLITE_FLOAT: return .text(String(sqlite3_column_double(statement, i)))
+        default:
+            // Text and blobs alike: the store keeps no binary columns.
+            let count = Int(sqlite3_column_bytes(statement, i))
+            guard count > 0, let bytes = sqlite3_column_text(statement, i) else { return .text("") }
+            return .text(String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self))
+        }
+    }
+
+    /// SQLite's code and message, as GRDB reports them, so `SQLiteBackend` maps them the same way.
+    private static func error(_ code: CInt, _ connection: OpaquePointer, _ sql: String) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)), sql: sql)
     }
 }
