@@ -57,6 +57,46 @@ public struct UTCDateTime: Sendable, Equatable {
         }
     }
 
+    /// Reads `yyyy-MM-dd HH:mm:ss.SSS`, the text `sqliteText` writes; nil for any other text or
+    /// a field out of range (callers hand those to GRDB, as they do dates outside the years).
+    public init?(sqliteText text: String) {
+        var text = text
+        guard let fields = text.withUTF8({ Self.sqliteFields($0) }) else { return nil }
+        (year, month, day, hour, minute, second, millisecond) = fields
+    }
+
+    private static func sqliteFields(_ b: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int, Int, Int, Int, Int)? {
+        guard b.count == 23, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: " "),
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: ".") else { return nil }
+        func number(_ at: Int, _ width: Int) -> Int? {
+            var v = 0
+            for i in at..<at + width {
+                let d = Int(b[i]) - 48
+                guard d >= 0, d <= 9 else { return nil }
+                v = v * 10 + d
+            }
+            return v
+        }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+              let minute = number(14, 2), let second = number(17, 2), let millisecond = number(20, 3),
+              (1583...9999).contains(year), (1...12).contains(month), hour < 24, minute < 60, second < 60 else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard (1...days).contains(day) else { return nil }
+        return (year, month, day, hour, minute, second, millisecond)
+    }
+
+    /// Milliseconds since 1970 (Howard Hinnant's days-from-civil algorithm).
+    public var millisecondsSince1970: Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = Int64(era * 146_097 + doe - 719_468)
+        return ((days * 24 + Int64(hour)) * 60 + Int64(minute)) * 60_000 + Int64(second) * 1000 + Int64(millisecond)
+    }
+
     /// The day at 0..<10, then what `rest` writes after it.
     private func text(_ length: Int, _ rest: (UnsafeMutableBufferPointer<UInt8>) -> Void) -> String {
         String(unsafeUninitializedCapacity: length) { b in

@@ -74,6 +74,19 @@ struct JSONValueTests {
         }
     }
 
+    @Test("a number past Double's range is refused, also where JSONSerialization lets it pass because a later duplicate key replaces it")
+    func overflowingNumberUnderAReplacedKey() throws {
+        let replaced = Array(#"{"k": {"": 1e914, "": null}}"#.utf8)
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(replaced) }
+        let theirs = try #require(Self.foundation(replaced))
+        #expect(JSONValue.refusedOnlyForReplacedNumbers(replaced, foundation: theirs))
+        // Not the excuse for any other refusal: a number Foundation does read, or another fault.
+        let kept = Array(#"{"k": {"": null, "": 1e914}}"#.utf8)
+        #expect(Self.foundation(kept) == nil)
+        #expect(!JSONValue.refusedOnlyForReplacedNumbers(Array(#"{"a": 1e914, "a": tru}"#.utf8), foundation: theirs))
+        #expect(!JSONValue.refusedOnlyForReplacedNumbers(Array(#"{"k": {"": 2, "": null}}"#.utf8), foundation: theirs))
+    }
+
     @Test("damaged documents (bytes changed, cut or added) are refused by both readers or read the same by both")
     func damagedDocumentsMatchJSONSerialization() throws {
         var g = SystemRandomNumberGenerator()
@@ -99,8 +112,8 @@ struct JSONValueTests {
                 read += 1
             case (nil, nil):
                 refused += 1
-            case (nil, _?):
-                #expect(JSONValue.mayBeWideEncoding(bytes), "refused what JSONSerialization reads: \(shown)")
+            case (nil, let b?):
+                #expect(JSONValue.mayBeWideEncoding(bytes) || JSONValue.refusedOnlyForReplacedNumbers(bytes, foundation: b), "refused what JSONSerialization reads: \(shown)")
             case (_?, nil):
                 Issue.record("read what JSONSerialization refuses: \(shown)")
             }

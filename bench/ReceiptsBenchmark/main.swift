@@ -7,7 +7,9 @@ import Store
 // event, in the store's own transaction, as the scanner route does. Writers arrive
 // concurrently, so group commit shares fsyncs between them.
 // Baseline in the same run: the same receipts one after another (one commit each).
-// Prints `mode<TAB>count<TAB>seconds<TAB>per_second<TAB>lost`.
+// Prints `mode<TAB>count<TAB>seconds<TAB>per_second<TAB>lost<TAB>cpu_us_per_receipt`. The CPU
+// figure (user + system, all threads) moves far less between runs than the rate, which follows
+// the virtual disk's fsync times.
 
 let arguments = CommandLine.arguments
 func option(_ name: String) -> String? {
@@ -30,6 +32,12 @@ func perf(_ command: String) {
     handle.write(Data("\(command)\n".utf8))
     try? handle.close()
 }
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+func cpu(_ start: Double, _ n: Int) -> String { String(format: "%.0f", (cpuSeconds() - start) * 1e6 / Double(n)) }
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
 func prepare(_ n: Int) async throws -> (SQLReturnStore, [Parcel], URL) {
@@ -94,10 +102,10 @@ let baselineCount = max(500, count / 10)
 do {
     let (store, parcels, dir) = try await prepare(baselineCount)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let start = ContinuousClock.now
+    let start = ContinuousClock.now, cpuStart = cpuSeconds()
     for p in parcels { try await scan(store, p, .route) }
-    let elapsed = seconds(ContinuousClock.now - start)
-    print("sequential\t\(baselineCount)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(baselineCount) / elapsed))\t\(try await lost(store, parcels))")
+    let elapsed = seconds(ContinuousClock.now - start), used = cpu(cpuStart, baselineCount)
+    print("sequential\t\(baselineCount)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(baselineCount) / elapsed))\t\(try await lost(store, parcels))\t\(used)")
 }
 // Concurrent writers, group commit: the route's path, then its two parts.
 for (mode, source) in [("group_commit", ParcelSource.route), ("group_commit, parcel read before the write (the route until now)", .readFirst),
@@ -105,7 +113,7 @@ for (mode, source) in [("group_commit", ParcelSource.route), ("group_commit, par
     let (store, parcels, dir) = try await prepare(count)
     defer { try? FileManager.default.removeItem(at: dir) }
     if source == .route { perf("enable") }
-    let start = ContinuousClock.now
+    let start = ContinuousClock.now, cpuStart = cpuSeconds()
     try await withThrowingTaskGroup(of: Void.self) { group in
         var next = 0
         for _ in 0..<min(concurrency, parcels.count) {
@@ -119,7 +127,7 @@ for (mode, source) in [("group_commit", ParcelSource.route), ("group_commit, par
             }
         }
     }
-    let elapsed = seconds(ContinuousClock.now - start)
+    let elapsed = seconds(ContinuousClock.now - start), used = cpu(cpuStart, count)
     if source == .route { perf("disable") }
-    print("\(mode)\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))\t\(try await lost(store, parcels))")
+    print("\(mode)\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))\t\(try await lost(store, parcels))\t\(used)")
 }

@@ -69,6 +69,29 @@ extension JSONValue {
         }
     }
 
+    /// `JSONSerialization` converts an object's members only after reading them all, and never
+    /// converts one that a later member with the same key replaces: a number past `Double`'s
+    /// range there goes unrefused. `parse` refuses such a number wherever it stands. True when
+    /// that is why `parse` refused `bytes`: with each such number made 0, `parse` reads the
+    /// document as Foundation does, and Foundation's own reading does not change.
+    public static func refusedOnlyForReplacedNumbers(_ bytes: [UInt8], foundation: JSONValue) -> Bool {
+        var patched = bytes
+        for _ in 0..<64 {
+            do {
+                let ours = try parse(patched)
+                let again = (try? JSONSerialization.jsonObject(with: Data(patched), options: [.fragmentsAllowed])).flatMap { JSONValue(foundationObject: $0) }
+                return patched != bytes && again == foundation && ours.matchesFoundationReading(foundation)
+            } catch where error.reason == "number out of range" {
+                var end = error.offset
+                while end < patched.count, Array("+-.eE0123456789".utf8).contains(patched[end]) { end += 1 }
+                patched.replaceSubrange(error.offset..<end, with: [UInt8(ascii: "0")])
+            } catch {
+                return false
+            }
+        }
+        return false
+    }
+
     /// Bodies `JSONSerialization` reads in another encoding than UTF-8 (it guesses UTF-16 or
     /// UTF-32 from zero bytes or a byte order mark), which `parse` refuses on purpose.
     public static func mayBeWideEncoding(_ bytes: [UInt8]) -> Bool {

@@ -63,8 +63,10 @@ extension Date: SQLDecodable {
     public static func decode(_ value: SQLValue) -> Date? {
         switch value {
         case .date(let d): d
-        // SQLite keeps dates as GRDB's text form ("yyyy-MM-dd HH:mm:ss.SSS", UTC).
-        case .text(let s): Date.fromDatabaseValue(s.databaseValue)
+        // SQLite keeps dates as GRDB's text form ("yyyy-MM-dd HH:mm:ss.SSS", UTC). Read by hand
+        // when it is exactly that (GRDB's reader was 3 % of a warehouse receipt's CPU); GRDB
+        // reads any other form, as before.
+        case .text(let s): Date(sqliteText: s) ?? Date.fromDatabaseValue(s.databaseValue)
         default: nil
         }
     }

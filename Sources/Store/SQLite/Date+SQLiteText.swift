@@ -15,4 +15,10 @@ extension Date {
         }
         return UTCDateTime(millisecondsSince1970: Int64(millis))!.sqliteText
     }
+
+    /// The date `sqliteText` wrote, or nil for text in another form (see `UTCDateTime`).
+    init?(sqliteText text: String) {
+        guard let fields = UTCDateTime(sqliteText: text) else { return nil }
+        self.init(timeIntervalSince1970: Double(fields.millisecondsSince1970) / 1000)
+    }
 }
