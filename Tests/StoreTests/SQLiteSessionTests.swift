@@ -52,6 +52,30 @@ struct SQLiteSessionTests {
         }
     }
 
+    @Test("a statement run after SQLite rolled the transaction back under it is refused, not committed on its own")
+    func statementAfterAbortedTransactionIsRefused() async throws {
+        try await withStore(.sqlite) { t in
+            let insert = "INSERT INTO serial_counters (key, next_serial, last_serial) VALUES (?, 1, 9)"
+            do {
+                try await t.store.backend.write { db in
+                    try db.execute(insert, ["before"])
+                    // Stands for a full disk or an I/O error that ends the transaction mid-way.
+                    try db.execute("ROLLBACK")
+                    do {
+                        try db.execute(insert, ["after"])
+                        Issue.record("a statement ran outside the transaction")
+                    } catch let error as DatabaseError {
+                        #expect(error.resultCode == .SQLITE_ABORT, "\(error)")
+                    }
+                }
+                Issue.record("the write was reported committed")
+            } catch let error as DatabaseError {
+                #expect(error.resultCode == .SQLITE_ABORT, "\(error)")
+            }
+            #expect(try await t.store.backend.read { db in try db.strings("SELECT key FROM serial_counters") }.isEmpty)
+        }
+    }
+
     @Test("a statement given the wrong number of arguments is refused, not run with stale ones")
     func argumentCountIsChecked() async throws {
         try await withStore(.sqlite) { t in

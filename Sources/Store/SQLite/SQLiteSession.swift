@@ -48,6 +48,10 @@ struct SQLiteSession: SQLSession {
     private func run(_ sql: String, _ arguments: [any SQLBindable], row: (OpaquePointer) throws -> Void) throws {
         let statement = try db.cachedStatement(sql: sql).sqliteStatement
         guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "connection closed", sql: sql) }
+        // Sessions live inside GRDB's transactions. Some errors (a full disk, an I/O error) make
+        // SQLite roll the whole transaction back; a statement run after that would commit on
+        // its own. GRDB refuses it the same way (`checkForAbortedTransaction`).
+        guard sqlite3_get_autocommit(connection) == 0 else { throw DatabaseError(resultCode: .SQLITE_ABORT, message: "Transaction was aborted", sql: sql) }
         sqlite3_reset(statement)
         defer { sqlite3_reset(statement) }
         guard sqlite3_bind_parameter_count(statement) == CInt(arguments.count) else {
