@@ -97,9 +97,10 @@ struct SQLiteSession: SQLSession {
         case SQLITE_INTEGER: return .int(sqlite3_column_int64(statement, i))
         case SQLITE_FLOAT: return .text(String(sqlite3_column_double(statement, i)))
         default:
-            // Text and blobs alike: the store keeps no binary columns.
+            // Text and blobs alike: the store keeps no binary columns. The text first, then its
+            // length, in the order SQLite documents (the length is of the converted value).
+            guard let bytes = sqlite3_column_text(statement, i) else { return .text("") }
             let count = Int(sqlite3_column_bytes(statement, i))
-            guard count > 0, let bytes = sqlite3_column_text(statement, i) else { return .text("") }
             return .text(String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self))
         }
     }
