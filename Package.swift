@@ -137,31 +137,32 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // Benchmarks: executables, not tests (bench/labels runs this one).
+        // Benchmarks: executables, not tests (bench/labels runs this one), and what they share.
+        .target(name: "BenchSupport", path: "bench/BenchSupport", swiftSettings: strict),
         .executableTarget(
             name: "returnd-bench-labels",
-            dependencies: ["Labels", "Carriers", "ReturnsCore"],
+            dependencies: ["BenchSupport", "Labels", "Carriers", "ReturnsCore"],
             path: "bench/LabelsBenchmark",
             swiftSettings: strict
         ),
 
         .executableTarget(
             name: "returnd-bench-tracking",
-            dependencies: ["Tracking", "Carriers", "Store", "Transport", "ReturnsCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BenchSupport", "Tracking", "Carriers", "Store", "Transport", "ReturnsCore", .product(name: "Logging", package: "swift-log")],
             path: "bench/TrackingBenchmark",
             swiftSettings: strict
         ),
 
         .executableTarget(
             name: "returnd-bench-receipts",
-            dependencies: ["Store", "ReturnsCore"],
+            dependencies: ["BenchSupport", "Store", "ReturnsCore"],
             path: "bench/ReceiptsBenchmark",
             swiftSettings: strict
         ),
 
         .executableTarget(
             name: "returnd-bench-stores",
-            dependencies: ["Store", "ReturnsCore"],
+            dependencies: ["BenchSupport", "Store", "ReturnsCore"],
             path: "bench/StoresBenchmark",
             swiftSettings: strict
         ),

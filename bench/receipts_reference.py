@@ -35,8 +35,8 @@ for i, pid in enumerate(ids):
     db.execute("INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", (pid, stamp))
 db.execute("COMMIT")
 # Scanned in the order the parcels were issued, as bench/ReceiptsBenchmark scans them. (Until
-# 2026-12-01 this shuffled them: the random order costs bare SQLite about 40 % more page writes,
-# so the reference measured another workload than the route's and read as a low ceiling.)
+# 2026-12-01 this shuffled them: in random order bare SQLite did about 14,000 a second here
+# against 25,000 in issuance order, so the reference measured another workload than the route's.)
 # Time-ordered, like returnd's (DisputeEvent.newID): creation order, then random digits.
 event_ids = ["evt_%010d" % n + token(10) for n in range(count)]
 

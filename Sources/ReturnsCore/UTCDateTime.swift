@@ -81,10 +81,12 @@ public struct UTCDateTime: Sendable, Equatable {
               let minute = number(14, 2), let second = number(17, 2), let millisecond = number(20, 3),
               (1583...9999).contains(year), (1...12).contains(month), hour < 24, minute < 60, second < 60 else { return nil }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        let days = month == 2 && leap ? 29 : daysInMonth[month - 1]
         guard (1...days).contains(day) else { return nil }
         return (year, month, day, hour, minute, second, millisecond)
     }
+
+    private static let daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
     /// Milliseconds since 1970 (Howard Hinnant's days-from-civil algorithm).
     public var millisecondsSince1970: Int64 {

@@ -1,3 +1,4 @@
+import BenchSupport
 import Carriers
 import Foundation
 import Labels
@@ -7,10 +8,6 @@ import ReturnsCore
 // (layout, QR and barcode encoding, drawing, encoding the file), cache bypassed.
 // `--dump-layout FILE` writes the same label's layout for bench/label_floor.c.
 
-let arguments = CommandLine.arguments
-func option(_ name: String) -> String? {
-    arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-}
 let seconds = Double(option("--seconds") ?? "3") ?? 3
 let carriersDir = option("--carriers") ?? "carriers"
 let catalog = try CarrierCatalog.load(directory: carriersDir)

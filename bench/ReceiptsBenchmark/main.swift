@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import ReturnsCore
 import Store
@@ -11,10 +12,6 @@ import Store
 // figure (user + system, all threads) moves far less between runs than the rate, which follows
 // the virtual disk's fsync times.
 
-let arguments = CommandLine.arguments
-func option(_ name: String) -> String? {
-    arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-}
 // `--schema PATH`: only create an empty, migrated store at PATH (bench/receipts runs the
 // receipt's own statements on it in bare SQLite, as the reference).
 if let path = option("--schema") {
@@ -25,20 +22,7 @@ if let path = option("--schema") {
 }
 let count = Int(option("--count") ?? "20000")!
 let concurrency = Int(option("--concurrency") ?? "256")!
-/// For profiling the timed phase alone: `perf record --control fifo:F -D -1` and
-/// RETURND_PERF_FIFO=F; the benchmark switches perf on and off around the group-commit run.
-func perf(_ command: String) {
-    guard let fifo = ProcessInfo.processInfo.environment["RETURND_PERF_FIFO"], let handle = FileHandle(forWritingAtPath: fifo) else { return }
-    handle.write(Data("\(command)\n".utf8))
-    try? handle.close()
-}
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-}
 func cpu(_ start: Double, _ n: Int) -> String { String(format: "%.0f", (cpuSeconds() - start) * 1e6 / Double(n)) }
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
 func prepare(_ n: Int) async throws -> (SQLReturnStore, [Parcel], URL) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-receipts-\(UUID().uuidString)")

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import ReturnsCore
 import Store
@@ -8,13 +9,8 @@ import Store
 // warehouse receipts per second for all of those parcels. Concurrent callers throughout.
 // Prints `backend<TAB>instances<TAB>returns<TAB>issued_per_s<TAB>receipts_per_s<TAB>lost`.
 
-let arguments = CommandLine.arguments
-func option(_ name: String) -> String? {
-    arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-}
 let count = Int(option("--count") ?? "5000")!
 let concurrency = Int(option("--concurrency") ?? "64")!
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
 // `--seed-sqlite PATH --count N`: fills a SQLite file with N issued returns through the real
 // store (for bench/memory), then exits. Prints `seeded<TAB>N<TAB>per_s`.

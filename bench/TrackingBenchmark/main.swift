@@ -1,3 +1,4 @@
+import BenchSupport
 import Carriers
 import Foundation
 import Logging
@@ -13,30 +14,12 @@ import Transport
 //              the parcel, schedule (SQLite with synchronous=FULL, one commit per parcel)
 // Prints `mode<TAB>count<TAB>seconds<TAB>per_second` (poll_quiet adds CPU microseconds per poll).
 
-let arguments = CommandLine.arguments
-func option(_ name: String) -> String? {
-    arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-}
 let base = option("--base")!
 let count = Int(option("--count") ?? "2000")!
 let concurrency = Int(option("--concurrency") ?? "32")!
 let mode = option("--mode") ?? "transport"
 let numbers = (0..<count).map { "LX\(String(format: "%08d", 10_000_000 + $0))1DE" }
 
-/// Profiling: run under `perf record --control fifo:F -D -1` with RETURND_PERF_FIFO=F; the
-/// benchmark switches perf on for the quiet pass only.
-func perf(_ command: String) {
-    guard let fifo = ProcessInfo.processInfo.environment["RETURND_PERF_FIFO"], let handle = FileHandle(forWritingAtPath: fifo) else { return }
-    handle.write(Data("\(command)\n".utf8))
-    try? handle.close()
-}
-/// CPU seconds this process has used (user + system), to report CPU per poll next to the rate.
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-}
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
 let transport = HTTPTransport(maxConnectionsPerHost: concurrency, maxConnections: concurrency)
 let clock = ContinuousClock()

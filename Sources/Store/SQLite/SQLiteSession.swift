@@ -15,19 +15,20 @@ struct SQLiteSession: SQLSession {
     var dialect: SQLDialect { .sqlite }
 
     func execute(_ sql: String, _ arguments: [any SQLBindable]) throws -> Int {
-        try run(sql, arguments) { _ in }
+        try run(db.cachedStatement(sql: sql), arguments) { _ in }
         return db.changesCount
     }
 
     func rows(_ sql: String, _ arguments: [any SQLBindable]) throws -> [SQLRow] {
-        var columns: [String] = []
+        // GRDB keeps each cached statement's column names: one array shared by every row.
+        let statement = try db.cachedStatement(sql: sql)
+        let columns = statement.columnNames
         var rows: [SQLRow] = []
-        try run(sql, arguments) { statement in
-            let count = sqlite3_column_count(statement)
-            if columns.isEmpty { columns = (0..<count).map { String(cString: sqlite3_column_name(statement, $0)) } }
+        try run(statement, arguments) { row in
+            let count = sqlite3_column_count(row)
             var values: [SQLValue] = []
             values.reserveCapacity(Int(count))
-            for i in 0..<count { values.append(Self.value(statement, i)) }
+            for i in 0..<count { values.append(Self.value(row, i)) }
             rows.append(SQLRow(columns: columns, values: values))
         }
         return rows
@@ -36,17 +37,17 @@ struct SQLiteSession: SQLSession {
     /// One value, without building rows (the poller's quiet path reads one status).
     func string(_ sql: String, _ arguments: [any SQLBindable]) throws -> String? {
         var found: String??
-        try run(sql, arguments) { statement in
-            if found == nil { found = .some(String.decode(Self.value(statement, 0))) }
+        try run(db.cachedStatement(sql: sql), arguments) { row in
+            if found == nil { found = .some(String.decode(Self.value(row, 0))) }
         }
         return found ?? nil
     }
 
-    /// Binds `arguments` to the cached statement for `sql`, steps it to the end with `row` called
+    /// Binds `arguments` to a cached statement, steps it to the end with `row` called
     /// on each result row, and resets it, also when a step fails (a statement left mid-way
     /// would hold its read snapshot).
-    private func run(_ sql: String, _ arguments: [any SQLBindable], row: (OpaquePointer) throws -> Void) throws {
-        let statement = try db.cachedStatement(sql: sql).sqliteStatement
+    private func run(_ cached: Statement, _ arguments: [any SQLBindable], row: (OpaquePointer) throws -> Void) throws {
+        let statement = cached.sqliteStatement, sql = cached.sql
         guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "connection closed", sql: sql) }
         // Sessions live inside GRDB's transactions. Some errors (a full disk, an I/O error) make
         // SQLite roll the whole transaction back; a statement run after that would commit on
