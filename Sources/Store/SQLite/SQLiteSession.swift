@@ -15,7 +15,7 @@ struct SQLiteSession: SQLSession {
     var dialect: SQLDialect { .sqlite }
 
     func execute(_ sql: String, _ arguments: [any SQLBindable]) throws -> Int {
-        try run(db.cachedStatement(sql: sql), arguments) { _ in }
+        try run(db.cachedStatement(sql: sql), sql, arguments) { _ in }
         return db.changesCount
     }
 
@@ -24,7 +24,7 @@ struct SQLiteSession: SQLSession {
         let statement = try db.cachedStatement(sql: sql)
         let columns = statement.columnNames
         var rows: [SQLRow] = []
-        try run(statement, arguments) { row in
+        try run(statement, sql, arguments) { row in
             let count = sqlite3_column_count(row)
             var values: [SQLValue] = []
             values.reserveCapacity(Int(count))
@@ -37,7 +37,7 @@ struct SQLiteSession: SQLSession {
     /// One value, without building rows (the poller's quiet path reads one status).
     func string(_ sql: String, _ arguments: [any SQLBindable]) throws -> String? {
         var found: String??
-        try run(db.cachedStatement(sql: sql), arguments) { row in
+        try run(db.cachedStatement(sql: sql), sql, arguments) { row in
             if found == nil { found = .some(String.decode(Self.value(row, 0))) }
         }
         return found ?? nil
@@ -45,9 +45,11 @@ struct SQLiteSession: SQLSession {
 
     /// Binds `arguments` to a cached statement, steps it to the end with `row` called
     /// on each result row, and resets it, also when a step fails (a statement left mid-way
-    /// would hold its read snapshot).
-    private func run(_ cached: Statement, _ arguments: [any SQLBindable], row: (OpaquePointer) throws -> Void) throws {
-        let statement = cached.sqliteStatement, sql = cached.sql
+    /// would hold its read snapshot). `sql`: the caller's text, for errors only (GRDB's
+    /// `Statement.sql` trims a fresh copy of the text on every call: it was a quarter of the
+    /// writer's time per receipt when read on each run).
+    private func run(_ cached: Statement, _ sql: String, _ arguments: [any SQLBindable], row: (OpaquePointer) throws -> Void) throws {
+        let statement = cached.sqliteStatement
         guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "connection closed", sql: sql) }
         // Sessions live inside GRDB's transactions. Some errors (a full disk, an I/O error) make
         // SQLite roll the whole transaction back; a statement run after that would commit on
