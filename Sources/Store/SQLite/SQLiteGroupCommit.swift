@@ -67,23 +67,52 @@ final class SQLiteGroupCommit: Sendable {
             return true
         }
         if lead {
-            while let batch = nextBatch() {
+            while true {
+                let leading: Bool
                 do {
-                    do {
-                        try await pool.write { db in for p in batch { try p.apply(db, false) } }
-                    } catch is WriteFailed where batch.count > 1 {
-                        // GRDB rolled the whole batch back: again, each write in a savepoint.
-                        try await pool.write { db in for p in batch { try p.apply(db, true) } }
-                    } catch is WriteFailed {
-                        // A batch of one: its failure is staged and nothing was written.
-                    }
-                    for p in batch { p.finish(nil) }
+                    // Batches run back to back on the writer's thread: from one commit to the
+                    // next batch there is no hop to the task pool and back, which left the
+                    // writer idle for about a fifth of the time under load.
+                    leading = try await pool.writeWithoutTransaction { db in self.drain(db) }
                 } catch {
+                    // The writer could not be reached (the store is closed): each waiting
+                    // write gets the error.
+                    guard let batch = nextBatch() else { break }
                     for p in batch { p.finish(error) }
+                    continue
                 }
+                if !leading { break }
             }
         }
         return try await promise.value
+    }
+
+    /// Commits batches until the queue is empty (false: stepped down) or `turns` batches have
+    /// run (true: still leading, so anything else waiting for the writer's queue gets its turn).
+    private func drain(_ db: Database, turns: Int = 32) -> Bool {
+        for _ in 0..<turns {
+            guard let batch = nextBatch() else { return false }
+            do {
+                do {
+                    try db.inTransaction {
+                        for p in batch { try p.apply(db, false) }
+                        return .commit
+                    }
+                } catch is WriteFailed where batch.count > 1 {
+                    // GRDB rolled the whole batch back: again, each write in a savepoint.
+                    try db.inTransaction {
+                        for p in batch { try p.apply(db, true) }
+                        return .commit
+                    }
+                } catch is WriteFailed {
+                    // A batch of one: its failure is staged and nothing was written.
+                }
+                for p in batch { p.finish(nil) }
+            } catch {
+                for p in batch { p.finish(error) }
+            }
+        }
+        return true
     }
 
     /// The next batch, or nil after stepping down (atomically, so no write is left waiting).
