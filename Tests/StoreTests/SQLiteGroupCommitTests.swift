@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import Synchronization
 import Testing
 
 /// SQLite's group commit runs batches back to back on the writer's own thread
@@ -35,6 +36,42 @@ struct SQLiteGroupCommitTests {
             #expect(answers.sorted() == Array(1...6400))
             let stored = try await backend.read { db in try db.int("SELECT COUNT(*) FROM serial_counters WHERE key <> 'n'") }
             #expect(stored == 6400)
+        }
+    }
+
+    @Test("a leading writer whose task is cancelled does not take the others' writes down: every write queued behind it commits")
+    func cancelledLeaderCommitsOthers() async throws {
+        try await withStore(.sqlite) { t in
+            let backend = t.store.backend
+            // The first write on an idle store leads; its slow query keeps the others queued
+            // behind it while its task is cancelled.
+            let started = Mutex(false)
+            let leader = Task {
+                try await backend.write { db -> Int in
+                    started.withLock { $0 = true }
+                    return try #require(try db.int("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT COUNT(*) FROM c"))
+                }
+            }
+            while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
+            let others = await withTaskGroup(of: Bool.self) { group in
+                for i in 0..<50 {
+                    group.addTask {
+                        do {
+                            try await backend.write { db in try db.execute("INSERT INTO serial_counters (key, next_serial, last_serial) VALUES (?, 0, 0)", ["k\(i)"]) }
+                            return true
+                        } catch {
+                            return false
+                        }
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+                leader.cancel()
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(others == 50)
+            // The leader's own write ran to its end and committed: its answer says so.
+            #expect(try await leader.value == 3_000_000)
+            #expect(try await backend.read { db in try db.int("SELECT COUNT(*) FROM serial_counters") } == 50)
         }
     }
 
