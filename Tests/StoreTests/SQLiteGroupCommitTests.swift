@@ -53,20 +53,9 @@ struct SQLiteGroupCommitTests {
                 }
             }
             while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
-            let others = await withTaskGroup(of: Bool.self) { group in
-                for i in 0..<50 {
-                    group.addTask {
-                        do {
-                            try await backend.write { db in try db.execute("INSERT INTO serial_counters (key, next_serial, last_serial) VALUES (?, 0, 0)", ["k\(i)"]) }
-                            return true
-                        } catch {
-                            return false
-                        }
-                    }
-                }
+            let others = await Self.insertKeys(50, backend) {
                 try? await Task.sleep(for: .milliseconds(20))
                 leader.cancel()
-                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
             #expect(others == 50)
             // The leader's own write ran to its end and committed: its answer says so.
@@ -80,20 +69,27 @@ struct SQLiteGroupCommitTests {
         try await withStore(.sqlite) { t in
             let backend = t.store.backend
             try await t.store.close()
-            let failures = await withTaskGroup(of: Bool.self) { group in
-                for i in 0..<40 {
-                    group.addTask {
-                        do {
-                            try await backend.write { db in try db.execute("INSERT INTO serial_counters (key, next_serial, last_serial) VALUES (?, 0, 0)", ["k\(i)"]) }
-                            return false
-                        } catch {
-                            return true
-                        }
+            let committed = await Self.insertKeys(40, backend)
+            #expect(committed == 0)
+        }
+    }
+
+    /// Inserts `count` keys at once, each in its own write, running `meanwhile` while they wait;
+    /// how many of the writes were answered as committed.
+    static func insertKeys(_ count: Int, _ backend: any SQLBackend, meanwhile: @Sendable () async -> Void = {}) async -> Int {
+        await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<count {
+                group.addTask {
+                    do {
+                        try await backend.write { db in try db.execute("INSERT INTO serial_counters (key, next_serial, last_serial) VALUES (?, 0, 0)", ["k\(i)"]) }
+                        return true
+                    } catch {
+                        return false
                     }
                 }
-                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
-            #expect(failures == 40)
+            await meanwhile()
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
     }
 }
