@@ -53,8 +53,9 @@ struct SQLiteGroupCommitTests {
                 }
             }
             while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
-            let others = await Self.insertKeys(50, backend) {
-                try? await Task.sleep(for: .milliseconds(20))
+            // The 50 writes get 20 ms to queue behind the leader before its task is cancelled.
+            let others = try await Self.insertKeys(50, backend) {
+                try await Task.sleep(for: .milliseconds(20))
                 leader.cancel()
             }
             #expect(others == 50)
@@ -69,15 +70,15 @@ struct SQLiteGroupCommitTests {
         try await withStore(.sqlite) { t in
             let backend = t.store.backend
             try await t.store.close()
-            let committed = await Self.insertKeys(40, backend)
+            let committed = try await Self.insertKeys(40, backend)
             #expect(committed == 0)
         }
     }
 
     /// Inserts `count` keys at once, each in its own write, running `meanwhile` while they wait;
     /// how many of the writes were answered as committed.
-    static func insertKeys(_ count: Int, _ backend: any SQLBackend, meanwhile: @Sendable () async -> Void = {}) async -> Int {
-        await withTaskGroup(of: Bool.self) { group in
+    static func insertKeys(_ count: Int, _ backend: any SQLBackend, meanwhile: @Sendable () async throws -> Void = {}) async throws -> Int {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<count {
                 group.addTask {
                     do {
@@ -88,8 +89,8 @@ struct SQLiteGroupCommitTests {
                     }
                 }
             }
-            await meanwhile()
-            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            try await meanwhile()
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
     }
 }
