@@ -32,6 +32,9 @@ public enum CrockfordBase32 {
 
     /// The value of a symbol, reading the common mistypes (O→0, I/L→1) as Crockford says.
     public static func value(of c: Character) -> Int? {
+        // Only ASCII can be a symbol. Other letters may uppercase to several characters (ß → SS),
+        // which `Character(_:)` would trap on: a typed code must never stop the daemon.
+        guard c.isASCII else { return nil }
         switch c.uppercased() {
         case "O": return 0
         case "I", "L": return 1

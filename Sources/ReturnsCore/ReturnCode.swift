@@ -59,7 +59,9 @@ public struct ReturnCode: Hashable, Sendable, CustomStringConvertible {
             guard let v = CrockfordBase32.value(of: c) else { throw .invalidSymbol(c) }
             normalized.append(CrockfordBase32.alphabet[v])
         }
-        let typedCheck = Character(symbols.last!.uppercased())
+        let last = symbols.last!
+        // Uppercased only when ASCII: ß uppercases to two characters (see `CrockfordBase32.value`).
+        let typedCheck = last.isASCII ? Character(last.uppercased()) : last
         guard let expected = CrockfordBase32.checkSymbol(for: normalized) else { throw .checkMismatch }
         let typedValue = CrockfordBase32.value(of: typedCheck).map { CrockfordBase32.alphabet[$0] } ?? typedCheck
         guard typedValue == expected else { throw .checkMismatch }

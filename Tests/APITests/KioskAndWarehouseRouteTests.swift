@@ -76,6 +76,31 @@ struct KioskRouteTests {
         }
     }
 
+    @Test("codes with letters that uppercase to several characters (ß → SS) are 422 invalid_return_code at kiosk and warehouse")
+    func multiCharacterUppercaseCodes() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        try await h.run { client in
+            let code = try await h.newParcel(client, token: market)["return_code"] as! String
+            // These used to trap the whole process inside the return-code parser.
+            for typed in ["ßßßß-ßßßß-ß", String(code.dropLast()) + "ß", "ŉ" + String(code.dropFirst())] {
+                let scannedAt = h.clock.date.formatted(.iso8601)
+                for (route, token, body) in [
+                    ("/v1/kiosk/scans", kiosk, #"{"code": "\#(typed)"}"#),
+                    ("/v1/warehouse/receipts", scanner, #"{"code": "\#(typed)", "scanned_at": "\#(scannedAt)"}"#),
+                ] {
+                    let r = try await h.post(client, route, token: token, body)
+                    #expect(r.status == .unprocessableContent, "\(route) \(typed)")
+                    #expect(r.errorCode == "invalid_return_code", "\(route) \(typed)")
+                }
+            }
+            let good = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(code)"}"#)
+            #expect(good.status == .ok)
+        }
+    }
+
     @Test("a kiosk cannot scan or drop off a parcel of another country: 403 forbidden_scope")
     func wrongCountry() async throws {
         let h = try await TestHarness()

@@ -46,6 +46,24 @@ struct ReturnCodeTests {
         #expect(throws: ReturnCode.ParseError.invalidSymbol("U")) { try ReturnCode(parsing: "ABCU-EFGH-J") }
     }
 
+    @Test("letters that uppercase to several characters (ß, ŉ, ǰ, ﬀ) are refused in every position, never trap")
+    func multiCharacterUppercase() throws {
+        let code = ReturnCode.random().canonical
+        for letter in ["ß", "ŉ", "ǰ", "ﬀ"] {
+            // All nine, then one at a time in each of the eight symbol positions: an invalid symbol.
+            #expect(throws: ReturnCode.ParseError.invalidSymbol(Character(letter))) { try ReturnCode(parsing: String(repeating: letter, count: 9)) }
+            for i in 0..<8 {
+                var typed = Array(code)
+                typed[i] = Character(letter)
+                #expect(throws: ReturnCode.ParseError.invalidSymbol(Character(letter))) { try ReturnCode(parsing: String(typed)) }
+            }
+            // In the check position: the check does not match.
+            #expect(throws: ReturnCode.ParseError.checkMismatch) { try ReturnCode(parsing: String(code.dropLast()) + letter) }
+        }
+        // A non-ASCII letter that uppercases to a symbol (dotless ı → I) is not read as that symbol.
+        #expect(throws: ReturnCode.ParseError.invalidSymbol("ı")) { try ReturnCode(parsing: "ı" + String(code.dropFirst())) }
+    }
+
     @Test("generated codes never use the hard-to-type check symbols *~$=U")
     func noAwkwardCheckSymbols() {
         for _ in 0..<500 { #expect(!"*~$=U".contains(ReturnCode.random().canonical.last!)) }
