@@ -55,6 +55,8 @@ public struct ReturnPolicy: Sendable, Hashable {
         try text(r.reason, "reason", max: 64)
         try text(r.buyer.id, "buyer.id", max: 64)
         try text(r.buyer.name, "buyer.name")
+        // Optional, and only stored: its form is the marketplace's business, its size and bytes ours.
+        if let email = r.buyer.email { try text(email, "buyer.email", max: 254) }
         try text(r.seller.id, "seller.id", max: 64)
         try text(r.seller.name, "seller.name")
         try require((1...6).contains(r.buyer.address.lines.count), "buyer.address.lines must hold 1 to 6 lines")

@@ -55,6 +55,8 @@ struct ReturnPolicyTests {
             ("dispute_id", { $0.disputeID = " " }),
             ("appears twice", { $0.items.append($0.items[0]) }),
             ("control characters", { $0.buyer.name = "Ana\u{0}" }),
+            ("buyer.email contains control characters", { $0.buyer.email = "ana@example.org\r\nBcc: x@example.org" }),
+            ("buyer.email is longer than 254", { $0.buyer.email = String(repeating: "a", count: 250) + "@x.fr" }),
         ]
         for (field, mutate) in cases {
             var r = sampleRequest(receivedAt: now)
