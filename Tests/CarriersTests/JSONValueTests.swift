@@ -87,6 +87,20 @@ struct JSONValueTests {
         #expect(!JSONValue.refusedOnlyForReplacedNumbers(Array(#"{"k": {"": 2, "": null}}"#.utf8), foundation: theirs))
     }
 
+    @Test("any number of replaced out-of-range numbers is recognised as the only reason for the refusal (fuzzing found 65)")
+    func manyOverflowingNumbersUnderReplacedKeys() throws {
+        for count in [1, 64, 65, 500] {
+            let members = (0..<count).map { #""a": \#($0 % 2 == 0 ? "1e999" : "-7e890")"# } + [#""a": 1"#, #""b": 9e999"#, #""b": [2]"#]
+            let bytes = Array(("{" + members.joined(separator: ", ") + "}").utf8)
+            #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(bytes) }
+            let theirs = try #require(Self.foundation(bytes), "\(count)")
+            let recognised = JSONValue.refusedOnlyForReplacedNumbers(bytes, foundation: theirs)
+            #expect(recognised, "\(count) replaced numbers")
+            // The same document with its last member out of range is refused by Foundation too.
+            #expect(Self.foundation(Array(("{" + members.joined(separator: ", ") + #", "c": 1e999}"#).utf8)) == nil, "\(count)")
+        }
+    }
+
     @Test("damaged documents (bytes changed, cut or added) are refused by both readers or read the same by both")
     func damagedDocumentsMatchJSONSerialization() throws {
         var g = SystemRandomNumberGenerator()
