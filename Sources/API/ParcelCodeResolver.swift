@@ -21,7 +21,7 @@ struct ParcelCodeResolver: Sendable {
     /// The code's shape is checked before any lookup: a bad request never reaches the store.
     static func trimmed(_ raw: String) throws -> String {
         let code = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !code.isEmpty, code.count <= 200 else { throw APIError.badRequest("code must be 1 to 200 characters") }
+        guard !code.isEmpty, code.unicodeScalars.count <= 200 else { throw APIError.badRequest("code must be 1 to 200 characters") }
         return code
     }
 

@@ -113,6 +113,10 @@ public enum InspectionRules {
             if r.outcome == .rejected && (r.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
                 throw ReturnRefusal(.invalidRequest, "rejected item \(r.sku) needs a reason")
             }
+            // The reason goes to the marketplace in the dispute event: bounded, no control characters.
+            if let reason = r.reason, let problem = FieldText.problem(reason, max: 500, mayBeBlank: true) {
+                throw ReturnRefusal(.invalidRequest, "the reason for item \(r.sku) \(problem)")
+            }
         }
         if let missing = remaining.first {
             throw ReturnRefusal(.invalidRequest, "item \(missing.sku) of dispute \(missing.disputeID) has no outcome; judge every item of the parcel")

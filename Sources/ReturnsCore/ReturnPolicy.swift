@@ -46,9 +46,7 @@ public struct ReturnPolicy: Sendable, Hashable {
             if !ok { throw ReturnRefusal(.invalidRequest, message()) }
         }
         func text(_ s: String, _ field: String, max: Int = 200) throws(ReturnRefusal) {
-            try require(!s.trimmingCharacters(in: .whitespaces).isEmpty, "\(field) must not be empty")
-            try require(s.count <= max, "\(field) is longer than \(max) characters")
-            try require(!s.unicodeScalars.contains { $0.properties.generalCategory == .control }, "\(field) contains control characters")
+            if let problem = FieldText.problem(s, max: max) { throw ReturnRefusal(.invalidRequest, "\(field) \(problem)") }
         }
         try text(r.disputeID, "dispute_id", max: 64)
         try text(r.orderID, "order_id", max: 64)

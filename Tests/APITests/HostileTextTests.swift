@@ -20,10 +20,18 @@ struct HostileTextTests {
         "１２３４５６７８９", "٣٣٣٣٣٣٣٣٣",  // digits that are not ASCII
         "\r\n", "\u{0}", "a\u{0}b", "\u{FEFF}", "\u{FFFD}", "\u{7F}", "^XZ^XA~JR", "",
         String(repeating: "Ж", count: 300),
+        // 200 emoji of 7 scalars each, and one letter carrying 3,000 combining marks: short in
+        // grapheme clusters, long in scalars and bytes.
+        String(repeating: "👩‍👩‍👧‍👦", count: 200), "e" + String(repeating: "\u{301}", count: 3000),
     ]
 
     /// Refused in every text field: empty, control characters, longer than any field allows.
-    static let refusedEverywhere: Set<String> = ["", "\r\n", "\u{0}", "a\u{0}b", "\u{7F}", String(repeating: "Ж", count: 300)]
+    /// Lengths count Unicode scalars, as `maxLength` does in `openapi.yaml`: the last two are
+    /// 1,400 and 3,001 of them.
+    static let refusedEverywhere: Set<String> = [
+        "", "\r\n", "\u{0}", "a\u{0}b", "\u{7F}", String(repeating: "Ж", count: 300),
+        String(repeating: "👩‍👩‍👧‍👦", count: 200), "e" + String(repeating: "\u{301}", count: 3000),
+    ]
 
     /// What an answer may be: success, or a refusal with an error code. Never a 5xx.
     static func check(_ r: TestResponse, _ what: @autoclosure () -> String) {
@@ -63,15 +71,28 @@ struct HostileTextTests {
             let received = try await h.post(client, "/v1/warehouse/receipts", token: scanner, Self.json(["code": tracking, "scanned_at": now]))
             #expect(received.status == .ok)
             for s in Self.strings {
-                for item in [["sku": s, "outcome": "accepted"], ["sku": "SKU7781-2", "outcome": s]] {
+                for item in [["sku": s, "outcome": "accepted"], ["sku": "SKU-1", "outcome": s]] {
                     let r = try await h.post(client, "/v1/warehouse/inspections", token: scanner, Self.json(["code": tracking, "items": [item]]))
                     Self.check(r, "inspection \(item)")
                     #expect(r.status.code >= 400, "inspection \(item) was accepted")
                 }
             }
+            // A rejection's reason goes to the marketplace: empty is not a reason, controls and
+            // more than 500 characters are refused; any other text is taken.
+            // (300 characters are within a reason's 500.)
+            for s in Self.refusedEverywhere.subtracting([String(repeating: "Ж", count: 300)]).sorted() {
+                let item = ["sku": "SKU-1", "outcome": "rejected", "reason": s]
+                let r = try await h.post(client, "/v1/warehouse/inspections", token: scanner, Self.json(["code": tracking, "items": [item]]))
+                #expect(r.status == .badRequest && r.errorCode == "invalid_request", "reason \(s.debugDescription): \(r.status.code)")
+            }
             // After all that the parcel is where the one good receipt put it.
             let shown = try await client.execute(uri: "/v1/parcels/\(p["id"] as! String)", method: .get, headers: bearer(market))
             #expect(shown.parcel["status"] as? String == "arrived_at_warehouse")
+            let reason = "écran fissuré 👩‍👩‍👧‍👦 \u{202E}מסך\u{202C}"
+            let judged = try await h.post(client, "/v1/warehouse/inspections", token: scanner,
+                                          Self.json(["code": tracking, "items": [["sku": "SKU-1", "outcome": "rejected", "reason": reason]]]))
+            #expect(judged.status == .ok)
+            #expect(((judged.json["inspection"] as? [[String: Any]])?.first?["reason"] as? String) == reason)
         }
     }
 
