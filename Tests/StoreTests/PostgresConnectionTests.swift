@@ -66,6 +66,56 @@ struct PostgresConnectionTests {
         try await store.close()
     }
 
+    @Test("a server that stops answering mid-transaction fails the write after statement_timeout + 2 s instead of holding it forever", .timeLimit(.minutes(1)))
+    func silentServerMidTransaction() async throws {
+        let store = SQLReturnStore(backend: try PostgresBackend(url: try TestStore.postgresURL(database: "postgres") + "&pool_size=1&statement_timeout_ms=300"))
+        let pid = try #require(try await store.backend.read { db in try db.int("SELECT pg_backend_pid()") })
+        let started = ContinuousClock.now
+        // SIGSTOP freezes the server process of this connection: no answer, no statement_timeout.
+        let outcome = await Self.outcome { try await store.backend.write { db in
+            try Self.signal(pid, "STOP")
+            return try db.int("SELECT 1")
+        } }
+        let waited = ContinuousClock.now - started
+        try Self.signal(pid, "CONT")
+        #expect(throws: StoreError.self) { try outcome.get() }
+        if case .failure(let error) = outcome { #expect("\(error)".contains("did not answer within 2.3 s"), "\(error)") }
+        #expect(waited >= .milliseconds(2_300) && waited < .seconds(10), "\(waited)")
+        // The next write runs on a new connection.
+        #expect(try await store.backend.write { db in try db.int("SELECT pg_backend_pid()") } != pid)
+        try await store.close()
+    }
+
+    @Test("an idle connection whose server stopped answering is given up at BEGIN, and the write succeeds on a new one", .timeLimit(.minutes(1)))
+    func silentServerIdleConnection() async throws {
+        let store = SQLReturnStore(backend: try PostgresBackend(url: try TestStore.postgresURL(database: "postgres") + "&pool_size=1&statement_timeout_ms=300"))
+        let pid = try #require(try await store.backend.read { db in try db.int("SELECT pg_backend_pid()") })
+        try Self.signal(pid, "STOP")
+        let started = ContinuousClock.now
+        let outcome = await Self.outcome { try await store.backend.write { db in try db.int("SELECT pg_backend_pid()") } }
+        let waited = ContinuousClock.now - started
+        try Self.signal(pid, "CONT")
+        let next = try outcome.get()
+        #expect(next != pid)
+        #expect(waited >= .milliseconds(2_300) && waited < .seconds(10), "\(waited)")
+        try await store.close()
+    }
+
+    static func outcome<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    static func signal(_ pid: Int, _ name: String) throws {
+        let kill = Process()
+        kill.executableURL = URL(fileURLWithPath: "/bin/kill")
+        kill.arguments = ["-\(name)", "\(pid)"]
+        try kill.run()
+        kill.waitUntilExit()
+        guard kill.terminationStatus == 0 else { throw SignalFailed(pid: pid, name: name) }
+    }
+
+    struct SignalFailed: Error { let pid: Int, name: String }
+
     @Test("after the server drops every connection (a PostgreSQL restart), the next writes and reads succeed")
     func survivesServerRestart() async throws {
         try await withStore(.postgresql) { t in

@@ -58,6 +58,10 @@ public final class PostgresBackend: SQLBackend {
 
     public var dialect: SQLDialect { .postgres }
 
+    /// The server cancels a statement after statement_timeout; two seconds more for its answer
+    /// to arrive, then the connection is given up (see `PostgresSession.answerDeadline`).
+    var answerDeadline: TimeAmount { .milliseconds(Int64(settings.statementTimeoutMilliseconds) + 2_000) }
+
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         try await threads.runIfActive { try self.transaction("BEGIN", body) }
@@ -69,7 +73,9 @@ public final class PostgresBackend: SQLBackend {
     }
 
     func transaction<T>(_ begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
-        do { return try attempts(begin, body) } catch let error as PSQLError { throw Self.describe(error) }
+        do { return try attempts(begin, body) } catch let error as PSQLError { throw Self.describe(error) } catch let error as PostgresSession.NoAnswer {
+            throw StoreError.unavailable("\(error)")
+        }
     }
 
     /// PSQLError prints a deliberately empty sentence; operators need the server's words
@@ -108,7 +114,7 @@ public final class PostgresBackend: SQLBackend {
                 try session.execute("COMMIT")
                 return result
             } catch {
-                if connection.isClosed {
+                if connection.isClosed || error is PostgresSession.NoAnswer {
                     // The body may have run and COMMIT may have landed: only the caller can
                     // tell whether to try again, so this one is not retried.
                     broken = true
@@ -128,7 +134,7 @@ public final class PostgresBackend: SQLBackend {
     /// the database costs callers nothing.
     private func begun(_ begin: String) throws -> (PostgresConnection, PostgresSession) {
         while let connection = idle.withLock({ $0.popLast() }) {
-            let session = PostgresSession(connection: connection, logger: logger)
+            let session = PostgresSession(connection: connection, logger: logger, answerDeadline: answerDeadline)
             if !connection.isClosed, (try? session.execute(begin)) != nil { return (connection, session) }
             if !connection.isClosed {
                 // BEGIN failed on a live connection: state unknown, so it is not reused.
@@ -139,7 +145,7 @@ public final class PostgresBackend: SQLBackend {
             checkin(connection, broken: true)
         }
         let connection = try connect()
-        let session = PostgresSession(connection: connection, logger: logger)
+        let session = PostgresSession(connection: connection, logger: logger, answerDeadline: answerDeadline)
         do { try session.execute(begin) } catch {
             checkin(connection, broken: true)
             throw error
@@ -184,7 +190,12 @@ public final class PostgresBackend: SQLBackend {
             ("TimeZone", "UTC"),
         ]
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        return try PostgresConnection.connect(on: eventLoops.next(), configuration: config, id: id, logger: logger).wait()
+        // The handshake after the TCP connect is bounded too: a server that accepts and then
+        // says nothing must not hold a thread of the pool.
+        let connecting = PostgresConnection.connect(on: eventLoops.next(), configuration: config, id: id, logger: logger)
+        return try PostgresSession.wait(for: connecting, atMost: .seconds(10) + answerDeadline) {
+            connecting.whenSuccess { connection in connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
+        }
     }
 
     /// Runs one statement outside any transaction (`CREATE DATABASE`, `VACUUM`).
@@ -193,9 +204,12 @@ public final class PostgresBackend: SQLBackend {
             let connection = try self.checkout()
             var broken = false
             defer { self.checkin(connection, broken: broken) }
-            do { try PostgresSession(connection: connection, logger: self.logger).execute(sql) } catch let error as PSQLError {
+            do { try PostgresSession(connection: connection, logger: self.logger, answerDeadline: self.answerDeadline).execute(sql) } catch let error as PSQLError {
                 broken = connection.isClosed
                 throw Self.describe(error)
+            } catch let error as PostgresSession.NoAnswer {
+                broken = true
+                throw StoreError.unavailable("\(error)")
             }
         }
     }

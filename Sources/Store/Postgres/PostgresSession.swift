@@ -9,7 +9,18 @@ import PostgresNIO
 struct PostgresSession: SQLSession {
     let connection: PostgresConnection
     let logger: Logger
+    /// How long to wait for any answer: the server's statement_timeout plus a margin. The server
+    /// cancels a slow statement itself; this bounds the cases it cannot, where no answer ever
+    /// comes (a server or network gone silent, or PostgresNIO leaving a query pending when its
+    /// connection closes under it, which once kept an instance from stopping after a restart).
+    let answerDeadline: TimeAmount
     var dialect: SQLDialect { .postgres }
+
+    /// No answer within `answerDeadline`: the connection was closed and must not be reused.
+    struct NoAnswer: Error, CustomStringConvertible {
+        let seconds: Double
+        var description: String { "PostgreSQL did not answer within \(seconds) s; the connection was closed" }
+    }
 
     func execute(_ sql: String, _ arguments: [any SQLBindable]) throws -> Int {
         try query(sql, arguments).metadata.rows ?? 0
@@ -32,7 +43,25 @@ struct PostgresSession: SQLSession {
             case .date(let d): binds.append(d)
             }
         }
-        return try connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger).wait()
+        let answer = connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger)
+        return try Self.wait(for: answer, atMost: answerDeadline) { [connection] in
+            // Fails whatever PostgresNIO still has pending on it; kept alive until closed.
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+        }
+    }
+
+    /// `future.wait()`, bounded: after `deadline` the wait fails with `NoAnswer` and
+    /// `giveUp` runs. A late answer is dropped (a promise completes once).
+    static func wait<T: Sendable>(for future: EventLoopFuture<T>, atMost deadline: TimeAmount, giveUp: @escaping @Sendable () -> Void) throws -> T {
+        let bounded = future.eventLoop.makePromise(of: T.self)
+        future.cascade(to: bounded)
+        let seconds = Double(deadline.nanoseconds) / 1e9
+        let timer = future.eventLoop.scheduleTask(in: deadline) {
+            bounded.fail(NoAnswer(seconds: seconds))
+            giveUp()
+        }
+        bounded.futureResult.whenComplete { _ in timer.cancel() }
+        return try bounded.futureResult.wait()
     }
 
     /// `?` placeholders become `$1`, `$2`…; quoted text is left alone.
