@@ -167,8 +167,7 @@ public final class PostgresBackend: SQLBackend {
 
     private func checkin(_ connection: PostgresConnection, broken: Bool) {
         if broken || connection.isClosed {
-            // The closure keeps the connection alive until the close completes, as PostgresNIO requires.
-            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+            connection.closeInBackground()
             return
         }
         idle.withLock { $0.append(connection) }
@@ -194,7 +193,7 @@ public final class PostgresBackend: SQLBackend {
         // says nothing must not hold a thread of the pool.
         let connecting = PostgresConnection.connect(on: eventLoops.next(), configuration: config, id: id, logger: logger)
         return try PostgresSession.wait(for: connecting, atMost: .seconds(10) + answerDeadline) {
-            connecting.whenSuccess { connection in connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
+            connecting.whenSuccess { $0.closeInBackground() }
         }
     }
 
@@ -229,11 +228,8 @@ public final class PostgresBackend: SQLBackend {
     }
 
     deinit {
-        // Dropped without close() (an early error): close what is left; each closure keeps its
-        // connection alive until the close completes, as PostgresNIO requires.
-        for connection in idle.withLock({ $0 }) {
-            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
-        }
+        // Dropped without close() (an early error): close what is left.
+        for connection in idle.withLock({ $0 }) { connection.closeInBackground() }
         threads.shutdownGracefully { _ in }
     }
 

@@ -44,10 +44,8 @@ struct PostgresSession: SQLSession {
             }
         }
         let answer = connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds), logger: logger)
-        return try Self.wait(for: answer, atMost: answerDeadline) { [connection] in
-            // Fails whatever PostgresNIO still has pending on it; kept alive until closed.
-            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
-        }
+        // Closing fails whatever PostgresNIO still has pending on the connection.
+        return try Self.wait(for: answer, atMost: answerDeadline) { [connection] in connection.closeInBackground() }
     }
 
     /// `future.wait()`, bounded: after `deadline` the wait fails with `NoAnswer` and
@@ -91,5 +89,13 @@ struct PostgresSession: SQLSession {
         case .timestamptz, .timestamp, .date: return .date(try cell.decode(Date.self))
         default: return .text(try cell.decode(String.self))
         }
+    }
+}
+
+extension PostgresConnection {
+    /// Closes without waiting; the closure keeps the connection alive until the close
+    /// completes, as PostgresNIO requires.
+    func closeInBackground() {
+        close().whenComplete { _ in withExtendedLifetime(self) {} }
     }
 }
