@@ -73,11 +73,11 @@ struct PostgresConnectionTests {
         let started = ContinuousClock.now
         // SIGSTOP freezes the server process of this connection: no answer, no statement_timeout.
         let outcome = await Self.outcome { try await store.backend.write { db in
-            try Self.signal(pid, "STOP")
+            try Self.freeze(pid)
             return try db.int("SELECT 1")
         } }
         let waited = ContinuousClock.now - started
-        try Self.signal(pid, "CONT")
+        try Self.signal(pid, SIGCONT)
         #expect(throws: StoreError.self) { try outcome.get() }
         if case .failure(let error) = outcome { #expect("\(error)".contains("did not answer within 2.3 s"), "\(error)") }
         #expect(waited >= .milliseconds(2_300) && waited < .seconds(10), "\(waited)")
@@ -90,11 +90,11 @@ struct PostgresConnectionTests {
     func silentServerIdleConnection() async throws {
         let store = SQLReturnStore(backend: try PostgresBackend(url: try TestStore.postgresURL(database: "postgres") + "&pool_size=1&statement_timeout_ms=300"))
         let pid = try #require(try await store.backend.read { db in try db.int("SELECT pg_backend_pid()") })
-        try Self.signal(pid, "STOP")
+        try Self.freeze(pid)
         let started = ContinuousClock.now
         let outcome = await Self.outcome { try await store.backend.write { db in try db.int("SELECT pg_backend_pid()") } }
         let waited = ContinuousClock.now - started
-        try Self.signal(pid, "CONT")
+        try Self.signal(pid, SIGCONT)
         let next = try outcome.get()
         #expect(next != pid)
         #expect(waited >= .milliseconds(2_300) && waited < .seconds(10), "\(waited)")
@@ -105,16 +105,20 @@ struct PostgresConnectionTests {
         do { return .success(try await body()) } catch { return .failure(error) }
     }
 
-    static func signal(_ pid: Int, _ name: String) throws {
-        let kill = Process()
-        kill.executableURL = URL(fileURLWithPath: "/bin/kill")
-        kill.arguments = ["-\(name)", "\(pid)"]
-        try kill.run()
-        kill.waitUntilExit()
-        guard kill.terminationStatus == 0 else { throw SignalFailed(pid: pid, name: name) }
+    /// Freezes the server process `pid` (SIGSTOP) and thaws it (SIGCONT) from a timer after 12 s
+    /// whatever the test is doing, so that if the bounded wait ever regresses these tests fail on
+    /// the time they waited (10 s at most) instead of hanging with a frozen server process that
+    /// also blocks PostgreSQL's shutdown.
+    static func freeze(_ pid: Int) throws {
+        try signal(pid, SIGSTOP)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 12) { try? signal(pid, SIGCONT) }
     }
 
-    struct SignalFailed: Error { let pid: Int, name: String }
+    static func signal(_ pid: Int, _ number: Int32) throws {
+        guard kill(pid_t(pid), number) == 0 else { throw SignalFailed(pid: pid, signal: number, errno: errno) }
+    }
+
+    struct SignalFailed: Error { let pid: Int, signal: Int32, errno: Int32 }
 
     @Test("after the server drops every connection (a PostgreSQL restart), the next writes and reads succeed")
     func survivesServerRestart() async throws {

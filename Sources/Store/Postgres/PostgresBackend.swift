@@ -73,8 +73,16 @@ public final class PostgresBackend: SQLBackend {
     }
 
     func transaction<T>(_ begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
-        do { return try attempts(begin, body) } catch let error as PSQLError { throw Self.describe(error) } catch let error as PostgresSession.NoAnswer {
-            throw StoreError.unavailable("\(error)")
+        do { return try attempts(begin, body) } catch { throw Self.storeError(error) }
+    }
+
+    /// The store's own error for what PostgresNIO or a bounded wait threw; anything else as is.
+    /// A server that gave no answer in time is `unavailable` (503, retry), like one that is gone.
+    static func storeError(_ error: any Error) -> any Error {
+        switch error {
+        case let error as PSQLError: describe(error)
+        case let error as PostgresSession.NoAnswer: StoreError.unavailable("\(error)")
+        default: error
         }
     }
 
@@ -203,12 +211,9 @@ public final class PostgresBackend: SQLBackend {
             let connection = try self.checkout()
             var broken = false
             defer { self.checkin(connection, broken: broken) }
-            do { try PostgresSession(connection: connection, logger: self.logger, answerDeadline: self.answerDeadline).execute(sql) } catch let error as PSQLError {
-                broken = connection.isClosed
-                throw Self.describe(error)
-            } catch let error as PostgresSession.NoAnswer {
-                broken = true
-                throw StoreError.unavailable("\(error)")
+            do { try PostgresSession(connection: connection, logger: self.logger, answerDeadline: self.answerDeadline).execute(sql) } catch {
+                broken = connection.isClosed || error is PostgresSession.NoAnswer
+                throw Self.storeError(error)
             }
         }
     }
