@@ -5,15 +5,21 @@ and the same shape: BATCH receipts per commit, no savepoint per receipt (returnd
 uses savepoints only to re-run a batch in which a write failed). No parcel read, no JSON, no
 Swift: what is left is SQLite's own work for this write set.
 
-Usage: receipts_reference.py SCHEMA_DB COUNT BATCH  (prints receipts per second)"""
+SYNCHRONOUS (default FULL): OFF gives the same work without any fsync, no durability at all: the
+bound of this write set on this machine's CPU, whatever the disk does.
+
+Usage: receipts_reference.py SCHEMA_DB COUNT BATCH [SYNCHRONOUS]  (prints receipts per second)"""
 import os, random, shutil, sqlite3, string, sys, tempfile, time
 
 schema_db, count, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+synchronous = sys.argv[4] if len(sys.argv) > 4 else "FULL"
+if synchronous not in ("FULL", "OFF"):
+    sys.exit("SYNCHRONOUS: FULL or OFF")
 work = tempfile.mkdtemp()
 path = os.path.join(work, "reference.sqlite")
 shutil.copy(schema_db, path)
 db = sqlite3.connect(path, isolation_level=None)
-for pragma in ("journal_mode=WAL", "synchronous=FULL", "temp_store=MEMORY", "wal_autocheckpoint=16384"):
+for pragma in ("journal_mode=WAL", f"synchronous={synchronous}", "temp_store=MEMORY", "wal_autocheckpoint=16384"):
     db.execute(f"PRAGMA {pragma}")
 
 def token(n):
