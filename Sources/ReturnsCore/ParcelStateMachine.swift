@@ -110,7 +110,8 @@ public enum InspectionRules {
             guard remaining.remove(ItemKey(disputeID: item.disputeID, sku: item.sku)) != nil else {
                 throw ReturnRefusal(.invalidRequest, "item \(r.sku) is judged twice")
             }
-            if r.outcome == .rejected && (r.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            // A reason must say something: only spaces or invisible characters say nothing.
+            if r.outcome == .rejected && FieldText.showsNothing(r.reason ?? "") {
                 throw ReturnRefusal(.invalidRequest, "rejected item \(r.sku) needs a reason")
             }
             // The reason goes to the marketplace in the dispute event: bounded, no control characters.

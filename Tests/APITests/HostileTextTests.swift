@@ -19,17 +19,19 @@ struct HostileTextTests {
         "\u{202E}evil\u{202C}", "שלום עולם 123", "مرحبا ٣٤٥",  // bidi override, RTL, Arabic digits
         "１２３４５６７８９", "٣٣٣٣٣٣٣٣٣",  // digits that are not ASCII
         "\r\n", "\u{0}", "a\u{0}b", "\u{FEFF}", "\u{FFFD}", "\u{7F}", "^XZ^XA~JR", "",
+        "\u{200B}", "\u{202E}\u{202C}", "\u{301}",  // nothing visible: zero-width space, bidi controls, a lone mark
         String(repeating: "Ж", count: 300),
         // 200 emoji of 7 scalars each, and one letter carrying 3,000 combining marks: short in
         // grapheme clusters, long in scalars and bytes.
         String(repeating: "👩‍👩‍👧‍👦", count: 200), "e" + String(repeating: "\u{301}", count: 3000),
     ]
 
-    /// Refused in every text field: empty, control characters, longer than any field allows.
-    /// Lengths count Unicode scalars, as `maxLength` does in `openapi.yaml`: the last two are
-    /// 1,400 and 3,001 of them.
+    /// Refused in every text field: empty, control characters, nothing visible, longer than any
+    /// field allows. Lengths count Unicode scalars, as `maxLength` does in `openapi.yaml`: the
+    /// last two are 1,400 and 3,001 of them.
     static let refusedEverywhere: Set<String> = [
-        "", "\r\n", "\u{0}", "a\u{0}b", "\u{7F}", String(repeating: "Ж", count: 300),
+        "", "\r\n", "\u{0}", "a\u{0}b", "\u{7F}", "\u{FEFF}", "\u{200B}", "\u{202E}\u{202C}", "\u{301}",
+        String(repeating: "Ж", count: 300),
         String(repeating: "👩‍👩‍👧‍👦", count: 200), "e" + String(repeating: "\u{301}", count: 3000),
     ]
 
@@ -113,7 +115,7 @@ struct HostileTextTests {
         }
     }
 
-    @Test("a new return with hostile text is refused 400 where the field has a form or the text is empty, controls or too long; otherwise it is accepted and its label renders in every format")
+    @Test("a new return with hostile text is refused 400 where the field has a form or the text is empty, shows nothing, holds controls or is too long; otherwise it is accepted and its label renders in every format")
     func createReturn() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)

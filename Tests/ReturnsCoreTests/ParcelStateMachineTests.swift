@@ -71,5 +71,12 @@ struct InspectionRulesTests {
         #expect(throws: ReturnRefusal.self) { try InspectionRules.validate(ok + [ok[0]], parcel: parcel) }
         #expect(throws: ReturnRefusal.self) { try InspectionRules.validate([ItemInspection(sku: "A", outcome: .rejected)] + ok.dropFirst(), parcel: parcel) }
         #expect(throws: ReturnRefusal.self) { try InspectionRules.validate(ok + [ItemInspection(sku: "Z", outcome: .accepted)], parcel: parcel) }
+        // A reason of spaces or invisible characters says nothing to the marketplace.
+        for nothing in ["  ", "\u{FEFF}", "\u{200B}\u{202C}"] {
+            #expect {
+                try InspectionRules.validate([ItemInspection(sku: "A", outcome: .rejected, reason: nothing)] + ok.dropFirst(), parcel: parcel)
+            } throws: { "\($0)".contains("rejected item A needs a reason") }
+        }
+        #expect(throws: Never.self) { try InspectionRules.validate([ItemInspection(sku: "A", outcome: .rejected, reason: "\u{FEFF}scratched")] + ok.dropFirst(), parcel: parcel) }
     }
 }

@@ -57,6 +57,8 @@ struct ReturnPolicyTests {
             ("control characters", { $0.buyer.name = "Ana\u{0}" }),
             ("buyer.email contains control characters", { $0.buyer.email = "ana@example.org\r\nBcc: x@example.org" }),
             ("buyer.email is longer than 254", { $0.buyer.email = String(repeating: "a", count: 250) + "@x.fr" }),
+            ("buyer.name has no visible character", { $0.buyer.name = "\u{FEFF}" }),
+            ("seller.name has no visible character", { $0.seller.name = "\u{200B}\u{200B}" }),
         ]
         for (field, mutate) in cases {
             var r = sampleRequest(receivedAt: now)
