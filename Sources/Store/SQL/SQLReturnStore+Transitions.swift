@@ -222,21 +222,29 @@ extension SQLReturnStore {
 
     // MARK: - Timers
 
+    /// Parcels whose label expired unused, oldest first (`parcels_awaiting_drop_off`).
+    static let overdueLabelsQuery = "SELECT id FROM parcels WHERE status = 'label_issued' AND drop_off_by < ? ORDER BY drop_off_by LIMIT ?"
+
     public func overdueLabels(now: Date, limit: Int) async throws -> [String] {
-        try await backend.read { db in
-            try db.strings("SELECT id FROM parcels WHERE status = 'label_issued' AND drop_off_by < ? ORDER BY drop_off_by LIMIT ?", [now, limit])
-        }
+        try await backend.read { db in try db.strings(Self.overdueLabelsQuery, [now, limit]) }
     }
+
+    /// Parcels a carrier reported at the warehouse before the cutoff that no scanner there read,
+    /// oldest arrival first. Driven by the carrier arrivals (`parcel_history_carrier_arrivals`
+    /// holds only those), not by the parcels' status, which has no index: every status change
+    /// would pay for one.
+    static let unconfirmedArrivalsQuery = """
+        SELECT p.id FROM parcel_history h
+        JOIN parcels p ON p.id = h.parcel_id
+        WHERE h.status = 'arrived_at_warehouse' AND h.source = 'carrier' AND h.occurred_at < ?
+        AND p.status = 'arrived_at_warehouse'
+        AND NOT EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = p.id AND r.misrouted = 0)
+        ORDER BY h.occurred_at
+        """
 
     public func unconfirmedArrivals(before: Date) async throws -> [Parcel] {
         try await backend.read { db in
-            let ids = try db.strings("""
-                SELECT p.id FROM parcels p
-                JOIN parcel_history h ON h.parcel_id = p.id AND h.status = 'arrived_at_warehouse' AND h.source = 'carrier'
-                WHERE p.status = 'arrived_at_warehouse' AND h.occurred_at < ?
-                AND NOT EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = p.id AND r.misrouted = 0)
-                ORDER BY h.occurred_at
-                """, [before])
+            let ids = try db.strings(Self.unconfirmedArrivalsQuery, [before])
             return try ids.compactMap { try Self.loadParcel(db, where: "id = ?", $0) }
         }
     }

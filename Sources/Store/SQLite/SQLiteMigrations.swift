@@ -153,6 +153,9 @@ enum SQLiteMigrations {
             // one row instead of trying every event again.
             try db.execute(sql: "ALTER TABLE tracking_schedule ADD COLUMN events_digest TEXT")
         }
+        m.registerMigration("v6: partial indexes for the timers") { db in
+            for statement in StoreIndexes.timerIndexes { try db.execute(sql: statement) }
+        }
         return m
     }
 }
