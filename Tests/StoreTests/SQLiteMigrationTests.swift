@@ -34,4 +34,52 @@ struct SQLiteMigrationTests {
         #expect(try await store.consistencyProblems().isEmpty)
         try await store.close()
     }
+
+    @Test("v7 drops AUTOINCREMENT from a store with rows: the ids go on from the largest, sqlite_sequence is no longer written, and the file checks out")
+    func rowIDsWithoutAutoincrement() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-migration-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let backend = try SQLiteBackend(path: dir.appendingPathComponent("returnd.sqlite").path)
+        try SQLiteMigrations.migrator.migrate(backend.pool, upTo: "v6: partial indexes for the timers")
+        let store = SQLReturnStore(backend: backend)
+        let now = Date()
+        let first = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1"))).parcel
+        _ = try await store.changeStatus(StatusChangeRequest(parcelID: first.id, status: .droppedOff, source: .kiosk, occurredAt: now))
+        func sequenced() async throws -> Set<String> {
+            Set(try await backend.read { db in try db.strings("SELECT name FROM sqlite_sequence") })
+        }
+        func largest(_ table: String, _ column: String) async throws -> Int {
+            try await backend.read { db in try db.row("SELECT MAX(\(column)) AS n FROM \(table)")!["n"] }
+        }
+        #expect(try await sequenced().isSuperset(of: ["parcel_history", "outbox"]))
+        let historyBefore = try await largest("parcel_history", "id"), outboxBefore = try await largest("outbox", "seq")
+
+        try await store.migrate()
+        let tables = try await backend.read { db in
+            try db.strings("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%AUTOINCREMENT%'")
+        }
+        #expect(tables.isEmpty, "still AUTOINCREMENT: \(tables)")
+        // Written on the connection that ran the migration, and on a fresh one after reopening.
+        let receipt = WarehouseReceipt(parcelID: first.id, warehouseID: first.warehouseID, code: first.trackingNumber, scannedAt: now, receivedAt: now, scannerTokenID: "t")
+        _ = try await store.recordReceipt(receipt, seen: nil)
+        #expect(try await sequenced().isDisjoint(with: SQLiteMigrations.autoincrementTables))
+        #expect(try await largest("parcel_history", "id") == historyBefore + 1)
+        #expect(try await largest("outbox", "seq") == outboxBefore + 1)
+        #expect(try await largest("warehouse_receipts", "id") == 1)
+        try await store.close()
+
+        let again = try SQLiteBackend(path: dir.appendingPathComponent("returnd.sqlite").path)
+        let reopened = SQLReturnStore(backend: again)
+        try await reopened.migrate()
+        _ = try await reopened.issueReturn(issuance(request(dispute: "D-2", seller: "S-2")))
+        let parcel = try #require(try await reopened.parcel(id: first.id))
+        #expect(parcel.history.map(\.status) == [.labelIssued, .droppedOff, .arrivedAtWarehouse])
+        #expect(try await reopened.receipts(parcelID: first.id).count == 1)
+        let integrity = try await again.read { db in try db.strings("PRAGMA integrity_check") }
+        #expect(integrity == ["ok"])
+        #expect(try await reopened.consistencyProblems().isEmpty)
+        let migrations = try await again.migrations()
+        #expect(migrations.applied == migrations.known)
+        try await reopened.close()
+    }
 }

@@ -156,6 +156,40 @@ enum SQLiteMigrations {
         m.registerMigration("v6: partial indexes for the timers") { db in
             for statement in StoreIndexes.timerIndexes { try db.execute(sql: statement) }
         }
+        m.registerMigration("v7: row ids without AUTOINCREMENT") { db in
+            try dropAutoincrement(db, tables: autoincrementTables)
+        }
         return m
+    }
+
+    /// Tables whose ids only order their rows (history, outbox delivery, receipts, carrier events).
+    static let autoincrementTables = ["parcel_history", "outbox", "warehouse_receipts", "tracking_events"]
+
+    /// AUTOINCREMENT made every insert into these tables read and rewrite `sqlite_sequence`:
+    /// three such inserts per warehouse receipt, about a tenth of the write set's SQLite time
+    /// (bare SQLite, bench/receipts_reference.py). Without it a new id is the largest id + 1;
+    /// nothing deletes rows of these tables, so the ids are the same as before.
+    ///
+    /// The table's stored text is edited in place, SQLite's documented procedure for schema
+    /// changes that leave the file's content as it is (lang_altertable.html, "simpler
+    /// procedure"): rows and pages are untouched, so it takes no time on a store of any size,
+    /// where copying the tables would take minutes and twice their disk space.
+    static func dropAutoincrement(_ db: Database, tables: [String]) throws {
+        let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+        try db.execute(sql: "PRAGMA writable_schema = ON")
+        let names = tables.map { "'\($0)'" }.joined(separator: ", ")
+        try db.execute(sql: """
+            UPDATE sqlite_master SET sql = replace(sql, 'INTEGER PRIMARY KEY AUTOINCREMENT', 'INTEGER PRIMARY KEY')
+            WHERE type = 'table' AND name IN (\(names))
+            """)
+        // Every connection reloads the schema it has cached.
+        try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
+        try db.execute(sql: "PRAGMA writable_schema = OFF")
+        try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name IN (\(names))")
+        // The edited text must parse: each table read once (an error rolls the migration back).
+        // Not `integrity_check`, which reads every page: minutes on a large store.
+        for table in tables { _ = try Row.fetchOne(db, sql: "SELECT * FROM \(table) LIMIT 1") }
+        let left = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE name IN (\(names)) AND sql LIKE '%AUTOINCREMENT%'") ?? 0
+        guard left == 0 else { throw StoreError.corrupt("\(left) tables kept AUTOINCREMENT after migration v7") }
     }
 }
