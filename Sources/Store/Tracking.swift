@@ -13,8 +13,12 @@ public struct PollTarget: Sendable, Hashable {
     public var failures: Int
     /// `TrackingEventRecord.digest` of the carrier's last answer, if there was one.
     public var eventsDigest: String?
+    /// The last stored answer's bytes, digested (`PollRecord.answerDigest`): the same bytes again
+    /// need no reading.
+    public var answerDigest: String?
 
-    public init(parcelID: String, carrierID: String, trackingNumber: String, status: ParcelStatus, unchangedPolls: Int, failures: Int, eventsDigest: String? = nil) {
+    public init(parcelID: String, carrierID: String, trackingNumber: String, status: ParcelStatus, unchangedPolls: Int, failures: Int, eventsDigest: String? = nil,
+                answerDigest: String? = nil) {
         self.parcelID = parcelID
         self.carrierID = carrierID
         self.trackingNumber = trackingNumber
@@ -22,6 +26,7 @@ public struct PollTarget: Sendable, Hashable {
         self.unchangedPolls = unchangedPolls
         self.failures = failures
         self.eventsDigest = eventsDigest
+        self.answerDigest = answerDigest
     }
 }
 
@@ -82,6 +87,9 @@ public struct TrackingEventRecord: Codable, Hashable, Sendable {
 public struct PollRecord: Sendable {
     public enum Outcome: Sendable, Equatable {
         case events([TrackingEventRecord])
+        /// The carrier sent the very bytes of the answer last stored for the parcel
+        /// (`PollTarget.answerDigest`): its events are all stored already, so it was not read.
+        case sameAnswer
         case notFound
         case failed(String)
     }
@@ -99,9 +107,12 @@ public struct PollRecord: Sendable {
     /// The parcel's status at the claim (`PollTarget.status`): a quiet answer then checks that
     /// it still holds instead of reading it again.
     public var knownStatus: ParcelStatus?
+    /// This answer's status, requested numbers and bytes, digested: stored with its events (or
+    /// with the schedule, for `.sameAnswer`), so that the same bytes next time skip reading.
+    public var answerDigest: String?
 
     public init(parcelID: String, outcome: Outcome, polledAt: Date, nextPollAt: Date, nextPollAfterNews: Date? = nil, knownDigest: String? = nil,
-                knownStatus: ParcelStatus? = nil) {
+                knownStatus: ParcelStatus? = nil, answerDigest: String? = nil) {
         self.parcelID = parcelID
         self.outcome = outcome
         self.polledAt = polledAt
@@ -109,6 +120,7 @@ public struct PollRecord: Sendable {
         self.nextPollAfterNews = nextPollAfterNews ?? nextPollAt
         self.knownDigest = knownDigest
         self.knownStatus = knownStatus
+        self.answerDigest = answerDigest
     }
 }
 

@@ -465,6 +465,47 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("polls: an answer of the same bytes as the last stored one moves only the schedule; after a receipt meanwhile the parcel stops being followed", arguments: StoreKind.allCases)
+    func sameAnswerPolls(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let p = try await t.store.issueReturn(issuance(request())).parcel, store = t.store
+            let now = Date().addingTimeInterval(86_400), later = now.addingTimeInterval(86_400)
+            let accepted = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: now, location: nil, status: .inTransit)
+            #expect(try await claimDue(store, at: now).answerDigest == nil)
+            _ = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([accepted]), polledAt: now, nextPollAt: now, answerDigest: "bytes-1"))
+            // The digest is kept with the answer whose events were stored.
+            let target = try await claimDue(store, at: later)
+            #expect(target.answerDigest == "bytes-1" && target.status == .inTransit)
+            func schedule() async throws -> (unchanged: Int, next: Date, answer: String?) {
+                let row = try await store.backend.read { db in try db.row("SELECT unchanged_polls, next_poll_at, answer_digest FROM tracking_schedule WHERE parcel_id = ?", [p.id]) }
+                return try #require(row.map { ($0["unchanged_polls"], $0["next_poll_at"], $0["answer_digest"]) })
+            }
+            let same = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .sameAnswer, polledAt: later, nextPollAt: later.addingTimeInterval(3600),
+                                                             knownDigest: target.eventsDigest, knownStatus: target.status, answerDigest: "bytes-1"))
+            #expect(same.status == .inTransit && same.newEvents.isEmpty && same.statusChanges.isEmpty)
+            var s = try await schedule()
+            #expect(s.unchanged == 1 && abs(s.next.timeIntervalSince(later.addingTimeInterval(3600))) < 1 && s.answer == "bytes-1")
+            #expect(try await store.trackingEvents(parcelID: p.id).count == 1)
+            // Bytes the schedule does not hold (another poll stored other bytes since the claim):
+            // the full path, which adds nothing (a same answer's events were stored with it).
+            let other = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .sameAnswer, polledAt: later, nextPollAt: later.addingTimeInterval(7200),
+                                                              knownStatus: .inTransit, answerDigest: "bytes-0"))
+            #expect(other.status == .inTransit && other.newEvents.isEmpty)
+            s = try await schedule()
+            #expect(s.unchanged == 2 && abs(s.next.timeIntervalSince(later.addingTimeInterval(7200))) < 1 && s.answer == "bytes-0")
+            #expect(try await store.trackingEvents(parcelID: p.id).count == 1)
+            // Scanned at the warehouse while a poll was in flight: the same bytes, but the
+            // parcel is no longer followed.
+            let last = try await claimDue(store, at: later.addingTimeInterval(86_400))
+            _ = try await store.recordReceipt(WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: later, receivedAt: later, scannerTokenID: "T1"))
+            let after = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .sameAnswer, polledAt: later, nextPollAt: later,
+                                                              knownStatus: last.status, answerDigest: last.answerDigest))
+            #expect(after.status == .arrivedAtWarehouse && after.newEvents.isEmpty)
+            let rows = try await store.backend.read { db in try db.int("SELECT COUNT(*) FROM tracking_schedule WHERE parcel_id = ?", [p.id]) }
+            #expect(rows == 0)
+        }
+    }
+
     @Test("polls stored as a batch: each outcome as recordPoll gives it, in order; a failing record takes only itself down", arguments: StoreKind.allCases)
     func pollBatches(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

@@ -24,6 +24,7 @@ final class FakeCarrier: Sendable {
         var uspsDelay: Duration?
         var uspsInFlight = 0
         var uspsMostInFlight = 0
+        var laPosteRequestID: String?
     }
 
     private let state = Mutex(State())
@@ -39,6 +40,12 @@ final class FakeCarrier: Sendable {
         set { state.withLock { $0.tokenLifetime = newValue } }
     }
     var tokensIssued: Int { state.withLock { $0.tokensIssued } }
+    /// Set: La Poste's answers carry this request id, as some carriers' answers carry one that
+    /// changes on every call (the events stay the same).
+    var laPosteRequestID: String? {
+        get { state.withLock { $0.laPosteRequestID } }
+        set { state.withLock { $0.laPosteRequestID = newValue } }
+    }
     /// USPS answers after this long (requests then overlap at the carrier).
     var uspsDelay: Duration? {
         get { state.withLock { $0.uspsDelay } }
@@ -76,11 +83,12 @@ final class FakeCarrier: Sendable {
             break
         }
         let numbers = ids.split(separator: ",").map(String.init)
+        let requestID = laPosteRequestID.map { #""requestId": "\#($0)", "# } ?? ""
         let entries = numbers.map { n -> String in
             let stage = state.withLock { $0.stages[n] ?? 0 }
             return stage == 0
                 ? #"{"returnCode": 104, "idShip": "\#(n)", "returnMessage": "Numéro inconnu"}"#
-                : #"{"returnCode": 200, "shipment": {"idShip": "\#(n)", "event": \#(laPosteEvents(stage))}}"#
+                : #"{"returnCode": 200, \#(requestID)"shipment": {"idShip": "\#(n)", "event": \#(laPosteEvents(stage))}}"#
         }
         let body = numbers.count == 1 ? entries[0] : "[" + entries.joined(separator: ",") + "]"
         return Response(status: numbers.count == 1 ? .ok : .init(code: 207), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))

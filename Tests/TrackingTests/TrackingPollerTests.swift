@@ -211,10 +211,15 @@ struct TrackingPollerTests {
             _ = try await h.poller(h.catalog(base: base, uspsRate: 20, burst: 2)).pollDue()
             let times = carrier.requests("/tracking")
             #expect(times.count == 30)
+            // The carrier notes a request when its handler runs, which a busy machine delays by
+            // tens of milliseconds: a late one narrows the gaps around it. So 200 ms of slack on
+            // the span ((30 - 2) / 20 s = 1.4 s) and one request over burst + rate in any second
+            // (seen on CI-like load: a span of 1.293 s, 23 in a second). Unlimited, 30 requests
+            // land within milliseconds; at 25/s the span would be 1.12 s.
             let span = times.max()! - times.min()!
-            #expect(span >= .milliseconds(1300)) // (30 - 2) / 20 s, less scheduling slack
+            #expect(span >= .milliseconds(1200))
             for start in times {
-                #expect(times.filter { $0 >= start && $0 < start + .seconds(1) }.count <= 22)
+                #expect(times.filter { $0 >= start && $0 < start + .seconds(1) }.count <= 23)
             }
         }
     }
@@ -237,6 +242,40 @@ struct TrackingPollerTests {
             #expect(carrier.uspsMostInFlight == 3)
             #expect(reports.count == 24 && reports.allSatisfy { $0.statusChanges == [.droppedOff] })
             for p in parcels { #expect(try await h.store.parcel(id: p.id)?.status == .droppedOff) }
+        }
+    }
+
+    @Test("an answer of the same bytes as the last stored one is not read again; new bytes with the same events are read and store nothing; new events still move the parcel")
+    func sameAnswerIsNotReadAgain() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            let poller = h.poller(h.catalog(base: base))
+            let p = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
+            carrier.setStage(p.trackingNumber, 2)
+            func poll() async throws -> TrackingPollerService.Report {
+                h.clock.advance(seconds: 4000) // past the longest interval
+                let reports = try await poller.pollDue()
+                #expect(reports.count == 1)
+                return try #require(reports.first)
+            }
+            let first = try await poll()
+            #expect(first.outcome == "events" && first.statusChanges == [.droppedOff, .inTransit])
+            let same = try await poll()
+            #expect(same.outcome == "same_answer" && same.newEvents.isEmpty && same.statusChanges.isEmpty)
+            // Scheduled on: not due again at once.
+            #expect(try await poller.pollDue().isEmpty)
+            carrier.laPosteRequestID = "r-1"
+            let reread = try await poll()
+            #expect(reread.outcome == "events" && reread.newEvents.isEmpty && reread.statusChanges.isEmpty)
+            // Those bytes are now the ones remembered.
+            #expect(try await poll().outcome == "same_answer")
+            carrier.setStage(p.trackingNumber, 3)
+            let delivered = try await poll()
+            #expect(delivered.outcome == "events" && delivered.statusChanges == [.arrivedAtWarehouse])
+            #expect(try await h.store.trackingEvents(parcelID: p.id).map(\.code) == ["PC1", "ET1", "DI1"])
+            #expect(carrier.requests("/suivi").count == 5)
         }
     }
 

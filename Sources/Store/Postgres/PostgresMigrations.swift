@@ -163,6 +163,7 @@ enum PostgresMigrations {
         // What the last poll's answer held, so a poll that brings the same answer writes one row.
         Migration(id: "v2: tracking events digest", statements: ["ALTER TABLE tracking_schedule ADD COLUMN events_digest TEXT"]),
         Migration(id: "v3: partial indexes for the timers", statements: StoreIndexes.timerIndexes),
+        Migration(id: "v4: tracking answer digest", statements: [StoreIndexes.answerDigestColumn]),
     ]
 
     static func migrate(_ db: any SQLSession) throws {

@@ -5,7 +5,7 @@ extension SQLReturnStore {
     public func claimPollTargets(now: Date, limit: Int, leaseUntil: Date) async throws -> [PollTarget] {
         try await backend.write { db in
             let rows = try db.rows("""
-                SELECT p.id, p.carrier_id, p.tracking_number, p.status, s.unchanged_polls, s.failures, s.events_digest
+                SELECT p.id, p.carrier_id, p.tracking_number, p.status, s.unchanged_polls, s.failures, s.events_digest, s.answer_digest
                 FROM tracking_schedule s JOIN parcels p ON p.id = s.parcel_id
                 WHERE s.next_poll_at <= ? AND (s.lease_until IS NULL OR s.lease_until <= ?)
                 AND p.status IN ('label_issued', 'dropped_off', 'in_transit')
@@ -19,7 +19,7 @@ extension SQLReturnStore {
             return rows.map {
                 PollTarget(parcelID: $0["id"], carrierID: $0["carrier_id"], trackingNumber: $0["tracking_number"],
                            status: ParcelStatus(rawValue: $0["status"]) ?? .labelIssued, unchangedPolls: $0["unchanged_polls"], failures: $0["failures"],
-                           eventsDigest: $0["events_digest"])
+                           eventsDigest: $0["events_digest"], answerDigest: $0["answer_digest"])
             }
         }
     }
@@ -50,26 +50,27 @@ extension SQLReturnStore {
     }
 
     static func apply(_ record: PollRecord, digest: String?, _ db: any SQLSession) throws -> PollRecordOutcome {
-        // The answer the last poll had: no event can be new, so only the schedule moves on,
-        // in one statement. Skipped (the full path below) if the parcel stopped being followed
-        // or another poll stored a different answer since the claim.
-        let quiet = digest != nil && digest == record.knownDigest
+        // The answer the last poll had (the same bytes, or the same events): no event can be
+        // new, so only the schedule moves on, in one statement. Skipped (the full path below) if
+        // the parcel stopped being followed or another poll stored a different answer since the
+        // claim.
+        let same = record.outcome == .sameAnswer
+        let quiet = same || (digest != nil && digest == record.knownDigest)
+        let (column, expected) = same ? ("answer_digest", record.answerDigest) : ("events_digest", digest)
+        let moveOn = """
+            UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = NULL,
+            unchanged_polls = unchanged_polls + 1, failures = 0, answer_digest = COALESCE(?, answer_digest)
+            WHERE parcel_id = ? AND \(column) = ?
+            """
         // The claim's status still holds: one lookup of the parcel, not two.
         if quiet, let known = record.knownStatus, [.labelIssued, .droppedOff, .inTransit].contains(known) {
-            let moved = try db.execute("""
-                UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = NULL,
-                unchanged_polls = unchanged_polls + 1, failures = 0
-                WHERE parcel_id = ? AND events_digest = ?
-                AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status = ?)
-                """, [record.nextPollAt, record.polledAt, record.parcelID, digest, record.parcelID, known.rawValue])
+            let moved = try db.execute("\(moveOn) AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status = ?)",
+                                       [record.nextPollAt, record.polledAt, record.answerDigest, record.parcelID, expected, record.parcelID, known.rawValue])
             if moved == 1 { return PollRecordOutcome(status: known, newEvents: [], statusChanges: []) }
         } else if quiet, let status = try db.string("""
-                UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = NULL,
-                unchanged_polls = unchanged_polls + 1, failures = 0
-                WHERE parcel_id = ? AND events_digest = ?
-                AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status IN ('label_issued', 'dropped_off', 'in_transit'))
+                \(moveOn) AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status IN ('label_issued', 'dropped_off', 'in_transit'))
                 RETURNING (SELECT p.status FROM parcels p WHERE p.id = tracking_schedule.parcel_id)
-                """, [record.nextPollAt, record.polledAt, record.parcelID, digest, record.parcelID]),
+                """, [record.nextPollAt, record.polledAt, record.answerDigest, record.parcelID, expected, record.parcelID]),
             let status = ParcelStatus(rawValue: status)
         {
             return PollRecordOutcome(status: status, newEvents: [], statusChanges: [])
@@ -97,7 +98,8 @@ extension SQLReturnStore {
                 current = change.parcel
                 if change.changed { changes.append(status) }
             }
-        case .notFound:
+        case .sameAnswer, .notFound:
+            // The same answer's events were all stored with it: nothing to add.
             break
         case .failed(let message):
             error = message
@@ -110,9 +112,10 @@ extension SQLReturnStore {
                 UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = ?,
                 unchanged_polls = CASE WHEN ? = 1 THEN 0 ELSE unchanged_polls + 1 END,
                 failures = CASE WHEN ? = 1 THEN failures + 1 ELSE 0 END,
-                events_digest = COALESCE(?, events_digest)
+                events_digest = COALESCE(?, events_digest), answer_digest = COALESCE(?, answer_digest)
                 WHERE parcel_id = ?
-                """, [fresh.isEmpty ? record.nextPollAt : record.nextPollAfterNews, record.polledAt, error, !fresh.isEmpty, error != nil, digest, record.parcelID])
+                """, [fresh.isEmpty ? record.nextPollAt : record.nextPollAfterNews, record.polledAt, error, !fresh.isEmpty, error != nil, digest,
+                      error == nil ? record.answerDigest : nil, record.parcelID])
         } else {
             // Arrived (or expired, cancelled): nothing left to follow.
             try db.execute("DELETE FROM tracking_schedule WHERE parcel_id = ?", [record.parcelID])

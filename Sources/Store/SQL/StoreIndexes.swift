@@ -1,4 +1,4 @@
-/// Index changes both backends share.
+/// Schema changes both backends share.
 enum StoreIndexes {
     /// The two timers' queries read parcels still waiting for drop-off and carrier arrivals not
     /// yet confirmed by a scan. Indexes on every status and every history row served them, and
@@ -11,4 +11,8 @@ enum StoreIndexes {
         "CREATE INDEX parcels_awaiting_drop_off ON parcels(drop_off_by) WHERE status = 'label_issued'",
         "CREATE INDEX parcel_history_carrier_arrivals ON parcel_history(occurred_at) WHERE status = 'arrived_at_warehouse' AND source = 'carrier'",
     ]
+
+    /// The bytes of the carrier's last stored answer, digested, beside the digest of its events:
+    /// a poll that gets the same bytes again moves the schedule on without reading them.
+    static let answerDigestColumn = "ALTER TABLE tracking_schedule ADD COLUMN answer_digest TEXT"
 }

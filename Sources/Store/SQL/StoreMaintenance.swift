@@ -32,7 +32,7 @@ public enum StoreTables {
               key: ["id"], dateColumns: ["scanned_at", "received_at"], identity: "id"),
         Table(name: "item_inspections", columns: ["parcel_id", "dispute_id", "sku", "outcome", "reason", "inspected_at"],
               key: ["parcel_id", "dispute_id", "sku"], dateColumns: ["inspected_at"]),
-        Table(name: "tracking_schedule", columns: ["parcel_id", "next_poll_at", "lease_until", "unchanged_polls", "failures", "last_polled_at", "last_error", "events_digest"],
+        Table(name: "tracking_schedule", columns: ["parcel_id", "next_poll_at", "lease_until", "unchanged_polls", "failures", "last_polled_at", "last_error", "events_digest", "answer_digest"],
               key: ["parcel_id"], dateColumns: ["next_poll_at", "lease_until", "last_polled_at"]),
         Table(name: "tracking_events", columns: ["id", "parcel_id", "code", "description", "occurred_at", "location", "status", "recorded_at"],
               key: ["id"], dateColumns: ["occurred_at", "recorded_at"], identity: "id"),

@@ -159,6 +159,9 @@ enum SQLiteMigrations {
         m.registerMigration("v7: row ids without AUTOINCREMENT") { db in
             try dropAutoincrement(db, tables: autoincrementTables)
         }
+        m.registerMigration("v8: tracking answer digest") { db in
+            try db.execute(sql: StoreIndexes.answerDigestColumn)
+        }
         return m
     }
 
