@@ -11,6 +11,9 @@ final class CurlEngine: Sendable {
         var cancelled: Set<UInt64> = []
         var closed = false
         var nextID: UInt64 = 0
+        /// A wakeup is on its way to the curl thread, which drains the inbox before it sleeps
+        /// again: submissions meanwhile need no wakeup of their own (a syscall each).
+        var wakeupPending = false
     }
 
     /// `curl_multi_wakeup` is documented thread-safe; everything else on the handle stays on the thread.
@@ -22,11 +25,13 @@ final class CurlEngine: Sendable {
 
     private let inbox = Mutex(Inbox())
     private let multi: MultiHandle
+    private let maxIdleHandles: Int
 
     init(maxConnectionsPerHost: Int, maxConnections: Int) {
         precondition(Self.globalInit, "curl_global_init failed")
         guard let handle = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         multi = MultiHandle(pointer: handle)
+        maxIdleHandles = maxConnections
         returnd_multi_setopt_long(multi.pointer, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost)
         returnd_multi_setopt_long(multi.pointer, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxConnections)
         returnd_multi_setopt_long(multi.pointer, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
@@ -43,12 +48,17 @@ final class CurlEngine: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<InboundResponse, any Error>) in
                 let transfer = Transfer(id: id, request: request, continuation: continuation)
-                let accepted = inbox.withLock { inbox -> Bool in
-                    guard !inbox.closed else { return false }
+                let accepted = inbox.withLock { inbox -> Bool? in
+                    guard !inbox.closed else { return nil }
                     inbox.submissions.append(transfer)
-                    return true
+                    defer { inbox.wakeupPending = true }
+                    return !inbox.wakeupPending
                 }
-                if accepted { curl_multi_wakeup(multi.pointer) } else { continuation.resume(throwing: TransportError.shutDown) }
+                switch accepted {
+                case true?: curl_multi_wakeup(multi.pointer)
+                case false?: break
+                case nil: continuation.resume(throwing: TransportError.shutDown)
+                }
             }
         } onCancel: {
             inbox.withLock { _ = $0.cancelled.insert(id) }
@@ -65,28 +75,33 @@ final class CurlEngine: Sendable {
 
     private func loop() {
         var active: [UInt: Transfer] = [:]
+        // Finished easy handles, reset and kept for the next requests: a fresh handle is a large
+        // allocation and its buffers, freed again at the end; reuse is what libcurl recommends.
+        var idle: [UnsafeMutableRawPointer] = []
         while true {
             let (submissions, cancelled, closed) = inbox.withLock { inbox in
                 defer {
                     inbox.submissions = []
                     inbox.cancelled = []
+                    inbox.wakeupPending = false
                 }
                 return (inbox.submissions, inbox.cancelled, inbox.closed)
             }
             if closed {
                 for t in submissions { t.finish(.failure(TransportError.shutDown)) }
-                for (_, t) in active { release(t, result: .failure(TransportError.shutDown)) }
+                for (_, t) in active { release(t, result: .failure(TransportError.shutDown), idle: &idle) }
+                for easy in idle { curl_easy_cleanup(easy) }
                 curl_multi_cleanup(multi.pointer)
                 return
             }
             for t in submissions {
                 if cancelled.contains(t.id) { t.finish(.failure(CancellationError())); continue }
-                if let easy = start(t) { active[UInt(bitPattern: easy)] = t }
+                if let easy = start(t, idle: &idle) { active[UInt(bitPattern: easy)] = t }
             }
             for id in cancelled {
                 if let (key, t) = active.first(where: { $0.value.id == id }) {
                     active[key] = nil
-                    release(t, result: .failure(CancellationError()))
+                    release(t, result: .failure(CancellationError()), idle: &idle)
                 }
             }
             var running: Int32 = 0
@@ -96,15 +111,15 @@ final class CurlEngine: Sendable {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
                     let t = active.removeValue(forKey: UInt(bitPattern: easy))
                 else { continue }
-                release(t, result: outcome(t, easy: easy, code: message.pointee.data.result))
+                release(t, result: outcome(t, easy: easy, code: message.pointee.data.result), idle: &idle)
             }
             // Sleeps until a socket is ready, a timeout is due, or `curl_multi_wakeup`.
             curl_multi_poll(multi.pointer, nil, 0, 1000, nil)
         }
     }
 
-    private func start(_ t: Transfer) -> UnsafeMutableRawPointer? {
-        guard let easy = curl_easy_init() else {
+    private func start(_ t: Transfer, idle: inout [UnsafeMutableRawPointer]) -> UnsafeMutableRawPointer? {
+        guard let easy = idle.popLast() ?? curl_easy_init() else {
             t.finish(.failure(TransportError.failed("curl_easy_init failed")))
             return nil
         }
@@ -137,7 +152,7 @@ final class CurlEngine: Sendable {
         returnd_easy_setopt_callback(easy, CURLOPT_HEADERFUNCTION, Self.writeHeader)
         returnd_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, context)
         guard curl_multi_add_handle(multi.pointer, easy) == CURLM_OK else {
-            release(t, result: .failure(TransportError.failed("curl_multi_add_handle failed")))
+            release(t, result: .failure(TransportError.failed("curl_multi_add_handle failed")), idle: &idle)
             return nil
         }
         return easy
@@ -159,11 +174,18 @@ final class CurlEngine: Sendable {
         }
     }
 
-    /// Detaches and frees the easy handle and header list, then answers the caller.
-    private func release(_ t: Transfer, result: Result<InboundResponse, any Error>) {
+    /// Detaches the easy handle (reset to libcurl's defaults, so nothing of this request reaches
+    /// the next, and kept while fewer than `maxIdleHandles` wait), frees the header list, then
+    /// answers the caller.
+    private func release(_ t: Transfer, result: Result<InboundResponse, any Error>, idle: inout [UnsafeMutableRawPointer]) {
         if let easy = t.easy {
             curl_multi_remove_handle(multi.pointer, easy)
-            curl_easy_cleanup(easy)
+            if idle.count < maxIdleHandles {
+                curl_easy_reset(easy)
+                idle.append(easy)
+            } else {
+                curl_easy_cleanup(easy)
+            }
             t.easy = nil
         }
         if let list = t.headerList {

@@ -18,6 +18,13 @@ func withLocalServer(_ body: @Sendable (_ base: String) async throws -> Void) as
         return "late"
     }
     router.get("big") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: 65, count: 300_000))) }
+    // What arrived: method, the X-Secret header and the body's size (easy handles are reused).
+    for method in [HTTPRequest.Method.get, .delete] {
+        router.on("inspect", method: method) { request, _ in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            return "\(request.method.rawValue) \(request.headers[HTTPField.Name("X-Secret")!] ?? "-") \(body.readableBytes)"
+        }
+    }
     router.get("busy") { _, _ in Response(status: .tooManyRequests, headers: [.retryAfter: "7"]) }
     try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { client in
         try await body("http://127.0.0.1:\(client.port!)")
@@ -139,12 +146,46 @@ struct HTTPTransportTests {
         }
     }
 
-    @Test("a non-http URL is refused before any I/O")
+    @Test("a non-http URL, or one with a control character, is refused before any I/O")
     func invalidURL() async throws {
         let transport = HTTPTransport()
         defer { transport.shutdown() }
-        await #expect { try await transport.send(OutboundRequest(url: "file:///etc/passwd")) } throws: {
-            if case TransportError.invalidRequest = $0 { true } else { false }
+        for url in ["file:///etc/passwd", "gopher://127.0.0.1/", "httpx://127.0.0.1/", "http:/127.0.0.1/", "127.0.0.1/hello", "",
+                    "http://127.0.0.1/a\u{0}b", "http://127.0.0.1/a\nHost: other", "https://127.0.0.1/\u{7F}"] {
+            await #expect(Comment(rawValue: url.debugDescription)) { try await transport.send(OutboundRequest(url: url)) } throws: {
+                if case TransportError.invalidRequest = $0 { true } else { false }
+            }
+        }
+    }
+
+    @Test("the scheme in any case is accepted; a malformed URL fails as a transfer, not a crash")
+    func urlSchemeCaseAndMalformed() async throws {
+        let transport = HTTPTransport()
+        defer { transport.shutdown() }
+        try await withLocalServer { base in
+            let upper = base.replacingOccurrences(of: "http://", with: "HTTP://")
+            let hello = try await transport.send(OutboundRequest(url: "\(upper)/hello"))
+            #expect(hello.status == 200)
+            await #expect { try await transport.send(OutboundRequest(url: "http://127.0.0.1:99999/hello")) } throws: {
+                if case TransportError.invalidRequest = $0 { false } else { true }
+            }
+        }
+    }
+
+    @Test("nothing of one request (method, body, headers) reaches the next on a reused handle")
+    func reusedHandleStartsClean() async throws {
+        // One connection: every request after the first runs on a handle a finished one left.
+        let transport = HTTPTransport(maxConnectionsPerHost: 1, maxConnections: 1)
+        defer { transport.shutdown() }
+        try await withLocalServer { base in
+            for _ in 0..<3 {
+                let posted = try await transport.send(OutboundRequest(method: "POST", url: "\(base)/echo", headers: [("X-Secret", "s3cret"), ("Content-Type", "text/plain")], body: Array("payload".utf8)))
+                #expect(String(decoding: posted.body, as: UTF8.self) == "payload")
+                let deleted = try await transport.send(OutboundRequest(method: "DELETE", url: "\(base)/inspect"))
+                #expect(String(decoding: deleted.body, as: UTF8.self) == "DELETE - 0")
+                let got = try await transport.send(OutboundRequest(url: "\(base)/inspect", headers: [("X-Secret", "mine")]))
+                #expect(String(decoding: got.body, as: UTF8.self) == "GET mine 0")
+            }
         }
     }
 }
