@@ -20,10 +20,12 @@ actor OAuthTokenCache {
 
     func invalidate(_ carrierID: String) { cached[carrierID] = nil }
 
-    func auth(for service: CarrierService) async throws -> TrackingAuth {
+    /// The auth of a carrier whose secret is the credential file itself (an API key, a login):
+    /// nil for OAuth2, whose token `auth(for:)` fetches and caches.
+    nonisolated static func fileAuth(for service: CarrierService, credentials: CarrierCredentials) throws -> TrackingAuth? {
         let t = service.tracking
         switch t.authStyle {
-        case .none: return .none
+        case .none: return TrackingAuth.none
         case .apiKeyHeader: return .apiKey(header: t.authHeader ?? "X-Api-Key", value: try credentials.read(t.credential ?? ""))
         case .basic:
             let (user, password) = try credentials.pair(t.credential ?? "")
@@ -31,23 +33,28 @@ actor OAuthTokenCache {
         case .soapLogin:
             let (login, password) = try credentials.pair(t.credential ?? "")
             return .soapLogin(login: login, password: password)
-        case .oauth2ClientCredentials:
-            if let hit = cached[service.id], hit.expires.timeIntervalSinceNow > 60 { return .bearer(hit.token) }
-            if let pending = inFlight[service.id] { return .bearer(try await pending.value.token) }
-            let (id, secret) = try credentials.pair(t.credential ?? "")
-            let request = OAuthClientCredentials.makeRequest(tokenURL: t.tokenURL ?? "", clientID: id, clientSecret: secret)
-            let (transport, timeout) = (transport, timeout)
-            let fetch = Task {
-                let response = try await transport.send(OutboundRequest(
-                    method: request.method, url: request.url, headers: request.headers.map { ($0.key, $0.value) }, body: request.body, timeout: timeout))
-                let (token, expiresIn) = try OAuthClientCredentials.parseResponse(status: response.status, body: response.body)
-                return (token: token, expires: Date().addingTimeInterval(TimeInterval(expiresIn)))
-            }
-            inFlight[service.id] = fetch
-            defer { inFlight[service.id] = nil }
-            let fresh = try await fetch.value
-            cached[service.id] = fresh
-            return .bearer(fresh.token)
+        case .oauth2ClientCredentials: return nil
         }
+    }
+
+    func auth(for service: CarrierService) async throws -> TrackingAuth {
+        if let auth = try Self.fileAuth(for: service, credentials: credentials) { return auth }
+        let t = service.tracking
+        if let hit = cached[service.id], hit.expires.timeIntervalSinceNow > 60 { return .bearer(hit.token) }
+        if let pending = inFlight[service.id] { return .bearer(try await pending.value.token) }
+        let (id, secret) = try credentials.pair(t.credential ?? "")
+        let request = OAuthClientCredentials.makeRequest(tokenURL: t.tokenURL ?? "", clientID: id, clientSecret: secret)
+        let (transport, timeout) = (transport, timeout)
+        let fetch = Task {
+            let response = try await transport.send(OutboundRequest(
+                method: request.method, url: request.url, headers: request.headers.map { ($0.key, $0.value) }, body: request.body, timeout: timeout))
+            let (token, expiresIn) = try OAuthClientCredentials.parseResponse(status: response.status, body: response.body)
+            return (token: token, expires: Date().addingTimeInterval(TimeInterval(expiresIn)))
+        }
+        inFlight[service.id] = fetch
+        defer { inFlight[service.id] = nil }
+        let fresh = try await fetch.value
+        cached[service.id] = fresh
+        return .bearer(fresh.token)
     }
 }

@@ -140,12 +140,14 @@ public final class TrackingPollerService: Service, Sendable {
             return []
         }
         let health = health(carrierID)
-        if let until = await health.isPaused(at: now) {
+        if let until = health.isPaused(at: now) {
             for t in targets { try? await store.releasePollTarget(parcelID: t.parcelID, nextPollAt: until) }
             return []
         }
         let chunks = stride(from: 0, to: targets.count, by: adapter.maxBatch).map { Array(targets[$0..<min($0 + adapter.maxBatch, targets.count)]) }
         let bucket = bucket(service)
+        // A secret that is a file (an API key, a login) is read once per pass, not per request.
+        let fileAuth = Result { try OAuthTokenCache.fileAuth(for: service, credentials: credentials) }
         // `concurrencyPerCarrier` workers each send a request, parse the answer, hand it to the
         // store loop and send the next: the bound is on requests in flight at the carrier, not
         // on commits. The store loop writes what has arrived in batches, one transaction each,
@@ -164,7 +166,7 @@ public final class TrackingPollerService: Service, Sendable {
                 for _ in 0..<min(configuration.concurrencyPerCarrier, chunks.count) {
                     workers.addTask {
                         while let chunk = work.next() {
-                            answers.push(Self.outcomes(chunk, await self.fetch(chunk, service: service, adapter: adapter, bucket: bucket, health: health)))
+                            answers.push(Self.outcomes(chunk, await self.fetch(chunk, service: service, adapter: adapter, bucket: bucket, health: health, fileAuth: fileAuth)))
                         }
                     }
                 }
@@ -191,17 +193,19 @@ public final class TrackingPollerService: Service, Sendable {
         case paused
     }
 
-    func fetch(_ chunk: [PollTarget], service: CarrierService, adapter: any TrackingAdapter, bucket: TokenBucket, health: CarrierHealth) async -> ChunkFetch {
+    func fetch(_ chunk: [PollTarget], service: CarrierService, adapter: any TrackingAdapter, bucket: TokenBucket, health: CarrierHealth,
+               fileAuth: Result<TrackingAuth?, any Error>) async -> ChunkFetch {
         let numbers = chunk.map(\.trackingNumber)
         // Built only when a failure is logged: most polls succeed.
         func meta() -> Logger.Metadata { ["carrier": "\(service.id)", "tracking": "\(numbers.joined(separator: ","))"] }
-        if let until = await health.isPaused(at: clock()) {
+        if let until = health.isPaused(at: clock()) {
             for t in chunk { try? await store.releasePollTarget(parcelID: t.parcelID, nextPollAt: until) }
             return .paused
         }
         do {
             try await bucket.acquire()
-            let auth = try await tokens.auth(for: service)
+            let auth: TrackingAuth
+            if let fromFile = try fileAuth.get() { auth = fromFile } else { auth = try await tokens.auth(for: service) }
             let request = adapter.makeRequest(for: numbers, service: service, auth: auth)
             let response = try await transport.send(OutboundRequest(
                 method: request.method, url: request.url, headers: request.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
@@ -211,22 +215,22 @@ public final class TrackingPollerService: Service, Sendable {
             // or XML, the events, their digest) was a tenth of a quiet poll's CPU.
             let answerDigest = Self.answerDigest(status: response.status, numbers: numbers, body: response.body)
             if chunk.allSatisfy({ $0.answerDigest == answerDigest }) {
-                await health.succeeded()
+                health.succeeded()
                 return .sameAnswer(answerDigest)
             }
             do {
                 let results = try adapter.parseResponse(status: response.status, body: response.body, numbers: numbers, service: service)
-                await health.succeeded()
+                health.succeeded()
                 return .results(results, answerDigest: answerDigest)
             } catch {
                 if error == .unauthorized { await tokens.invalidate(service.id) }
                 let retryAfter = response.retryAfter(now: clock()).map { Double($0.components.seconds) }
-                let until = await health.failed(at: clock(), retryAfter: error == .rateLimited ? (retryAfter ?? 60) : retryAfter)
+                let until = health.failed(at: clock(), retryAfter: error == .rateLimited ? (retryAfter ?? 60) : retryAfter)
                 logger.warning("carrier.poll_failed", metadata: meta().merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
                 return .failed("\(error)")
             }
         } catch {
-            let until = await health.failed(at: clock(), retryAfter: nil)
+            let until = health.failed(at: clock(), retryAfter: nil)
             logger.warning("carrier.poll_failed", metadata: meta().merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
             return .failed("\(error)")
         }

@@ -56,21 +56,13 @@ extension SQLReturnStore {
         // claim.
         let same = record.outcome == .sameAnswer
         let quiet = same || (digest != nil && digest == record.knownDigest)
-        let (column, expected) = same ? ("answer_digest", record.answerDigest) : ("events_digest", digest)
-        let moveOn = """
-            UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = NULL,
-            unchanged_polls = unchanged_polls + 1, failures = 0, answer_digest = COALESCE(?, answer_digest)
-            WHERE parcel_id = ? AND \(column) = ?
-            """
+        let expected = same ? record.answerDigest : digest
+        let sql = same ? QuietSQL.byAnswer : QuietSQL.byEvents
         // The claim's status still holds: one lookup of the parcel, not two.
         if quiet, let known = record.knownStatus, [.labelIssued, .droppedOff, .inTransit].contains(known) {
-            let moved = try db.execute("\(moveOn) AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status = ?)",
-                                       [record.nextPollAt, record.polledAt, record.answerDigest, record.parcelID, expected, record.parcelID, known.rawValue])
+            let moved = try db.execute(sql.statusKnown, [record.nextPollAt, record.polledAt, record.answerDigest, record.parcelID, expected, record.parcelID, known.rawValue])
             if moved == 1 { return PollRecordOutcome(status: known, newEvents: [], statusChanges: []) }
-        } else if quiet, let status = try db.string("""
-                \(moveOn) AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status IN ('label_issued', 'dropped_off', 'in_transit'))
-                RETURNING (SELECT p.status FROM parcels p WHERE p.id = tracking_schedule.parcel_id)
-                """, [record.nextPollAt, record.polledAt, record.answerDigest, record.parcelID, expected, record.parcelID]),
+        } else if quiet, let status = try db.string(sql.statusRead, [record.nextPollAt, record.polledAt, record.answerDigest, record.parcelID, expected, record.parcelID]),
             let status = ParcelStatus(rawValue: status)
         {
             return PollRecordOutcome(status: status, newEvents: [], statusChanges: [])
@@ -121,6 +113,31 @@ extension SQLReturnStore {
             try db.execute("DELETE FROM tracking_schedule WHERE parcel_id = ?", [record.parcelID])
         }
         return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes)
+    }
+
+    /// The quiet path's statements, by the digest that matched, built once: interpolated per
+    /// record they had cost a fresh string (and its hash for the statement cache) each time.
+    struct QuietSQL {
+        /// Known status of the claim: moves the schedule on if the parcel still has it.
+        let statusKnown: String
+        /// No status known: moves it on while the parcel is followed, and returns its status.
+        let statusRead: String
+
+        init(column: String) {
+            let moveOn = """
+                UPDATE tracking_schedule SET next_poll_at = ?, lease_until = NULL, last_polled_at = ?, last_error = NULL,
+                unchanged_polls = unchanged_polls + 1, failures = 0, answer_digest = COALESCE(?, answer_digest)
+                WHERE parcel_id = ? AND \(column) = ?
+                """
+            statusKnown = "\(moveOn) AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status = ?)"
+            statusRead = """
+                \(moveOn) AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status IN ('label_issued', 'dropped_off', 'in_transit'))
+                RETURNING (SELECT p.status FROM parcels p WHERE p.id = tracking_schedule.parcel_id)
+                """
+        }
+
+        static let byAnswer = QuietSQL(column: "answer_digest")
+        static let byEvents = QuietSQL(column: "events_digest")
     }
 
     public func releasePollTarget(parcelID: String, nextPollAt at: Date) async throws {
