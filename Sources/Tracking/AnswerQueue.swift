@@ -12,6 +12,12 @@ final class AnswerQueue<Element: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
+    private static func take(_ max: Int, from s: inout State) -> [Element] {
+        let batch = Array(s.items.prefix(max))
+        s.items.removeFirst(batch.count)
+        return batch
+    }
+
     func push(_ new: [Element]) {
         guard !new.isEmpty else { return }
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
@@ -36,11 +42,7 @@ final class AnswerQueue<Element: Sendable>: Sendable {
     func next(max: Int) async -> [Element]? {
         while true {
             let taken = state.withLock { s -> [Element]?? in
-                if !s.items.isEmpty {
-                    let batch = Array(s.items.prefix(max))
-                    s.items.removeFirst(batch.count)
-                    return .some(batch)
-                }
+                if !s.items.isEmpty { return .some(Self.take(max, from: &s)) }
                 return s.finished ? .some(nil) : nil
             }
             if let taken { return taken }
@@ -54,6 +56,14 @@ final class AnswerQueue<Element: Sendable>: Sendable {
             }
         }
     }
+}
+
+extension AnswerQueue {
+    /// Up to `max` answers waiting now, without waiting.
+    func take(max: Int) -> [Element] { state.withLock { Self.take(max, from: &$0) } }
+
+    /// True once `finish` was called: no answer comes after those waiting.
+    var isFinished: Bool { state.withLock { $0.finished } }
 }
 
 /// The chunks of one pass, taken in order by the request workers.

@@ -159,7 +159,16 @@ public final class TrackingPollerService: Service, Sendable {
         return await withTaskGroup(of: [Report].self) { group in
             group.addTask {
                 var reports: [Report] = []
-                while let batch = await answers.next(max: Self.storeBatch) { reports += await self.storeAnswers(batch, service: service) }
+                while var batch = await answers.next(max: Self.storeBatch) {
+                    // Answers arrive about as fast as commits end, a dozen per commit. A few ms
+                    // more gathers many: each commit writes every page it touched to the WAL, so
+                    // small batches wrote pages of the schedule and its index once per answer.
+                    if batch.count < Self.storeBatch / 4, !answers.isFinished {
+                        try? await Task.sleep(for: Self.storeGather)
+                        batch += answers.take(max: Self.storeBatch - batch.count)
+                    }
+                    reports += await self.storeAnswers(batch, service: service)
+                }
                 return reports
             }
             await withTaskGroup(of: Void.self) { workers in
@@ -182,6 +191,9 @@ public final class TrackingPollerService: Service, Sendable {
 
     /// Answers stored in one transaction at most.
     static let storeBatch = 256
+
+    /// How long the store loop waits for more answers when few have arrived.
+    static let storeGather = Duration.milliseconds(5)
 
     /// A chunk's answer from the carrier, before anything is stored.
     enum ChunkFetch: Sendable {
