@@ -25,7 +25,7 @@ actor OAuthTokenCache {
     nonisolated static func fileAuth(for service: CarrierService, credentials: CarrierCredentials) throws -> TrackingAuth? {
         let t = service.tracking
         switch t.authStyle {
-        case .none: return TrackingAuth.none
+        case .none: return TrackingAuth.none // spelled out: `.none` alone would be Optional's nil
         case .apiKeyHeader: return .apiKey(header: t.authHeader ?? "X-Api-Key", value: try credentials.read(t.credential ?? ""))
         case .basic:
             let (user, password) = try credentials.pair(t.credential ?? "")

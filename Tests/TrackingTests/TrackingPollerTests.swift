@@ -178,6 +178,41 @@ struct TrackingPollerTests {
         }
     }
 
+    @Test("a carrier's key file is read at each pass: a new key is used from the next pass, a missing one fails the poll before any request; a carrier without auth is asked without one")
+    func credentialsPerPass() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            let keyFile = h.directory.appendingPathComponent("credentials/laposte_okapi_key")
+            let poller = h.poller(h.catalog(base: base))
+            let p = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
+            carrier.setStage(p.trackingNumber, 1)
+            try "an-old-key".write(to: keyFile, atomically: true, encoding: .utf8)
+            #expect(try await poller.pollDue().map(\.outcome) == ["failed"])
+            #expect(carrier.requests("/suivi").count == 1)
+            // The key rotated on disk: the next pass sends it, without a restart.
+            try FakeCarrier.okapiKey.write(to: keyFile, atomically: true, encoding: .utf8)
+            h.clock.advance(seconds: 3600)
+            #expect(try await poller.pollDue().map(\.outcome) == ["events"])
+            #expect(try await h.store.parcel(id: p.id)?.status == .droppedOff)
+            // No key file: the poll fails, names the credential, and asks the carrier nothing.
+            try FileManager.default.removeItem(at: keyFile)
+            h.clock.advance(seconds: 3600)
+            let missing = try await poller.pollDue()
+            #expect(missing.map(\.outcome) == ["failed"])
+            #expect(carrier.requests("/suivi").count == 2)
+            #expect(try await h.store.carrierHealth().first { $0.carrierID == "fr_colissimo" }?.lastError?.contains("laposte_okapi_key") == true)
+            // A carrier without auth needs no file: its request goes out as it is (this fake
+            // carrier refuses it, which shows it arrived without a key).
+            var open = h.catalog(base: base).byID["fr_colissimo"]!
+            open.tracking.authStyle = .none
+            h.clock.advance(seconds: 3600)
+            #expect(try await h.poller(CarrierCatalog(services: [open])).pollDue().map(\.outcome) == ["failed"])
+            #expect(carrier.requests("/suivi").count == 3)
+        }
+    }
+
     @Test("500s, timeouts and truncated bodies fail the poll, keep the parcel scheduled, and never crash", arguments: [
         FakeCarrier.Mode.status(500, retryAfter: nil), .slow, .truncated,
     ])
