@@ -11,6 +11,7 @@ public final class SQLiteBackend: SQLBackend {
     /// `busyTimeout`: how long a write waits for a lock another process holds on the file
     /// before the call is refused as unavailable (503).
     public init(path: String, busyTimeout: TimeInterval = 10) throws {
+        _ = SQLiteSession.memoryStatisticsOff
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
