@@ -17,9 +17,10 @@ final class TokenBucket: Sendable {
     private let state: Mutex<State>
 
     init(rate: Double, burst: Int) {
+        let capacity = Double(max(1, burst))
         self.rate = rate
-        capacity = Double(max(1, burst))
-        state = Mutex(State(tokens: Double(max(1, burst)), last: .now))
+        self.capacity = capacity
+        state = Mutex(State(tokens: capacity, last: .now))
     }
 
     func acquire() async throws {

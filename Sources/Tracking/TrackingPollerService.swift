@@ -164,7 +164,8 @@ public final class TrackingPollerService: Service, Sendable {
                     // more gathers many: each commit writes every page it touched to the WAL, so
                     // small batches wrote pages of the schedule and its index once per answer.
                     if batch.count < Self.storeBatch / 4, !answers.isFinished {
-                        try? await Task.sleep(for: Self.storeGather)
+                        // Cancelled (shutdown): no wait, what has come is stored at once.
+                        do { try await Task.sleep(for: Self.storeGather) } catch {}
                         batch += answers.take(max: Self.storeBatch - batch.count)
                     }
                     reports += await self.storeAnswers(batch, service: service)
