@@ -29,7 +29,7 @@ public final class SQLReturnStore: ReturnStore {
     }
 
     public func ping() async throws {
-        _ = try await backend.read { db in try db.int("SELECT 1") }
+        try await backend.ping()
     }
 
     // MARK: - Returns

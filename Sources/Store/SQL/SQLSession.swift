@@ -82,4 +82,12 @@ public protocol SQLBackend: Sendable {
     /// Backend-specific consistency checks (`returnctl db check`); empty when sound.
     func integrityProblems() async throws -> [String]
     func close() async throws
+    /// Throws when the database cannot serve: unreachable, or refusing writes.
+    func ping() async throws
+}
+
+extension SQLBackend {
+    public func ping() async throws {
+        _ = try await read { db in try db.int("SELECT 1") }
+    }
 }

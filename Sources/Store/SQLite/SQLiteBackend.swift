@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 
-/// The embedded default: one SQLite file in WAL mode with `synchronous=FULL`, so a 2xx answer
-/// survives a power cut. Writes go through group commit; reads run concurrently.
+/// The embedded default: one SQLite file in WAL mode. A write is answered only once the WAL
+/// holding its commit has been synced (SQLiteWALSync), so a 2xx answer survives a power cut.
+/// Writes go through group commit; reads run concurrently.
 public final class SQLiteBackend: SQLBackend {
     let pool: DatabasePool
     let writer: SQLiteGroupCommit
@@ -10,13 +11,20 @@ public final class SQLiteBackend: SQLBackend {
 
     /// `busyTimeout`: how long a write waits for a lock another process holds on the file
     /// before the call is refused as unavailable (503).
-    public init(path: String, busyTimeout: TimeInterval = 10) throws {
+    public convenience init(path: String, busyTimeout: TimeInterval = 10) throws {
+        try self.init(path: path, busyTimeout: busyTimeout, walSync: SQLiteWALSync.fdatasync)
+    }
+
+    /// `walSync`: how the WAL's data is synced; tests put a failing or slow disk here.
+    init(path: String, busyTimeout: TimeInterval, walSync: @escaping SQLiteWALSync.Sync) throws {
         _ = SQLiteSession.memoryStatisticsOff
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             if !db.configuration.readonly {
+                // The writer does not fsync at commit: SQLiteWALSync does, off its thread, and
+                // answers a write only after that (see there). Checkpoints still sync.
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 // Savepoints keep their undo pages in memory, not in a temporary file: each
                 // write of a group commit runs in one, and those file writes were a sixth of a
                 // receipt's time. Writer only: on readers it would also hold large sorts in
@@ -36,7 +44,7 @@ public final class SQLiteBackend: SQLBackend {
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
         pool = try DatabasePool(path: path, configuration: config)
-        writer = SQLiteGroupCommit(pool: pool)
+        writer = SQLiteGroupCommit(pool: pool, walSync: SQLiteWALSync(databasePath: path, sync: walSync))
         self.path = path
     }
 
@@ -67,6 +75,12 @@ public final class SQLiteBackend: SQLBackend {
         return StoreError.unavailable("SQLite error \(error.extendedResultCode.rawValue): \(error.message ?? "\(error.resultCode)")")
     }
 
+    /// Ready while the store can take writes: not after a failed sync of the WAL.
+    public func ping() async throws {
+        if let failure = writer.walSync.failure { throw failure }
+        _ = try await read { db in try db.int("SELECT 1") }
+    }
+
     public func migrate() async throws {
         try SQLiteMigrations.migrator.migrate(pool)
     }
@@ -87,6 +101,7 @@ public final class SQLiteBackend: SQLBackend {
     }
 
     public func close() async throws {
+        await writer.walSync.finish()
         try pool.close()
     }
 }

@@ -28,15 +28,18 @@ final class SQLiteGroupCommit: Sendable {
     }
 
     private let pool: DatabasePool
+    let walSync: SQLiteWALSync
     private let queue = Mutex(Queue())
     private let maxBatch: Int
 
-    init(pool: DatabasePool, maxBatch: Int = 512) {
+    init(pool: DatabasePool, walSync: SQLiteWALSync, maxBatch: Int = 512) {
         self.pool = pool
+        self.walSync = walSync
         self.maxBatch = maxBatch
     }
 
     func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if let failure = walSync.failure { throw failure }
         let promise = Promise<T>()
         let pending = Pending(
             apply: { db, isolated in
@@ -100,7 +103,8 @@ final class SQLiteGroupCommit: Sendable {
                 } catch is WriteFailed {
                     // A batch of one: its failure is staged and nothing was written.
                 }
-                for p in batch { p.finish(nil) }
+                // Committed, not yet durable: answered once the WAL is synced.
+                walSync.committed(batch.map(\.finish))
             } catch {
                 for p in batch { p.finish(error) }
             }
