@@ -6,20 +6,22 @@ uses savepoints only to re-run a batch in which a write failed). No parcel read,
 Swift: what is left is SQLite's own work for this write set.
 
 SYNCHRONOUS (default FULL): OFF gives the same work without any fsync, no durability at all: the
-bound of this write set on this machine's CPU, whatever the disk does.
+bound of this write set on this machine's CPU, whatever the disk does. THREAD is returnd's way
+(SQLiteWALSync): commits at NORMAL, and a second thread fdatasyncs the WAL after them, one sync
+for every batch committed before it began; the time ends when the last batch is synced.
 
 Usage: receipts_reference.py SCHEMA_DB COUNT BATCH [SYNCHRONOUS]  (prints receipts per second)"""
-import os, random, shutil, sqlite3, string, sys, tempfile, time
+import os, random, shutil, sqlite3, string, sys, tempfile, threading, time
 
 schema_db, count, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 synchronous = sys.argv[4] if len(sys.argv) > 4 else "FULL"
-if synchronous not in ("FULL", "OFF"):
-    sys.exit("SYNCHRONOUS: FULL or OFF")
+if synchronous not in ("FULL", "OFF", "THREAD"):
+    sys.exit("SYNCHRONOUS: FULL, OFF or THREAD")
 work = tempfile.mkdtemp()
 path = os.path.join(work, "reference.sqlite")
 shutil.copy(schema_db, path)
 db = sqlite3.connect(path, isolation_level=None)
-for pragma in ("journal_mode=WAL", f"synchronous={synchronous}", "temp_store=MEMORY", "wal_autocheckpoint=16384"):
+for pragma in ("journal_mode=WAL", f"synchronous={'NORMAL' if synchronous == 'THREAD' else synchronous}", "temp_store=MEMORY", "wal_autocheckpoint=16384"):
     db.execute(f"PRAGMA {pragma}")
 
 def token(n):
@@ -46,6 +48,35 @@ db.execute("COMMIT")
 # Time-ordered, like returnd's (DisputeEvent.newID): creation order, then random digits.
 event_ids = ["evt_%010d" % n + token(10) for n in range(count)]
 
+class WALSync(threading.Thread):
+    """fdatasync of the WAL after commits, beside the writer (sqlite3 and fdatasync release the GIL)."""
+    def __init__(self):
+        super().__init__()
+        self.fd, self.committed, self.synced, self.done = os.open(path + "-wal", os.O_RDONLY), 0, 0, False
+        self.cv = threading.Condition()
+        self.start()
+    def commit(self):
+        with self.cv:
+            self.committed += 1
+            self.cv.notify()
+    def run(self):
+        while True:
+            with self.cv:
+                self.cv.wait_for(lambda: self.committed > self.synced or self.done)
+                if self.committed == self.synced:
+                    return
+                target = self.committed
+            os.fdatasync(self.fd)
+            with self.cv:
+                self.synced = target
+    def finish(self):
+        with self.cv:
+            self.done = True
+            self.cv.notify()
+        self.join()
+        os.close(self.fd)
+
+wal_sync = WALSync() if synchronous == "THREAD" else None
 start = time.perf_counter()
 for b in range(0, count, batch):
     db.execute("BEGIN IMMEDIATE")
@@ -59,6 +90,10 @@ for b in range(0, count, batch):
         db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'arrived_at_warehouse', 'scanner', ?, 'at WH-FR-LYS')", (pid, now))
         db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, 'return.arrived_at_warehouse', ?, ?)", (event_ids[n], f"D-{n}", pid, payload, now))
     db.execute("COMMIT")
+    if wal_sync:
+        wal_sync.commit()
+if wal_sync:
+    wal_sync.finish()
 elapsed = time.perf_counter() - start
 db.close()
 shutil.rmtree(work)

@@ -3,7 +3,7 @@ import Foundation
 import ReturnsCore
 import Store
 
-// Durable warehouse receipts per second on SQLite (WAL, synchronous=FULL): each receipt
+// Durable warehouse receipts per second on SQLite (WAL; each answered after the WAL holding it is synced): each receipt
 // resolves the scanned code, moves its parcel to arrived_at_warehouse and writes the dispute
 // event, in the store's own transaction, as the scanner route does. Writers arrive
 // concurrently, so group commit shares fsyncs between them.

@@ -11,7 +11,7 @@ import Transport
 // Tracking throughput against a local fake carrier (bench/tracking starts nginx as one).
 //   transport: N GETs through the libcurl Transport at a fixed concurrency (the HTTP client alone)
 //   poll:      N parcels polled by the real poller: claim, request, parse, store events, move
-//              the parcel, schedule (SQLite with synchronous=FULL, one commit per parcel)
+//              the parcel, schedule (SQLite, durable, one commit per parcel)
 // Prints `mode<TAB>count<TAB>seconds<TAB>per_second` (poll_quiet adds CPU microseconds per poll).
 
 let base = option("--base")!
