@@ -83,6 +83,8 @@ public final class SQLiteBackend: SQLBackend {
 
     public func migrate() async throws {
         try SQLiteMigrations.migrator.migrate(pool)
+        // The migrator commits on the writer's connection, at `NORMAL`, outside group commit.
+        try await writer.walSync.durable()
     }
 
     public func migrations() async throws -> (known: [String], applied: [String]) {

@@ -118,6 +118,15 @@ final class SQLiteWALSync: Sendable {
         }
     }
 
+    /// Returns once everything committed so far is on disk: for commits made outside group
+    /// commit (migrations), which nobody else answers.
+    func durable() async throws {
+        let outcome = await withCheckedContinuation { (done: CheckedContinuation<(any Error)?, Never>) in
+            committed([{ done.resume(returning: $0) }])
+        }
+        if let outcome { throw outcome }
+    }
+
     /// Waits until every committed batch has been answered (at shutdown), then closes the file.
     func finish() async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
