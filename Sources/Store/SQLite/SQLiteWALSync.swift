@@ -13,6 +13,10 @@ import Synchronization
 /// idle through every fsync, about a third of a durable receipt's time on this machine's disk).
 /// One fdatasync covers every batch committed before it began.
 ///
+/// Readers see a commit a few milliseconds before it is durable. So anything that acts outside
+/// returnd on what it read must read through a write, whose own answer waits for a sync that
+/// covers what it saw (the dispute notifier claims its events that way), or await `durable()`.
+///
 /// Checkpoints keep their own syncs (SQLite syncs the WAL and the database around a checkpoint
 /// at `NORMAL` too), so a page leaves the WAL only once it is durable in the database.
 ///
