@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 @testable import Store
 import Synchronization
 import Testing
@@ -54,10 +55,40 @@ struct SQLiteWALSyncTests {
         var isSet: Bool { value.withLock { $0 } }
     }
 
+    /// Keeps what the store logs: message, level and metadata.
+    final class LogLines: Sendable {
+        struct Line: Sendable {
+            let level: Logger.Level
+            let message: String
+            let metadata: [String: String]
+        }
+
+        private let lines = Mutex<[Line]>([])
+        var all: [Line] { lines.withLock { $0 } }
+        func append(_ line: Line) { lines.withLock { $0.append(line) } }
+
+        struct Handler: LogHandler {
+            let sink: LogLines
+            var metadata: Logger.Metadata = [:]
+            var logLevel: Logger.Level = .trace
+            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+                get { metadata[key] }
+                set { metadata[key] = newValue }
+            }
+
+            func log(event: LogEvent) {
+                sink.append(Line(level: event.level, message: event.message.description, metadata: (event.metadata ?? [:]).mapValues { "\($0)" }))
+            }
+        }
+
+        var logger: Logger { Logger(label: "returnd.store") { _ in Handler(sink: self) } }
+    }
+
     struct Harness {
         let backend: SQLiteBackend
         let store: SQLReturnStore
         let disk: Disk
+        let log: LogLines
         let path: String
         var wal: String { path + "-wal" }
 
@@ -90,12 +121,13 @@ struct SQLiteWALSyncTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("returnd.sqlite").path
         let disk = Disk()
-        let backend = try SQLiteBackend(path: path, busyTimeout: 10, walSync: { disk.sync($0) })
+        let log = LogLines()
+        let backend = try SQLiteBackend(path: path, busyTimeout: 10, walSync: { disk.sync($0) }, logger: log.logger)
         let store = SQLReturnStore(backend: backend)
         try await store.migrate()
         // The path as the kernel names it (the temporary folder may be a symlink).
         let real = (directory.resolvingSymlinksInPath().path as NSString).appendingPathComponent("returnd.sqlite")
-        let harness = Harness(backend: backend, store: store, disk: disk, path: real)
+        let harness = Harness(backend: backend, store: store, disk: disk, log: log, path: real)
         do { try await body(harness) } catch {
             disk.release()
             try? await store.close()
@@ -155,7 +187,7 @@ struct SQLiteWALSyncTests {
         }
     }
 
-    @Test("a failed sync refuses the writes it covered and every later write as unavailable, and the store is no longer ready; reads go on")
+    @Test("a failed sync refuses the writes it covered and every later write as unavailable, is logged once as critical for the operator, and the store is no longer ready; reads go on")
     func failedSyncRefusesWrites() async throws {
         try await Self.withHarness { h in
             try await h.insert("before")
@@ -171,6 +203,11 @@ struct SQLiteWALSyncTests {
             #expect(h.walSyncs() == syncs)
             await #expect(throws: StoreError.self) { try await h.store.ping() }
             #expect(try await h.visible("before"))
+            let logged = h.log.all.filter { $0.message == "store.wal_sync_failed" }
+            #expect(logged.count == 1)
+            #expect(logged.first?.level == .critical)
+            #expect(logged.first?.metadata["path"] == h.wal)
+            #expect(logged.first?.metadata["action"]?.contains("check the disk") == true)
         }
     }
 

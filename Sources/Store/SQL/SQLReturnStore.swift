@@ -17,7 +17,7 @@ public final class SQLReturnStore: ReturnStore {
 
     /// The embedded default: a SQLite file.
     public static func sqlite(path: String, logger: Logger = Logger(label: "returnd.store"), busyTimeout: TimeInterval = 10) throws -> SQLReturnStore {
-        SQLReturnStore(backend: try SQLiteBackend(path: path, busyTimeout: busyTimeout), logger: logger)
+        SQLReturnStore(backend: try SQLiteBackend(path: path, busyTimeout: busyTimeout, logger: logger), logger: logger)
     }
 
     public func migrate() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 
 /// The embedded default: one SQLite file in WAL mode. A write is answered only once the WAL
 /// holding its commit has been synced (SQLiteWALSync), so a 2xx answer survives a power cut.
@@ -11,12 +12,12 @@ public final class SQLiteBackend: SQLBackend {
 
     /// `busyTimeout`: how long a write waits for a lock another process holds on the file
     /// before the call is refused as unavailable (503).
-    public convenience init(path: String, busyTimeout: TimeInterval = 10) throws {
-        try self.init(path: path, busyTimeout: busyTimeout, walSync: SQLiteWALSync.fdatasync)
+    public convenience init(path: String, busyTimeout: TimeInterval = 10, logger: Logger = Logger(label: "returnd.store")) throws {
+        try self.init(path: path, busyTimeout: busyTimeout, walSync: SQLiteWALSync.fdatasync, logger: logger)
     }
 
     /// `walSync`: how the WAL's data is synced; tests put a failing or slow disk here.
-    init(path: String, busyTimeout: TimeInterval, walSync: @escaping SQLiteWALSync.Sync) throws {
+    init(path: String, busyTimeout: TimeInterval, walSync: @escaping SQLiteWALSync.Sync, logger: Logger) throws {
         _ = SQLiteSession.memoryStatisticsOff
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
@@ -44,7 +45,7 @@ public final class SQLiteBackend: SQLBackend {
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
         pool = try DatabasePool(path: path, configuration: config)
-        writer = SQLiteGroupCommit(pool: pool, walSync: SQLiteWALSync(databasePath: path, sync: walSync))
+        writer = SQLiteGroupCommit(pool: pool, walSync: SQLiteWALSync(databasePath: path, sync: walSync, logger: logger))
         self.path = path
     }
 

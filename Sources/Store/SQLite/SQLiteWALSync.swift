@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,15 +42,17 @@ final class SQLiteWALSync: Sendable {
 
     private let walPath: String
     private let sync: Sync
+    private let logger: Logger
     private let state = Mutex(State())
     /// Blocking system calls stay off Swift's cooperative threads.
     private let queue = DispatchQueue(label: "returnd.sqlite.wal-sync")
 
     static let fdatasync: Sync = { Glibc.fdatasync($0) == 0 ? 0 : errno }
 
-    init(databasePath: String, sync: @escaping Sync) {
+    init(databasePath: String, sync: @escaping Sync, logger: Logger) {
         walPath = databasePath + "-wal"
         self.sync = sync
+        self.logger = logger
     }
 
     /// Why writes are refused, once a sync has failed.
@@ -116,10 +119,19 @@ final class SQLiteWALSync: Sendable {
         let error = StoreError.unavailable(
             "\(what) failed (\(String(cString: strerror(code)))): writes since the last good sync may not be on disk; "
                 + "writes are refused until returnd restarts")
-        return state.withLock { s in
-            if s.failure == nil { s.failure = error }
-            return s.failure ?? error
+        let (final, first) = state.withLock { s in
+            let first = s.failure == nil
+            if first { s.failure = error }
+            return (s.failure ?? error, first)
         }
+        if first {
+            // Once: every refused write after it is logged by its caller as a 503.
+            logger.critical("store.wal_sync_failed", metadata: [
+                "path": "\(walPath)", "error": "\(what): \(String(cString: strerror(code)))",
+                "action": "check the disk (dmesg, the file system); writes are refused and the watchdog restarts returnd",
+            ])
+        }
+        return final
     }
 
     /// Returns once everything committed so far is on disk: for commits made outside group
