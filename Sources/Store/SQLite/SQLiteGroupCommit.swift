@@ -2,9 +2,9 @@ import GRDB
 import Synchronization
 
 /// Group commit: writes that arrive while a transaction is running wait for it and then share
-/// the next one, so many writers pay for one fsync (`synchronous=FULL` stays on). A write that
-/// fails is rolled back alone and its caller gets the error; every caller is answered only after
-/// the shared commit succeeded.
+/// the next one, so many writers pay for one commit and one fsync. A write that fails is rolled
+/// back alone and its caller gets the error; every caller is answered only after the shared
+/// commit succeeded and SQLiteWALSync has synced the WAL that holds it.
 ///
 /// A batch first runs as plain statements. Only if one of its writes fails is the transaction
 /// rolled back and the batch run again with each write in its own savepoint: savepoints for every
