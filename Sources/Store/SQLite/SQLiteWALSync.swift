@@ -69,23 +69,31 @@ final class SQLiteWALSync: Sendable {
         if start { queue.async { self.run() } }
     }
 
+    /// What the sync queue does next: sync for these answers, or stop (waking `finish()` callers).
+    private enum Step {
+        case sync([Answer], descriptor: Int32, failed: StoreError?)
+        case stop(idle: [CheckedContinuation<Void, Never>])
+    }
+
     private func run() {
         while true {
-            let (answers, descriptor, failed, idle) = state.withLock { s in
-                if s.waiting.isEmpty {
+            let step = state.withLock { s -> Step in
+                guard !s.waiting.isEmpty else {
                     s.syncing = false
                     defer { s.idle = [] }
-                    return ([Answer](), Int32(-1), StoreError?.none, s.idle)
+                    return .stop(idle: s.idle)
                 }
                 defer { s.waiting = [] }
-                return (s.waiting, s.descriptor, s.failure, [CheckedContinuation<Void, Never>]())
+                return .sync(s.waiting, descriptor: s.descriptor, failed: s.failure)
             }
-            guard !answers.isEmpty else {
+            switch step {
+            case .stop(let idle):
                 for waiter in idle { waiter.resume() }
                 return
+            case .sync(let answers, let descriptor, let failed):
+                let error = failed ?? syncWAL(descriptor)
+                for answer in answers { answer(error) }
             }
-            let error = failed ?? syncWAL(descriptor)
-            for answer in answers { answer(error) }
         }
     }
 
