@@ -11,7 +11,7 @@ import Synchronization
 /// answers then wait here until an `fdatasync` of the WAL that began after their commit has
 /// returned, so a 2xx still means on disk. Meanwhile the writer already runs the next batch: the
 /// fsync overlaps SQLite's work instead of following it (with `synchronous=FULL` the writer sat
-/// idle through every fsync, about a third of a durable receipt's time on this machine's disk).
+/// idle through every fsync: two fifths of a durable receipt's time in bare SQLite on this disk).
 /// One fdatasync covers every batch committed before it began.
 ///
 /// Readers see a commit a few milliseconds before it is durable. So anything that acts outside
