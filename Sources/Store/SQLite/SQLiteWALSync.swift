@@ -124,8 +124,9 @@ final class SQLiteWALSync: Sendable {
     }
 
     private func fail(_ what: String, _ code: Int32) -> StoreError {
+        let reason = String(cString: strerror(code))
         let error = StoreError.unavailable(
-            "\(what) failed (\(String(cString: strerror(code)))): writes since the last good sync may not be on disk; "
+            "\(what) failed (\(reason)): writes since the last good sync may not be on disk; "
                 + "writes are refused until returnd restarts")
         let (final, first) = state.withLock { s in
             let first = s.failure == nil
@@ -135,7 +136,7 @@ final class SQLiteWALSync: Sendable {
         if first {
             // Once: every refused write after it is logged by its caller as a 503.
             logger.critical("store.wal_sync_failed", metadata: [
-                "path": "\(walPath)", "error": "\(what): \(String(cString: strerror(code)))",
+                "path": "\(walPath)", "error": "\(what): \(reason)",
                 "action": "check the disk (dmesg, the file system); writes are refused and the watchdog restarts returnd",
             ])
         }
