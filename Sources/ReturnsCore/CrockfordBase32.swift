@@ -4,14 +4,24 @@ public enum CrockfordBase32 {
     /// Check symbols for values 32...36 (Crockford's mod-37 check).
     static let checkExtras: [Character] = Array("*~$=U")
 
+    /// The symbols as ASCII bytes: ids are written on every status change (a dispute event's
+    /// id per receipt), and building them from `Character`s was a third of making an event id.
+    static let ascii: [UInt8] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
     public static func encode(_ value: UInt64, digits: Int) -> String {
+        String(unsafeUninitializedCapacity: digits) { out in
+            write(value, digits: digits, into: out, at: 0)
+            return digits
+        }
+    }
+
+    /// The last `digits` symbols of `value`, most significant first, at `offset`.
+    static func write(_ value: UInt64, digits: Int, into out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
         var v = value
-        var out = [Character](repeating: "0", count: digits)
-        for i in stride(from: digits - 1, through: 0, by: -1) {
-            out[i] = alphabet[Int(v & 31)]
+        for i in stride(from: offset + digits - 1, through: offset, by: -1) {
+            out[i] = ascii[Int(v & 31)]
             v >>= 5
         }
-        return String(out)
     }
 
     public static func encode<Bytes: Sequence<UInt8>>(bytes: Bytes) -> String {

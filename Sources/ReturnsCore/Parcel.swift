@@ -103,9 +103,12 @@ public struct Parcel: Codable, Hashable, Sendable {
         self.labelVersion = labelVersion
     }
 
+    /// Each dispute of the items once, in the items' order. A parcel holds a few items, so a
+    /// linear search beats hashing every id (this runs on every status change, in the writer).
     public var disputeIDs: [String] {
-        var seen = Set<String>()
-        return items.map(\.disputeID).filter { seen.insert($0).inserted }
+        var ids: [String] = []
+        for item in items where !ids.contains(item.disputeID) { ids.append(item.disputeID) }
+        return ids
     }
 
     public var itemCount: Int { items.reduce(0) { $0 + $1.quantity } }
