@@ -103,11 +103,17 @@ public struct Parcel: Codable, Hashable, Sendable {
         self.labelVersion = labelVersion
     }
 
-    /// Each dispute of the items once, in the items' order. A parcel holds a few items, so a
-    /// linear search beats hashing every id (this runs on every status change, in the writer).
+    /// Each dispute of the items once, in the items' order. Most parcels hold a few items, and
+    /// for those a linear search beats hashing every id (this runs on every status change, in
+    /// the writer); a parcel that gathered many disputes still costs linear time.
     public var disputeIDs: [String] {
         var ids: [String] = []
-        for item in items where !ids.contains(item.disputeID) { ids.append(item.disputeID) }
+        if items.count <= 16 {
+            for item in items where !ids.contains(item.disputeID) { ids.append(item.disputeID) }
+        } else {
+            var seen = Set<String>()
+            for item in items where seen.insert(item.disputeID).inserted { ids.append(item.disputeID) }
+        }
         return ids
     }
 

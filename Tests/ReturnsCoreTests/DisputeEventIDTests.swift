@@ -37,5 +37,9 @@ import Testing
             seller: Seller(id: "S", name: "S"), warehouseID: "W", items: ["D-2", "D-1", "D-2", "D-3", "D-1"].map(item), history: [],
             dropOffBy: Date(), fasterRefundBy: Date(), createdAt: Date(), labelVersion: 1)
         #expect(parcel.disputeIDs == ["D-2", "D-1", "D-3"])
+        // Past a few items the ids are found through a set: the same answer.
+        var many = parcel
+        many.items = (0..<40).map { item("D-\(($0 * 7) % 13)") }
+        #expect(many.disputeIDs == (0..<13).map { "D-\(($0 * 7) % 13)" })
     }
 }
