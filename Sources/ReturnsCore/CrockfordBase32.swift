@@ -6,7 +6,7 @@ public enum CrockfordBase32 {
 
     /// The symbols as ASCII bytes: ids are written on every status change (a dispute event's
     /// id per receipt), and building them from `Character`s was a third of making an event id.
-    static let ascii: [UInt8] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+    static let ascii: [UInt8] = alphabet.map { $0.asciiValue! }
 
     public static func encode(_ value: UInt64, digits: Int) -> String {
         String(unsafeUninitializedCapacity: digits) { out in
