@@ -5,7 +5,7 @@ public enum CrockfordBase32 {
     static let checkExtras: [Character] = Array("*~$=U")
 
     /// The symbols as ASCII bytes: ids are written on every status change (a dispute event's
-    /// id per receipt), and building them from `Character`s was a third of making an event id.
+    /// id per receipt), and building them from `Character`s was over half of making an event id.
     static let ascii: [UInt8] = alphabet.map { $0.asciiValue! }
 
     public static func encode(_ value: UInt64, digits: Int) -> String {
