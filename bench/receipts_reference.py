@@ -10,6 +10,13 @@ bound of this write set on this machine's CPU, whatever the disk does. THREAD is
 (SQLiteWALSync): commits at NORMAL, and a second thread fdatasyncs the WAL after them, one sync
 for every batch committed before it began; the time ends when the last batch is synced.
 
+Two knobs for bench/receipts_indexes, which measures what the indexes keyed by parcel cost:
+RECEIPTS_REFERENCE_WITHOUT (comma-separated): `history_parcel` drops the history's parcel index,
+`receipts_unique` the receipts' unique (parcel, warehouse, scan time) index. Their reads and the
+scanner-retry check need them, so this measures a cost, not a schema returnd could use.
+RECEIPTS_REFERENCE_FRAMES=1: prints the WAL pages written per receipt instead of the rate (no
+checkpoint in that run, so the WAL holds every page the receipts wrote).
+
 Usage: receipts_reference.py SCHEMA_DB COUNT BATCH [SYNCHRONOUS]  (prints receipts per second)"""
 import os, random, shutil, sqlite3, string, sys, tempfile, threading, time
 
@@ -21,7 +28,20 @@ work = tempfile.mkdtemp()
 path = os.path.join(work, "reference.sqlite")
 shutil.copy(schema_db, path)
 db = sqlite3.connect(path, isolation_level=None)
-for pragma in ("journal_mode=WAL", f"synchronous={'NORMAL' if synchronous == 'THREAD' else synchronous}", "temp_store=MEMORY", "wal_autocheckpoint=16384"):
+without = [w for w in os.environ.get("RECEIPTS_REFERENCE_WITHOUT", "").split(",") if w]
+if not set(without) <= {"history_parcel", "receipts_unique"}:
+    sys.exit("RECEIPTS_REFERENCE_WITHOUT: history_parcel, receipts_unique")
+if "history_parcel" in without:
+    db.execute("DROP INDEX parcel_history_parcel")
+if "receipts_unique" in without:
+    table = db.execute("SELECT sql FROM sqlite_master WHERE name = 'warehouse_receipts'").fetchone()[0]
+    unique = "UNIQUE (parcel_id, warehouse_id, scanned_at)"
+    if unique not in table:
+        sys.exit("warehouse_receipts has no " + unique)
+    db.execute("DROP TABLE warehouse_receipts")
+    db.execute(table.replace(unique, "CHECK (1)"))
+frames = os.environ.get("RECEIPTS_REFERENCE_FRAMES") == "1"
+for pragma in ("journal_mode=WAL", f"synchronous={'NORMAL' if synchronous == 'THREAD' else synchronous}", "temp_store=MEMORY", f"wal_autocheckpoint={0 if frames else 16384}"):
     db.execute(f"PRAGMA {pragma}")
 
 def token(n):
@@ -77,6 +97,7 @@ class WALSync(threading.Thread):
         os.close(self.fd)
 
 wal_sync = WALSync() if synchronous == "THREAD" else None
+wal_before = os.path.getsize(path + "-wal")
 start = time.perf_counter()
 for b in range(0, count, batch):
     db.execute("BEGIN IMMEDIATE")
@@ -95,6 +116,8 @@ for b in range(0, count, batch):
 if wal_sync:
     wal_sync.finish()
 elapsed = time.perf_counter() - start
+# Each WAL frame is one page and a 24-byte frame header.
+wal_pages = (os.path.getsize(path + "-wal") - wal_before) / (db.execute("PRAGMA page_size").fetchone()[0] + 24)
 db.close()
 shutil.rmtree(work)
-print(f"{count / elapsed:.0f}")
+print(f"{wal_pages / count:.2f}" if frames else f"{count / elapsed:.0f}")
