@@ -70,9 +70,10 @@ for i, pid in enumerate(ids):
 if history_in_parcel:
     db.execute("UPDATE parcels SET history_json = ?", ('[{"detail":"d","occurred_at":"%s","source":"marketplace","status":"label_issued"}]' % stamp,))
 db.execute("COMMIT")
-# Scanned in the order the parcels were issued, as bench/ReceiptsBenchmark scans them in all rows but its random-order one. (Until
-# 2026-12-01 this shuffled them: in random order bare SQLite did about 14,000 a second here
-# against 25,000 in issuance order, so the reference measured another workload than the route's.)
+# Scanned in the order the parcels were issued, as bench/ReceiptsBenchmark scans them in all rows
+# but its random-order one. (Until 2026-12-01 this shuffled them: in random order bare SQLite did
+# about 14,000 a second here against 25,000 in issuance order, so the reference measured another
+# workload than the route's.)
 # Time-ordered, like returnd's (DisputeEvent.newID): creation order, then random digits.
 event_ids = ["evt_%010d" % n + token(10) for n in range(count)]
 
