@@ -1,6 +1,6 @@
 """The ceiling for warehouse receipts on this disk: the statements returnd's writer runs for one
 receipt, run by bare SQLite (Python's sqlite3) on returnd's own schema, with the same settings
-(WAL, synchronous=FULL, temp_store=MEMORY, checkpoint every 16384 pages)
+(WAL, synchronous=FULL, temp_store=MEMORY, the writer's 16 MiB page cache, checkpoint every 16384 pages)
 and the same shape: BATCH receipts per commit, no savepoint per receipt (returnd's group commit
 uses savepoints only to re-run a batch in which a write failed). No parcel read, no JSON, no
 Swift: what is left is SQLite's own work for this write set.
@@ -16,7 +16,17 @@ index; `no_receipts_index` the receipts' unique (parcel, warehouse, scan time) i
 reads through both and catches scanner retries with the second, so these measure a cost, not a
 schema returnd could use); `history_in_parcel` drops the history's parcel index and keeps each
 parcel's history as JSON in its row too, which the status change rewrites anyway (a schema that
-would keep the read: the history table stays, written at its end, for audits and the timers).
+would keep the read: the history table stays, written at its end, for audits and the timers);
+`receipts_in_history` keeps no receipts table: a receipt is a history row of its own with the
+receipt's columns (warehouse, code, times, scanner, misrouted) beside the arrival's status row,
+and the history's parcel index becomes UNIQUE (parcel, warehouse, scan time), which serves both
+reads and catches a scanner's retry at once (status rows have no warehouse and never conflict:
+NULLs are distinct in a UNIQUE index), so a receipt writes one B-tree keyed by parcel, not two;
+`arrival_holds_receipt` is the same with the receipt's columns on the arrival's status row (one
+history row per receipt; a receipt that moves nothing would still need a row of its own).
+RECEIPTS_REFERENCE_ORDER=random scans the parcels in random order instead of issuance order.
+RECEIPTS_REFERENCE_STORE=N stores N parcels (default COUNT) and scans the COUNT issued last: in
+a store of production's size every insert keyed by parcel lands on a page of its own.
 RECEIPTS_REFERENCE_FRAMES=1: prints the WAL pages written per receipt instead of the rate (no
 checkpoint in that run, so the WAL holds every page the receipts wrote).
 
@@ -32,13 +42,24 @@ path = os.path.join(work, "reference.sqlite")
 shutil.copy(schema_db, path)
 db = sqlite3.connect(path, isolation_level=None)
 variant = [v for v in os.environ.get("RECEIPTS_REFERENCE_VARIANT", "").split(",") if v]
-if not set(variant) <= {"no_history_index", "no_receipts_index", "history_in_parcel"}:
-    sys.exit("RECEIPTS_REFERENCE_VARIANT: no_history_index, no_receipts_index, history_in_parcel")
+variants = ("no_history_index", "no_receipts_index", "history_in_parcel", "receipts_in_history", "arrival_holds_receipt")
+if not set(variant) <= set(variants):
+    sys.exit("RECEIPTS_REFERENCE_VARIANT: " + ", ".join(variants))
 history_in_parcel = "history_in_parcel" in variant
+arrival_holds_receipt = "arrival_holds_receipt" in variant
+receipts_in_history = "receipts_in_history" in variant or arrival_holds_receipt
+if receipts_in_history and len(variant) > 1:
+    sys.exit("receipts_in_history and arrival_holds_receipt go alone")
 if "no_history_index" in variant or history_in_parcel:
     db.execute("DROP INDEX parcel_history_parcel")
 if history_in_parcel:
     db.execute("ALTER TABLE parcels ADD COLUMN history_json TEXT")
+if receipts_in_history:
+    db.execute("DROP INDEX parcel_history_parcel")
+    db.execute("DROP TABLE warehouse_receipts")
+    for column in ("warehouse_id TEXT", "code TEXT", "received_at TEXT", "scanner TEXT", "misrouted INTEGER"):
+        db.execute("ALTER TABLE parcel_history ADD COLUMN " + column)
+    db.execute("CREATE UNIQUE INDEX parcel_history_parcel ON parcel_history(parcel_id, warehouse_id, occurred_at)")
 if "no_receipts_index" in variant:
     table = db.execute("SELECT sql FROM sqlite_master WHERE name = 'warehouse_receipts'").fetchone()[0]
     unique = "UNIQUE (parcel_id, warehouse_id, scanned_at)"
@@ -47,7 +68,7 @@ if "no_receipts_index" in variant:
     db.execute("DROP TABLE warehouse_receipts")
     db.execute(table.replace(unique, "CHECK (1)"))
 frames = os.environ.get("RECEIPTS_REFERENCE_FRAMES") == "1"
-for pragma in ("journal_mode=WAL", f"synchronous={'NORMAL' if synchronous == 'THREAD' else synchronous}", "temp_store=MEMORY", f"wal_autocheckpoint={0 if frames else 16384}"):
+for pragma in ("journal_mode=WAL", f"synchronous={'NORMAL' if synchronous == 'THREAD' else synchronous}", "temp_store=MEMORY", "cache_size=-16384", f"wal_autocheckpoint={0 if frames else 16384}"):
     db.execute(f"PRAGMA {pragma}")
 
 def token(n):
@@ -56,7 +77,13 @@ def token(n):
 buyer = '{"address":{"city":"C","country":"FR","lines":["1"],"postal_code":"1"},"id":"B","name":"N"}'
 payload = '{"carrier":"fr_colissimo","dispute_id":"D","id":"evt_X","items":[{"dispute_id":"D","order_id":"O","quantity":1,"sku":"A","title":"A","unit_price":{"amount":"1","currency":"EUR"}}],"location":"WH-FR-LYS","occurred_at":"2026-11-30T21:00:00Z","parcel_id":"P","return_code":"KVPMFV79E","source":"scanner","status":"arrived_at_warehouse","tracking_number":"CY100000003FR","type":"return.arrived_at_warehouse"}'
 stamp = "2026-11-30 21:00:00.000"
-ids = [token(13) for _ in range(count)]
+stored = int(os.environ.get("RECEIPTS_REFERENCE_STORE", count))
+if stored < count:
+    sys.exit("RECEIPTS_REFERENCE_STORE: at least COUNT parcels")
+ids = [token(13) for _ in range(stored)]
+# Time-ordered, like returnd's (DisputeEvent.newID): creation order, then random digits.
+def event_id(n):
+    return "evt_%010d" % n + token(10)
 db.execute("BEGIN")
 for i, pid in enumerate(ids):
     db.execute("""INSERT INTO parcels (id, tracking_number, return_code, carrier_id, country, status, buyer_id, seller_id,
@@ -65,17 +92,45 @@ for i, pid in enumerate(ids):
                (pid, f"CY{i:09d}FR", token(9), f"B-{i}", buyer, stamp, stamp, stamp, stamp))
     db.execute("INSERT INTO parcel_items VALUES (?, 0, ?, 'O', 'A', 'A', 1, '1', 'EUR')", (pid, f"D-{i}"))
     db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, 'd')", (pid, stamp))
-    db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, 'return.label_issued', ?, ?)", ("evt_" + token(20), f"D-{i}", pid, payload, stamp))
+    db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, 'return.label_issued', ?, ?)", (event_id(i), f"D-{i}", pid, payload, stamp))
     db.execute("INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", (pid, stamp))
+def receipt_in_history(pid, at, conflict):
+    """A receipt and the arrival it makes in the history: one row (arrival_holds_receipt) or a
+    receipt row with no status of its own beside the status row (receipts_in_history)."""
+    if arrival_holds_receipt:
+        db.execute(f"""INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail, warehouse_id, code, received_at, scanner, misrouted)
+                       VALUES (?, 'arrived_at_warehouse', 'scanner', ?, 'at WH-FR-LYS', 'WH-FR-LYS', ?, ?, 'bench', 0) {conflict}""", (pid, at, pid, at))
+        return
+    db.execute(f"""INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail, warehouse_id, code, received_at, scanner, misrouted)
+                   VALUES (?, 'received', 'scanner', ?, NULL, 'WH-FR-LYS', ?, ?, 'bench', 0) {conflict}""", (pid, at, pid, at))
+    db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'arrived_at_warehouse', 'scanner', ?, 'at WH-FR-LYS')", (pid, at))
+
+# The parcels issued before the scanned ones have arrived already, as in a store in use: their
+# receipts and arrivals are in the B-trees the new receipts write, their events delivered.
+for i, pid in enumerate(ids[:stored - count]):
+    db.execute("UPDATE parcels SET status = 'arrived_at_warehouse' WHERE id = ?", (pid,))
+    if receipts_in_history:
+        receipt_in_history(pid, stamp, "")
+    else:
+        db.execute("""INSERT INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
+                      VALUES (?, 'WH-FR-LYS', ?, ?, ?, 'bench', 0)""", (pid, pid, stamp, stamp))
+        db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'arrived_at_warehouse', 'scanner', ?, 'at WH-FR-LYS')", (pid, stamp))
+    db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at, delivered_at) VALUES (?, ?, ?, 'return.arrived_at_warehouse', ?, ?, ?)", (event_id(stored + i), f"D-{i}", pid, payload, stamp, stamp))
 if history_in_parcel:
     db.execute("UPDATE parcels SET history_json = ?", ('[{"detail":"d","occurred_at":"%s","source":"marketplace","status":"label_issued"}]' % stamp,))
 db.execute("COMMIT")
 # Scanned in the order the parcels were issued, as bench/ReceiptsBenchmark scans them in all rows
-# but its random-order one. (Until 2026-12-01 this shuffled them: in random order bare SQLite did
-# about 14,000 a second here against 25,000 in issuance order, so the reference measured another
-# workload than the route's.)
-# Time-ordered, like returnd's (DisputeEvent.newID): creation order, then random digits.
-event_ids = ["evt_%010d" % n + token(10) for n in range(count)]
+# but its random-order one (RECEIPTS_REFERENCE_ORDER=random for that one). (Until 2026-12-01
+# this shuffled them: in random order bare SQLite did about 14,000 a second here against 25,000
+# in issuance order, so the reference measured another workload than the route's.)
+event_ids = [event_id(2 * stored + n) for n in range(count)]
+order = os.environ.get("RECEIPTS_REFERENCE_ORDER", "issuance")
+if order not in ("issuance", "random"):
+    sys.exit("RECEIPTS_REFERENCE_ORDER: issuance or random")
+# The receipts are for the parcels issued last, as a warehouse meets the recent ones.
+scanned = ids[-count:]
+if order == "random":
+    random.shuffle(scanned)
 
 class WALSync(threading.Thread):
     """fdatasync of the WAL after commits, beside the writer (sqlite3 and fdatasync release the GIL)."""
@@ -110,10 +165,15 @@ wal_before = os.path.getsize(path + "-wal")
 start = time.perf_counter()
 for b in range(0, count, batch):
     db.execute("BEGIN IMMEDIATE")
-    for i, pid in enumerate(ids[b:b + batch]):
+    for i, pid in enumerate(scanned[b:b + batch]):
         n = b + i
         now = "2026-11-30 21:%02d:%02d.%03d" % (n // 60000 % 60, n // 1000 % 60, n % 1000)
         db.execute("SELECT status, label_version FROM parcels WHERE id = ?", (pid,)).fetchone()
+        if receipts_in_history:
+            receipt_in_history(pid, now, "ON CONFLICT DO NOTHING")
+            db.execute("UPDATE parcels SET status = 'arrived_at_warehouse', updated_at = ? WHERE id = ?", (now, pid))
+            db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, 'return.arrived_at_warehouse', ?, ?)", (event_ids[n], f"D-{n}", pid, payload, now))
+            continue
         db.execute("""INSERT INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
                       VALUES (?, 'WH-FR-LYS', ?, ?, ?, 'bench', 0) ON CONFLICT DO NOTHING""", (pid, pid, now, now))
         if history_in_parcel:
