@@ -1,9 +1,9 @@
 """The ceiling for warehouse receipts on this disk: the statements returnd's writer runs for one
 receipt, run by bare SQLite (Python's sqlite3) on returnd's own schema, with the same settings
-(WAL, synchronous=FULL, temp_store=MEMORY, the writer's 16 MiB page cache, checkpoint every 16384 pages)
-and the same shape: BATCH receipts per commit, no savepoint per receipt (returnd's group commit
-uses savepoints only to re-run a batch in which a write failed). No parcel read, no JSON, no
-Swift: what is left is SQLite's own work for this write set.
+(WAL, synchronous=FULL, temp_store=MEMORY, the writer's 16 MiB page cache, checkpoint every
+16384 pages) and the same shape: BATCH receipts per commit, no savepoint per receipt (returnd's
+group commit uses savepoints only to re-run a batch in which a write failed). No parcel read, no
+JSON, no Swift: what is left is SQLite's own work for this write set.
 
 SYNCHRONOUS (default FULL): OFF gives the same work without any fsync, no durability at all: the
 bound of this write set on this machine's CPU, whatever the disk does. THREAD is returnd's way
