@@ -27,6 +27,7 @@ history row per receipt; a receipt that moves nothing would still need a row of 
 RECEIPTS_REFERENCE_ORDER=random scans the parcels in random order instead of issuance order.
 RECEIPTS_REFERENCE_STORE=N stores N parcels (default COUNT) and scans the COUNT issued last: in
 a store of production's size every insert keyed by parcel lands on a page of its own.
+RECEIPTS_REFERENCE_PARCELS=in_transit: the scanned parcels in transit, not label_issued.
 RECEIPTS_REFERENCE_FRAMES=1: prints the WAL pages written per receipt instead of the rate (no
 checkpoint in that run, so the WAL holds every page the receipts wrote).
 
@@ -116,6 +117,18 @@ for i, pid in enumerate(ids[:stored - count]):
                       VALUES (?, 'WH-FR-LYS', ?, ?, ?, 'bench', 0)""", (pid, pid, stamp, stamp))
         db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'arrived_at_warehouse', 'scanner', ?, 'at WH-FR-LYS')", (pid, stamp))
     db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at, delivered_at) VALUES (?, ?, ?, 'return.arrived_at_warehouse', ?, ?, ?)", (event_id(stored + i), f"D-{i}", pid, payload, stamp, stamp))
+# RECEIPTS_REFERENCE_PARCELS=in_transit: the scanned parcels dropped off and accepted by their
+# carrier first, as in the route's in-transit rows; their arrival then leaves no partial index
+# (a label_issued parcel's leaves the drop-off and open-group ones, two more pages keyed by
+# parcel when scans come in random order).
+parcels_state = os.environ.get("RECEIPTS_REFERENCE_PARCELS", "label_issued")
+if parcels_state not in ("label_issued", "in_transit"):
+    sys.exit("RECEIPTS_REFERENCE_PARCELS: label_issued or in_transit")
+if parcels_state == "in_transit":
+    for pid in ids[stored - count:]:
+        db.execute("UPDATE parcels SET status = 'in_transit' WHERE id = ?", (pid,))
+        db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'dropped_off', 'kiosk', ?, NULL)", (pid, stamp))
+        db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'in_transit', 'carrier', ?, NULL)", (pid, stamp))
 if history_in_parcel:
     db.execute("UPDATE parcels SET history_json = ?", ('[{"detail":"d","occurred_at":"%s","source":"marketplace","status":"label_issued"}]' % stamp,))
 db.execute("COMMIT")
