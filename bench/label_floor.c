@@ -9,6 +9,7 @@
 #include <qrencode.h>
 #include <zint.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,14 @@ static void append(struct buffer *b, const unsigned char *data, size_t n) {
 static cairo_status_t write_cairo(void *closure, const unsigned char *data, unsigned int n) { append(closure, data, n); return CAIRO_STATUS_SUCCESS; }
 static void write_png(png_structp png, png_bytep data, size_t n) { append(png_get_io_ptr(png), data, n); }
 
+/* As returnd draws them: one rectangle per run of dark modules, and in a PDF each filled on its
+   own (cairo writes a one-rectangle path as `re`, four numbers instead of a polygon's eight). */
+static int fill_each_run;
+static void dark_run(cairo_t *cr, double x, double y, double w, double h) {
+    cairo_rectangle(cr, x, y, w, h);
+    if (fill_each_run) cairo_fill(cr);
+}
+
 static void draw(cairo_t *cr, int raster) {
     if (!raster) { cairo_set_source_rgb(cr, 1, 1, 1); cairo_paint(cr); }
     cairo_set_source_rgb(cr, 0, 0, 0);
@@ -41,15 +50,23 @@ static void draw(cairo_t *cr, int raster) {
             if (e->flag) { s->symbology = BARCODE_GS1_128; snprintf(input, sizeof input, "[%.2s]%s", e->data, e->data + 2); }
             else { s->symbology = BARCODE_CODE128; snprintf(input, sizeof input, "%s", e->data); }
             ZBarcode_Encode(s, (unsigned char *)input, (int)strlen(input));
-            for (int x = 0; x < s->width; x++)
-                if ((s->encoded_data[0][x >> 3] >> (x & 7)) & 1) cairo_rectangle(cr, e->x + x * e->a, e->y, e->a, e->b);
+            for (int x = 0; x < s->width; ) {
+                if (!((s->encoded_data[0][x >> 3] >> (x & 7)) & 1)) { x++; continue; }
+                int start = x;
+                while (x < s->width && ((s->encoded_data[0][x >> 3] >> (x & 7)) & 1)) x++;
+                dark_run(cr, e->x + start * e->a, e->y, (x - start) * e->a, e->b);
+            }
             cairo_fill(cr);
             ZBarcode_Delete(s);
         } else if (e->kind == QR) {
             QRcode *q = QRcode_encodeString(e->data, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
             for (int y = 0; y < q->width; y++)
-                for (int x = 0; x < q->width; x++)
-                    if (q->data[y * q->width + x] & 1) cairo_rectangle(cr, e->x + x * e->a, e->y + y * e->a, e->a, e->a);
+                for (int x = 0; x < q->width; ) {
+                    if (!(q->data[y * q->width + x] & 1)) { x++; continue; }
+                    int start = x;
+                    while (x < q->width && (q->data[y * q->width + x] & 1)) x++;
+                    dark_run(cr, e->x + start * e->a, e->y + y * e->a, (x - start) * e->a, e->a);
+                }
             cairo_fill(cr);
             QRcode_free(q);
         } else {
@@ -74,6 +91,7 @@ static size_t render(const char *format) {
         cairo_surface_t *s = !strcmp(format, "pdf") ? cairo_pdf_surface_create_for_stream(write_cairo, &out, page_w, page_h)
                                                     : cairo_svg_surface_create_for_stream(write_cairo, &out, page_w, page_h);
         cairo_t *cr = cairo_create(s);
+        fill_each_run = !strcmp(format, "pdf");
         draw(cr, 0);
         cairo_destroy(cr);
         cairo_surface_finish(s);
@@ -84,14 +102,24 @@ static size_t render(const char *format) {
         cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, w, h);
         cairo_t *cr = cairo_create(s);
         cairo_scale(cr, scale, scale);
+        fill_each_run = 0;
         draw(cr, 1);
         cairo_surface_flush(s);
         unsigned char *data = cairo_image_surface_get_data(s);
         int stride = cairo_image_surface_get_stride(s), row_bytes = (w + 7) / 8;
         unsigned char *bits = calloc((size_t)row_bytes * h, 1);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < row_bytes * 8; x++)
+        /* Eight pixels at a time, as returnd does (CairoCanvas.threshold): the top bit of each
+           alpha byte, flipped, gathered into one byte by one multiplication. */
+        for (int y = 0; y < h; y++) {
+            int x = 0;
+            for (; x + 8 <= w; x += 8) {
+                uint64_t eight; memcpy(&eight, data + y * stride + x, 8);
+                uint64_t white = (~eight & 0x8080808080808080ull) >> 7;
+                bits[y * row_bytes + x / 8] = (unsigned char)((white * 0x8040201008040201ull) >> 56);
+            }
+            for (; x < row_bytes * 8; x++)
                 if (x >= w || data[y * stride + x] < 128) bits[y * row_bytes + x / 8] |= (unsigned char)(0x80 >> (x & 7));
+        }
         png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
         png_infop info = png_create_info_struct(png);
         if (setjmp(png_jmpbuf(png))) abort();

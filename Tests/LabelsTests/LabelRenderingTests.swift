@@ -80,6 +80,43 @@ struct LabelRenderingTests {
         if !content.isBarcodeCard { #expect(text.contains(content.parcel.buyer.address.city)) }
     }
 
+    @Test("a PDF fills each bar and each run of dark QR modules as one rectangle (`re`), never as polygons", arguments: ["fr_colissimo", "ru_russianpost"])
+    func pdfDrawsRuns(id: String) throws {
+        let carrier = try #require(catalog.byID[id])
+        let content = sampleContent(carrier)
+        let layout = try LabelLayout.make(content)
+        // What the drawing must come to: the white page, each rule, each bar, each QR run.
+        var rectangles = 1, darkModules = 0
+        for element in layout.elements {
+            switch element {
+            case .rect: rectangles += 1
+            case .barcode(let bars, _, _, _, _): rectangles += (bars.runs.count + 1) / 2
+            case .qr(let matrix, _, _, _, _):
+                darkModules += matrix.modules.filter { $0 }.count
+                for row in 0..<matrix.size {
+                    for col in 0..<matrix.size where matrix.isDark(x: col, y: row) && (col == 0 || !matrix.isDark(x: col - 1, y: row)) {
+                        rectangles += 1
+                    }
+                }
+            default: break
+            }
+        }
+        let pdf = try LabelRenderer.renderUncached(content, format: .pdf)
+        let dir = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("label.pdf"), plain = dir.appendingPathComponent("plain.pdf")
+        try Data(pdf.bytes).write(to: file)
+        // qpdf's QDF form: the same PDF with its content streams uncompressed.
+        let qdf = try ExternalTool.run("qpdf", ["--qdf", "--object-streams=disable", file.path, plain.path])
+        #expect(qdf.status == 0, "\(qdf.stderr)")
+        let lines = String(decoding: try Data(contentsOf: plain), as: UTF8.self).split(separator: "\n")
+        let filled = lines.filter { $0.hasSuffix(" re f") }.count
+        let polygonPoints = lines.filter { $0.hasSuffix(" m") || $0.hasSuffix(" l") || $0.hasSuffix(" l h") }.count
+        #expect(darkModules > 0)
+        #expect(filled == rectangles, "\(filled) filled rectangles in the PDF, \(rectangles) in the layout's runs")
+        #expect(polygonPoints == 0)
+    }
+
     @Test("every carrier's ZPL is one ^XA…^XZ block with ^CI28, the tracking number in ^BC and the payload in ^BQN", arguments: catalog.services.map(\.id))
     func zplCarriesCodes(id: String) throws {
         let carrier = catalog.byID[id]!

@@ -19,7 +19,7 @@ enum CairoCanvas {
     }
 
     static func pdf(_ layout: LabelLayout, title: String) throws -> [UInt8] {
-        try vector(layout) { sink in
+        try vector(layout, target: .pdf) { sink in
             let surface = cairo_pdf_surface_create_for_stream(write, sink, layout.width, layout.height)
             cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title)
             cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "returnd")
@@ -28,14 +28,19 @@ enum CairoCanvas {
     }
 
     static func svg(_ layout: LabelLayout) throws -> [UInt8] {
-        try vector(layout) { sink in
+        try vector(layout, target: .svg) { sink in
             let surface = cairo_svg_surface_create_for_stream(write, sink, layout.width, layout.height)
             cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT)
             return surface
         }
     }
 
-    private static func vector(_ layout: LabelLayout, makeSurface: (UnsafeMutableRawPointer) -> OpaquePointer?) throws -> [UInt8] {
+    /// What `draw` draws on: how its runs of dark modules become cairo paths depends on it.
+    private enum Target {
+        case pdf, svg, raster
+    }
+
+    private static func vector(_ layout: LabelLayout, target: Target, makeSurface: (UnsafeMutableRawPointer) -> OpaquePointer?) throws -> [UInt8] {
         let sink = Sink()
         try withExtendedLifetime(sink) {
             guard let surface = makeSurface(Unmanaged.passUnretained(sink).toOpaque()) else { throw Failed(description: "no surface") }
@@ -43,7 +48,7 @@ enum CairoCanvas {
             try check(cairo_surface_status(surface))
             guard let cr = cairo_create(surface) else { throw Failed(description: "no context") }
             defer { cairo_destroy(cr) }
-            draw(layout, cr, raster: false)
+            draw(layout, cr, target: target)
             try check(cairo_status(cr))
             cairo_surface_finish(surface)
             try check(cairo_surface_status(surface))
@@ -62,27 +67,42 @@ enum CairoCanvas {
         guard let cr = cairo_create(surface) else { throw Failed(description: "no context") }
         defer { cairo_destroy(cr) }
         cairo_scale(cr, scale, scale)
-        draw(layout, cr, raster: true)
+        draw(layout, cr, target: .raster)
         try check(cairo_status(cr))
         cairo_surface_flush(surface)
         let stride = Int(cairo_image_surface_get_stride(surface))
         guard let data = cairo_image_surface_get_data(surface) else { throw Failed(description: "no pixels") }
+        return threshold(UnsafeRawBufferPointer(start: data, count: stride * height), width: width, height: height, stride: stride)
+    }
+
+    /// One bit per pixel from an 8-bit alpha image (ink = alpha): alpha below half is white, and
+    /// so are the pad bits past the right edge. Eight pixels at a time: a pixel-by-pixel loop was
+    /// a quarter of a PNG label's time.
+    static func threshold(_ alpha: UnsafeRawBufferPointer, width: Int, height: Int, stride: Int) -> MonochromeBitmap {
+        precondition(width >= 0 && height >= 0 && stride >= width && alpha.count >= stride * height)
         let bytesPerRow = (width + 7) / 8
         var bits = [UInt8](repeating: 0, count: bytesPerRow * height)
+        let whole = width / 8
         bits.withUnsafeMutableBufferPointer { out in
             for y in 0..<height {
-                let row = data + y * stride
-                let outRow = y * bytesPerRow
-                for byte in 0..<bytesPerRow {
+                let row = y * stride, outRow = y * bytesPerRow
+                for byte in 0..<whole {
+                    // Pixel i's top bit is bit 8i + 7; flipped, it is 1 for white. Multiplying by
+                    // the sum of 2^9j moves byte i's bit to bit 63 - i, where no other (i, j) in
+                    // 0..<8 lands (8i + 9j), so the top byte holds the eight pixels, the first one
+                    // as its most significant bit.
+                    let eight = UInt64(littleEndian: alpha.loadUnaligned(fromByteOffset: row + byte * 8, as: UInt64.self))
+                    let white = (~eight & 0x8080_8080_8080_8080) >> 7
+                    out[outRow + byte] = UInt8(truncatingIfNeeded: (white &* 0x8040_2010_0804_0201) >> 56)
+                }
+                if whole < bytesPerRow {
                     var packed: UInt8 = 0
-                    let x0 = byte * 8
                     for bit in 0..<8 {
-                        let x = x0 + bit
-                        // Beyond the right edge counts as white; so does alpha below half.
-                        let white = x >= width || row[x] < 128
+                        let x = whole * 8 + bit
+                        let white = x >= width || alpha[row + x] < 128
                         packed |= (white ? 1 : 0) << UInt8(7 - bit)
                     }
-                    out[outRow + byte] = packed
+                    out[outRow + whole] = packed
                 }
             }
         }
@@ -95,8 +115,8 @@ enum CairoCanvas {
         }
     }
 
-    private static func draw(_ layout: LabelLayout, _ cr: OpaquePointer, raster: Bool) {
-        if !raster {
+    private static func draw(_ layout: LabelLayout, _ cr: OpaquePointer, target: Target) {
+        if target != .raster {
             cairo_set_source_rgb(cr, 1, 1, 1)
             cairo_paint(cr)
         }
@@ -112,28 +132,43 @@ enum CairoCanvas {
                 var cursor = x
                 for (i, run) in bars.runs.enumerated() {
                     let w = Double(run) * module
-                    if i % 2 == 0 { cairo_rectangle(cr, cursor, y, w, height) }
+                    if i % 2 == 0 { darkRun(cr, cursor, y, w, height, target) }
                     cursor += w
                 }
                 cairo_fill(cr)
             case .printerQR(let data, let x, let y, let module):
                 // A layout made for a printer drawn here after all: encode now.
-                if let matrix = try? QRCodeMatrix(text: data) { drawQR(cr, matrix, x: x, y: y, module: module) }
+                if let matrix = try? QRCodeMatrix(text: data) { drawQR(cr, matrix, x: x, y: y, module: module, target) }
             case .qr(let matrix, _, let x, let y, let module):
-                drawQR(cr, matrix, x: x, y: y, module: module)
+                drawQR(cr, matrix, x: x, y: y, module: module, target)
             case .text(let s, let x, let y, let size, let weight, let maxWidth):
                 text(cr, s, x: x, y: y, size: size, bold: weight == .bold, maxWidth: maxWidth)
             }
         }
     }
 
-    private static func drawQR(_ cr: OpaquePointer, _ matrix: QRCodeMatrix, x: Double, y: Double, module: Double) {
-        for row in 0..<matrix.size {
-            for col in 0..<matrix.size where matrix.isDark(x: col, y: row) {
-                cairo_rectangle(cr, x + Double(col) * module, y + Double(row) * module, module, module)
+    /// One rectangle per horizontal run of dark modules, not per module: about half as many.
+    private static func drawQR(_ cr: OpaquePointer, _ matrix: QRCodeMatrix, x: Double, y: Double, module: Double, _ target: Target) {
+        let size = matrix.size
+        for row in 0..<size {
+            var col = 0
+            while col < size {
+                guard matrix.isDark(x: col, y: row) else { col += 1; continue }
+                let start = col
+                while col < size && matrix.isDark(x: col, y: row) { col += 1 }
+                darkRun(cr, x + Double(start) * module, y + Double(row) * module, Double(col - start) * module, module, target)
             }
         }
         cairo_fill(cr)
+    }
+
+    /// Adds a bar or a run of QR modules. In a PDF each is filled on its own: cairo writes a path
+    /// that is one rectangle as `x y w h re` but a path of many as a `m l l l h` polygon each,
+    /// eight numbers instead of four, and every number goes through snprintf (with the zlib
+    /// compression of that text, most of a PDF label's time). SVG and bitmaps take one path.
+    private static func darkRun(_ cr: OpaquePointer, _ x: Double, _ y: Double, _ w: Double, _ h: Double, _ target: Target) {
+        cairo_rectangle(cr, x, y, w, h)
+        if target == .pdf { cairo_fill(cr) }
     }
 
     private static func text(_ cr: OpaquePointer, _ s: String, x: Double, y: Double, size: Double, bold: Bool, maxWidth: Double) {
