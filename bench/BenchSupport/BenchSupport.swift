@@ -26,3 +26,31 @@ public func perf(_ command: String) {
     handle.write(Data("\(command)\n".utf8))
     try? handle.close()
 }
+
+/// A wrong option or a missing file is the caller's mistake, not a crash: say what is wrong on
+/// stderr and exit with status 2, without a backtrace.
+public func fail(_ message: String) -> Never {
+    let name = CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "benchmark"
+    FileHandle.standardError.write(Data("\(name): \(message)\n".utf8))
+    exit(2)
+}
+
+/// The value after `name` read as a `T`, or `fallback` when `name` is not given; fails with a
+/// message when the value is missing or does not read as a `T` (`--count 2O000`).
+public func option<T: LosslessStringConvertible>(_ name: String, default fallback: T) -> T {
+    guard CommandLine.arguments.contains(name) else { return fallback }
+    guard let text = option(name) else { fail("\(name) needs a value") }
+    guard let value = T(text) else { fail("\(name): cannot read \"\(text)\" as \(T.self)") }
+    return value
+}
+
+/// The value after `name`; fails with a message when it is not given.
+public func requiredOption(_ name: String) -> String {
+    guard let value = option(name) else { fail("\(name) is required") }
+    return value
+}
+
+/// `body`'s result, or a failure that says what was being done and why it failed.
+public func orFail<T>(_ what: String, _ body: () throws -> T) -> T {
+    do { return try body() } catch { fail("\(what): \(error)") }
+}

@@ -8,10 +8,15 @@ import ReturnsCore
 // (layout, QR and barcode encoding, drawing, encoding the file), cache bypassed.
 // `--dump-layout FILE` writes the same label's layout for bench/label_floor.c.
 
-let seconds = Double(option("--seconds") ?? "3") ?? 3
-let carriersDir = option("--carriers") ?? "carriers"
-let catalog = try CarrierCatalog.load(directory: carriersDir)
-let carrier = catalog.byID[option("--carrier") ?? "fr_colissimo"]!
+let seconds = option("--seconds", default: 3.0)
+let carriersDir = option("--carriers", default: "carriers")
+let catalog = orFail("loading carriers from \(carriersDir) (run from the repository or pass --carriers DIR)") {
+    try CarrierCatalog.load(directory: carriersDir)
+}
+let carrierID = option("--carrier", default: "fr_colissimo")
+guard let carrier = catalog.byID[carrierID] else {
+    fail("no carrier \(carrierID) in \(carriersDir); one of: \(catalog.byID.keys.sorted().joined(separator: ", "))")
+}
 
 let signer = try ReturnPayloadSigner(keys: [.init(id: "K1", secret: Array(repeating: 7, count: 32))])
 let received = Date(timeIntervalSince1970: 1_795_000_000)
@@ -25,6 +30,14 @@ let parcel = Parcel(
     history: [], dropOffBy: received.addingTimeInterval(15 * 86_400), fasterRefundBy: received.addingTimeInterval(5 * 86_400),
     createdAt: received, labelVersion: 1)
 let content = LabelContent(parcel: parcel, carrier: carrier, qrPayload: signer.sign(parcelID: parcel.id, trackingNumber: tracking, country: carrier.country))
+
+// `--format F` times one format only (for profiling).
+let formats = option("--format").map { name in
+    guard let format = LabelFormat(rawValue: name) else {
+        fail("--format: no format \(name); one of: \(LabelFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return [format]
+} ?? LabelFormat.allCases
 
 if let path = option("--dump-layout") {
     try LabelLayout.make(content).benchmarkDescription.write(toFile: path, atomically: true, encoding: .utf8)
@@ -49,8 +62,6 @@ func rate(_ body: () throws -> Void) rethrows -> Double {
 if option("--format") == nil {
     print("layout\t\(String(format: "%.1f", try rate { _ = try LabelLayout.make(content) }))\t0")
 }
-// `--format F` times one format only (for profiling).
-let formats = option("--format").map { [LabelFormat(rawValue: $0)!] } ?? LabelFormat.allCases
 for format in formats {
     // Warm up fonts and caches, then count whole renders for the time given.
     var bytes = 0

@@ -20,8 +20,9 @@ if let path = option("--schema") {
     try await store.close()
     exit(0)
 }
-let count = Int(option("--count") ?? "20000")!
-let concurrency = Int(option("--concurrency") ?? "256")!
+let count = option("--count", default: 20_000)
+let concurrency = option("--concurrency", default: 256)
+guard count > 0, concurrency > 0 else { fail("--count and --concurrency must be above 0") }
 func cpu(_ start: Double, _ n: Int) -> String { String(format: "%.0f", (cpuSeconds() - start) * 1e6 / Double(n)) }
 
 /// `inTransit`: each parcel dropped off at a kiosk and accepted by its carrier first, as most
@@ -111,7 +112,7 @@ do {
 // larger store: most receipts then dirty a parcel-table page of their own as well.
 // `--stored N` adds a row in a store of N parcels, the ones before the scanned ones received
 // already (preparing it takes under a minute per 100,000 parcels here).
-let stored = Int(option("--stored") ?? "0")!
+let stored = option("--stored", default: 0)
 var rows = [
     ("group_commit", ParcelSource.route, false, false, 0), ("group_commit, parcels in transit", .route, true, false, 0),
     ("group_commit, parcels in transit, scanned in random order", .route, true, true, 0),

@@ -9,8 +9,9 @@ import Store
 // warehouse receipts per second for all of those parcels. Concurrent callers throughout.
 // Prints `backend<TAB>instances<TAB>returns<TAB>issued_per_s<TAB>receipts_per_s<TAB>lost`.
 
-let count = Int(option("--count") ?? "5000")!
-let concurrency = Int(option("--concurrency") ?? "64")!
+let count = option("--count", default: 5_000)
+let concurrency = option("--concurrency", default: 64)
+guard count > 0, concurrency > 0 else { fail("--count and --concurrency must be above 0") }
 
 // `--seed-sqlite PATH --count N`: fills a SQLite file with N issued returns through the real
 // store (for bench/memory), then exits. Prints `seeded<TAB>N<TAB>per_s`.

@@ -14,10 +14,11 @@ import Transport
 //              the parcel, schedule (SQLite, durable, one commit per parcel)
 // Prints `mode<TAB>count<TAB>seconds<TAB>per_second` (poll_quiet adds CPU microseconds per poll).
 
-let base = option("--base")!
-let count = Int(option("--count") ?? "2000")!
-let concurrency = Int(option("--concurrency") ?? "32")!
-let mode = option("--mode") ?? "transport"
+let base = requiredOption("--base")
+let count = option("--count", default: 2_000)
+let concurrency = option("--concurrency", default: 32)
+let mode = option("--mode", default: "transport")
+guard count > 0, concurrency > 0 else { fail("--count and --concurrency must be above 0") }
 let numbers = (0..<count).map { "LX\(String(format: "%08d", 10_000_000 + $0))1DE" }
 
 
@@ -46,7 +47,11 @@ case "poll":
     defer { try? FileManager.default.removeItem(at: dir) }
     let store = try SQLReturnStore.sqlite(path: dir.appendingPathComponent("bench.sqlite").path)
     try await store.migrate()
-    var carrier = try CarrierCatalog.load(directory: option("--carriers") ?? "carriers").byID["de_dhl"]!
+    let carriersDir = option("--carriers", default: "carriers")
+    let loaded = orFail("loading carriers from \(carriersDir) (run from the repository or pass --carriers DIR)") {
+        try CarrierCatalog.load(directory: carriersDir)
+    }
+    guard var carrier = loaded.byID["de_dhl"] else { fail("no carrier de_dhl in \(carriersDir)") }
     carrier.tracking.baseURL = "\(base)/track"
     carrier.tracking.requestsPerSecond = 1_000_000 // the benchmark measures us, not the carrier's limit
     carrier.tracking.burst = 1_000_000
@@ -93,6 +98,6 @@ case "poll":
     precondition(reports.count == count && reports.allSatisfy { $0.outcome == "same_answer" && $0.newEvents.isEmpty }, "not every parcel was re-polled")
     print("poll_quiet\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))\t\(String(format: "%.0f", cpu / Double(count) * 1e6))")
 default:
-    fatalError("--mode transport|poll")
+    fail("--mode: transport or poll, not \(mode)")
 }
 transport.shutdown()
