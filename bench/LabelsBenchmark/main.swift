@@ -54,8 +54,7 @@ func rate(_ body: () throws -> Void) rethrows -> Double {
         for _ in 0..<10 { try body() }
         count += 10
     }
-    let elapsed = clock.now - start
-    return Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    return Double(count) / BenchSupport.seconds(clock.now - start)
 }
 
 // The layout alone (QR and barcode encoding, text fitting): the share every format pays.
