@@ -9,6 +9,7 @@ import ReturnsCore
 // `--dump-layout FILE` writes the same label's layout for bench/label_floor.c.
 
 let seconds = option("--seconds", default: 3.0)
+guard seconds.isFinite, seconds > 0 else { fail("--seconds must be a number of seconds above 0") }
 let carriersDir = option("--carriers", default: "carriers")
 let catalog = orFail("loading carriers from \(carriersDir) (run from the repository or pass --carriers DIR)") {
     try CarrierCatalog.load(directory: carriersDir)
