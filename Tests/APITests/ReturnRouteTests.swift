@@ -152,6 +152,31 @@ struct ReturnRouteTests {
         }
     }
 
+    @Test("a value of the wrong JSON kind is named with JSON's words (a number, a string, an array), not Swift's types")
+    func wrongKindsNamedInJSONWords() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        let body = String(buffer: h.returnBody())
+        let cases: [(String, String)] = [
+            ("[]", "the body must be an object"),
+            ("\"return\"", "the body must be an object"),
+            (body.replacingOccurrences(of: #""quantity": 1"#, with: #""quantity": "1""#), "field items[0].quantity must be a number"),
+            (body.replacingOccurrences(of: #""order_id": "8190023345""#, with: #""order_id": null"#), "field order_id must be a string, not null"),
+            (body.replacingOccurrences(of: #""order_id": "8190023345""#, with: #""order_id": 8190023345"#), "field order_id must be a string"),
+            (body.replacingOccurrences(of: #""free_return": true"#, with: #""free_return": "yes""#), "field items[0].free_return must be true or false"),
+            (body.replacingOccurrences(of: #""lines": ["ул. Ленина 12, кв. 4"]"#, with: #""lines": "ул. Ленина 12""#), "field buyer.address.lines must be an array"),
+            (body.replacingOccurrences(of: #""seller": {"id": "S-1203", "name": "Shenzhen Gadget Store"}"#, with: #""seller": "S-1203""#), "field seller must be an object"),
+        ]
+        try await h.run { client in
+            for (sent, message) in cases {
+                #expect(sent != body)
+                let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(string: sent))
+                #expect(r.status == .badRequest && r.errorCode == "invalid_request")
+                #expect((r.json["error"] as? [String: Any])?["message"] as? String == message, "\(String(buffer: r.body))")
+            }
+        }
+    }
+
     @Test("a buyer outside the 17 countries is refused with 422 country_not_served")
     func countryNotServed() async throws {
         let h = try await TestHarness()
