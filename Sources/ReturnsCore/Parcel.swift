@@ -9,6 +9,10 @@ public enum ParcelStatus: String, Codable, Sendable, CaseIterable {
     case inspected
     case expired
     case cancelled
+
+    /// Still on its way, so the carrier's tracking is polled: before the warehouse has it, and
+    /// not once it expired or was cancelled.
+    public var isFollowedByTracking: Bool { [.labelIssued, .droppedOff, .inTransit].contains(self) }
 }
 
 /// Who caused a status change; kept in the parcel's history for auditors.

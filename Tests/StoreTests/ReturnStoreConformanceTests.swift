@@ -443,6 +443,44 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("polls: the claim deletes the schedule rows of parcels received or expired as it meets them, a bounded number per pass, and carrier health counts only parcels still moving", arguments: StoreKind.allCases)
+    func claimSweepsFinishedParcels(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store, start = Date(), sweep = SQLReturnStore.claimSweepRounds
+            // Issued a second apart, so their first polls fall due in this order.
+            var parcels: [Parcel] = []
+            for i in 0..<(sweep + 2) {
+                parcels.append(try await store.issueReturn(issuance(request(dispute: "D-\(i)", buyer: "B-\(i)"), now: start.addingTimeInterval(Double(i)))).parcel)
+            }
+            // All but the last two leave tracking without a poll: read by a scanner, the last of them expired.
+            for p in parcels[0..<(sweep - 1)] {
+                _ = try await store.recordReceipt(WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: start, receivedAt: start, scannerTokenID: "T1"))
+            }
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: parcels[sweep - 1].id, status: .expired, source: .timer, occurredAt: start))
+            func scheduled() async throws -> Set<String> {
+                Set(try await store.backend.read { db in try db.strings("SELECT parcel_id FROM tracking_schedule") })
+            }
+            #expect(try await scheduled().count == sweep + 2)
+            #expect(try await store.carrierHealth().map(\.followed) == [2])
+            let later = start.addingTimeInterval(3600)
+            // One target per claim: a pass sweeps at most claimSweepRounds finished rows and
+            // claims nothing when that is all it met; the next pass goes on from there.
+            let first = try await store.claimPollTargets(now: later, limit: 1, leaseUntil: later.addingTimeInterval(60))
+            #expect(first.isEmpty)
+            #expect(try await scheduled() == Set(parcels[sweep...].map(\.id)))
+            let second = try await store.claimPollTargets(now: later, limit: 1, leaseUntil: later.addingTimeInterval(60))
+            #expect(second.map(\.parcelID) == [parcels[sweep].id])
+            // With room in the claim, finished rows in front of the due ones do not hold them back.
+            let more = try await store.issueReturn(issuance(request(dispute: "D-new", buyer: "B-new"), now: start.addingTimeInterval(Double(sweep + 2)))).parcel
+            let last = parcels[sweep + 1]
+            _ = try await store.recordReceipt(WarehouseReceipt(parcelID: last.id, warehouseID: "WH-FR", code: last.trackingNumber, scannedAt: start, receivedAt: start, scannerTokenID: "T1"))
+            let third = try await store.claimPollTargets(now: later, limit: 5, leaseUntil: later.addingTimeInterval(60))
+            #expect(third.map(\.parcelID) == [more.id])
+            #expect(try await scheduled() == [parcels[sweep].id, more.id])
+            #expect(try await store.consistencyProblems().isEmpty)
+        }
+    }
+
     @Test("polls: a parcel received at the warehouse stops being followed, even when its carrier's answer is unchanged", arguments: StoreKind.allCases)
     func quietPollAfterReceipt(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

@@ -7,11 +7,8 @@ import Testing
 struct SQLiteMigrationTests {
     @Test("v6 moves a store with parcels from the status indexes to the timers' partial indexes, and the timers answer as before")
     func partialIndexesOnExistingData() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-migration-\(UUID().uuidString)")
+        let (dir, backend, store) = try storeFile(migratedUpTo: "v5: tracking events digest")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let backend = try SQLiteBackend(path: dir.appendingPathComponent("returnd.sqlite").path)
-        try SQLiteMigrations.migrator.migrate(backend.pool, upTo: "v5: tracking events digest")
-        let store = SQLReturnStore(backend: backend)
         let now = Date()
         let old = now.addingTimeInterval(-40 * 86400)
         let expired = try await store.issueReturn(issuance(request(dispute: "D-old", seller: "S-old", receivedAt: old), now: old)).parcel
@@ -37,11 +34,8 @@ struct SQLiteMigrationTests {
 
     @Test("v7 drops AUTOINCREMENT from a store with rows: the ids go on from the largest, sqlite_sequence is no longer written, and the file checks out")
     func rowIDsWithoutAutoincrement() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-migration-\(UUID().uuidString)")
+        let (dir, backend, store) = try storeFile(migratedUpTo: "v6: partial indexes for the timers")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let backend = try SQLiteBackend(path: dir.appendingPathComponent("returnd.sqlite").path)
-        try SQLiteMigrations.migrator.migrate(backend.pool, upTo: "v6: partial indexes for the timers")
-        let store = SQLReturnStore(backend: backend)
         let now = Date()
         let first = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1"))).parcel
         _ = try await store.changeStatus(StatusChangeRequest(parcelID: first.id, status: .droppedOff, source: .kiosk, occurredAt: now))
@@ -81,5 +75,39 @@ struct SQLiteMigrationTests {
         let migrations = try await again.migrations()
         #expect(migrations.applied == migrations.known)
         try await reopened.close()
+    }
+
+    @Test("v9 deletes the schedule rows of parcels no longer followed (received, expired) and keeps those of parcels still moving")
+    func finishedSchedulesCleared() async throws {
+        let (dir, backend, store) = try storeFile(migratedUpTo: "v8: tracking answer digest")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let now = Date()
+        var parcels: [Parcel] = []
+        for i in 0..<4 { parcels.append(try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel) }
+        for p in parcels[0..<2] {
+            _ = try await store.recordReceipt(WarehouseReceipt(parcelID: p.id, warehouseID: p.warehouseID, code: p.trackingNumber, scannedAt: now, receivedAt: now, scannerTokenID: "t"), seen: nil)
+        }
+        _ = try await store.changeStatus(StatusChangeRequest(parcelID: parcels[2].id, status: .expired, source: .timer, occurredAt: now))
+        func scheduled() async throws -> Set<String> {
+            Set(try await backend.read { db in try db.strings("SELECT parcel_id FROM tracking_schedule") })
+        }
+        #expect(try await scheduled() == Set(parcels.map(\.id)))
+
+        try await store.migrate()
+        #expect(try await scheduled() == [parcels[3].id])
+        let later = now.addingTimeInterval(3600)
+        #expect(try await store.claimPollTargets(now: later, limit: 10, leaseUntil: later).map(\.parcelID) == [parcels[3].id])
+        let migrations = try await backend.migrations()
+        #expect(migrations.applied == migrations.known)
+        #expect(try await store.consistencyProblems().isEmpty)
+        try await store.close()
+    }
+
+    /// A store in a folder of its own, migrated only up to `migration`: a file of that age.
+    private func storeFile(migratedUpTo migration: String) throws -> (dir: URL, backend: SQLiteBackend, store: SQLReturnStore) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-migration-\(UUID().uuidString)")
+        let backend = try SQLiteBackend(path: dir.appendingPathComponent("returnd.sqlite").path)
+        try SQLiteMigrations.migrator.migrate(backend.pool, upTo: migration)
+        return (dir, backend, SQLReturnStore(backend: backend))
     }
 }

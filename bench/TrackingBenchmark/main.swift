@@ -12,12 +12,40 @@ import Transport
 //   transport: N GETs through the libcurl Transport at a fixed concurrency (the HTTP client alone)
 //   poll:      N parcels polled by the real poller: claim, request, parse, store events, move
 //              the parcel, schedule (SQLite, durable, one commit per parcel)
+//   claim:     the store's claim passes on a prepared SQLite file (`--store FILE`, see
+//              bench/tracking_claim), until it claims nothing more
 // Prints `mode<TAB>count<TAB>seconds<TAB>per_second` (poll_quiet adds CPU microseconds per poll).
 
+let mode = option("--mode", default: "transport")
+if mode == "claim" {
+    // Passes as the poller makes them (500 parcels each), all at the same instant, until one
+    // neither claims nor sweeps anything; the poller would sleep between passes that claim
+    // nothing, which is not counted. Schedule rows are counted between passes, outside them.
+    let path = requiredOption("--store")
+    let store = try SQLReturnStore.sqlite(path: path)
+    let limit = option("--limit", default: 500)
+    let now = Date()
+    var passes: [Double] = [], claimed = 0
+    var scheduled = try await store.rowCounts()["tracking_schedule"] ?? 0
+    while true {
+        let start = ContinuousClock.now
+        let targets = try await store.claimPollTargets(now: now, limit: limit, leaseUntil: now.addingTimeInterval(3600))
+        passes.append(seconds(ContinuousClock.now - start))
+        claimed += targets.count
+        let left = try await store.rowCounts()["tracking_schedule"] ?? 0
+        if targets.isEmpty && left == scheduled { break }
+        scheduled = left
+        if passes.count > 100_000 { fail("the claim never ran dry") }
+    }
+    let sorted = passes.sorted()
+    // passes, parcels claimed, total seconds, median and longest pass in ms
+    print("claim\t\(passes.count)\t\(claimed)\t\(String(format: "%.3f", passes.reduce(0, +)))\t\(String(format: "%.1f", sorted[sorted.count / 2] * 1000))\t\(String(format: "%.1f", sorted.last! * 1000))")
+    try await store.close()
+    exit(0)
+}
 let base = requiredOption("--base")
 let count = option("--count", default: 2_000)
 let concurrency = option("--concurrency", default: 32)
-let mode = option("--mode", default: "transport")
 guard count > 0, concurrency > 0 else { fail("--count and --concurrency must be above 0") }
 let numbers = (0..<count).map { "LX\(String(format: "%08d", 10_000_000 + $0))1DE" }
 
@@ -98,6 +126,6 @@ case "poll":
     precondition(reports.count == count && reports.allSatisfy { $0.outcome == "same_answer" && $0.newEvents.isEmpty }, "not every parcel was re-polled")
     print("poll_quiet\t\(count)\t\(String(format: "%.3f", elapsed))\t\(String(format: "%.0f", Double(count) / elapsed))\t\(String(format: "%.0f", cpu / Double(count) * 1e6))")
 default:
-    fail("--mode: transport or poll, not \(mode)")
+    fail("--mode: transport, poll or claim, not \(mode)")
 }
 transport.shutdown()

@@ -164,6 +164,7 @@ enum PostgresMigrations {
         Migration(id: "v2: tracking events digest", statements: ["ALTER TABLE tracking_schedule ADD COLUMN events_digest TEXT"]),
         Migration(id: "v3: partial indexes for the timers", statements: StoreIndexes.timerIndexes),
         Migration(id: "v4: tracking answer digest", statements: [StoreIndexes.answerDigestColumn]),
+        Migration(id: "v5: schedules of parcels no longer followed", statements: [StoreIndexes.finishedSchedules]),
     ]
 
     static func migrate(_ db: any SQLSession) throws {

@@ -162,6 +162,9 @@ enum SQLiteMigrations {
         m.registerMigration("v8: tracking answer digest") { db in
             try db.execute(sql: StoreIndexes.answerDigestColumn)
         }
+        m.registerMigration("v9: schedules of parcels no longer followed") { db in
+            try db.execute(sql: StoreIndexes.finishedSchedules)
+        }
         return m
     }
 
