@@ -31,6 +31,38 @@ import Testing
         #expect(config.trackingEnabled)
     }
 
+    @Test func aMisspeltKeyIsRefusedNamingItAndTheKeyMeant() async {
+        let cases = [
+            ("tracking:\n  enabeld: false\n", "tracking.enabeld is not a setting of returnd (did you mean tracking.enabled?)"),
+            ("trackng:\n  enabled: false\n", "trackng is not a setting of returnd (did you mean tracking?)"),
+            ("log:\n  levels:\n    trakcing: debug\n", "log.levels.trakcing is not a setting of returnd (did you mean log.levels.tracking?)"),
+            ("http:\n  port: 8080\n  colour: blue\n", "http.colour is not a setting of returnd"),
+            ("tracking: 5\n", "tracking is not a setting of returnd"),
+        ]
+        for (yaml, expected) in cases {
+            let message = await refusal(yaml)
+            #expect(message?.contains(expected) == true, "\(yaml): \(message ?? "loaded")")
+        }
+        let both = await refusal("http:\n  prot: 1\nlog:\n  levle: debug\n")
+        #expect(both?.contains("http.prot is not a setting of returnd (did you mean http.port?)") == true, "\(both ?? "loaded")")
+        #expect(both?.contains("log.levle is not a setting of returnd (did you mean log.level?)") == true, "\(both ?? "loaded")")
+    }
+
+    @Test func carrierIDsUnderEndpointsAndEmptySectionsAreAccepted() async throws {
+        let config = try await load("""
+            carriers:
+              endpoints:
+                fr_colissimo: http://127.0.0.1:9/fr
+              token_endpoints: {}
+            tracking:
+            log:
+              levels:
+                tracking: debug
+            """)
+        #expect(config.endpointOverrides(for: ["fr_colissimo"]) == ["fr_colissimo": "http://127.0.0.1:9/fr"])
+        #expect(config.logLevels.modules["tracking"] == .debug)
+    }
+
     @Test func anAbsentKeyTakesItsDefault() async throws {
         let config = try await load("http:\n  host: 127.0.0.1\n")
         #expect(config.httpPort == 8080)

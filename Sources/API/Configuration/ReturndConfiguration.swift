@@ -5,6 +5,7 @@ import Tracking
 import Foundation
 import ReturnsCore
 import SystemPackage
+import Yams
 
 /// Every setting of returnd (config/returnd.yaml documents each). Each key can be overridden by
 /// an environment variable: `http.port` by `RETURND_HTTP_PORT`.
@@ -63,20 +64,20 @@ public struct ReturndConfiguration: Sendable {
     init(reader config: ConfigReader, file: String) throws {
         reader = config
         let setting = Setting(config: config, file: file)
-        httpHost = config.string(forKey: "http.host", default: "127.0.0.1")
+        httpHost = setting.string("http.host", default: "127.0.0.1")
         httpPort = try setting.int("http.port", default: 8080, in: 1...65535)
-        publicBaseURL = config.string(forKey: "http.public_base_url", default: "")
-        let state = config.string(forKey: "state_directory", default: "state")
+        publicBaseURL = setting.string("http.public_base_url", default: "")
+        let state = setting.string("state_directory", default: "state")
         stateDirectory = state
         // Relative paths of what returnd keeps live under state_directory.
         let inState = { (path: String) in path.hasPrefix("/") ? path : "\(state)/\(path)" }
-        let database = config.string(forKey: "database.url", default: "returnd.sqlite")
+        let database = setting.string("database.url", default: "returnd.sqlite")
         databaseURL = database.contains("://") ? database : inState(database)
-        carriersDirectory = config.string(forKey: "carriers.directory", default: "carriers")
-        signingKeyFile = inState(config.string(forKey: "signing.key_file", default: "signing.keys"))
-        disputeWebhookURL = config.string(forKey: "disputes.webhook_url", default: "")
-        disputeSecretFile = inState(config.string(forKey: "disputes.secret_file", default: "dispute-webhook.secret"))
-        logLevel = config.string(forKey: "log.level", default: "info")
+        carriersDirectory = setting.string("carriers.directory", default: "carriers")
+        signingKeyFile = inState(setting.string("signing.key_file", default: "signing.keys"))
+        disputeWebhookURL = setting.string("disputes.webhook_url", default: "")
+        disputeSecretFile = inState(setting.string("disputes.secret_file", default: "dispute-webhook.secret"))
+        logLevel = setting.string("log.level", default: "info")
         policy = ReturnPolicy(
             windowDays: try setting.int("returns.window_days", default: 15, in: 1...365),
             fasterRefundDays: try setting.int("returns.faster_refund_days", default: 5, in: 0...365),
@@ -108,8 +109,8 @@ public struct ReturndConfiguration: Sendable {
             requestTimeout: .milliseconds(Int(try setting.number("tracking.request_timeout_seconds", default: 15, in: 0.1...3600) * 1000)),
             concurrencyPerCarrier: try setting.int("tracking.concurrency_per_carrier", default: 4, in: 1...1024))
         trackingEnabled = try setting.bool("tracking.enabled", default: true)
-        credentialsDirectory = inState(config.string(forKey: "tracking.credentials_directory", default: "credentials"))
-        credentialPrefix = config.string(forKey: "tracking.credential_prefix", default: "")
+        credentialsDirectory = inState(setting.string("tracking.credentials_directory", default: "credentials"))
+        credentialPrefix = setting.string("tracking.credential_prefix", default: "")
         firstPollDelay = try setting.number("tracking.first_poll_delay_minutes", default: 60, in: 0...525600) * 60
         deadlines = ParcelDeadlineService.Configuration(
             interval: .seconds(try setting.int("timers.interval_seconds", default: 60, in: 1...86400)),
@@ -124,11 +125,65 @@ public struct ReturndConfiguration: Sendable {
         }
         var modules: [String: Logger.Level] = [:]
         for module in LogLevels.modules {
-            guard let raw = config.string(forKey: ConfigKey("log.levels.\(module)")) else { continue }
+            guard let raw = setting.string("log.levels.\(module)") else { continue }
             guard let l = Logger.Level(rawValue: raw) else { throw Invalid(description: "\(file): log.levels.\(module): \(raw) is not a level") }
             modules[module] = l
         }
         logLevels = (level, modules)
+        try Self.refuseUnknownKeys(file: file, read: setting.keys.read)
+    }
+
+    /// Sections whose keys are names returnd does not know in advance (carrier ids).
+    static let openSections = ["carriers.endpoints", "carriers.token_endpoints"]
+
+    /// A key in the file that returnd never reads is a misspelling or a setting of another
+    /// version, and would leave the setting meant on its default without a word
+    /// (`tracking.enabeld: false`, and tracking stays on). Refused, naming the closest key.
+    /// Environment variables are not checked: their names map back to keys ambiguously.
+    static func refuseUnknownKeys(file: String, read: Set<String>) throws {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+              let root = try? Yams.Parser(yaml: text).singleRoot(), let mapping = root.mapping else { return }
+        let sections = Set(read.flatMap { key in
+            let parts = key.split(separator: ".")
+            return (1..<parts.count).map { parts[..<$0].joined(separator: ".") }
+        }).union(openSections)
+        // Each unknown key, and whether it holds a section (then the key meant is a section too).
+        var unknown: [(key: String, isSection: Bool)] = []
+        func walk(_ mapping: Yams.Node.Mapping, _ prefix: String) {
+            for (k, v) in mapping {
+                let key = prefix.isEmpty ? (k.string ?? "\(k)") : "\(prefix).\(k.string ?? "\(k)")"
+                if openSections.contains(key) { continue }
+                if let inner = v.mapping, !inner.isEmpty {
+                    if sections.contains(key) { walk(inner, key) } else { unknown.append((key, true)) }
+                } else if !read.contains(key) && !(sections.contains(key) && (v.mapping != nil || v.null != nil)) {
+                    unknown.append((key, false))
+                }
+            }
+        }
+        walk(mapping, "")
+        guard !unknown.isEmpty else { return }
+        let lines = unknown.map { key, isSection in
+            let near = (isSection ? sections : read).map { (editDistance($0, key), $0) }.min { $0 < $1 }
+            let hint = near.flatMap { $0.0 <= max(2, key.count / 4) ? " (did you mean \($0.1)?)" : nil } ?? ""
+            return "\(key) is not a setting of returnd\(hint)"
+        }
+        throw Invalid(description: "\(file): \(lines.joined(separator: "; "))")
+    }
+
+    /// Levenshtein distance, for suggesting the key meant.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
     }
 
     /// Reads a number or a switch: the default when the key is absent, a clear error when it is
@@ -138,16 +193,29 @@ public struct ReturndConfiguration: Sendable {
     struct Setting {
         let config: ConfigReader
         let file: String
+        /// Every key read, so the file's other keys can be refused.
+        let keys = KeyLog()
+
+        final class KeyLog {
+            var read: Set<String> = []
+        }
+
+        func string(_ key: String) -> String? {
+            keys.read.insert(key)
+            return config.string(forKey: ConfigKey(key))
+        }
+
+        func string(_ key: String, default value: String) -> String { string(key) ?? value }
 
         func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
-            guard let raw = config.string(forKey: ConfigKey(key)) else { return value }
+            guard let raw = string(key) else { return value }
             guard let n = config.int(forKey: ConfigKey(key)) else { throw Invalid(description: "\(file): \(key): \(raw) is not a whole number") }
             guard range.contains(n) else { throw Invalid(description: "\(file): \(key): \(n) is out of range; use \(range.lowerBound) to \(range.upperBound)") }
             return n
         }
 
         func number(_ key: String, default value: Double, in range: ClosedRange<Double>) throws -> Double {
-            guard let raw = config.string(forKey: ConfigKey(key)) else { return value }
+            guard let raw = string(key) else { return value }
             guard let n = config.double(forKey: ConfigKey(key)) ?? config.int(forKey: ConfigKey(key)).map(Double.init) else {
                 throw Invalid(description: "\(file): \(key): \(raw) is not a number")
             }
@@ -158,7 +226,7 @@ public struct ReturndConfiguration: Sendable {
         }
 
         func bool(_ key: String, default value: Bool) throws -> Bool {
-            guard let raw = config.string(forKey: ConfigKey(key)) else { return value }
+            guard let raw = string(key) else { return value }
             guard let b = config.bool(forKey: ConfigKey(key)) else { throw Invalid(description: "\(file): \(key): \(raw) is not true or false") }
             return b
         }
