@@ -12,7 +12,7 @@ enum CarrierFileParser {
         guard let root = node?.mapping else {
             throw CarrierFileError(file: file, field: "-", message: "must be a mapping of fields")
         }
-        let r = FieldReader(file: file, path: "", mapping: root)
+        let r = FieldReader(file: file, path: "", mapping: root, log: FieldReader.KeyLog())
         let id = try r.string("id")
         guard id.range(of: "^[a-z][a-z0-9_]{1,39}$", options: .regularExpression) != nil else {
             throw r.error("id", "must be lower-case letters, digits and underscores (it names an environment variable)")
@@ -107,7 +107,7 @@ enum CarrierFileParser {
             throw wa.error("country", "\(warehouse.address.country) is not a served country")
         }
 
-        return CarrierService(
+        let service = CarrierService(
             id: id, country: country, carrierName: try r.string("carrier"), serviceName: try r.string("service"),
             dropOffNetworks: networks, dropOffDescription: try dropOff.string("description"), handover: handover,
             scheme: scheme, serialRange: first...last, label: .init(size: size, dpi: dpi),
@@ -116,6 +116,13 @@ enum CarrierFileParser {
                 credential: credential, tokenURL: tokenURL, requestsPerSecond: rps, burst: burst,
                 statusMap: statusMap, generic: generic),
             warehouse: warehouse, sourceFile: file)
+        // Last, so a missing field is named first: a misspelt optional field (`not_found_staus`)
+        // would otherwise leave its default in place without a word.
+        if let unknown = YAMLUnknownKeys.find(in: root, read: r.log.read, open: ["tracking.status_map"]).first {
+            throw CarrierFileError(file: file, field: unknown.key, message: "unknown field" + (unknown.suggestion.map { " (did you mean \($0)?)" } ?? ""))
+        }
+
+        return service
     }
 
     static func isHTTPURL(_ s: String) -> Bool {
@@ -129,13 +136,24 @@ struct FieldReader {
     let file: String
     let path: String
     let mapping: Node.Mapping
+    /// Every field looked up, shared by the readers of one file, so the others can be refused.
+    let log: KeyLog
+
+    final class KeyLog {
+        var read: Set<String> = []
+    }
+
+    func lookUp(_ key: String) -> Node? {
+        log.read.insert(path.isEmpty ? key : "\(path).\(key)")
+        return mapping[Node(key)]
+    }
 
     func error(_ key: String, _ message: String) -> CarrierFileError {
         CarrierFileError(file: file, field: path.isEmpty ? key : "\(path).\(key)", message: message)
     }
 
     func node(_ key: String) throws -> Node {
-        guard let n = mapping[Node(key)] else { throw error(key, "is missing") }
+        guard let n = lookUp(key) else { throw error(key, "is missing") }
         return n
     }
 
@@ -145,7 +163,7 @@ struct FieldReader {
     }
 
     func optionalString(_ key: String) throws -> String? {
-        guard let n = mapping[Node(key)] else { return nil }
+        guard let n = lookUp(key) else { return nil }
         guard let s = n.scalar?.string, !s.isEmpty else { throw error(key, "must be a non-empty string") }
         return s
     }
@@ -167,7 +185,7 @@ struct FieldReader {
 
     func mapping(_ key: String) throws -> FieldReader {
         guard let m = try node(key).mapping else { throw error(key, "must be a mapping") }
-        return FieldReader(file: file, path: path.isEmpty ? key : "\(path).\(key)", mapping: m)
+        return FieldReader(file: file, path: path.isEmpty ? key : "\(path).\(key)", mapping: m, log: log)
     }
 
     func enumValue<E: RawRepresentable & CaseIterable>(_ key: String, _: E.Type) throws -> E where E.RawValue == String {

@@ -79,6 +79,25 @@ struct CarrierCatalogTests {
         }
     }
 
+    @Test("a field returnd does not read is refused with the field it most looks like; event codes under status_map are free", arguments: [
+        ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, colour: red}", "label.colour", "unknown field"),
+        ("auth: {style: none}", "auth: {style: none, credentail: k}", "tracking.auth.credentail", "unknown field (did you mean tracking.auth.credential?)"),
+        ("handover: label", "handover: label\nhandvoer: label", "handvoer", "unknown field (did you mean handover?)"),
+        ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203}\nlabels: {size: 4x6in}", "labels", "unknown field (did you mean label?)"),
+    ])
+    func unknownFieldsRefused(original: String, replacement: String, field: String, message: String) throws {
+        let text = validFile.replacingOccurrences(of: original, with: replacement)
+        #expect(text != validFile, "the test did not change the file")
+        #expect {
+            try CarrierCatalog.parse(files: [("carriers/xx_test.yaml", text)])
+        } throws: { error in
+            let e = (error as! CarrierCatalogErrors).errors
+            return e.count == 1 && e[0].field == field && e[0].message == message
+        }
+        let codes = validFile.replacingOccurrences(of: "{transit: transit, delivered: delivered}", with: "{transit: transit, delivered: delivered, XYZ-9: info}")
+        #expect(try CarrierCatalog.parse(files: [("carriers/xx_test.yaml", codes)]).byID["xx_test"]?.tracking.statusMap["XYZ-9"] == .info)
+    }
+
     @Test("invalid YAML is reported for its file")
     func invalidYAML() {
         #expect {

@@ -5,6 +5,7 @@ import Tracking
 import Foundation
 import ReturnsCore
 import SystemPackage
+import Carriers
 import Yams
 
 /// Every setting of returnd (config/returnd.yaml documents each). Each key can be overridden by
@@ -134,56 +135,17 @@ public struct ReturndConfiguration: Sendable {
     }
 
     /// Sections whose keys are names returnd does not know in advance (carrier ids).
-    static let openSections = ["carriers.endpoints", "carriers.token_endpoints"]
+    static let openSections: Set<String> = ["carriers.endpoints", "carriers.token_endpoints"]
 
     /// A key in the file that returnd never reads is a misspelling or a setting of another
-    /// version, and would leave the setting meant on its default without a word
-    /// (`tracking.enabeld: false`, and tracking stays on). Refused, naming the closest key.
-    /// Environment variables are not checked: their names map back to keys ambiguously.
+    /// version: refused, naming the closest key. Environment variables are not checked: their
+    /// names map back to keys ambiguously.
     static func refuseUnknownKeys(file: String, read: Set<String>) throws {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8),
               let root = try? Yams.Parser(yaml: text).singleRoot(), let mapping = root.mapping else { return }
-        let sections = Set(read.flatMap { key in
-            let parts = key.split(separator: ".")
-            return (1..<parts.count).map { parts[..<$0].joined(separator: ".") }
-        }).union(openSections)
-        // Each unknown key, and whether it holds a section (then the key meant is a section too).
-        var unknown: [(key: String, isSection: Bool)] = []
-        func walk(_ mapping: Yams.Node.Mapping, _ prefix: String) {
-            for (k, v) in mapping {
-                let key = prefix.isEmpty ? (k.string ?? "\(k)") : "\(prefix).\(k.string ?? "\(k)")"
-                if openSections.contains(key) { continue }
-                if let inner = v.mapping, !inner.isEmpty {
-                    if sections.contains(key) { walk(inner, key) } else { unknown.append((key, true)) }
-                } else if !read.contains(key) && !(sections.contains(key) && (v.mapping != nil || v.null != nil)) {
-                    unknown.append((key, false))
-                }
-            }
-        }
-        walk(mapping, "")
+        let unknown = YAMLUnknownKeys.find(in: mapping, read: read, open: openSections)
         guard !unknown.isEmpty else { return }
-        let lines = unknown.map { key, isSection in
-            let near = (isSection ? sections : read).map { (editDistance($0, key), $0) }.min { $0 < $1 }
-            let hint = near.flatMap { $0.0 <= max(2, key.count / 4) ? " (did you mean \($0.1)?)" : nil } ?? ""
-            return "\(key) is not a setting of returnd\(hint)"
-        }
-        throw Invalid(description: "\(file): \(lines.joined(separator: "; "))")
-    }
-
-    /// Levenshtein distance, for suggesting the key meant.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.utf8), b = Array(b.utf8)
-        var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var previous = row[0]
-            row[0] = i
-            for j in stride(from: 1, through: b.count, by: 1) {
-                let current = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = current
-            }
-        }
-        return a.isEmpty ? b.count : row[b.count]
+        throw Invalid(description: "\(file): \(unknown.map { $0.sentence("a setting of returnd") }.joined(separator: "; "))")
     }
 
     /// Reads a number or a switch: the default when the key is absent, a clear error when it is
