@@ -12,7 +12,7 @@ enum CarrierFileParser {
         guard let root = node?.mapping else {
             throw CarrierFileError(file: file, field: "-", message: "must be a mapping of fields")
         }
-        let r = FieldReader(file: file, path: "", mapping: root, log: FieldReader.KeyLog())
+        let r = FieldReader(file: file, path: "", mapping: root, log: YAMLUnknownKeys.ReadKeys())
         let id = try r.string("id")
         guard id.range(of: "^[a-z][a-z0-9_]{1,39}$", options: .regularExpression) != nil else {
             throw r.error("id", "must be lower-case letters, digits and underscores (it names an environment variable)")
@@ -118,7 +118,7 @@ enum CarrierFileParser {
             warehouse: warehouse, sourceFile: file)
         // Last, so a missing field is named first: a misspelt optional field (`not_found_staus`)
         // would otherwise leave its default in place without a word.
-        if let unknown = YAMLUnknownKeys.find(in: root, read: r.log.read, open: ["tracking.status_map"]).first {
+        if let unknown = YAMLUnknownKeys.find(in: root, read: r.log.keys, open: ["tracking.status_map"]).first {
             throw CarrierFileError(file: file, field: unknown.key, message: "unknown field" + (unknown.suggestion.map { " (did you mean \($0)?)" } ?? ""))
         }
 
@@ -137,14 +137,10 @@ struct FieldReader {
     let path: String
     let mapping: Node.Mapping
     /// Every field looked up, shared by the readers of one file, so the others can be refused.
-    let log: KeyLog
-
-    final class KeyLog {
-        var read: Set<String> = []
-    }
+    let log: YAMLUnknownKeys.ReadKeys
 
     func lookUp(_ key: String) -> Node? {
-        log.read.insert(path.isEmpty ? key : "\(path).\(key)")
+        log.keys.insert(path.isEmpty ? key : "\(path).\(key)")
         return mapping[Node(key)]
     }
 

@@ -16,6 +16,12 @@ public enum YAMLUnknownKeys {
         }
     }
 
+    /// The keys a loader read, collected as it reads: one reference shared by its readers.
+    public final class ReadKeys {
+        public var keys: Set<String> = []
+        public init() {}
+    }
+
     /// `read`: every dotted key the reader read. `open`: sections whose keys are names of their
     /// own (carrier ids, event codes), not checked. A section that is empty or null is accepted.
     public static func find(in mapping: Node.Mapping, read: Set<String>, open: Set<String> = []) -> [Unknown] {

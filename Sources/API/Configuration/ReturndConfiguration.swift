@@ -131,7 +131,7 @@ public struct ReturndConfiguration: Sendable {
             modules[module] = l
         }
         logLevels = (level, modules)
-        try Self.refuseUnknownKeys(file: file, read: setting.keys.read)
+        try Self.refuseUnknownKeys(file: file, read: setting.read.keys)
     }
 
     /// Sections whose keys are names returnd does not know in advance (carrier ids).
@@ -156,14 +156,10 @@ public struct ReturndConfiguration: Sendable {
         let config: ConfigReader
         let file: String
         /// Every key read, so the file's other keys can be refused.
-        let keys = KeyLog()
-
-        final class KeyLog {
-            var read: Set<String> = []
-        }
+        let read = YAMLUnknownKeys.ReadKeys()
 
         func string(_ key: String) -> String? {
-            keys.read.insert(key)
+            read.keys.insert(key)
             return config.string(forKey: ConfigKey(key))
         }
 

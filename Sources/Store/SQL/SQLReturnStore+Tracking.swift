@@ -9,6 +9,9 @@ extension SQLReturnStore {
     /// usually meets a few; a backlog (tracking disabled for days) drains over many passes.
     static let claimSweepRounds = 4
 
+    /// `('label_issued', 'dropped_off', 'in_transit')`: the statuses tracking follows, for SQL.
+    static let followedStatusesSQL = "(" + ParcelStatus.allCases.filter(\.isFollowedByTracking).map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+
     public func claimPollTargets(now: Date, limit: Int, leaseUntil: Date) async throws -> [PollTarget] {
         try await backend.write { db in
             var claimed: [PollTarget] = []
@@ -162,7 +165,7 @@ extension SQLReturnStore {
                 """
             statusKnown = "\(moveOn) AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status = ?)"
             statusRead = """
-                \(moveOn) AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status IN ('label_issued', 'dropped_off', 'in_transit'))
+                \(moveOn) AND EXISTS (SELECT 1 FROM parcels p WHERE p.id = ? AND p.status IN \(SQLReturnStore.followedStatusesSQL))
                 RETURNING (SELECT p.status FROM parcels p WHERE p.id = tracking_schedule.parcel_id)
                 """
         }
@@ -183,9 +186,9 @@ extension SQLReturnStore {
                 SELECT p.carrier_id, COUNT(*) AS followed, SUM(CASE WHEN s.failures > 0 THEN 1 ELSE 0 END) AS failing,
                        MAX(s.last_polled_at) AS last_polled,
                        (SELECT s2.last_error FROM tracking_schedule s2 JOIN parcels p2 ON p2.id = s2.parcel_id
-                        WHERE p2.carrier_id = p.carrier_id AND s2.failures > 0 AND p2.status IN ('label_issued', 'dropped_off', 'in_transit') ORDER BY s2.last_polled_at DESC LIMIT 1) AS last_error
+                        WHERE p2.carrier_id = p.carrier_id AND s2.failures > 0 AND p2.status IN \(Self.followedStatusesSQL) ORDER BY s2.last_polled_at DESC LIMIT 1) AS last_error
                 FROM tracking_schedule s JOIN parcels p ON p.id = s.parcel_id
-                WHERE p.status IN ('label_issued', 'dropped_off', 'in_transit')
+                WHERE p.status IN \(Self.followedStatusesSQL)
                 GROUP BY p.carrier_id ORDER BY p.carrier_id
                 """).map {
                 CarrierHealthSummary(carrierID: $0["carrier_id"], followed: $0["followed"], failing: $0["failing"] ?? 0, lastPolledAt: $0["last_polled"], lastError: $0["last_error"])

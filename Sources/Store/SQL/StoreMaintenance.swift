@@ -61,7 +61,7 @@ extension SQLReturnStore {
             ("parcel without items", "SELECT id FROM parcels p WHERE NOT EXISTS (SELECT 1 FROM parcel_items i WHERE i.parcel_id = p.id) LIMIT 20"),
             ("parcel without history", "SELECT id FROM parcels p WHERE NOT EXISTS (SELECT 1 FROM parcel_history h WHERE h.parcel_id = p.id) LIMIT 20"),
             ("parcel still moving but not followed by tracking", """
-                SELECT id FROM parcels p WHERE status IN ('label_issued', 'dropped_off', 'in_transit')
+                SELECT id FROM parcels p WHERE status IN \(Self.followedStatusesSQL)
                 AND NOT EXISTS (SELECT 1 FROM tracking_schedule s WHERE s.parcel_id = p.id) LIMIT 20
                 """),
             ("dispute event of a missing parcel", "SELECT event_id FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = o.parcel_id) LIMIT 20"),
