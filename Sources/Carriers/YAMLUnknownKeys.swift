@@ -44,10 +44,22 @@ public enum YAMLUnknownKeys {
             }
         }
         walk(mapping, "")
-        return found.map { key, isSection in
-            let near = (isSection ? sections : read).map { (editDistance($0, key), $0) }.min { $0 < $1 }
-            return Unknown(key: key, suggestion: near.flatMap { $0.0 <= max(2, key.count / 4) ? $0.1 : nil })
+        // Suggestions cost a distance to every known key: only for the first few, and not for
+        // keys longer than any real one (a garbled file must not take minutes to refuse).
+        return found.enumerated().map { i, entry in
+            guard i < suggestionLimit, entry.key.utf8.count <= 100 else { return Unknown(key: entry.key, suggestion: nil) }
+            let near = (entry.isSection ? sections : read).map { (editDistance($0, entry.key), $0) }.min { $0 < $1 }
+            return Unknown(key: entry.key, suggestion: near.flatMap { $0.0 <= max(2, entry.key.count / 4) ? $0.1 : nil })
         }
+    }
+
+    /// How many unknown keys get a suggestion, and how many a refusal names.
+    public static let suggestionLimit = 5
+
+    /// The first `suggestionLimit` unknown keys in sentences, then how many more there are.
+    public static func describe(_ unknown: [Unknown], as whatItIsNot: String) -> String {
+        let named = unknown.prefix(suggestionLimit).map { $0.sentence(whatItIsNot) }.joined(separator: "; ")
+        return unknown.count > suggestionLimit ? "\(named); and \(unknown.count - suggestionLimit) more unknown keys" : named
     }
 
     /// Levenshtein distance over bytes: how many letters to change to turn one key into the other.

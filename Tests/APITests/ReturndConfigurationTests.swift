@@ -48,6 +48,15 @@ import Testing
         #expect(both?.contains("log.levle is not a setting of returnd (did you mean log.level?)") == true, "\(both ?? "loaded")")
     }
 
+    @Test func aFileOfManyUnknownKeysIsRefusedNamingTheFirstFiveAndCountingTheRest() async {
+        // Long garbled keys get no suggestion (a distance to every known key each, for every one).
+        let yaml = (0..<1000).map { "k\($0)\(String(repeating: "x", count: 500)): 1" }.joined(separator: "\n")
+        let message = await refusal(yaml)
+        #expect(message?.hasSuffix("; and 995 more unknown keys") == true, "\(message?.suffix(200) ?? "loaded")")
+        #expect(message?.contains("did you mean") == false)
+        #expect(message?.components(separatedBy: "is not a setting of returnd").count == 6)
+    }
+
     @Test func carrierIDsUnderEndpointsAndEmptySectionsAreAccepted() async throws {
         let config = try await load("""
             carriers:

@@ -145,7 +145,7 @@ public struct ReturndConfiguration: Sendable {
               let root = try? Yams.Parser(yaml: text).singleRoot(), let mapping = root.mapping else { return }
         let unknown = YAMLUnknownKeys.find(in: mapping, read: read, open: openSections)
         guard !unknown.isEmpty else { return }
-        throw Invalid(description: "\(file): \(unknown.map { $0.sentence("a setting of returnd") }.joined(separator: "; "))")
+        throw Invalid(description: "\(file): \(YAMLUnknownKeys.describe(unknown, as: "a setting of returnd"))")
     }
 
     /// Reads a number or a switch: the default when the key is absent, a clear error when it is
