@@ -119,7 +119,7 @@ enum CarrierFileParser {
         // Last, so a missing field is named first: a misspelt optional field (`not_found_staus`)
         // would otherwise leave its default in place without a word.
         if let unknown = YAMLUnknownKeys.find(in: root, read: r.log.keys, open: ["tracking.status_map"]).first {
-            throw CarrierFileError(file: file, field: unknown.key, message: "unknown field" + (unknown.suggestion.map { " (did you mean \($0)?)" } ?? ""))
+            throw CarrierFileError(file: file, field: unknown.key, message: "unknown field\(unknown.hint)")
         }
 
         return service

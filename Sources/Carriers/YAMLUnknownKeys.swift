@@ -10,10 +10,11 @@ public enum YAMLUnknownKeys {
         /// The known key (or section, for a key that holds a section) it most looks like, if any is near.
         public var suggestion: String?
 
+        /// ` (did you mean tracking.enabled?)`, or nothing when no known key is near.
+        public var hint: String { suggestion.map { " (did you mean \($0)?)" } ?? "" }
+
         /// `tracking.enabeld is not a setting of returnd (did you mean tracking.enabled?)`.
-        public func sentence(_ whatItIsNot: String) -> String {
-            "\(key) is not \(whatItIsNot)" + (suggestion.map { " (did you mean \($0)?)" } ?? "")
-        }
+        public func sentence(_ whatItIsNot: String) -> String { "\(key) is not \(whatItIsNot)\(hint)" }
     }
 
     /// The keys a loader read, collected as it reads: one reference shared by its readers.

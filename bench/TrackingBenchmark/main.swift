@@ -13,7 +13,7 @@ import Transport
 //   poll:      N parcels polled by the real poller: claim, request, parse, store events, move
 //              the parcel, schedule (SQLite, durable, one commit per parcel)
 //   claim:     the store's claim passes on a prepared SQLite file (`--store FILE`, see
-//              bench/tracking_claim), until it claims nothing more
+//              bench/tracking_claim), until a pass neither claims nor sweeps anything
 // Prints `mode<TAB>count<TAB>seconds<TAB>per_second` (poll_quiet adds CPU microseconds per poll).
 
 let mode = option("--mode", default: "transport")
