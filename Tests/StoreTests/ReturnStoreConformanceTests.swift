@@ -635,7 +635,7 @@ struct ReturnStoreConformanceTests {
         }
     }
 
-    @Test("carrier arrivals with no scanner read are found after the cutoff on both backends, through the timers' partial indexes", arguments: StoreKind.allCases)
+    @Test("carrier arrivals with no scanner read are found after the cutoff on both backends; the timer forgets the confirmed ones and reads only the arrivals it watches", arguments: StoreKind.allCases)
     func unconfirmedArrivals(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
             let store = t.store
@@ -651,16 +651,28 @@ struct ReturnStoreConformanceTests {
             _ = try await store.recordReceipt(WarehouseReceipt(parcelID: scanned.id, warehouseID: scanned.warehouseID, code: scanned.trackingNumber, scannedAt: now, receivedAt: now, scannerTokenID: "tok"))
             let misrouted = try await arrived("D-4", .carrier, hoursAgo: 70)
             _ = try await store.recordReceipt(WarehouseReceipt(parcelID: misrouted.id, warehouseID: "WH-ELSEWHERE", code: misrouted.trackingNumber, scannedAt: now, receivedAt: now, scannerTokenID: "tok"))
-            _ = try await arrived("D-5", .carrier, hoursAgo: 10)  // not yet past the cutoff
+            let notYet = try await arrived("D-5", .carrier, hoursAgo: 10)  // not yet past the cutoff
             _ = try await arrived("D-6", .scanner, hoursAgo: 90)  // arrived by a scan: confirmed
             _ = try await store.issueReturn(issuance(request(dispute: "D-7", seller: "S-7")))  // never arrived
+            let inspected = try await arrived("D-8", .carrier, hoursAgo: 100)  // inspected without a receipt of its own
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: inspected.id, status: .inspected, source: .scanner, occurredAt: now,
+                                                                 inspection: [ItemInspection(sku: "A", outcome: .accepted)]))
+            func watched() async throws -> [String] {
+                try await store.backend.read { db in try db.strings("SELECT parcel_id FROM arrivals_awaiting_scan ORDER BY arrived_at") }
+            }
+            // Every carrier arrival is watched, the scanned one until the timer's next pass.
+            #expect(try await watched() == [inspected.id, lostLonger.id, misrouted.id, scanned.id, lost.id, notYet.id])
             // Oldest arrival first; a read at another warehouse confirms nothing.
             #expect(try await store.unconfirmedArrivals(before: now.addingTimeInterval(-48 * 3600)).map(\.id) == [lostLonger.id, misrouted.id, lost.id])
             #expect(try await store.unconfirmedArrivals(before: now.addingTimeInterval(-75 * 3600)).map(\.id) == [lostLonger.id])
             #expect(try await store.overdueLabels(now: now.addingTimeInterval(30 * 86400), limit: 10).count == 1)
+            // The scanned and the inspected arrivals are forgotten; the misrouted one and the one not yet past the
+            // cutoff are still watched.
+            #expect(try await watched() == [lostLonger.id, misrouted.id, lost.id, notYet.id])
 
-            // Both timers read through their partial indexes, which status changes of other
-            // kinds (a receipt, a tracking move) do not write.
+            // The labels' timer reads through its partial index, which status changes of other
+            // kinds (a receipt, a tracking move) do not write; the arrivals' timer reads only
+            // the arrivals it watches, not the parcels' history.
             let sqlite = kind == .sqlite
             let plans = try await store.backend.read { db -> [String] in
                 // With a handful of rows PostgreSQL's planner would rather scan; the plan must
@@ -669,16 +681,20 @@ struct ReturnStoreConformanceTests {
                 let explain = sqlite ? "EXPLAIN QUERY PLAN" : "EXPLAIN"
                 let column = sqlite ? "detail" : "QUERY PLAN"
                 func plan(_ query: String, _ arguments: [any SQLBindable]) throws -> String {
-                    try db.rows("\(explain) \(query)", arguments).map { "\($0.value(column))" }.joined(separator: "\n")
+                    try db.rows("\(explain) \(query)", arguments).map { $0[column] as String }.joined(separator: "\n")
                 }
-                return [try plan(SQLReturnStore.overdueLabelsQuery, [now, 10]), try plan(SQLReturnStore.unconfirmedArrivalsQuery, [now])]
+                return [try plan(SQLReturnStore.overdueLabelsQuery, [now, 10]), try plan(SQLReturnStore.watchedArrivalsQuery, [now])]
             }
             #expect(plans[0].contains("parcels_awaiting_drop_off"), "\(plans[0])")
-            #expect(plans[1].contains("parcel_history_carrier_arrivals"), "\(plans[1])")
+            #expect(plans[1].contains("arrivals_awaiting_scan") && !plans[1].contains("parcel_history"), "\(plans[1])")
+            if sqlite {
+                // The watched arrivals are walked and their parcels looked up, never all parcels scanned.
+                #expect(plans[1].split(separator: "\n").filter { $0.hasPrefix("SCAN") } == ["SCAN arrivals_awaiting_scan"], "\(plans[1])")
+            }
             let indexes = try await store.backend.read { db in
                 try db.strings(sqlite ? "SELECT name FROM sqlite_master WHERE type = 'index'" : "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
             }
-            #expect(!indexes.contains("parcels_status") && !indexes.contains("parcel_history_status"))
+            #expect(indexes.allSatisfy { !["parcels_status", "parcel_history_status", "parcel_history_carrier_arrivals"].contains($0) }, "\(indexes)")
         }
     }
 }

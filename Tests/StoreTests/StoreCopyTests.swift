@@ -18,6 +18,8 @@ struct StoreCopyTests {
                                                                inspection: [ItemInspection(sku: "A0", outcome: .accepted), ItemInspection(sku: "A20", outcome: .rejected, reason: "worn")]))
             _ = try await s.recordPoll(PollRecord(parcelID: parcels[1].id, outcome: .events([
                 TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: Date(), location: nil, status: .inTransit)]), polledAt: Date(), nextPollAt: Date()))
+            let arrivedAt = Date().addingTimeInterval(-50 * 3600)
+            _ = try await s.changeStatus(StatusChangeRequest(parcelID: parcels[2].id, status: .arrivedAtWarehouse, source: .carrier, occurredAt: arrivedAt))
             let head = try await s.claimDueEvents(now: Date(), limit: 5, leaseUntil: Date().addingTimeInterval(60))
             try await s.markDelivered(seq: head[0].seq, at: Date())
             try await s.createToken(AccessToken(id: "tok1", role: .operator, scope: nil, label: "ops", createdAt: Date()), secretHash: "hash1")
@@ -36,6 +38,7 @@ struct StoreCopyTests {
                 #expect(try await d.trackingEvents(parcelID: parcels[1].id).map(\.code) == ["PC1"])
                 #expect(try await d.outbox(state: .delivered, limit: 10).map(\.eventID) == [head[0].eventID])
                 #expect(try await d.activeToken(secretHash: "hash1")?.id == "tok1")
+                #expect(try await d.unconfirmedArrivals(before: arrivedAt.addingTimeInterval(1)).map(\.id) == [parcels[2].id])
                 // Replays still replay, and new rows continue the copied numbering.
                 #expect(try await d.issueReturn(issuance(request(dispute: "D-3", seller: "S-3", skus: ["A3"]), key: "k3")).kind == .replayed)
                 let fresh = try await d.issueReturn(issuance(request(dispute: "D-new", seller: "S-new"))).parcel
@@ -56,6 +59,14 @@ struct StoreCopyTests {
             #expect(try await t.store.consistencyProblems().isEmpty)
             try await t.store.backend.write { db in try db.execute("DELETE FROM tracking_schedule WHERE parcel_id = ?", [p.id]) }
             #expect(try await t.store.consistencyProblems() == ["parcel still moving but not followed by tracking: \(p.id)"])
+            let arrived = try await t.store.issueReturn(issuance(request(dispute: "D-2", seller: "S-2"))).parcel
+            _ = try await t.store.changeStatus(StatusChangeRequest(parcelID: arrived.id, status: .arrivedAtWarehouse, source: .carrier, occurredAt: Date()))
+            #expect(try await t.store.consistencyProblems().count == 1)
+            try await t.store.backend.write { db in try db.execute("DELETE FROM arrivals_awaiting_scan WHERE parcel_id = ?", [arrived.id]) }
+            #expect(try await t.store.consistencyProblems() == [
+                "parcel still moving but not followed by tracking: \(p.id)",
+                "carrier arrival the unconfirmed-arrivals timer does not watch: \(arrived.id)",
+            ])
         }
     }
 }

@@ -25,20 +25,21 @@ final class TestStore: Sendable {
     private let directory: URL?
     private let database: String?
 
-    static func make(_ kind: StoreKind) async throws -> TestStore {
+    /// `migrate`: how the new store is brought up to date (all migrations unless told).
+    static func make(_ kind: StoreKind, migrate: (SQLReturnStore) async throws -> Void = { try await $0.migrate() }) async throws -> TestStore {
         switch kind {
         case .sqlite:
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-store-\(UUID().uuidString)")
             let path = dir.appendingPathComponent("returnd.sqlite").path
             let store = try SQLReturnStore.sqlite(path: path)
-            try await store.migrate()
+            try await migrate(store)
             return TestStore(kind: kind, store: store, url: path, directory: dir, database: nil)
         case .postgresql:
             let name = "returnd_test_\(UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: ""))"
             try await admin { try await $0.executeOutsideTransaction("CREATE DATABASE \(name)") }
             let url = try postgresURL(database: name)
             let store = try open(url: url)
-            try await store.migrate()
+            try await migrate(store)
             return TestStore(kind: kind, store: store, url: url, directory: nil, database: name)
         }
     }
@@ -88,8 +89,8 @@ final class TestStore: Sendable {
 }
 
 /// Runs `body` with a fresh store of `kind`, and removes it afterwards whatever happened.
-func withStore(_ kind: StoreKind, _ body: (TestStore) async throws -> Void) async throws {
-    let t = try await TestStore.make(kind)
+func withStore(_ kind: StoreKind, migrate: (SQLReturnStore) async throws -> Void = { try await $0.migrate() }, _ body: (TestStore) async throws -> Void) async throws {
+    let t = try await TestStore.make(kind, migrate: migrate)
     do { try await body(t) } catch {
         await t.remove()
         throw error

@@ -31,6 +31,27 @@ if let path = option("--seed-sqlite") {
     print("seeded\t\(count)\t\(String(format: "%.0f", Double(count) / seconds(ContinuousClock.now - start)))")
     exit(0)
 }
+// `--timer-passes PATH --count N`: on a SQLite file prepared by bench/arrivals_timer, times
+// opening and migrating it (what a store of that age does once on upgrade), then N passes of the
+// unconfirmed-arrivals timer's store call. Prints
+// `timer<TAB>migrate_ms<TAB>passes<TAB>found<TAB>median_ms<TAB>longest_ms`.
+if let path = option("--timer-passes") {
+    let cutoff = Date().addingTimeInterval(-48 * 3600)
+    let start = ContinuousClock.now
+    let store = try SQLReturnStore.sqlite(path: path)
+    try await store.migrate()
+    let migrated = seconds(ContinuousClock.now - start)
+    var passes: [Double] = [], found = 0
+    for _ in 0..<count {
+        let pass = ContinuousClock.now
+        found = try await store.unconfirmedArrivals(before: cutoff).count
+        passes.append(seconds(ContinuousClock.now - pass))
+    }
+    try await store.close()
+    let sorted = passes.sorted()
+    print("timer\t\(String(format: "%.1f", migrated * 1000))\t\(count)\t\(found)\t\(String(format: "%.2f", sorted[sorted.count / 2] * 1000))\t\(String(format: "%.2f", sorted.last! * 1000))")
+    exit(0)
+}
 guard let postgresBase = ProcessInfo.processInfo.environment["RETURND_TEST_POSTGRES_URL"] else {
     FileHandle.standardError.write(Data("RETURND_TEST_POSTGRES_URL is not set (eval \"$(scripts/postgres-start)\")\n".utf8))
     exit(1)

@@ -165,13 +165,20 @@ enum PostgresMigrations {
         Migration(id: "v3: partial indexes for the timers", statements: StoreIndexes.timerIndexes),
         Migration(id: "v4: tracking answer digest", statements: [StoreIndexes.answerDigestColumn]),
         Migration(id: "v5: schedules of parcels no longer followed", statements: [StoreIndexes.finishedSchedules]),
+        Migration(id: "v6: carrier arrivals awaiting a scan", statements: StoreIndexes.arrivalsAwaitingScan(dateType: "TIMESTAMPTZ")),
     ]
 
-    static func migrate(_ db: any SQLSession) throws {
+    /// `upTo`: the last migration to apply (a store of that age, for the migration tests).
+    static func migrate(_ db: any SQLSession, upTo last: String? = nil) throws {
         try db.execute("SELECT pg_advisory_xact_lock(\(lockKey))")
         try db.execute("CREATE TABLE IF NOT EXISTS returnd_migrations (id TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
         let done = Set(try applied(db))
-        for migration in all where !done.contains(migration.id) {
+        var end = all.count
+        if let last {
+            guard let index = all.firstIndex(where: { $0.id == last }) else { throw StoreError.notFound("migration \(last)") }
+            end = index + 1
+        }
+        for migration in all[..<end] where !done.contains(migration.id) {
             for statement in migration.statements { try db.execute(statement) }
             try db.execute("INSERT INTO returnd_migrations (id, applied_at) VALUES (?, ?)", [migration.id, Date()])
         }

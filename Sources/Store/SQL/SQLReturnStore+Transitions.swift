@@ -51,6 +51,11 @@ extension SQLReturnStore {
             try db.execute("UPDATE tracking_schedule SET next_poll_at = ?, unchanged_polls = 0 WHERE parcel_id = ?", [c.occurredAt, parcel.id])
         }
         try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, ?, ?, ?, ?)", [parcel.id, status.rawValue, c.source.rawValue, c.occurredAt, plan.detail])
+        if status == .arrivedAtWarehouse && c.source == .carrier {
+            // Watched by the timer until a scanner confirms it; the timer forgets it then, so a
+            // receipt writes nothing here.
+            try db.execute("INSERT INTO arrivals_awaiting_scan (parcel_id, arrived_at) VALUES (?, ?) ON CONFLICT DO NOTHING", [parcel.id, c.occurredAt])
+        }
         if let events = plan.events {
             for e in events { try insertEvent(db, e) }
         } else if let kind = status.disputeEvent {
@@ -229,24 +234,45 @@ extension SQLReturnStore {
         try await backend.read { db in try db.strings(Self.overdueLabelsQuery, [now, limit]) }
     }
 
-    /// Parcels a carrier reported at the warehouse before the cutoff that no scanner there read,
-    /// oldest arrival first. Driven by the carrier arrivals (`parcel_history_carrier_arrivals`
-    /// holds only those), not by the parcels' status, which has no index: every status change
-    /// would pay for one.
-    static let unconfirmedArrivalsQuery = """
-        SELECT p.id FROM parcel_history h
-        JOIN parcels p ON p.id = h.parcel_id
-        WHERE h.status = 'arrived_at_warehouse' AND h.source = 'carrier' AND h.occurred_at < ?
-        AND p.status = 'arrived_at_warehouse'
-        AND NOT EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = p.id AND r.misrouted = 0)
-        ORDER BY h.occurred_at
+    /// The carrier arrivals the timer watches, oldest first: whether each still waits for a
+    /// scan (the parcel not inspected, no receipt at its own warehouse) and whether it arrived
+    /// before the cutoff. `arrivals_awaiting_scan` holds only those waiting and those confirmed
+    /// since the last pass, not every carrier arrival ever stored (`StoreIndexes`). The parcel
+    /// is looked up per row, not joined: a join let SQLite's planner scan all the parcels when
+    /// it had statistics for them and none yet for the new table (a third of a second a pass at
+    /// 1,000,000 parcels).
+    static let watchedArrivalsQuery = """
+        SELECT parcel_id AS id,
+        CASE WHEN (SELECT p.status FROM parcels p WHERE p.id = arrivals_awaiting_scan.parcel_id) = 'arrived_at_warehouse'
+            AND NOT EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = arrivals_awaiting_scan.parcel_id AND r.misrouted = 0)
+            THEN 1 ELSE 0 END AS waiting,
+        CASE WHEN arrived_at < ? THEN 1 ELSE 0 END AS overdue
+        FROM arrivals_awaiting_scan ORDER BY arrived_at, parcel_id
         """
 
+    /// Parcels a carrier reported at the warehouse before the cutoff that no scanner there read,
+    /// oldest arrival first. Forgets the arrivals confirmed since the last call: a receipt and
+    /// an inspection are never undone, so a confirmed arrival stays confirmed.
     public func unconfirmedArrivals(before: Date) async throws -> [Parcel] {
-        try await backend.read { db in
-            let ids = try db.strings(Self.unconfirmedArrivalsQuery, [before])
-            return try ids.compactMap { try Self.loadParcel(db, where: "id = ?", $0) }
+        let (unconfirmed, confirmed) = try await backend.read { db -> ([Parcel], [String]) in
+            var unconfirmed: [Parcel] = [], confirmed: [String] = []
+            for row in try db.rows(Self.watchedArrivalsQuery, [before]) {
+                let id: String = row["id"]
+                if row["waiting"] as Int == 0 {
+                    confirmed.append(id)
+                } else if row["overdue"] as Int == 1, let parcel = try Self.loadParcel(db, where: "id = ?", id) {
+                    unconfirmed.append(parcel)
+                }
+            }
+            return (unconfirmed, confirmed)
         }
+        // A write only when something was confirmed, and one statement for all of it.
+        if !confirmed.isEmpty {
+            try await backend.write { db in
+                try db.execute("DELETE FROM arrivals_awaiting_scan WHERE parcel_id IN (\(db.dialect.textsOfJSONArray))", [try Self.jsonArray(confirmed)])
+            }
+        }
+        return unconfirmed
     }
 }
 

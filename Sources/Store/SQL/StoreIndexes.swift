@@ -27,3 +27,29 @@ enum StoreIndexes {
         (SELECT id FROM parcels WHERE status NOT IN ('label_issued', 'dropped_off', 'in_transit'))
         """
 }
+
+extension StoreIndexes {
+    /// The carrier arrivals the unconfirmed-arrivals timer watches: written when a carrier
+    /// reports a parcel at the warehouse (the tracking path), forgotten by the timer once a
+    /// scanner there read the parcel or it was inspected. Until 2026-12-03 the timer walked
+    /// `parcel_history_carrier_arrivals`, every carrier arrival ever stored, on each pass: about
+    /// 4 s with 1,000,000 of them. The table holds only the arrivals still waiting and those
+    /// confirmed since the last pass, so a pass costs what is waiting. A receipt writes nothing
+    /// here: the receipt's write set is its cost (docs/PERFORMANCE.md, Warehouse receipts).
+    /// `dateType`: DATETIME on SQLite, TIMESTAMPTZ on PostgreSQL.
+    static func arrivalsAwaitingScan(dateType: String) -> [String] {
+        [
+            "CREATE TABLE arrivals_awaiting_scan (parcel_id TEXT PRIMARY KEY REFERENCES parcels(id), arrived_at \(dateType) NOT NULL)",
+            // The carrier arrivals not yet confirmed, read once through the index they replace.
+            """
+            INSERT INTO arrivals_awaiting_scan (parcel_id, arrived_at)
+            SELECT h.parcel_id, MIN(h.occurred_at) FROM parcel_history h JOIN parcels p ON p.id = h.parcel_id
+            WHERE h.status = 'arrived_at_warehouse' AND h.source = 'carrier' AND p.status = 'arrived_at_warehouse'
+            AND NOT EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = p.id AND r.misrouted = 0)
+            GROUP BY h.parcel_id
+            """,
+            // Nothing reads it any more, and every carrier arrival wrote it.
+            "DROP INDEX parcel_history_carrier_arrivals",
+        ]
+    }
+}

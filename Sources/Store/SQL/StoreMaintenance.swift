@@ -36,6 +36,7 @@ public enum StoreTables {
               key: ["parcel_id"], dateColumns: ["next_poll_at", "lease_until", "last_polled_at"]),
         Table(name: "tracking_events", columns: ["id", "parcel_id", "code", "description", "occurred_at", "location", "status", "recorded_at"],
               key: ["id"], dateColumns: ["occurred_at", "recorded_at"], identity: "id"),
+        Table(name: "arrivals_awaiting_scan", columns: ["parcel_id", "arrived_at"], key: ["parcel_id"], dateColumns: ["arrived_at"]),
     ]
 }
 
@@ -63,6 +64,12 @@ extension SQLReturnStore {
             ("parcel still moving but not followed by tracking", """
                 SELECT id FROM parcels p WHERE status IN \(Self.followedStatusesSQL)
                 AND NOT EXISTS (SELECT 1 FROM tracking_schedule s WHERE s.parcel_id = p.id) LIMIT 20
+                """),
+            ("carrier arrival the unconfirmed-arrivals timer does not watch", """
+                SELECT id FROM parcels p WHERE status = 'arrived_at_warehouse'
+                AND NOT EXISTS (SELECT 1 FROM arrivals_awaiting_scan a WHERE a.parcel_id = p.id)
+                AND NOT EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = p.id AND r.misrouted = 0)
+                AND EXISTS (SELECT 1 FROM parcel_history h WHERE h.parcel_id = p.id AND h.status = 'arrived_at_warehouse' AND h.source = 'carrier') LIMIT 20
                 """),
             ("dispute event of a missing parcel", "SELECT event_id FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = o.parcel_id) LIMIT 20"),
             ("two open parcels for one buyer and seller", """

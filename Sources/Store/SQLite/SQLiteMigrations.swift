@@ -165,6 +165,9 @@ enum SQLiteMigrations {
         m.registerMigration("v9: schedules of parcels no longer followed") { db in
             try db.execute(sql: StoreIndexes.finishedSchedules)
         }
+        m.registerMigration("v10: carrier arrivals awaiting a scan") { db in
+            for statement in StoreIndexes.arrivalsAwaitingScan(dateType: "DATETIME") { try db.execute(sql: statement) }
+        }
         return m
     }
 
