@@ -92,6 +92,7 @@ public enum ReturndBootstrap {
             services.append(trackingPoller(config, runtime: runtime, transport: transport))
         }
         services.append(ParcelDeadlineService(store: runtime.store, configuration: config.deadlines, logger: Logger(label: "returnd.timers"), metrics: runtime.metrics.registry))
+        services.append(ParcelCountsService(runtime: runtime, interval: config.parcelCountsInterval, logger: Logger(label: "returnd.main")))
         return services
     }
 

@@ -26,6 +26,12 @@ public final class ReturndRuntime: Sendable {
         }
     }
 
+    /// The parcels by status and country as `ParcelCountsService` last counted them.
+    public struct ParcelCounts: Sendable {
+        public var counts: [ParcelCount]
+        public var countedAt: Date
+    }
+
     public let store: any ReturnStore
     public let renderer: LabelRenderer
     public let logger: Logger
@@ -33,6 +39,13 @@ public final class ReturndRuntime: Sendable {
     public let metrics: ReturndMetrics
     private let current: Mutex<Snapshot>
     private let drainingFlag = Mutex(false)
+    private let lastCount = Mutex<ParcelCounts?>(nil)
+
+    /// nil until the first count after start.
+    public var parcelCounts: ParcelCounts? {
+        get { lastCount.withLock { $0 } }
+        set { lastCount.withLock { $0 = newValue } }
+    }
 
     /// Set when shutdown begins: `/readyz` answers 503 so load balancers stop sending, while
     /// requests are still served during the drain period.

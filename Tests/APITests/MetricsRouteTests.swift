@@ -1,7 +1,8 @@
-import API
+@testable import API
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import Testing
 
@@ -16,6 +17,7 @@ struct MetricsRouteTests {
             _ = try await client.execute(uri: "/v1/parcels/\(p["id"] as! String)/label?format=zpl", method: .get, headers: bearer(token))
             _ = try await client.execute(uri: "/v1/parcels/\(p["id"] as! String)/label?format=zpl", method: .get, headers: bearer(token))
             _ = try await client.execute(uri: "/v1/parcels/P0000000000AB", method: .get, headers: bearer(token))
+            try await h.counter().count()
             let r = try await client.execute(uri: "/metrics", method: .get)
             #expect(r.status == .ok)
             #expect(r.headers[.contentType]?.hasPrefix("text/plain") == true)
@@ -24,11 +26,83 @@ struct MetricsRouteTests {
             #expect(lines.contains(#"returnd_labels_issued_total{country="FR",format="zpl"} 2"#), "\(text)")
             #expect(lines.contains(#"returnd_parcels_created_total{country="FR"} 1"#))
             #expect(lines.contains(#"returnd_parcels{status="label_issued",country="FR"} 1.0"#) || lines.contains(#"returnd_parcels{status="label_issued",country="FR"} 1"#), "\(text)")
+            #expect(lines.contains(where: { $0.hasPrefix("returnd_parcels_count_age_seconds 0") }), "\(text)")
             #expect(lines.contains(where: { $0.hasPrefix("returnd_outbox_pending 1") }))
             #expect(lines.contains(where: { $0.hasPrefix("returnd_outbox_dead_letters 0") }))
             #expect(lines.contains(#"returnd_http_requests_total{method="POST",route="/v1/returns",status="201"} 1"#))
             #expect(lines.contains(#"returnd_http_requests_total{method="GET",route="/v1/parcels/{id}",status="404"} 1"#) || lines.contains(#"returnd_http_requests_total{method="GET",route="/v1/parcels/:id",status="404"} 1"#), "\(text)")
             #expect(text.contains("returnd_label_render_seconds_bucket"))
         }
+    }
+
+    @Test("parcels by status are the last count's, with its age; the outbox is read at each scrape; nothing is counted per scrape")
+    func parcelsFromTheLastCount() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            func scrape() async throws -> [String] {
+                String(buffer: try await client.execute(uri: "/metrics", method: .get).body).split(separator: "\n").map(String.init)
+            }
+            func parcels(_ lines: [String], _ country: String) -> String? {
+                lines.first { $0.hasPrefix(#"returnd_parcels{status="label_issued",country="\#(country)"}"#) }?.split(separator: " ").last.map(String.init)
+            }
+            _ = try await h.newParcel(client, token: token, country: "FR")
+            // Not counted yet: no parcel gauges, the outbox already.
+            var lines = try await scrape()
+            #expect(!lines.contains { $0.hasPrefix("returnd_parcels{") || $0.hasPrefix("returnd_parcels_count_age") }, "\(lines)")
+            #expect(lines.contains { $0.hasPrefix("returnd_outbox_pending 1") })
+            #expect(try await h.runtime.parcelStatusLine().contains("parcels not counted yet"))
+
+            try await h.counter().count()
+            _ = try await h.newParcel(client, token: token, dispute: "D-2", country: "ES")
+            h.clock.advance(days: 1 / 24.0)
+            lines = try await scrape()
+            #expect(parcels(lines, "FR").flatMap(Double.init) == 1)
+            #expect(parcels(lines, "ES") == nil, "counted only by the next count")
+            #expect(lines.contains { $0.hasPrefix("returnd_parcels_count_age_seconds 3600") }, "\(lines)")
+            #expect(lines.contains { $0.hasPrefix("returnd_outbox_pending 2") }, "\(lines)")
+            #expect(try await h.runtime.parcelStatusLine() == "serving; 1 labels waiting, 0 parcels moving; outbox 2 pending, 0 dead")
+
+            try await h.counter().count()
+            lines = try await scrape()
+            #expect(parcels(lines, "FR").flatMap(Double.init) == 1 && parcels(lines, "ES").flatMap(Double.init) == 1, "\(lines)")
+            #expect(lines.contains { $0.hasPrefix("returnd_parcels_count_age_seconds 0") }, "\(lines)")
+        }
+    }
+
+    @Test("the counting service counts at start and again every interval until it is stopped")
+    func countsEveryInterval() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let service = ParcelCountsService(runtime: h.runtime, interval: .milliseconds(20), logger: Logger(label: "test"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await service.run() }
+                func counted(_ n: Int) async throws -> Bool {
+                    for _ in 0..<500 {
+                        if let counts = h.runtime.parcelCounts?.counts, counts.reduce(0, { $0 + $1.count }) == n { return true }
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                    return false
+                }
+                #expect(try await counted(0))
+                _ = try await h.newParcel(client, token: token, country: "FR")
+                #expect(try await counted(1))
+                group.cancelAll()
+            }
+        }
+    }
+}
+
+extension TestHarness {
+    func counter() -> ParcelCountsService {
+        ParcelCountsService(runtime: runtime, interval: .seconds(60), logger: Logger(label: "test"))
+    }
+}
+
+extension ReturndRuntime {
+    /// The systemd status line as `SystemdLifecycleService` sends it.
+    func parcelStatusLine() async throws -> String {
+        try await SystemdLifecycleService(notifier: SystemdNotifier(), runtime: self, watchdog: nil, logger: logger).statusLine()
     }
 }

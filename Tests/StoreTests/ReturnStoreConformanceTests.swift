@@ -360,6 +360,18 @@ struct ReturnStoreConformanceTests {
             try await store.markFailed(seq: d2.seq, nextAttemptAt: later.addingTimeInterval(5), error: "HTTP 503")
             #expect(try await store.claimDueEvents(now: later.addingTimeInterval(5), limit: 10, leaseUntil: later.addingTimeInterval(65)).map(\.seq) == [d2.seq])
             #expect(try await store.outboxStats().pending == 2)
+            // Given up on: counted dead, no longer pending, and not the oldest pending.
+            try await store.markDead(seq: d2.seq, at: later, error: "HTTP 410")
+            let stats = try await store.outboxStats()
+            let oldest = try #require(try await store.outboxEntry(id: next[0].eventID)).createdAt
+            #expect(stats.pending == 1 && stats.dead == 1 && stats.oldestPendingCreatedAt == oldest, "\(stats)")
+            // Read from the undelivered events' index, not every event ever stored.
+            let plan = try await store.backend.read { db -> String in
+                if t.kind == .postgresql { try db.execute("SET LOCAL enable_seqscan = off") }
+                return try db.rows("\(t.kind == .sqlite ? "EXPLAIN QUERY PLAN" : "EXPLAIN") \(SQLReturnStore.outboxStatsQuery)", [])
+                    .map { $0[t.kind == .sqlite ? "detail" : "QUERY PLAN"] as String }.joined(separator: "\n")
+            }
+            #expect(plan.contains("outbox_undelivered"), "\(plan)")
         }
     }
 

@@ -37,6 +37,8 @@ public struct ReturndConfiguration: Sendable {
     public var shutdownTimeout: Duration
     public var notifier: DisputeNotifierService.Configuration
     public var deadlines: ParcelDeadlineService.Configuration
+    /// How often the parcels are counted for `/metrics` and the status line.
+    public var parcelCountsInterval: Duration
     public var tracking: TrackingPollerService.Configuration
     public var trackingEnabled: Bool
     /// Where carrier secrets are: systemd's `$CREDENTIALS_DIRECTORY` when set.
@@ -116,6 +118,7 @@ public struct ReturndConfiguration: Sendable {
         deadlines = ParcelDeadlineService.Configuration(
             interval: .seconds(try setting.int("timers.interval_seconds", default: 60, in: 1...86400)),
             arrivalUnconfirmedAfter: .seconds(Int(try setting.number("timers.arrival_unconfirmed_after_hours", default: 48, in: 0.01...87600) * 3600)))
+        parcelCountsInterval = .seconds(try setting.int("metrics.parcel_counts_interval_seconds", default: 60, in: 1...86400))
         if !disputeWebhookURL.isEmpty {
             guard let u = URL(string: disputeWebhookURL), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
                 throw Invalid(description: "\(file): disputes.webhook_url: \(disputeWebhookURL) is not an http(s) URL")

@@ -27,14 +27,20 @@ public final class ReturndMetrics: Sendable {
         registry.makeCounter(descriptor: .init(metricName: "returnd_parcels_created", unitName: "total", helpText: "Parcels opened (new labels)"), labels: [("country", country)]).increment()
     }
 
-    /// Reads the store's state into gauges, then renders everything.
+    /// Reads the store's state into gauges, then renders everything. The parcels are as
+    /// `ParcelCountsService` last counted them (a full read of the parcels, too slow per scrape);
+    /// the outbox is read now (its undelivered rows only).
     func scrape(runtime: ReturndRuntime) async throws -> [UInt8] {
-        let counts = try await runtime.store.parcelCounts()
-        for status in ParcelStatus.allCases {
-            for country in Set(counts.map(\.country)).sorted() {
-                let n = counts.filter { $0.status == status && $0.country == country }.reduce(0) { $0 + $1.count }
-                registry.makeGauge(descriptor: .init(metricName: "returnd_parcels", unitName: "", helpText: "Parcels by status and country"), labels: [("status", status.rawValue), ("country", country)]).set(Double(n))
+        if let last = runtime.parcelCounts {
+            let counts = last.counts
+            for status in ParcelStatus.allCases {
+                for country in Set(counts.map(\.country)).sorted() {
+                    let n = counts.filter { $0.status == status && $0.country == country }.reduce(0) { $0 + $1.count }
+                    registry.makeGauge(descriptor: .init(metricName: "returnd_parcels", unitName: "", helpText: "Parcels by status and country"), labels: [("status", status.rawValue), ("country", country)]).set(Double(n))
+                }
             }
+            registry.makeGauge(descriptor: .init(metricName: "returnd_parcels_count_age", unitName: "seconds", helpText: "Age of the count behind returnd_parcels (metrics.parcel_counts_interval_seconds)"))
+                .set(max(0, runtime.clock().timeIntervalSince(last.countedAt)))
         }
         let outbox = try await runtime.store.outboxStats()
         registry.makeGauge(descriptor: .init(metricName: "returnd_outbox_pending", unitName: "", helpText: "Dispute events waiting for delivery")).set(Double(outbox.pending))

@@ -54,11 +54,15 @@ public final class SystemdLifecycleService: Service, Sendable {
         }
     }
 
+    /// The parcels as last counted (`ParcelCountsService`): counting them here, in the loop that
+    /// pings the watchdog, took seconds a million parcels.
     func statusLine() async throws -> String {
-        let counts = try await runtime.store.parcelCounts()
+        let outbox = try await runtime.store.outboxStats()
+        guard let counts = runtime.parcelCounts?.counts else {
+            return "serving; parcels not counted yet; outbox \(outbox.pending) pending, \(outbox.dead) dead"
+        }
         let moving = counts.filter { [.droppedOff, .inTransit].contains($0.status) }.reduce(0) { $0 + $1.count }
         let waiting = counts.filter { $0.status == .labelIssued }.reduce(0) { $0 + $1.count }
-        let outbox = try await runtime.store.outboxStats()
         return "serving; \(waiting) labels waiting, \(moving) parcels moving; outbox \(outbox.pending) pending, \(outbox.dead) dead"
     }
 }

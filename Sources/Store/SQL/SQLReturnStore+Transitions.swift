@@ -206,14 +206,18 @@ extension SQLReturnStore {
         try await backend.read { db in try db.row("SELECT * FROM outbox WHERE event_id = ?", [id]).map(Self.outboxEntry) }
     }
 
+    static let outboxStatsQuery = """
+        SELECT SUM(CASE WHEN dead_at IS NULL THEN 1 ELSE 0 END) AS pending,
+               SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END) AS dead,
+               MIN(CASE WHEN dead_at IS NULL THEN created_at END) AS oldest
+        FROM outbox WHERE delivered_at IS NULL
+        """
+
     public func outboxStats() async throws -> OutboxStats {
         try await backend.read { db in
-            let row = try db.row("""
-                SELECT SUM(CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN 1 ELSE 0 END) AS pending,
-                       SUM(CASE WHEN delivered_at IS NULL AND dead_at IS NOT NULL THEN 1 ELSE 0 END) AS dead,
-                       MIN(CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN created_at END) AS oldest
-                FROM outbox
-                """)!
+            // Only the undelivered rows, through their partial index: over every event ever
+            // stored this took 2 s with 4,000,000 of them, on every scrape and status line.
+            let row = try db.row(Self.outboxStatsQuery)!
             return OutboxStats(pending: row["pending"] ?? 0, dead: row["dead"] ?? 0, oldestPendingCreatedAt: row["oldest"])
         }
     }
