@@ -55,7 +55,7 @@ public final class SystemdLifecycleService: Service, Sendable {
     }
 
     /// The parcels as last counted (`ParcelCountsService`): counting them here, in the loop that
-    /// pings the watchdog, took seconds a million parcels.
+    /// pings the watchdog, took seconds per million parcels.
     func statusLine() async throws -> String {
         let outbox = try await runtime.store.outboxStats()
         guard let counts = runtime.parcelCounts?.counts else {
