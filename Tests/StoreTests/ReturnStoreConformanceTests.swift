@@ -375,6 +375,28 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("outbox: claimers racing on two stores never claim the same event, and between them claim every dispute's head", arguments: StoreKind.allCases)
+    func outboxClaimsRace(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            for i in 0..<40 { _ = try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))) }
+            let other = try await t.another()
+            let now = Date()
+            let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for i in 0..<16 {
+                    let s = i % 2 == 0 ? store : other
+                    group.addTask { try await s.claimDueEvents(now: now, limit: 5, leaseUntil: now.addingTimeInterval(60)).map(\.seq) }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            try await other.close()
+            #expect(claims.count == Set(claims).count, "claimed twice: \(claims.sorted())")
+            let rest = try await store.claimDueEvents(now: now, limit: 100, leaseUntil: now.addingTimeInterval(60)).map(\.seq)
+            #expect(Set(claims).isDisjoint(with: rest))
+            #expect(claims.count + rest.count == 40)
+        }
+    }
+
     @Test("polls: concurrent claimers get disjoint parcels; events are stored once; an arrived parcel is no longer polled", arguments: StoreKind.allCases)
     func pollClaims(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

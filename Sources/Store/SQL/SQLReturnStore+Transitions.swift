@@ -150,21 +150,37 @@ extension SQLReturnStore {
     // MARK: - Outbox
 
     public func claimDueEvents(now: Date, limit: Int, leaseUntil: Date) async throws -> [OutboxEntry] {
-        try await backend.write { db in
-            // Only each dispute's oldest undelivered event can be due, so a dispute's events go
-            // out in order whichever instance claims them.
-            let entries = try db.rows("""
-                    SELECT o.* FROM outbox o
-                    JOIN (SELECT dispute_id, MIN(seq) AS head FROM outbox WHERE delivered_at IS NULL GROUP BY dispute_id) h ON o.seq = h.head
-                    WHERE o.dead_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
-                    AND (o.lease_until IS NULL OR o.lease_until <= ?)
-                    ORDER BY o.seq LIMIT ?\(db.dialect.skipLocked("o"))
-                    """, [now, now, limit]
-            ).map(Self.outboxEntry)
-            for e in entries { try db.execute("UPDATE outbox SET lease_until = ? WHERE seq = ?", [leaseUntil, e.seq]) }
-            return entries
+        guard backend.dialect.claimsOutboxOutsideTheWrite else {
+            return try await backend.write { db in
+                let entries = try db.rows(Self.dueEventsQuery + db.dialect.skipLocked("o"), [now, now, limit]).map(Self.outboxEntry)
+                for e in entries { try db.execute("UPDATE outbox SET lease_until = ? WHERE seq = ?", [leaseUntil, e.seq]) }
+                return entries
+            }
+        }
+        let candidates = try await backend.read { db in try db.rows(Self.dueEventsQuery, [now, now, limit]).map(Self.outboxEntry) }
+        if candidates.isEmpty { return [] }
+        // Still the head of its dispute if still undelivered: an event is never undelivered
+        // again, so none below it can come back. The guard drops what changed since the read
+        // (delivered, given up on, claimed by another store on the file).
+        return try await backend.write { db in
+            try candidates.filter { e in
+                try db.execute("""
+                    UPDATE outbox SET lease_until = ? WHERE seq = ? AND delivered_at IS NULL AND dead_at IS NULL
+                    AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_until IS NULL OR lease_until <= ?)
+                    """, [leaseUntil, e.seq, now, now]) == 1
+            }
         }
     }
+
+    /// Only each dispute's oldest undelivered event can be due, so a dispute's events go out in
+    /// order whichever instance claims them.
+    static let dueEventsQuery = """
+        SELECT o.* FROM outbox o
+        JOIN (SELECT dispute_id, MIN(seq) AS head FROM outbox WHERE delivered_at IS NULL GROUP BY dispute_id) h ON o.seq = h.head
+        WHERE o.dead_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+        AND (o.lease_until IS NULL OR o.lease_until <= ?)
+        ORDER BY o.seq LIMIT ?
+        """
 
     public func markDelivered(seq: Int64, at date: Date) async throws {
         try await backend.write { db in

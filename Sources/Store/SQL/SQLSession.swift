@@ -16,12 +16,18 @@ public struct SQLDialect: Sendable {
     /// A subquery giving the strings of one JSON array argument (`IN (…)` over a list in one
     /// statement, instead of a statement per element).
     public var textsOfJSONArray: String
+    /// The outbox claim's search (every undelivered event, grouped by dispute) runs in a read and
+    /// only the leases are written, each guarded. SQLite: the search in the write held the one
+    /// writer 75 to 170 ms a pass with 100,000 events undelivered (a dispute service down), every
+    /// half second. PostgreSQL: in the write, so that instances skip each other's locked rows.
+    public var claimsOutboxOutsideTheWrite: Bool
 
     public static let sqlite = SQLDialect(
-        name: "sqlite", lockRow: "", skipLocked: { _ in "" }, serialBlock: 1, textsOfJSONArray: "SELECT value FROM json_each(?)")
+        name: "sqlite", lockRow: "", skipLocked: { _ in "" }, serialBlock: 1, textsOfJSONArray: "SELECT value FROM json_each(?)",
+        claimsOutboxOutsideTheWrite: true)
     public static let postgres = SQLDialect(
         name: "postgresql", lockRow: " FOR UPDATE", skipLocked: { " FOR UPDATE OF \($0) SKIP LOCKED" }, serialBlock: 32,
-        textsOfJSONArray: "SELECT json_array_elements_text(?::json)")
+        textsOfJSONArray: "SELECT json_array_elements_text(?::json)", claimsOutboxOutsideTheWrite: false)
 }
 
 /// One connection inside one transaction. Placeholders are `?`; the PostgreSQL session
