@@ -32,10 +32,11 @@ extension StoreIndexes {
     /// The carrier arrivals the unconfirmed-arrivals timer watches: written when a carrier
     /// reports a parcel at the warehouse (the tracking path), forgotten by the timer once a
     /// scanner there read the parcel or it was inspected. Until 2026-12-03 the timer walked
-    /// `parcel_history_carrier_arrivals`, every carrier arrival ever stored, on each pass: 4 to 8 s
-    /// with 1,000,000 of them (bench/arrivals_timer). The table holds only the arrivals still waiting and those
-    /// confirmed since the last pass, so a pass costs what is waiting. A receipt writes nothing
-    /// here: the receipt's write set is its cost (docs/PERFORMANCE.md, Warehouse receipts).
+    /// `parcel_history_carrier_arrivals`, every carrier arrival ever stored, on each pass: 4 to
+    /// 8 s with 1,000,000 of them (bench/arrivals_timer). The table holds only the arrivals still
+    /// waiting and those confirmed since the last pass, so a pass costs what is waiting. A
+    /// receipt writes nothing here: the receipt's write set is its cost (docs/PERFORMANCE.md,
+    /// Warehouse receipts).
     /// `dateType`: DATETIME on SQLite, TIMESTAMPTZ on PostgreSQL.
     static func arrivalsAwaitingScan(dateType: String) -> [String] {
         [
