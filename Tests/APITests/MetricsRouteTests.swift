@@ -2,8 +2,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import HummingbirdTesting
+import Logging
 import Testing
 
 @Suite("GET /metrics")

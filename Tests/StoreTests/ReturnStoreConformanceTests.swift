@@ -725,9 +725,7 @@ struct ReturnStoreConformanceTests {
                 // The watched arrivals are walked and their parcels looked up, never all parcels scanned.
                 #expect(plans[1].split(separator: "\n").filter { $0.hasPrefix("SCAN") } == ["SCAN arrivals_awaiting_scan"], "\(plans[1])")
             }
-            let indexes = try await store.backend.read { db in
-                try db.strings(sqlite ? "SELECT name FROM sqlite_master WHERE type = 'index'" : "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
-            }
+            let indexes = try await store.indexNames()
             #expect(indexes.allSatisfy { !["parcels_status", "parcel_history_status", "parcel_history_carrier_arrivals"].contains($0) }, "\(indexes)")
         }
     }

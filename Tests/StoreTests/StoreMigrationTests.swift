@@ -7,7 +7,8 @@ import Testing
 struct StoreMigrationTests {
     @Test("the arrivals migration watches the carrier arrivals no scanner confirmed, drops the history index, and the timer answers as before", arguments: StoreKind.allCases)
     func carrierArrivalsAwaitingScan(_ kind: StoreKind) async throws {
-        try await withStore(kind, migrate: { try await $0.migrate(upToBefore: .arrivalsAwaitingScan) }) { t in
+        let before = (sqlite: "v9: schedules of parcels no longer followed", postgresql: "v5: schedules of parcels no longer followed")
+        try await withStore(kind, migrate: { try await $0.migrate(upTo: before) }) { t in
             let store = t.store
             let now = Date()
             func parcel(_ n: Int) async throws -> Parcel {
@@ -27,12 +28,12 @@ struct StoreMigrationTests {
                                                                  inspection: [ItemInspection(sku: "A", outcome: .accepted)]))
             _ = try await store.changeStatus(StatusChangeRequest(parcelID: byScanner.id, status: .arrivedAtWarehouse, source: .scanner, occurredAt: now.addingTimeInterval(-95 * 3600)))
             try await oldCarrierArrival(store, recent.id, at: now.addingTimeInterval(-3600))
-            #expect(try await indexes(store).contains("parcel_history_carrier_arrivals"))
+            #expect(try await store.indexNames().contains("parcel_history_carrier_arrivals"))
 
             try await store.migrate()
             let watched = try await store.backend.read { db in try db.strings("SELECT parcel_id FROM arrivals_awaiting_scan ORDER BY arrived_at") }
             #expect(watched == [misrouted.id, lost.id, recent.id])
-            #expect(!(try await indexes(store).contains("parcel_history_carrier_arrivals")))
+            #expect(!(try await store.indexNames().contains("parcel_history_carrier_arrivals")))
             let migrations = try await store.backend.migrations()
             #expect(migrations.applied == migrations.known)
             #expect(try await store.unconfirmedArrivals(before: now.addingTimeInterval(-48 * 3600)).map(\.id) == [misrouted.id, lost.id])
@@ -41,13 +42,6 @@ struct StoreMigrationTests {
             let later = try await parcel(7)
             _ = try await store.changeStatus(StatusChangeRequest(parcelID: later.id, status: .arrivedAtWarehouse, source: .carrier, occurredAt: now.addingTimeInterval(-50 * 3600)))
             #expect(try await store.unconfirmedArrivals(before: now.addingTimeInterval(-48 * 3600)).map(\.id) == [misrouted.id, lost.id, later.id])
-        }
-    }
-
-    private func indexes(_ store: SQLReturnStore) async throws -> [String] {
-        let sqlite = store.backend is SQLiteBackend
-        return try await store.backend.read { db in
-            try db.strings(sqlite ? "SELECT name FROM sqlite_master WHERE type = 'index'" : "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
         }
     }
 }
@@ -61,24 +55,13 @@ func oldCarrierArrival(_ store: SQLReturnStore, _ parcelID: String, at date: Dat
     }
 }
 
-/// Migrations the tests bring a store up to, so it has the age of a store written before them.
-enum StoreMigration {
-    case arrivalsAwaitingScan
-
-    /// The last migration before it, per backend.
-    func previous(sqlite: Bool) -> String {
-        switch self {
-        case .arrivalsAwaitingScan: sqlite ? "v9: schedules of parcels no longer followed" : "v5: schedules of parcels no longer followed"
-        }
-    }
-}
-
 extension SQLReturnStore {
-    func migrate(upToBefore migration: StoreMigration) async throws {
+    /// Applies the migrations up to the named one of this store's backend: a store of that age.
+    func migrate(upTo last: (sqlite: String, postgresql: String)) async throws {
         if let sqlite = backend as? SQLiteBackend {
-            try SQLiteMigrations.migrator.migrate(sqlite.pool, upTo: migration.previous(sqlite: true))
+            try SQLiteMigrations.migrator.migrate(sqlite.pool, upTo: last.sqlite)
         } else {
-            try await backend.write { db in try PostgresMigrations.migrate(db, upTo: migration.previous(sqlite: false)) }
+            try await backend.write { db in try PostgresMigrations.migrate(db, upTo: last.postgresql) }
         }
     }
 }

@@ -112,3 +112,13 @@ func issuance(_ r: ReturnRequest, key: String? = nil, hash: String = "h", range:
         warehouseID: "WH-FR", scheme: .upuS10(serviceIndicator: "CY", countryCode: "FR"), serialCounterKey: "upu_s10:CY:FR",
         serialRange: range, firstPollDelay: 0)
 }
+
+extension SQLReturnStore {
+    /// The names of the store's indexes, on either backend.
+    func indexNames() async throws -> [String] {
+        let sqlite = backend.dialect.name == SQLDialect.sqlite.name
+        return try await backend.read { db in
+            try db.strings(sqlite ? "SELECT name FROM sqlite_master WHERE type = 'index'" : "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+        }
+    }
+}
