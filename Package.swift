@@ -179,6 +179,7 @@ let package = Package(
             name: "DisputesTests",
             dependencies: [
                 "Disputes", "Store", "Transport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -11,6 +11,9 @@ import Transport
 /// jitter (or after the `Retry-After` the service asked for); an event still undelivered after
 /// `deadLetterAfter` becomes a dead letter, the operator is told in the log, and the dispute's
 /// later events wait behind it until `returnctl outbox retry` so their order still holds.
+/// A service that fails a whole pass (down, 5xx, timeouts, 429, refusing the signature) pauses
+/// the notifier: from `baseBackoff` doubling up to `pauseMax`, or its `Retry-After`; then one
+/// event probes it before the next full pass goes out.
 public final class DisputeNotifierService: Service, Sendable {
     public struct Configuration: Sendable {
         public var webhookURL: String
@@ -19,12 +22,15 @@ public final class DisputeNotifierService: Service, Sendable {
         public var idleInterval: Duration
         public var baseBackoff: Duration
         public var maxBackoff: Duration
+        /// The longest pause of the whole notifier while the service fails: how late a
+        /// recovered service may hear of new events.
+        public var pauseMax: Duration
         public var deadLetterAfter: Duration
 
         public init(
             webhookURL: String, requestTimeout: Duration = .seconds(10), concurrency: Int = 16,
             idleInterval: Duration = .milliseconds(500), baseBackoff: Duration = .seconds(1),
-            maxBackoff: Duration = .seconds(600), deadLetterAfter: Duration = .seconds(72 * 3600)
+            maxBackoff: Duration = .seconds(600), pauseMax: Duration = .seconds(60), deadLetterAfter: Duration = .seconds(72 * 3600)
         ) {
             self.webhookURL = webhookURL
             self.requestTimeout = requestTimeout
@@ -32,6 +38,7 @@ public final class DisputeNotifierService: Service, Sendable {
             self.idleInterval = idleInterval
             self.baseBackoff = baseBackoff
             self.maxBackoff = maxBackoff
+            self.pauseMax = pauseMax
             self.deadLetterAfter = deadLetterAfter
         }
     }
@@ -43,6 +50,8 @@ public final class DisputeNotifierService: Service, Sendable {
     let logger: Logger
     let clock: @Sendable () -> Date
     let metrics: PrometheusCollectorRegistry
+    let health: EndpointHealth
+    let pausedGauge: Gauge
 
     public init(store: any ReturnStore, transport: HTTPTransport, signer: WebhookSigner, configuration: Configuration, logger: Logger,
                 metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -53,7 +62,12 @@ public final class DisputeNotifierService: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
+        health = EndpointHealth(base: Self.seconds(configuration.baseBackoff), cap: Self.seconds(configuration.pauseMax))
+        pausedGauge = metrics.makeGauge(descriptor: .init(metricName: "returnd_dispute_service_paused", helpText: "1 while the notifier holds back because the dispute service failed its last pass"))
     }
+
+    /// The end of the current pause, while the dispute service is held back.
+    public var pausedUntil: Date? { health.isPaused(at: clock()) }
 
     public func run() async throws {
         // Each pass finishes its deliveries; shutdown is only noticed between passes.
@@ -74,27 +88,91 @@ public final class DisputeNotifierService: Service, Sendable {
     @discardableResult
     public func deliverDue() async throws -> Int {
         let now = clock()
-        let batch = configuration.concurrency * 4
+        if health.isPaused(at: now) != nil { return 0 }
+        // After a failed pass one event finds out whether the service is back.
+        let failedPasses = health.consecutiveFailures
+        let batch = failedPasses > 0 ? 1 : configuration.concurrency * 4
         // The claim outlasts the slowest pass (every delivery of the batch timing out in turn);
         // after it, another instance may take over the events of one that died.
         let lease = Self.seconds(configuration.requestTimeout) * Double(batch / configuration.concurrency + 1) + 5
         let due = try await store.claimDueEvents(now: now, limit: batch, leaseUntil: now.addingTimeInterval(lease))
         guard !due.isEmpty else { return 0 }
-        return await withTaskGroup(of: Bool.self) { group in
-            var delivered = 0
+        let pass = await withTaskGroup(of: Attempt.self) { group in
+            var pass = PassOutcome()
             var iterator = due.makeIterator()
             for _ in 0..<min(configuration.concurrency, due.count) {
                 if let entry = iterator.next() { group.addTask { await self.deliver(entry) } }
             }
-            for await ok in group {
-                if ok { delivered += 1 }
+            for await attempt in group {
+                pass.add(attempt)
+                // A full round of failures and no answer at all: the service is down, and the
+                // rest of the batch would only fail too (each a timeout, perhaps).
+                if pass.serviceFailures >= configuration.concurrency && pass.answered == 0 { continue }
                 if let entry = iterator.next() { group.addTask { await self.deliver(entry) } }
             }
-            return delivered
+            pass.unsent = Array(IteratorSequence(iterator))
+            return pass
+        }
+        if !pass.unsent.isEmpty {
+            do { try await store.releaseEvents(seqs: pass.unsent.map(\.seq)) } catch {
+                // Their lease runs out instead.
+                logger.error("outbox.mark_failed", metadata: ["events": "\(pass.unsent.count)", "error": "\(error)"])
+            }
+        }
+        if pass.answered == 0, let failure = pass.lastFailure {
+            let until = health.failed(at: clock(), retryAfter: pass.retryAfter.map(Self.seconds))
+            pausedGauge.set(1.0)
+            logger.warning("outbox.paused", metadata: [
+                "error": "\(failure)", "failed_passes": "\(failedPasses + 1)", "attempts": "\(pass.serviceFailures)",
+                "unsent": "\(pass.unsent.count)", "paused_until": "\(until.formatted(.iso8601))",
+            ])
+        } else if pass.answered > 0, failedPasses > 0 {
+            let down = health.failingSince.map { Int(clock().timeIntervalSince($0).rounded()) } ?? 0
+            health.succeeded()
+            pausedGauge.set(0.0)
+            logger.notice("outbox.resumed", metadata: ["failed_passes": "\(failedPasses)", "failing_s": "\(down)"])
+        }
+        return pass.delivered
+    }
+
+    /// How one delivery went, for the pass.
+    enum Attempt: Sendable {
+        case delivered
+        /// The service answered about this event (a 4xx of its own, or a 2xx not recorded): up.
+        case answered
+        /// Down, overloaded, slow or refusing returnd itself: every event would fail alike.
+        case serviceFailed(String, retryAfter: Duration?)
+    }
+
+    struct PassOutcome {
+        var delivered = 0
+        var answered = 0
+        var serviceFailures = 0
+        var lastFailure: String?
+        var retryAfter: Duration?
+        var unsent: [OutboxEntry] = []
+
+        mutating func add(_ attempt: Attempt) {
+            switch attempt {
+            case .delivered:
+                delivered += 1
+                answered += 1
+            case .answered:
+                answered += 1
+            case .serviceFailed(let failure, let asked):
+                serviceFailures += 1
+                lastFailure = failure
+                if let asked { retryAfter = max(retryAfter ?? asked, asked) }
+            }
         }
     }
 
-    func deliver(_ entry: OutboxEntry) async -> Bool {
+    /// Statuses that say the service, not the event, is the trouble.
+    static func isServiceFailure(status: Int) -> Bool {
+        status >= 500 || [401, 403, 408, 429].contains(status)
+    }
+
+    func deliver(_ entry: OutboxEntry) async -> Attempt {
         let body = Array(entry.payload.utf8)
         let now = clock()
         let request = OutboundRequest(
@@ -109,6 +187,7 @@ public final class DisputeNotifierService: Service, Sendable {
         let meta: Logger.Metadata = ["event": "\(entry.eventID)", "type": "\(entry.type)", "dispute": "\(entry.disputeID)", "parcel": "\(entry.parcelID)"]
         let failure: String
         var retryAfter: Duration?
+        let attempt: Attempt
         do {
             let response = try await transport.send(request)
             if (200..<300).contains(response.status) {
@@ -116,18 +195,20 @@ public final class DisputeNotifierService: Service, Sendable {
                     try await store.markDelivered(seq: entry.seq, at: clock())
                     delivery("delivered")
                     logger.info("outbox.delivered", metadata: meta.merging(["attempts": "\(entry.attempts + 1)"]) { a, _ in a })
-                    return true
+                    return .delivered
                 } catch {
                     // Delivered but not recorded: it goes again, and the receiver de-duplicates
                     // on Idempotency-Key. That is what at-least-once means.
                     logger.error("outbox.mark_failed", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
-                    return false
+                    return .answered
                 }
             }
             failure = "HTTP \(response.status)"
             retryAfter = response.retryAfter(now: now)
+            attempt = Self.isServiceFailure(status: response.status) ? .serviceFailed(failure, retryAfter: retryAfter) : .answered
         } catch {
             failure = "\(error)"
+            attempt = .serviceFailed(failure, retryAfter: nil)
         }
         let age = now.timeIntervalSince(entry.retriedAt ?? entry.createdAt)
         do {
@@ -144,7 +225,7 @@ public final class DisputeNotifierService: Service, Sendable {
         } catch {
             logger.error("outbox.mark_failed", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
         }
-        return false
+        return attempt
     }
 
     func delivery(_ outcome: String) {

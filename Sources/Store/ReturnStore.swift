@@ -149,6 +149,9 @@ public protocol ReturnStore: Sendable {
     /// claimed by another deliverer, leasing it until `leaseUntil`: delivering only these keeps
     /// every dispute's events in order, and a crashed instance's claim runs out.
     func claimDueEvents(now: Date, limit: Int, leaseUntil: Date) async throws -> [OutboxEntry]
+    /// Gives back claimed events that were not sent (the dispute service was found down): due
+    /// again at once, no attempt counted.
+    func releaseEvents(seqs: [Int64]) async throws
     func markDelivered(seq: Int64, at: Date) async throws
     func markFailed(seq: Int64, nextAttemptAt: Date, error: String) async throws
     func markDead(seq: Int64, at: Date, error: String) async throws

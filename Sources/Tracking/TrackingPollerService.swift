@@ -50,7 +50,7 @@ public final class TrackingPollerService: Service, Sendable {
     let logger: Logger
     let clock: @Sendable () -> Date
     private let buckets = Mutex<[String: TokenBucket]>([:])
-    private let health = Mutex<[String: CarrierHealth]>([:])
+    private let health = Mutex<[String: EndpointHealth]>([:])
     private let histograms = Mutex<[String: DurationHistogram]>([:])
     let tokens: OAuthTokenCache
     let metrics: PrometheusCollectorRegistry
@@ -123,10 +123,10 @@ public final class TrackingPollerService: Service, Sendable {
         }
     }
 
-    func health(_ carrierID: String) -> CarrierHealth {
+    func health(_ carrierID: String) -> EndpointHealth {
         health.withLock { h in
             if let existing = h[carrierID] { return existing }
-            let fresh = CarrierHealth()
+            let fresh = EndpointHealth()
             h[carrierID] = fresh
             return fresh
         }
@@ -206,7 +206,7 @@ public final class TrackingPollerService: Service, Sendable {
         case paused
     }
 
-    func fetch(_ chunk: [PollTarget], service: CarrierService, adapter: any TrackingAdapter, bucket: TokenBucket, health: CarrierHealth,
+    func fetch(_ chunk: [PollTarget], service: CarrierService, adapter: any TrackingAdapter, bucket: TokenBucket, health: EndpointHealth,
                fileAuth: Result<TrackingAuth?, any Error>) async -> ChunkFetch {
         let numbers = chunk.map(\.trackingNumber)
         // Built only when a failure is logged: most polls succeed.

@@ -1,6 +1,7 @@
 import Disputes
 import Foundation
 import Logging
+import Prometheus
 import ReturnsCore
 import Store
 import Synchronization
@@ -26,14 +27,16 @@ struct NotifierHarness {
         try await store.migrate()
     }
 
-    func notifier(url: String, secrets: [[UInt8]]? = nil, timeout: Duration = .seconds(5)) throws -> DisputeNotifierService {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+    func notifier(url: String, secrets: [[UInt8]]? = nil, timeout: Duration = .seconds(5), pauseMax: Duration = .seconds(30),
+                  logger: Logger? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws -> DisputeNotifierService {
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .critical
         let clock = clock
         return DisputeNotifierService(
             store: store, transport: transport, signer: try WebhookSigner(secrets: secrets ?? [secret]),
-            configuration: .init(webhookURL: url, requestTimeout: timeout, concurrency: 8, baseBackoff: .seconds(1), maxBackoff: .seconds(60), deadLetterAfter: .seconds(3600)),
-            logger: logger, clock: { clock.date })
+            configuration: .init(webhookURL: url, requestTimeout: timeout, concurrency: 8, baseBackoff: .seconds(1), maxBackoff: .seconds(60),
+                                 pauseMax: pauseMax, deadLetterAfter: .seconds(3600)),
+            logger: logger ?? quiet, metrics: metrics, clock: { clock.date })
     }
 
     func cleanUp() {
@@ -129,13 +132,105 @@ struct DisputeNotifierTests {
         defer { h.cleanUp() }
         let service = FakeDisputeService(secret: h.secret)
         try await h.parcel(dispute: "D-1")
+        let paused = Mutex<Date?>(nil)
         try await service.serve { url in
             service.mode = .tooManyRequests(retryAfter: 30)
-            _ = try await h.notifier(url: url).deliverDue()
+            let notifier = try h.notifier(url: url, pauseMax: .seconds(5))
+            _ = try await notifier.deliverDue()
+            paused.withLock { $0 = notifier.pausedUntil }
         }
         let entry = try #require(try await h.store.outbox(state: .pending, limit: 1).first)
         let next = try #require(entry.nextAttemptAt)
         #expect(abs(next.timeIntervalSince(h.clock.date) - 30) < 1)
+        // The whole notifier holds back as long, past its pause_max of 5 s.
+        let until = try #require(paused.withLock { $0 })
+        #expect(abs(until.timeIntervalSince(h.clock.date) - 30) < 1)
+    }
+
+    @Test("a service failing a whole pass pauses the notifier: a round of attempts, the rest given back unsent, nothing more until the pause ends")
+    func failingServicePauses() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        for i in 0..<40 { try await h.parcel(dispute: "D-\(i)") }
+        let metrics = PrometheusCollectorRegistry()
+        try await service.serve { url in
+            let notifier = try h.notifier(url: url, metrics: metrics)
+            #expect(Self.gauge(metrics, "returnd_dispute_service_paused") == 0)
+            service.mode = .fail(status: 503)
+            #expect(try await notifier.deliverDue() == 0)
+            // Concurrency 8: once 8 have failed and none was answered, no more go out.
+            let attempts = service.attempts
+            #expect((8..<16).contains(attempts))
+            let pending = try await h.store.outbox(state: .pending, limit: 100)
+            #expect(pending.filter { $0.attempts == 1 }.count == attempts)
+            // The rest were given back: claimable at once, with no attempt counted.
+            let unsent = try await h.store.claimDueEvents(now: h.clock.date, limit: 100, leaseUntil: h.clock.date)
+            #expect(unsent.count == 40 - attempts && unsent.allSatisfy { $0.attempts == 0 })
+            // The first pause is the base backoff with jitter (1 s here); nothing is tried meanwhile.
+            let until = try #require(notifier.pausedUntil)
+            #expect((0.5...1.0).contains(until.timeIntervalSince(h.clock.date)))
+            #expect(Self.gauge(metrics, "returnd_dispute_service_paused") == 1)
+            #expect(try await notifier.deliverDue() == 0)
+            #expect(service.attempts == attempts)
+        }
+    }
+
+    @Test("after a pause one event probes the service: failing, the pause grows up to pause_max; delivered, full passes resume")
+    func probesAfterPause() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        for i in 0..<20 { try await h.parcel(dispute: "D-\(i)") }
+        let metrics = PrometheusCollectorRegistry()
+        try await service.serve { url in
+            let notifier = try h.notifier(url: url, pauseMax: .seconds(4), metrics: metrics)
+            service.mode = .fail(status: 500)
+            #expect(try await notifier.deliverDue() == 0)
+            var pauses: [Double] = []
+            for _ in 0..<6 {
+                let until = try #require(notifier.pausedUntil)
+                pauses.append(until.timeIntervalSince(h.clock.date))
+                h.clock.advance(seconds: until.timeIntervalSince(h.clock.date) + 0.01)
+                let before = service.attempts
+                #expect(try await notifier.deliverDue() == 0)
+                #expect(service.attempts == before + 1)
+            }
+            // 1, 2, 4 s, then held at pause_max (4 s), each with jitter between half and all.
+            #expect(pauses.allSatisfy { $0 <= 4 })
+            #expect(pauses.suffix(3).allSatisfy { $0 >= 2 })
+            #expect(Self.gauge(metrics, "returnd_dispute_service_paused") == 1)
+            service.mode = .accept
+            h.clock.advance(seconds: 4.01)
+            let probe = try await notifier.deliverDue()
+            #expect(probe == 1)
+            #expect(notifier.pausedUntil == nil && Self.gauge(metrics, "returnd_dispute_service_paused") == 0)
+            h.clock.advance(seconds: 120)
+            #expect(try await notifier.deliverDue() > 1)
+            try await h.drain(notifier)
+        }
+        #expect(service.accepted.count == 20)
+        #expect(try await h.store.outboxStats().pending == 0)
+    }
+
+    @Test("the service refusing events themselves (4xx) is answering: every event is tried and the notifier is not paused")
+    func eventRefusalsDoNotPause() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        for i in 0..<20 { try await h.parcel(dispute: "D-\(i)") }
+        try await service.serve { url in
+            let notifier = try h.notifier(url: url)
+            service.mode = .fail(status: 422)
+            #expect(try await notifier.deliverDue() == 0)
+            #expect(service.attempts == 20)
+            #expect(notifier.pausedUntil == nil)
+            // A new event goes out at the very next pass.
+            service.mode = .accept
+            try await h.parcel(dispute: "D-new")
+            #expect(try await notifier.deliverDue() == 1)
+            #expect(service.events(of: "D-new") == ["return.label_issued"])
+        }
     }
 
     @Test("a hanging service costs one timeout, not a stuck notifier")
@@ -185,9 +280,10 @@ struct DisputeNotifierTests {
             _ = try await notifier.deliverDue()
             let dead = try await h.store.outbox(state: .dead, limit: 10)
             #expect(dead.map(\.type) == ["return.label_issued"])
-            // Another dispute is not held back.
+            // Another dispute is not held back (once the pause the 503 began has passed).
             service.mode = .accept
             try await h.parcel(dispute: "D-2")
+            h.clock.advance(seconds: 31)
             try await h.drain(notifier)
             #expect(service.events(of: "D-2") == ["return.label_issued"])
             #expect(service.events(of: "D-1").isEmpty)
@@ -216,6 +312,14 @@ struct DisputeNotifierTests {
         try await h.parcel(dispute: "D-4")
         try await wrong.serve { url in _ = try await h.notifier(url: url).deliverDue() }
         #expect(wrong.accepted.isEmpty && wrong.badSignatures == 1)
+    }
+
+    /// A gauge's value as `/metrics` would show it.
+    static func gauge(_ metrics: PrometheusCollectorRegistry, _ name: String) -> Double? {
+        var buffer: [UInt8] = []
+        metrics.emit(into: &buffer)
+        let line = String(decoding: buffer, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
     @Test("a secret file holds one or two secrets of at least 16 bytes")

@@ -350,6 +350,11 @@ struct ReturnStoreConformanceTests {
             try await store.markDelivered(seq: d1.seq, at: now)
             let next = try await other.claimDueEvents(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
             #expect(next.map(\.type) == ["return.dropped_off"])
+            // Given back unsent (the dispute service was found down): claimable again at once, no
+            // attempt counted.
+            try await other.releaseEvents(seqs: next.map(\.seq))
+            let again = try await store.claimDueEvents(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
+            #expect(again.map(\.seq) == next.map(\.seq) && again.allSatisfy { $0.attempts == 0 })
             // D-2's claimer died: once its lease ran out, another instance takes the event over.
             let later = now.addingTimeInterval(61)
             let takenOver = try await other.claimDueEvents(now: later, limit: 10, leaseUntil: later.addingTimeInterval(60))

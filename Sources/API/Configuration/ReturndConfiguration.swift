@@ -98,6 +98,7 @@ public struct ReturndConfiguration: Sendable {
             idleInterval: .milliseconds(try setting.int("disputes.poll_interval_ms", default: 500, in: 10...3600000)),
             baseBackoff: .milliseconds(Int(try setting.number("disputes.base_backoff_seconds", default: 1, in: 0.001...86400) * 1000)),
             maxBackoff: .seconds(try setting.int("disputes.max_backoff_seconds", default: 600, in: 1...604800)),
+            pauseMax: .seconds(try setting.int("disputes.pause_max_seconds", default: 60, in: 1...86400)),
             deadLetterAfter: .seconds(Int(try setting.number("disputes.dead_letter_after_hours", default: 72, in: 0.01...87600) * 3600)))
         tracking = TrackingPollerService.Configuration(
             schedule: PollSchedule(

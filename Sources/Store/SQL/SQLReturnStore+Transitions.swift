@@ -182,6 +182,13 @@ extension SQLReturnStore {
         ORDER BY o.seq LIMIT ?
         """
 
+    public func releaseEvents(seqs: [Int64]) async throws {
+        guard !seqs.isEmpty else { return }
+        try await backend.write { db in
+            for seq in seqs { try db.execute("UPDATE outbox SET lease_until = NULL WHERE seq = ? AND delivered_at IS NULL", [seq]) }
+        }
+    }
+
     public func markDelivered(seq: Int64, at date: Date) async throws {
         try await backend.write { db in
             try db.execute("UPDATE outbox SET lease_until = NULL, delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE seq = ?", [date, seq])
