@@ -209,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API",
+                "API", "Disputes", "Transport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

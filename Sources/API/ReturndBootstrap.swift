@@ -84,9 +84,11 @@ public enum ReturndBootstrap {
         if config.disputeWebhookURL.isEmpty {
             logger.warning("outbox.no_webhook", metadata: ["hint": "set disputes.webhook_url; dispute events wait in the outbox until then"])
         } else {
-            services.append(DisputeNotifierService(
+            let notifier = DisputeNotifierService(
                 store: runtime.store, transport: transport, signer: try loadWebhookSigner(config, logger: logger),
-                configuration: config.notifier, logger: Logger(label: "returnd.disputes"), metrics: runtime.metrics.registry))
+                configuration: config.notifier, logger: Logger(label: "returnd.disputes"), metrics: runtime.metrics.registry)
+            runtime.disputeNotifier = notifier
+            services.append(notifier)
         }
         if config.trackingEnabled {
             services.append(trackingPoller(config, runtime: runtime, transport: transport))

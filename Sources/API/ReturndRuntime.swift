@@ -1,4 +1,5 @@
 import Carriers
+import Disputes
 import Foundation
 import Labels
 import Logging
@@ -40,11 +41,18 @@ public final class ReturndRuntime: Sendable {
     private let current: Mutex<Snapshot>
     private let drainingFlag = Mutex(false)
     private let lastCount = Mutex<ParcelCounts?>(nil)
+    private let notifier = Mutex<DisputeNotifierService?>(nil)
 
     /// nil until the first count after start.
     public var parcelCounts: ParcelCounts? {
         get { lastCount.withLock { $0 } }
         set { lastCount.withLock { $0 = newValue } }
+    }
+
+    /// The running dispute notifier, for the status line; nil without a webhook URL.
+    public var disputeNotifier: DisputeNotifierService? {
+        get { notifier.withLock { $0 } }
+        set { notifier.withLock { $0 = newValue } }
     }
 
     /// Set when shutdown begins: `/readyz` answers 503 so load balancers stop sending, while

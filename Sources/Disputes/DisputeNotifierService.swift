@@ -69,6 +69,9 @@ public final class DisputeNotifierService: Service, Sendable {
     /// The end of the current pause, while the dispute service is held back.
     public var pausedUntil: Date? { health.isPaused(at: clock()) }
 
+    /// The first failed pass since the service last answered: it has been down since then.
+    public var failingSince: Date? { health.failingSince }
+
     public func run() async throws {
         // Each pass finishes its deliveries; shutdown is only noticed between passes.
         while !Task.isShuttingDownGracefully && !Task.isCancelled {

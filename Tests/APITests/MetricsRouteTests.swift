@@ -1,10 +1,12 @@
 @testable import API
+import Disputes
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+import Transport
 
 @Suite("GET /metrics")
 struct MetricsRouteTests {
@@ -67,6 +69,27 @@ struct MetricsRouteTests {
             lines = try await scrape()
             #expect(parcels(lines, "FR").flatMap(Double.init) == 1 && parcels(lines, "ES").flatMap(Double.init) == 1, "\(lines)")
             #expect(lines.contains { $0.hasPrefix("returnd_parcels_count_age_seconds 0") }, "\(lines)")
+        }
+    }
+
+    @Test("the status line says since when the dispute service has been failing")
+    func statusLineNamesAFailingDisputeService() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            _ = try await h.newParcel(client, token: token, country: "FR")
+            let transport = HTTPTransport()
+            defer { transport.shutdown() }
+            let notifier = DisputeNotifierService(
+                store: h.runtime.store, transport: transport, signer: try WebhookSigner(secrets: [Array("a-very-secret-webhook-key-0123456789".utf8)]),
+                configuration: .init(webhookURL: "http://127.0.0.1:1/events", requestTimeout: .seconds(2)), logger: Logger(label: "test"),
+                clock: h.runtime.clock)
+            h.runtime.disputeNotifier = notifier
+            // Port 1: nothing listens there, every delivery fails to connect.
+            #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 1 pending, 0 dead")
+            #expect(try await notifier.deliverDue() == 0)
+            let since = h.runtime.clock().formatted(.iso8601)
+            #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 1 pending, 0 dead; dispute service failing since \(since)")
         }
     }
 

@@ -200,11 +200,12 @@ struct DisputeNotifierTests {
             #expect(pauses.allSatisfy { $0 <= 4 })
             #expect(pauses.suffix(3).allSatisfy { $0 >= 2 })
             #expect(Self.gauge(metrics, "returnd_dispute_service_paused") == 1)
+            #expect(notifier.failingSince != nil)
             service.mode = .accept
             h.clock.advance(seconds: 4.01)
             let probe = try await notifier.deliverDue()
             #expect(probe == 1)
-            #expect(notifier.pausedUntil == nil && Self.gauge(metrics, "returnd_dispute_service_paused") == 0)
+            #expect(notifier.pausedUntil == nil && notifier.failingSince == nil && Self.gauge(metrics, "returnd_dispute_service_paused") == 0)
             h.clock.advance(seconds: 120)
             #expect(try await notifier.deliverDue() > 1)
             try await h.drain(notifier)

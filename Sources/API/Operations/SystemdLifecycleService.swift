@@ -58,11 +58,14 @@ public final class SystemdLifecycleService: Service, Sendable {
     /// pings the watchdog, took seconds per million parcels.
     func statusLine() async throws -> String {
         let outbox = try await runtime.store.outboxStats()
+        // What `systemctl status` should say at 3 a.m. when dispute updates are not going out.
+        let disputes = runtime.disputeNotifier?.failingSince.map { "; dispute service failing since \($0.formatted(.iso8601))" } ?? ""
+        let backlog = "outbox \(outbox.pending) pending, \(outbox.dead) dead\(disputes)"
         guard let counts = runtime.parcelCounts?.counts else {
-            return "serving; parcels not counted yet; outbox \(outbox.pending) pending, \(outbox.dead) dead"
+            return "serving; parcels not counted yet; \(backlog)"
         }
         let moving = counts.filter { [.droppedOff, .inTransit].contains($0.status) }.reduce(0) { $0 + $1.count }
         let waiting = counts.filter { $0.status == .labelIssued }.reduce(0) { $0 + $1.count }
-        return "serving; \(waiting) labels waiting, \(moving) parcels moving; outbox \(outbox.pending) pending, \(outbox.dead) dead"
+        return "serving; \(waiting) labels waiting, \(moving) parcels moving; \(backlog)"
     }
 }
