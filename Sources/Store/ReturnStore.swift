@@ -157,6 +157,9 @@ public protocol ReturnStore: Sendable {
     func markDead(seq: Int64, at: Date, error: String) async throws
     /// Makes a dead (or pending) event due now; false when no such undelivered event exists.
     func retryEvent(id: String, at: Date) async throws -> Bool
+    /// Makes every dead letter due again (after an outage longer than the dead-letter age);
+    /// returns how many.
+    func retryDeadEvents(at: Date) async throws -> Int
     func outbox(state: OutboxEntry.State?, limit: Int) async throws -> [OutboxEntry]
     func outboxEntry(id: String) async throws -> OutboxEntry?
     func outboxStats() async throws -> OutboxStats

@@ -59,12 +59,23 @@ struct OutboxCommand: AsyncParsableCommand {
     }
 
     struct Retry: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Deliver an undelivered (for example dead) event again, now.")
+        static let configuration = CommandConfiguration(
+            abstract: "Deliver an undelivered (for example dead) event again, now; or every dead letter, after a long outage.")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "The event id (evt_…).") var id: String
+        @Argument(help: "The event id (evt_…).") var id: String?
+        @Flag(help: "Every dead letter instead of one event.") var allDead = false
+
+        func validate() throws {
+            if (id == nil) == !allDead { throw ValidationError("give one event id or --all-dead") }
+        }
 
         func run() async throws {
-            guard try await options.runtime().store.retryEvent(id: id, at: Date()) else {
+            let store = try await options.runtime().store
+            guard let id else {
+                let count = try await store.retryDeadEvents(at: Date())
+                return print("\(count) dead events are due again; the running returnd delivers them in order per dispute")
+            }
+            guard try await store.retryEvent(id: id, at: Date()) else {
                 throw CommandFailure(message: "no undelivered event \(id)")
             }
             print("event \(id) is due again; the running returnd delivers it")

@@ -370,6 +370,13 @@ struct ReturnStoreConformanceTests {
             let stats = try await store.outboxStats()
             let oldest = try #require(try await store.outboxEntry(id: next[0].eventID)).createdAt
             #expect(stats.pending == 1 && stats.dead == 1 && stats.oldestPendingCreatedAt == oldest, "\(stats)")
+            // After an outage longer than the dead-letter age, every dead letter is due again at
+            // once (`returnctl outbox retry --all-dead`); pending and delivered events stay as they are.
+            #expect(try await store.retryDeadEvents(at: later) == 1)
+            let revived = try await store.outboxStats()
+            #expect(revived.pending == 2 && revived.dead == 0, "\(revived)")
+            #expect(try await store.claimDueEvents(now: later, limit: 10, leaseUntil: later.addingTimeInterval(60)).map(\.seq) == [d2.seq])
+            #expect(try await store.retryDeadEvents(at: later) == 0)
             // Read from the undelivered events' index, not every event ever stored.
             let plan = try await store.backend.read { db -> String in
                 if t.kind == .postgresql { try db.execute("SET LOCAL enable_seqscan = off") }

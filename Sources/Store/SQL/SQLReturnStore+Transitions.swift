@@ -213,6 +213,12 @@ extension SQLReturnStore {
         }
     }
 
+    public func retryDeadEvents(at date: Date) async throws -> Int {
+        try await backend.write { db in
+            try db.execute("UPDATE outbox SET dead_at = NULL, lease_until = NULL, next_attempt_at = ?, retried_at = ? WHERE dead_at IS NOT NULL AND delivered_at IS NULL", [date, date])
+        }
+    }
+
     public func outbox(state: OutboxEntry.State?, limit: Int) async throws -> [OutboxEntry] {
         let condition = switch state {
         case .pending: "delivered_at IS NULL AND dead_at IS NULL"
