@@ -49,6 +49,13 @@ public final class EndpointHealth: Sendable {
     @discardableResult
     public func failed(at now: Date, retryAfter: Double?) -> Date {
         state.withLock { s in
+            // Requests in flight when the first of them failed fail too: one outage, one step.
+            // Counting each had started a carrier polled 8 at a time at 2^7 s, not 1 s.
+            if let until = s.pausedUntil, until > now {
+                let paused = max(until, now.addingTimeInterval(retryAfter ?? 0))
+                s.pausedUntil = paused
+                return paused
+            }
             s.consecutiveFailures += 1
             if s.failingSince == nil { s.failingSince = now }
             let backoff = min(cap, base * pow(2, Double(min(s.consecutiveFailures - 1, 30)))) * Double.random(in: 0.5...1.0)
