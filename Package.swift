@@ -174,11 +174,13 @@ let package = Package(
         .testTarget(name: "ReturnsCoreTests", dependencies: ["ReturnsCore"], swiftSettings: strict),
         .testTarget(name: "CarriersTests", dependencies: ["Carriers"], swiftSettings: strict),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Carriers"], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        // What tests read of the logs; a target of its own so that every test target can use it.
+        .target(name: "LogCapture", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/LogCapture", swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "LogCapture", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(
             name: "DisputesTests",
             dependencies: [
-                "Disputes", "Store", "Transport",
+                "Disputes", "Store", "Transport", "LogCapture",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -209,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Disputes", "Transport",
+                "API", "Disputes", "Transport", "LogCapture",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

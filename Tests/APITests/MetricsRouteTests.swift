@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import LogCapture
 import Logging
 import Testing
 import Transport
@@ -114,6 +115,20 @@ struct MetricsRouteTests {
                 group.cancelAll()
             }
         }
+    }
+
+    @Test("a count taking over a tenth of the interval warns with the setting to raise; otherwise it logs at debug")
+    func slowCountWarns() async throws {
+        let h = try await TestHarness()
+        let log = CapturedLog()
+        // No count of a real store takes under a tenth of a nanosecond, and none takes six minutes.
+        try await ParcelCountsService(runtime: h.runtime, interval: .nanoseconds(1), logger: log.logger()).count()
+        try await ParcelCountsService(runtime: h.runtime, interval: .seconds(3600), logger: log.logger()).count()
+        let logged = log.all
+        #expect(logged.map(\.level) == [.warning, .debug])
+        #expect(logged.map(\.event) == ["parcels.count_slow", "parcels.counted"])
+        #expect(logged.first?.metadata["hint"] == "raise metrics.parcel_counts_interval_seconds")
+        #expect(logged.allSatisfy { $0.metadata["parcels"] == "0" && $0.metadata["duration_ms"] != nil })
     }
 }
 

@@ -1,5 +1,6 @@
 import Disputes
 import Foundation
+import LogCapture
 import Logging
 import Prometheus
 import ReturnsCore
@@ -183,9 +184,11 @@ struct DisputeNotifierTests {
         let service = FakeDisputeService(secret: h.secret)
         for i in 0..<20 { try await h.parcel(dispute: "D-\(i)") }
         let metrics = PrometheusCollectorRegistry()
+        let log = CapturedLog()
         try await service.serve { url in
-            let notifier = try h.notifier(url: url, pauseMax: .seconds(4), metrics: metrics)
+            let notifier = try h.notifier(url: url, pauseMax: .seconds(4), logger: log.logger(), metrics: metrics)
             service.mode = .fail(status: 500)
+            let failingSince = h.clock.date
             #expect(try await notifier.deliverDue() == 0)
             var pauses: [Double] = []
             for _ in 0..<6 {
@@ -206,6 +209,14 @@ struct DisputeNotifierTests {
             let probe = try await notifier.deliverDue()
             #expect(probe == 1)
             #expect(notifier.pausedUntil == nil && notifier.failingSince == nil && Self.gauge(metrics, "returnd_dispute_service_paused") == 0)
+            // The operator reads one line per failed pass and one when it is back.
+            let paused = log.lines("outbox.paused")
+            #expect(paused.map { $0.metadata["failed_passes"] } == (1...7).map { "\($0)" })
+            #expect(paused.allSatisfy { $0.level == .warning && $0.metadata["error"] == "HTTP 500" && $0.metadata["paused_until"] != nil })
+            #expect(paused.dropFirst().allSatisfy { $0.metadata["attempts"] == "1" })
+            let resumed = try #require(log.lines("outbox.resumed").first)
+            #expect(resumed.level == .notice && resumed.metadata["failed_passes"] == "7")
+            #expect(resumed.metadata["failing_s"] == "\(Int(h.clock.date.timeIntervalSince(failingSince).rounded()))")
             h.clock.advance(seconds: 120)
             #expect(try await notifier.deliverDue() > 1)
             try await h.drain(notifier)

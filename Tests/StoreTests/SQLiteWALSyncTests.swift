@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import LogCapture
 @testable import Store
 import Synchronization
 import Testing
@@ -55,40 +56,11 @@ struct SQLiteWALSyncTests {
         var isSet: Bool { value.withLock { $0 } }
     }
 
-    /// Keeps what the store logs: message, level and metadata.
-    final class LogLines: Sendable {
-        struct Line: Sendable {
-            let level: Logger.Level
-            let message: String
-            let metadata: [String: String]
-        }
-
-        private let lines = Mutex<[Line]>([])
-        var all: [Line] { lines.withLock { $0 } }
-        func append(_ line: Line) { lines.withLock { $0.append(line) } }
-
-        struct Handler: LogHandler {
-            let sink: LogLines
-            var metadata: Logger.Metadata = [:]
-            var logLevel: Logger.Level = .trace
-            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-                get { metadata[key] }
-                set { metadata[key] = newValue }
-            }
-
-            func log(event: LogEvent) {
-                sink.append(Line(level: event.level, message: event.message.description, metadata: (event.metadata ?? [:]).mapValues { "\($0)" }))
-            }
-        }
-
-        var logger: Logger { Logger(label: "returnd.store") { _ in Handler(sink: self) } }
-    }
-
     struct Harness {
         let backend: SQLiteBackend
         let store: SQLReturnStore
         let disk: Disk
-        let log: LogLines
+        let log: CapturedLog
         let path: String
         var wal: String { path + "-wal" }
 
@@ -121,8 +93,8 @@ struct SQLiteWALSyncTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("returnd.sqlite").path
         let disk = Disk()
-        let log = LogLines()
-        let backend = try SQLiteBackend(path: path, busyTimeout: 10, walSync: { disk.sync($0) }, logger: log.logger)
+        let log = CapturedLog()
+        let backend = try SQLiteBackend(path: path, busyTimeout: 10, walSync: { disk.sync($0) }, logger: log.logger(label: "returnd.store"))
         let store = SQLReturnStore(backend: backend)
         try await store.migrate()
         // The path as the kernel names it (the temporary folder may be a symlink).
@@ -203,7 +175,7 @@ struct SQLiteWALSyncTests {
             #expect(h.walSyncs() == syncs)
             await #expect(throws: StoreError.self) { try await h.store.ping() }
             #expect(try await h.visible("before"))
-            let logged = h.log.all.filter { $0.message == "store.wal_sync_failed" }
+            let logged = h.log.lines("store.wal_sync_failed")
             #expect(logged.count == 1)
             #expect(logged.first?.level == .critical)
             #expect(logged.first?.metadata["path"] == h.wal)
