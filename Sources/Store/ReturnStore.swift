@@ -178,8 +178,9 @@ public protocol ReturnStore: Sendable {
     /// `recordPoll` for many parcels in one transaction (the poller's batch of answers); each
     /// outcome in order. If one fails, the others are still stored and only it has the error.
     func recordPolls(_ records: [PollRecord]) async -> [Result<PollRecordOutcome, any Error>]
-    /// Gives back a claim without a poll (carrier paused): the parcel is due again at `at`.
-    func releasePollTarget(parcelID: String, nextPollAt at: Date) async throws
+    /// Gives back claims without a poll (carrier paused): the parcels are due again at `at`.
+    /// One transaction: a pass gives back up to `batch_limit` at once.
+    func releasePollTargets(parcelIDs: [String], nextPollAt at: Date) async throws
     func trackingEvents(parcelID: String) async throws -> [TrackingEventRecord]
     func carrierHealth() async throws -> [CarrierHealthSummary]
 

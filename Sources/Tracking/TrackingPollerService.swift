@@ -132,16 +132,25 @@ public final class TrackingPollerService: Service, Sendable {
         }
     }
 
+    /// Gives claimed parcels back unpolled, in one transaction: one each had cost a commit and a
+    /// sync per parcel, 0.6 s of the writer for a pass of 500 while a carrier was paused.
+    func release(_ targets: [PollTarget], until: Date) async {
+        do { try await store.releasePollTargets(parcelIDs: targets.map(\.parcelID), nextPollAt: until) } catch {
+            // Their lease runs out instead, and they are claimed again then.
+            logger.error("tracking.record_failed", metadata: ["parcels": "\(targets.count)", "error": "\(error)"])
+        }
+    }
+
     func poll(carrierID: String, targets: [PollTarget], catalog: CarrierCatalog) async -> [Report] {
         let now = clock()
         guard let service = catalog.byID[carrierID], let adapter = TrackingAdapters.adapter(for: service) else {
             logger.error("carrier.unknown", metadata: ["carrier": "\(carrierID)"])
-            for t in targets { try? await store.releasePollTarget(parcelID: t.parcelID, nextPollAt: now.addingTimeInterval(3600)) }
+            await release(targets, until: now.addingTimeInterval(3600))
             return []
         }
         let health = health(carrierID)
         if let until = health.isPaused(at: now) {
-            for t in targets { try? await store.releasePollTarget(parcelID: t.parcelID, nextPollAt: until) }
+            await release(targets, until: until)
             return []
         }
         let chunks = stride(from: 0, to: targets.count, by: adapter.maxBatch).map { Array(targets[$0..<min($0 + adapter.maxBatch, targets.count)]) }
@@ -212,7 +221,7 @@ public final class TrackingPollerService: Service, Sendable {
         // Built only when a failure is logged: most polls succeed.
         func meta() -> Logger.Metadata { ["carrier": "\(service.id)", "tracking": "\(numbers.joined(separator: ","))"] }
         if let until = health.isPaused(at: clock()) {
-            for t in chunk { try? await store.releasePollTarget(parcelID: t.parcelID, nextPollAt: until) }
+            await release(chunk, until: until)
             return .paused
         }
         do {

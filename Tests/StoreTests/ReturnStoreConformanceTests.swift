@@ -409,6 +409,27 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("polls: claims given back unpolled (carrier paused) are due again at the time given, not before, and claimable by anyone then", arguments: StoreKind.allCases)
+    func pollReleases(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            var ids: [String] = []
+            for i in 0..<6 { ids.append(try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel.id) }
+            let now = Date().addingTimeInterval(1)
+            let claimed = try await store.claimPollTargets(now: now, limit: 10, leaseUntil: now.addingTimeInterval(300))
+            #expect(Set(claimed.map(\.parcelID)) == Set(ids))
+            let paused = now.addingTimeInterval(600)
+            try await store.releasePollTargets(parcelIDs: Array(ids.prefix(4)), nextPollAt: paused)
+            try await store.releasePollTargets(parcelIDs: [], nextPollAt: paused)
+            // Not before the pause ends, even though the lease (300 s) has run out by then.
+            #expect(try await store.claimPollTargets(now: now.addingTimeInterval(301), limit: 10, leaseUntil: paused.addingTimeInterval(300)).map(\.parcelID).sorted() == Array(ids.suffix(2)).sorted())
+            let again = try await t.another()
+            let reclaimed = try await again.claimPollTargets(now: paused, limit: 10, leaseUntil: paused.addingTimeInterval(300))
+            try await again.close()
+            #expect(Set(reclaimed.map(\.parcelID)) == Set(ids.prefix(4)))
+        }
+    }
+
     @Test("polls: concurrent claimers get disjoint parcels; events are stored once; an arrived parcel is no longer polled", arguments: StoreKind.allCases)
     func pollClaims(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

@@ -174,9 +174,12 @@ extension SQLReturnStore {
         static let byEvents = QuietSQL(column: "events_digest")
     }
 
-    public func releasePollTarget(parcelID: String, nextPollAt at: Date) async throws {
+    public func releasePollTargets(parcelIDs: [String], nextPollAt at: Date) async throws {
+        guard !parcelIDs.isEmpty else { return }
         try await backend.write { db in
-            try db.execute("UPDATE tracking_schedule SET lease_until = NULL, next_poll_at = ? WHERE parcel_id = ?", [at, parcelID])
+            for id in parcelIDs {
+                try db.execute("UPDATE tracking_schedule SET lease_until = NULL, next_poll_at = ? WHERE parcel_id = ?", [at, id])
+            }
         }
     }
 
