@@ -413,8 +413,7 @@ struct ReturnStoreConformanceTests {
     func pollReleases(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
             let store = t.store
-            var ids: [String] = []
-            for i in 0..<6 { ids.append(try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel.id) }
+            let ids = try await store.parcelsOfOwnDisputes(6)
             let now = Date().addingTimeInterval(1)
             let claimed = try await store.claimPollTargets(now: now, limit: 10, leaseUntil: now.addingTimeInterval(300))
             #expect(Set(claimed.map(\.parcelID)) == Set(ids))
@@ -434,8 +433,7 @@ struct ReturnStoreConformanceTests {
     func pollClaims(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
             let store = t.store
-            var ids: [String] = []
-            for i in 0..<40 { ids.append(try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel.id) }
+            let ids = try await store.parcelsOfOwnDisputes(40)
             let other = try await t.another()
             let now = Date().addingTimeInterval(1)
             let claims = try await withThrowingTaskGroup(of: [PollTarget].self) { group in
@@ -615,8 +613,7 @@ struct ReturnStoreConformanceTests {
     func pollBatches(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
             let store = t.store
-            var ids: [String] = []
-            for i in 0..<6 { ids.append(try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel.id) }
+            let ids = try await store.parcelsOfOwnDisputes(6)
             let now = Date().addingTimeInterval(86_400)
             let targets = try await store.claimPollTargets(now: now, limit: 10, leaseUntil: now.addingTimeInterval(300))
             let known = Dictionary(uniqueKeysWithValues: targets.map { ($0.parcelID, $0.eventsDigest) })

@@ -98,6 +98,15 @@ func withStore(_ kind: StoreKind, migrate: (SQLReturnStore) async throws -> Void
     await t.remove()
 }
 
+extension ReturnStore {
+    /// `count` parcels, each of its own dispute and seller (D-0, S-0, …): their ids in order.
+    func parcelsOfOwnDisputes(_ count: Int) async throws -> [String] {
+        var ids: [String] = []
+        for i in 0..<count { ids.append(try await issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel.id) }
+        return ids
+    }
+}
+
 func request(dispute: String = "D-1", buyer: String = "B-1", seller: String = "S-1", skus: [String] = ["A"], country: String = "FR", receivedAt: Date = Date()) -> ReturnRequest {
     ReturnRequest(
         disputeID: dispute, orderID: "O-\(dispute)", receivedAt: receivedAt, reason: "changed_mind",
