@@ -37,11 +37,16 @@ struct OutboxCommand: AsyncParsableCommand {
     struct Dead: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List dead letters: events given up on; each holds back its dispute's later events.")
         @OptionGroup var options: GlobalOptions
+        @Option(help: "At most this many, oldest first.") var limit = 1000
 
         func run() async throws {
-            let entries = try await options.runtime().store.outbox(state: .dead, limit: 1000)
+            let store = try await options.runtime().store
+            let entries = try await store.outbox(state: .dead, limit: limit)
             if options.json { return try printJSON(entries) }
             OutboxCommand.table(entries)
+            // The table may be cut short: say how many there are, and how to replay them all.
+            let dead = try await store.outboxStats().dead
+            if dead > 0 { print("\(dead) dead; `returnctl outbox retry --all-dead` makes them all due again") }
         }
     }
 
