@@ -211,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Disputes", "Transport", "LogCapture",
+                "API", "Carriers", "Disputes", "Tracking", "Transport", "LogCapture",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -91,7 +91,9 @@ public enum ReturndBootstrap {
             services.append(notifier)
         }
         if config.trackingEnabled {
-            services.append(trackingPoller(config, runtime: runtime, transport: transport))
+            let poller = trackingPoller(config, runtime: runtime, transport: transport)
+            runtime.trackingPoller = poller
+            services.append(poller)
         }
         services.append(ParcelDeadlineService(store: runtime.store, configuration: config.deadlines, logger: Logger(label: "returnd.timers"), metrics: runtime.metrics.registry))
         services.append(ParcelCountsService(runtime: runtime, interval: config.parcelCountsInterval, logger: Logger(label: "returnd.main")))

@@ -6,6 +6,7 @@ import Logging
 import ReturnsCore
 import Store
 import Synchronization
+import Tracking
 
 /// What the routes share: the store, the label renderer, and the reloadable parts
 /// (carriers, policy, signing keys) swapped as one snapshot.
@@ -42,6 +43,7 @@ public final class ReturndRuntime: Sendable {
     private let drainingFlag = Mutex(false)
     private let lastCount = Mutex<ParcelCounts?>(nil)
     private let notifier = Mutex<DisputeNotifierService?>(nil)
+    private let poller = Mutex<TrackingPollerService?>(nil)
 
     /// nil until the first count after start.
     public var parcelCounts: ParcelCounts? {
@@ -53,6 +55,12 @@ public final class ReturndRuntime: Sendable {
     public var disputeNotifier: DisputeNotifierService? {
         get { notifier.withLock { $0 } }
         set { notifier.withLock { $0 = newValue } }
+    }
+
+    /// The running tracking poller, for the status line; nil when tracking is off.
+    public var trackingPoller: TrackingPollerService? {
+        get { poller.withLock { $0 } }
+        set { poller.withLock { $0 = newValue } }
     }
 
     /// Set when shutdown begins: `/readyz` answers 503 so load balancers stop sending, while

@@ -123,6 +123,12 @@ public final class TrackingPollerService: Service, Sendable {
         }
     }
 
+    /// Carriers whose last request failed, with the first failure since their last success,
+    /// by carrier id: for the status line.
+    public func failingCarriers() -> [(carrierID: String, since: Date)] {
+        health.withLock { h in h.compactMap { id, health in health.failingSince.map { (id, $0) } } }.sorted { $0.carrierID < $1.carrierID }
+    }
+
     func health(_ carrierID: String) -> EndpointHealth {
         health.withLock { h in
             if let existing = h[carrierID] { return existing }

@@ -1,4 +1,5 @@
 @testable import API
+import Carriers
 import Disputes
 import Foundation
 import HTTPTypes
@@ -7,6 +8,7 @@ import HummingbirdTesting
 import LogCapture
 import Logging
 import Testing
+import Tracking
 import Transport
 
 @Suite("GET /metrics")
@@ -73,24 +75,43 @@ struct MetricsRouteTests {
         }
     }
 
-    @Test("the status line says since when the dispute service has been failing")
-    func statusLineNamesAFailingDisputeService() async throws {
+    @Test("the status line names a failing dispute service while events wait, and failing carriers, each with since when")
+    func statusLineNamesWhatIsFailing() async throws {
         let h = try await TestHarness()
         let token = try await h.token(.marketplace)
         try await h.run { client in
-            _ = try await h.newParcel(client, token: token, country: "FR")
+            let id = try await h.newParcel(client, token: token, country: "FR")["id"] as! String
             let transport = HTTPTransport()
             defer { transport.shutdown() }
+            // Port 1: nothing listens there, every request fails to connect.
             let notifier = DisputeNotifierService(
                 store: h.runtime.store, transport: transport, signer: try WebhookSigner(secrets: [Array("a-very-secret-webhook-key-0123456789".utf8)]),
                 configuration: .init(webhookURL: "http://127.0.0.1:1/events", requestTimeout: .seconds(2)), logger: Logger(label: "test"),
                 clock: h.runtime.clock)
+            var colissimo = h.runtime.snapshot.catalog.byID["fr_colissimo"]!
+            colissimo.tracking.baseURL = "http://127.0.0.1:1/suivi/v2"
+            let catalog = CarrierCatalog(services: [colissimo])
+            let credentials = h.directory.appendingPathComponent("credentials")
+            try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
+            try "an-okapi-key".write(to: credentials.appendingPathComponent("laposte_okapi_key"), atomically: true, encoding: .utf8)
+            let poller = TrackingPollerService(
+                store: h.runtime.store, transport: transport, catalog: { catalog }, credentials: CarrierCredentials(directory: credentials.path),
+                logger: Logger(label: "test"), clock: h.runtime.clock)
             h.runtime.disputeNotifier = notifier
-            // Port 1: nothing listens there, every delivery fails to connect.
+            h.runtime.trackingPoller = poller
             #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 1 pending, 0 dead")
+
             #expect(try await notifier.deliverDue() == 0)
             let since = h.runtime.clock().formatted(.iso8601)
             #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 1 pending, 0 dead; dispute service failing since \(since)")
+            let parcel = try #require(try await h.runtime.store.parcel(id: id))
+            #expect(await poller.pollNow(parcel).outcome == "failed")
+            #expect(try await h.runtime.parcelStatusLine()
+                == "serving; parcels not counted yet; outbox 1 pending, 0 dead; dispute service failing since \(since); carriers failing: fr_colissimo since \(since)")
+            // Nothing waiting for the dispute service: it is not being tried, so nothing is said of it.
+            let event = try #require(try await h.runtime.store.outbox(state: .pending, limit: 1).first)
+            try await h.runtime.store.markDelivered(seq: event.seq, at: h.runtime.clock())
+            #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 0 pending, 0 dead; carriers failing: fr_colissimo since \(since)")
         }
     }
 

@@ -58,9 +58,17 @@ public final class SystemdLifecycleService: Service, Sendable {
     /// pings the watchdog, took seconds per million parcels.
     func statusLine() async throws -> String {
         let outbox = try await runtime.store.outboxStats()
-        // What `systemctl status` should say at 3 a.m. when dispute updates are not going out.
-        let disputes = runtime.disputeNotifier?.failingSince.map { "; dispute service failing since \($0.formatted(.iso8601))" } ?? ""
-        let backlog = "outbox \(outbox.pending) pending, \(outbox.dead) dead\(disputes)"
+        // What `systemctl status` should say at 3 a.m. when updates are not going out or coming in.
+        // The dispute service only while events wait: with none to send it is not being tried.
+        var trouble = ""
+        if outbox.pending > 0, let since = runtime.disputeNotifier?.failingSince {
+            trouble += "; dispute service failing since \(since.formatted(.iso8601))"
+        }
+        let carriers = runtime.trackingPoller?.failingCarriers() ?? []
+        if !carriers.isEmpty {
+            trouble += "; carriers failing: " + carriers.map { "\($0.carrierID) since \($0.since.formatted(.iso8601))" }.joined(separator: ", ")
+        }
+        let backlog = "outbox \(outbox.pending) pending, \(outbox.dead) dead\(trouble)"
         guard let counts = runtime.parcelCounts?.counts else {
             return "serving; parcels not counted yet; \(backlog)"
         }
