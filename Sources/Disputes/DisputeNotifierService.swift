@@ -207,7 +207,9 @@ public final class DisputeNotifierService: Service, Sendable {
                 }
             }
             failure = "HTTP \(response.status)"
-            retryAfter = response.retryAfter(now: now)
+            // Honoured up to `maxBackoff`: a service asking for a day (the header allows it) would
+            // hold every dispute's updates back for that long.
+            retryAfter = response.retryAfter(now: now).map { min($0, configuration.maxBackoff) }
             attempt = Self.isServiceFailure(status: response.status) ? .serviceFailed(failure, retryAfter: retryAfter) : .answered
         } catch {
             failure = "\(error)"

@@ -245,6 +245,26 @@ struct DisputeNotifierTests {
         }
     }
 
+    @Test("a Retry-After beyond max_backoff_seconds is held to it, for the event and for the pause")
+    func retryAfterBounded() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        try await h.parcel(dispute: "D-1")
+        let paused = Mutex<Date?>(nil)
+        try await service.serve { url in
+            service.mode = .tooManyRequests(retryAfter: 86_400)
+            let notifier = try h.notifier(url: url)
+            _ = try await notifier.deliverDue()
+            paused.withLock { $0 = notifier.pausedUntil }
+        }
+        // The harness's max_backoff_seconds is 60.
+        let next = try #require(try await h.store.outbox(state: .pending, limit: 1).first?.nextAttemptAt)
+        #expect(abs(next.timeIntervalSince(h.clock.date) - 60) < 1)
+        let until = try #require(paused.withLock { $0 })
+        #expect(abs(until.timeIntervalSince(h.clock.date) - 60) < 1)
+    }
+
     @Test("a hanging service costs one timeout, not a stuck notifier")
     func hanging() async throws {
         let h = try await NotifierHarness()
