@@ -44,8 +44,8 @@ public final class EndpointHealth: Sendable {
         }
     }
 
-    /// Pauses for `retryAfter` seconds when the endpoint said so, else exponentially. A pause
-    /// already running longer is kept. Returns its end.
+    /// Pauses for `retryAfter` seconds when the endpoint said so, else exponentially. During a
+    /// pause a failure only lengthens it to a longer `retryAfter`. Returns the pause's end.
     @discardableResult
     public func failed(at now: Date, retryAfter: Double?) -> Date {
         state.withLock { s in
@@ -59,10 +59,10 @@ public final class EndpointHealth: Sendable {
             s.consecutiveFailures += 1
             if s.failingSince == nil { s.failingSince = now }
             let backoff = min(cap, base * pow(2, Double(min(s.consecutiveFailures - 1, 30)))) * Double.random(in: 0.5...1.0)
+            // Any earlier pause has ended (above), so this one replaces it.
             let until = now.addingTimeInterval(retryAfter ?? backoff)
-            let paused = max(s.pausedUntil ?? until, until)
-            s.pausedUntil = paused
-            return paused
+            s.pausedUntil = until
+            return until
         }
     }
 }
