@@ -124,10 +124,25 @@ public final class TrackingPollerService: Service, Sendable {
     }
 
     /// Carriers whose last request failed, with the first failure since their last success,
-    /// by carrier id: for the status line.
-    public func failingCarriers() -> [(carrierID: String, since: Date)] {
-        health.withLock { h in h.compactMap { id, health in health.failingSince.map { (id, $0) } } }.sorted { $0.carrierID < $1.carrierID }
+    /// by carrier id: for the status line. Only while that is news: a carrier with parcels to
+    /// poll is tried again once its pause ends and once the failed parcels' retry interval has
+    /// passed. If neither brought a request (its parcels were all scanned meanwhile, or it left
+    /// the catalog), returnd no longer knows it to be failing, and saying so for days would
+    /// send the operator after a carrier that may have been fine for hours.
+    public func failingCarriers(at now: Date) -> [(carrierID: String, since: Date)] {
+        let current = catalog()
+        return health.withLock { h in
+            h.compactMap { id, health -> (String, Date)? in
+                guard current.byID[id] != nil, let since = health.failingSince, let last = health.lastFailure else { return nil }
+                let triedAgainBy = max(last.pausedUntil, last.at.addingTimeInterval(configuration.schedule.retryInterval)).addingTimeInterval(Self.retryGrace)
+                return now <= triedAgainBy ? (id, since) : nil
+            }
+        }.sorted { $0.0 < $1.0 }.map { (carrierID: $0.0, since: $0.1) }
     }
+
+    /// Time for a due parcel to be claimed and its request to run out (claim passes behind a
+    /// backlog, the carrier's rate limit, `requestTimeout`) before a carrier counts as untried.
+    static let retryGrace: TimeInterval = 300
 
     func health(_ carrierID: String) -> EndpointHealth {
         health.withLock { h in

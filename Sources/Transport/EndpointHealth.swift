@@ -10,6 +10,7 @@ public final class EndpointHealth: Sendable {
         var consecutiveFailures = 0
         var pausedUntil: Date?
         var failingSince: Date?
+        var lastFailedAt: Date?
     }
 
     private let state = Mutex(State())
@@ -36,11 +37,21 @@ public final class EndpointHealth: Sendable {
     /// The first failure since the last success.
     public var failingSince: Date? { state.withLock { $0.failingSince } }
 
+    /// The latest failure since the last success, and the end of the pause it set: what tells
+    /// whether the endpoint was tried at all since.
+    public var lastFailure: (at: Date, pausedUntil: Date)? {
+        state.withLock { s in
+            guard let at = s.lastFailedAt, s.failingSince != nil else { return nil }
+            return (at, s.pausedUntil ?? at)
+        }
+    }
+
     public func succeeded() {
         state.withLock { s in
             s.consecutiveFailures = 0
             s.pausedUntil = nil
             s.failingSince = nil
+            s.lastFailedAt = nil
         }
     }
 
@@ -49,6 +60,7 @@ public final class EndpointHealth: Sendable {
     @discardableResult
     public func failed(at now: Date, retryAfter: Double?) -> Date {
         state.withLock { s in
+            s.lastFailedAt = now
             // Requests in flight when the first of them failed fail too: one outage, one step.
             // Counting each had started a carrier polled 8 at a time at 2^7 s, not 1 s.
             if let until = s.pausedUntil, until > now {

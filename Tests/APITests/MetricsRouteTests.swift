@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import LogCapture
 import Logging
+import Synchronization
 import Testing
 import Tracking
 import Transport
@@ -75,7 +76,7 @@ struct MetricsRouteTests {
         }
     }
 
-    @Test("the status line names a failing dispute service while events wait, and failing carriers, each with since when")
+    @Test("the status line names a failing dispute service while events wait, and failing carriers, each with since when, while they are still tried")
     func statusLineNamesWhatIsFailing() async throws {
         let h = try await TestHarness()
         let token = try await h.token(.marketplace)
@@ -90,12 +91,12 @@ struct MetricsRouteTests {
                 clock: h.runtime.clock)
             var colissimo = h.runtime.snapshot.catalog.byID["fr_colissimo"]!
             colissimo.tracking.baseURL = "http://127.0.0.1:1/suivi/v2"
-            let catalog = CarrierCatalog(services: [colissimo])
+            let catalog = Mutex(CarrierCatalog(services: [colissimo]))
             let credentials = h.directory.appendingPathComponent("credentials")
             try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
             try "an-okapi-key".write(to: credentials.appendingPathComponent("laposte_okapi_key"), atomically: true, encoding: .utf8)
             let poller = TrackingPollerService(
-                store: h.runtime.store, transport: transport, catalog: { catalog }, credentials: CarrierCredentials(directory: credentials.path),
+                store: h.runtime.store, transport: transport, catalog: { catalog.withLock { $0 } }, credentials: CarrierCredentials(directory: credentials.path),
                 logger: Logger(label: "test"), clock: h.runtime.clock)
             h.runtime.disputeNotifier = notifier
             h.runtime.trackingPoller = poller
@@ -112,6 +113,20 @@ struct MetricsRouteTests {
             let event = try #require(try await h.runtime.store.outbox(state: .pending, limit: 1).first)
             try await h.runtime.store.markDelivered(seq: event.seq, at: h.runtime.clock())
             #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 0 pending, 0 dead; carriers failing: fr_colissimo since \(since)")
+            // The failed parcel is retried after `retry_interval_minutes` (15): until then and a
+            // grace for the retry to run, the carrier is still the last thing known of it...
+            h.clock.advance(days: (15 * 60 + 299) / 86_400)
+            #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 0 pending, 0 dead; carriers failing: fr_colissimo since \(since)")
+            // ...after that nothing was asked of it (the parcel is no longer due anywhere here),
+            // so it is not reported as failing for ever.
+            h.clock.advance(days: 2.0 / 86_400)
+            #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 0 pending, 0 dead")
+            // A failure again names it again, from its first failure since the last success.
+            #expect(await poller.pollNow(parcel).outcome == "failed")
+            #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 0 pending, 0 dead; carriers failing: fr_colissimo since \(since)")
+            // A carrier taken out of the carrier files (a reload) is not polled any more.
+            catalog.withLock { $0 = CarrierCatalog(services: []) }
+            #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 0 pending, 0 dead")
         }
     }
 

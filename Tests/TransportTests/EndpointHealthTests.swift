@@ -5,7 +5,7 @@ import Transport
 @Suite("Backing off a failing endpoint")
 struct EndpointHealthTests {
     @Test("the pause doubles from the base at each failure after the last pause ended, up to the cap, with jitter")
-    func doublesUpToTheCap() {
+    func doublesUpToTheCap() throws {
         let health = EndpointHealth(base: 1, cap: 8)
         var now = Date(timeIntervalSince1970: 1_000_000)
         var pauses: [Double] = []
@@ -20,8 +20,10 @@ struct EndpointHealthTests {
         for (pause, full) in zip(pauses, [1.0, 2, 4, 8, 8, 8, 8]) { #expect((full / 2...full).contains(pause), "\(pauses)") }
         #expect(health.consecutiveFailures == 7)
         #expect(health.failingSince == Date(timeIntervalSince1970: 1_000_000))
+        let last = try #require(health.lastFailure)
+        #expect(last.at == now.addingTimeInterval(-pauses[6]) && last.pausedUntil == now)
         health.succeeded()
-        #expect(health.consecutiveFailures == 0 && health.failingSince == nil && health.isPaused(at: now) == nil)
+        #expect(health.consecutiveFailures == 0 && health.failingSince == nil && health.isPaused(at: now) == nil && health.lastFailure == nil)
         #expect((0.5...1).contains(health.failed(at: now, retryAfter: nil).timeIntervalSince(now)))
     }
 
@@ -35,6 +37,8 @@ struct EndpointHealthTests {
         }
         #expect(health.consecutiveFailures == 1)
         #expect(first.timeIntervalSince(now) <= 1)
+        // The latest of them is the last failure: the endpoint was tried then.
+        #expect(health.lastFailure?.at == now.addingTimeInterval(0.07) && health.lastFailure?.pausedUntil == first)
         // The endpoint asking for longer still extends the pause.
         let asked = health.failed(at: now, retryAfter: 30)
         #expect(asked == now.addingTimeInterval(30))

@@ -64,7 +64,7 @@ public final class SystemdLifecycleService: Service, Sendable {
         if outbox.pending > 0, let since = runtime.disputeNotifier?.failingSince {
             trouble += "; dispute service failing since \(since.formatted(.iso8601))"
         }
-        let carriers = runtime.trackingPoller?.failingCarriers() ?? []
+        let carriers = runtime.trackingPoller?.failingCarriers(at: runtime.clock()) ?? []
         if !carriers.isEmpty {
             trouble += "; carriers failing: " + carriers.map { "\($0.carrierID) since \($0.since.formatted(.iso8601))" }.joined(separator: ", ")
         }
