@@ -63,7 +63,7 @@ public final class DisputeNotifierService: Service, Sendable {
         self.logger = logger
         self.clock = clock
         health = EndpointHealth(base: Self.seconds(configuration.baseBackoff), cap: Self.seconds(configuration.pauseMax))
-        pausedGauge = metrics.makeGauge(descriptor: .init(metricName: "returnd_dispute_service_paused", helpText: "1 while the notifier holds back because the dispute service failed its last pass"))
+        pausedGauge = metrics.makeGauge(descriptor: .init(metricName: "returnd_dispute_service_paused", unitName: "", helpText: "1 while the notifier holds back because the dispute service failed its last pass"))
     }
 
     /// The end of the current pause, while the dispute service is held back.
