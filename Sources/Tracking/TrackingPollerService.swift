@@ -132,12 +132,12 @@ public final class TrackingPollerService: Service, Sendable {
     public func failingCarriers(at now: Date) -> [(carrierID: String, since: Date)] {
         let current = catalog()
         return health.withLock { h in
-            h.compactMap { id, health -> (String, Date)? in
+            h.compactMap { id, health -> (carrierID: String, since: Date)? in
                 guard current.byID[id] != nil, let since = health.failingSince, let last = health.lastFailure else { return nil }
                 let triedAgainBy = max(last.pausedUntil, last.at.addingTimeInterval(configuration.schedule.retryInterval)).addingTimeInterval(Self.retryGrace)
                 return now <= triedAgainBy ? (id, since) : nil
             }
-        }.sorted { $0.0 < $1.0 }.map { (carrierID: $0.0, since: $0.1) }
+        }.sorted { $0.carrierID < $1.carrierID }
     }
 
     /// Time for a due parcel to be claimed and its request to run out (claim passes behind a

@@ -41,7 +41,7 @@ public final class EndpointHealth: Sendable {
     /// whether the endpoint was tried at all since.
     public var lastFailure: (at: Date, pausedUntil: Date)? {
         state.withLock { s in
-            guard let at = s.lastFailedAt, s.failingSince != nil else { return nil }
+            guard let at = s.lastFailedAt else { return nil }
             return (at, s.pausedUntil ?? at)
         }
     }
