@@ -124,7 +124,7 @@ struct MetricsRouteTests {
             // A failure again names it again, from its first failure since the last success.
             #expect(await poller.pollNow(parcel).outcome == "failed")
             #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 0 pending, 0 dead; carriers failing: fr_colissimo since \(since)")
-            // A carrier taken out of the carrier files (a reload) is not polled any more.
+            // A carrier taken out of the carrier files (a reload) is not polled any more, so not listed.
             catalog.withLock { $0 = CarrierCatalog(services: []) }
             #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 0 pending, 0 dead")
         }
