@@ -18,6 +18,14 @@ struct ParcelCodeResolver: Sendable {
         var via: String
     }
 
+    /// What the reader is doing: a tracking number can name a labelled parcel and the packages
+    /// reusing its label, and each step is given the package it waits for (`SharedTrackingNumber`).
+    enum Step: Sendable {
+        case lookup, dropOff
+        case receipt(warehouseID: String, scannedAt: Date)
+        case inspection(skus: Set<String>)
+    }
+
     /// The code's shape is checked before any lookup: a bad request never reaches the store.
     static func trimmed(_ raw: String) throws -> String {
         let code = raw.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -25,21 +33,22 @@ struct ParcelCodeResolver: Sendable {
         return code
     }
 
-    func resolve(_ raw: String, store: any ReturnStore) async throws -> Resolved {
+    func resolve(_ raw: String, for step: Step = .lookup, store: any ReturnStore) async throws -> Resolved {
         let code = try Self.trimmed(raw)
-        return try await store.findParcel { finder in try self.resolve(code: code, in: finder) }
+        return try await store.findParcel { finder in try self.resolve(code: code, for: step, in: finder) }
     }
 
     /// For `ReturnStore.recordScan`: an `APIError` (unknown, forged or mistyped code) is the
     /// refusal to answer with; any other error is the store's and is thrown.
-    func scanResolution(_ raw: String) throws -> @Sendable (any ParcelFinder) throws -> ScanResolution {
+    func scanResolution(_ raw: String, warehouseID: String, scannedAt: Date) throws -> @Sendable (any ParcelFinder) throws -> ScanResolution {
         let code = try Self.trimmed(raw)
+        let step = Step.receipt(warehouseID: warehouseID, scannedAt: scannedAt)
         return { finder in
-            do { return .found(try self.resolve(code: code, in: finder).parcel) } catch let refusal as APIError { return .refused(refusal) }
+            do { return .found(try self.resolve(code: code, for: step, in: finder).parcel) } catch let refusal as APIError { return .refused(refusal) }
         }
     }
 
-    func resolve(code: String, in finder: any ParcelFinder) throws -> Resolved {
+    func resolve(code: String, for step: Step, in finder: any ParcelFinder) throws -> Resolved {
         if ReturnPayload.looksLikePayload(code) {
             let payload: ReturnPayload
             do { payload = try signer.verify(code) } catch {
@@ -55,8 +64,8 @@ struct ParcelCodeResolver: Sendable {
             }
             return Resolved(parcel: parcel, via: "qr")
         }
-        if let parcel = try finder.parcel(trackingNumber: code.uppercased()) {
-            return Resolved(parcel: parcel, via: "tracking_number")
+        if let labelled = try finder.parcel(trackingNumber: code.uppercased()) {
+            return Resolved(parcel: try package(under: labelled, for: step, in: finder), via: "tracking_number")
         }
         let symbols = code.filter { $0 != "-" && $0 != " " }
         if symbols.count == 9 {
@@ -75,6 +84,28 @@ struct ParcelCodeResolver: Sendable {
             return Resolved(parcel: parcel, via: "return_code")
         }
         throw APIError.notFound("a parcel for code \(code)")
+    }
+}
+
+extension ParcelCodeResolver {
+    /// The package a read of `labelled`'s tracking number stands for at this step.
+    func package(under labelled: Parcel, for step: Step, in finder: any ParcelFinder) throws -> Parcel {
+        if case .lookup = step { return labelled }
+        let reusing = try finder.packages(reusingLabelOf: labelled.id)
+        guard !reusing.isEmpty else { return labelled }
+        let packages = [labelled] + reusing
+        let picked: Parcel? = switch step {
+        case .lookup: labelled
+        case .dropOff: SharedTrackingNumber.pick(packages, for: .dropOff)
+        case .inspection(let skus): SharedTrackingNumber.pick(packages, for: .inspection(skus: skus))
+        case .receipt(let warehouseID, let scannedAt):
+            if let again = try finder.package(among: packages.map(\.id), readAt: warehouseID, scannedAt: scannedAt) {
+                packages.first { $0.id == again }
+            } else {
+                SharedTrackingNumber.pick(packages, for: .receipt(received: try finder.receivedPackages(among: packages.map(\.id))))
+            }
+        }
+        return picked ?? labelled
     }
 }
 

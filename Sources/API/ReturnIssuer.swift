@@ -26,12 +26,13 @@ struct ReturnIssuer {
         let event = switch outcome.kind {
         case .created: "parcel.label_issued"
         case .joined: "parcel.items_added"
+        case .reusedLabel: "parcel.label_reused"
         case .replayed: "parcel.request_replayed"
         }
         logger.info(Logger.Message(stringLiteral: event), metadata: [
             "parcel": "\(p.id)", "tracking": "\(p.trackingNumber)", "dispute": "\(request.disputeID)",
             "carrier": "\(p.carrierID)", "country": "\(p.country)", "items": "\(p.items.count)",
-        ])
+        ].merging(p.labelOf.map { ["label_of": "\($0)"] } ?? [:]) { a, _ in a })
         return outcome
     }
 }

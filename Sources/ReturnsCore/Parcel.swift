@@ -84,11 +84,16 @@ public struct Parcel: Codable, Hashable, Sendable {
     public var createdAt: Date
     /// Grows whenever the printed content changes (items added), so rendered labels can be cached per version.
     public var labelVersion: Int
+    /// Set on a package that goes back under another parcel's used label (DOMAIN.md: the rest of
+    /// an order after its free label was used): that parcel's id. Such a package has no label of
+    /// its own; `trackingNumber` is the labelled parcel's, written on it by hand.
+    public var labelOf: String?
 
     public init(
         id: String, trackingNumber: String, carrierID: String, country: String, status: ParcelStatus,
         returnCode: String, buyer: Buyer, seller: Seller, warehouseID: String, items: [ParcelItem],
-        history: [StatusChange], dropOffBy: Date, fasterRefundBy: Date, createdAt: Date, labelVersion: Int
+        history: [StatusChange], dropOffBy: Date, fasterRefundBy: Date, createdAt: Date, labelVersion: Int,
+        labelOf: String? = nil
     ) {
         self.id = id
         self.trackingNumber = trackingNumber
@@ -105,7 +110,11 @@ public struct Parcel: Codable, Hashable, Sendable {
         self.fasterRefundBy = fasterRefundBy
         self.createdAt = createdAt
         self.labelVersion = labelVersion
+        self.labelOf = labelOf
     }
+
+    /// Whether it has a label of its own to print.
+    public var hasOwnLabel: Bool { labelOf == nil }
 
     /// Each dispute of the items once, in the items' order. Most parcels hold a few items, and
     /// for those a linear search beats hashing every id (this runs on every status change, in

@@ -43,3 +43,14 @@ public enum ServedCountries {
         "FR", "US", "ES", "BR", "NL", "IL", "GB", "DE", "IT", "CA", "AU", "BE", "PT", "MX", "CL", "UA", "RU",
     ]
 }
+
+extension ParcelStatus {
+    /// The parcel's label was used (handed over at a service point, or further on). Once an
+    /// order's free label is used the rest of that order goes back under it (DOMAIN.md).
+    public var labelWasUsed: Bool { [.droppedOff, .inTransit, .arrivedAtWarehouse, .inspected].contains(self) }
+
+    /// The status names as SQL list text, for the store's queries.
+    public static var labelUsedSQL: String {
+        "(" + allCases.filter(\.labelWasUsed).map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+    }
+}

@@ -43,6 +43,9 @@ public struct ReturnIssuanceOutcome: Sendable {
         case created
         /// The items joined the buyer's open parcel for this seller; its label was re-rendered.
         case joined
+        /// Their order's free label was used already (DOMAIN.md): a new package with no label of
+        /// its own, going back under that label's tracking number, written by hand.
+        case reusedLabel = "reused_label"
         /// The same Idempotency-Key and body were seen before: nothing changed.
         case replayed
     }
@@ -109,13 +112,17 @@ public protocol ReturnStore: Sendable {
 
     /// Applies a return request: replays an idempotent repeat, refuses an item already in a
     /// parcel, adds to the open parcel of (buyer, seller) or opens a new one with a freshly
-    /// allocated tracking number, and writes the `return.label_issued` event, all in one commit.
+    /// allocated tracking number (or, when the order's free label was used already, a package
+    /// under that label's number), and writes the `return.label_issued` event, all in one commit.
     /// Throws `ReturnRefusal` for business refusals.
     func issueReturn(_ issuance: ReturnIssuance) async throws -> ReturnIssuanceOutcome
 
     func parcel(id: String) async throws -> Parcel?
+    /// The parcel whose own label carries this number, not the packages reusing that label.
     func parcel(trackingNumber: String) async throws -> Parcel?
     func parcel(returnCode: String) async throws -> Parcel?
+    /// The packages going back under this parcel's used label, oldest first.
+    func packages(reusingLabelOf parcelID: String) async throws -> [Parcel]
 
     func serialCounters() async throws -> [SerialCounterUsage]
     /// How many parcels are in each status, per country (metrics, `returnctl status`).

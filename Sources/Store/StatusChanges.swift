@@ -74,8 +74,16 @@ public enum ReceiptOutcome: Sendable {
 /// read or inside the write that records the scan.
 public protocol ParcelFinder {
     func parcel(id: String) throws -> Parcel?
+    /// The parcel whose own label carries this number.
     func parcel(trackingNumber: String) throws -> Parcel?
     func parcel(returnCode: String) throws -> Parcel?
+    /// The packages going back under this parcel's used label, oldest first.
+    func packages(reusingLabelOf parcelID: String) throws -> [Parcel]
+    /// Which of these parcels a warehouse has read.
+    func receivedPackages(among ids: [String]) throws -> Set<String>
+    /// Which of these parcels this very read (warehouse, scan time) was recorded for: a
+    /// scanner's retry goes where the first attempt went.
+    func package(among ids: [String], readAt warehouseID: String, scannedAt: Date) throws -> String?
 }
 
 /// What a scanned code resolved to: the parcel, or the refusal to answer with (an unknown or

@@ -53,25 +53,34 @@ struct ParcelCommand: AsyncParsableCommand {
             var trackingEvents: [TrackingEventRecord]
             var receipts: [ReceiptRecord]
             var inspection: [ItemInspection]
+            /// The packages going back under this parcel's used label (their own ids).
+            var packagesUnderLabel: [String]
         }
 
         func run() async throws {
             let store = try await options.runtime().store
             let p = try await findParcel(parcel, store)
+            let under = p.hasOwnLabel ? try await store.packages(reusingLabelOf: p.id) : []
             let out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
-                             receipts: try await store.receipts(parcelID: p.id), inspection: try await store.inspection(parcelID: p.id))
+                             receipts: try await store.receipts(parcelID: p.id), inspection: try await store.inspection(parcelID: p.id),
+                             packagesUnderLabel: under.map(\.id))
             if options.json { return try printJSON(out) }
             printTable(["FIELD", "VALUE"], [
                 ["parcel", p.id], ["tracking", p.trackingNumber], ["carrier", p.carrierID], ["country", p.country],
                 ["status", p.status.rawValue], ["return code", ReturnCode.display(p.returnCode)], ["seller", "\(p.seller.name) (\(p.seller.id))"],
                 ["buyer", p.buyer.id], ["warehouse", p.warehouseID], ["disputes", p.disputeIDs.joined(separator: ", ")],
                 ["drop off by", p.dropOffBy.formatted(.iso8601)], ["label version", "\(p.labelVersion)"],
+                ["label", p.labelOf.map { "none of its own: goes back under the used label of parcel \($0), number written by hand" } ?? "its own"],
             ])
             print("\nITEMS")
             printTable(["DISPUTE", "SKU", "QTY", "PRICE", "TITLE"], p.items.map { [$0.disputeID, $0.sku, "\($0.quantity)", "\($0.unitPrice.amount) \($0.unitPrice.currency)", $0.title] })
             if !out.receipts.isEmpty {
                 print("\nRECEIPTS")
                 printTable(["WAREHOUSE", "SCANNED", "MISROUTED"], out.receipts.map { [$0.warehouseID, $0.scannedAt.formatted(.iso8601), $0.misrouted ? "yes" : "no"] })
+            }
+            if !under.isEmpty {
+                print("\nPACKAGES UNDER THIS LABEL (the rest of an order, the number written by hand)")
+                printTable(["PARCEL", "STATUS", "RETURN CODE", "DISPUTES"], under.map { [$0.id, $0.status.rawValue, ReturnCode.display($0.returnCode), $0.disputeIDs.joined(separator: ", ")] })
             }
             if !out.inspection.isEmpty {
                 print("\nINSPECTION")

@@ -60,7 +60,7 @@ struct TestHarness {
 
     /// A return request body as the marketplace sends it.
     func returnBody(
-        dispute: String = "D-20261123-0042", buyer: String = "B-77", seller: String = "S-1203", country: String = "FR",
+        dispute: String = "D-20261123-0042", order: String = "8190023345", buyer: String = "B-77", seller: String = "S-1203", country: String = "FR",
         skus: [String] = ["SKU7781-2"], receivedDaysAgo: Double = 5, freeReturn: Bool = true
     ) -> ByteBuffer {
         let received = clock.date.addingTimeInterval(-receivedDaysAgo * 86_400).formatted(.iso8601)
@@ -68,7 +68,7 @@ struct TestHarness {
             #"{"sku": "\#($0)", "title": "USB-C cable 2 m", "quantity": 1, "unit_price": {"amount": "4.99", "currency": "EUR"}, "free_return": \#(freeReturn)}"#
         }.joined(separator: ",")
         return ByteBuffer(string: #"""
-            {"dispute_id": "\#(dispute)", "order_id": "8190023345", "received_at": "\#(received)", "reason": "not_as_described",
+            {"dispute_id": "\#(dispute)", "order_id": "\#(order)", "received_at": "\#(received)", "reason": "not_as_described",
              "buyer": {"id": "\#(buyer)", "name": "Иван Петров", "email": "ivan@example.org",
                        "address": {"lines": ["ул. Ленина 12, кв. 4"], "city": "Москва", "postal_code": "125009", "country": "\#(country)"}},
              "seller": {"id": "\#(seller)", "name": "Shenzhen Gadget Store"},

@@ -22,18 +22,23 @@ struct StoreCopyTests {
             _ = try await s.changeStatus(StatusChangeRequest(parcelID: parcels[2].id, status: .arrivedAtWarehouse, source: .carrier, occurredAt: arrivedAt))
             let head = try await s.claimDueEvents(now: Date(), limit: 5, leaseUntil: Date().addingTimeInterval(60))
             try await s.markDelivered(seq: head[0].seq, at: Date())
+            // The rest of parcels[0]'s order, under its used label (label_of copied as is).
+            let rest = try await s.issueReturn(issuance(request(dispute: "D-rest", order: "O-D-0", seller: "S-0", skus: ["R"]))).parcel
+            #expect(rest.labelOf == p.id)
             try await s.createToken(AccessToken(id: "tok1", role: .operator, scope: nil, label: "ops", createdAt: Date()), secretHash: "hash1")
 
             try await withStore(.postgresql) { destination in
                 let counts = try await s.copy(to: destination.store, batchSize: 7)
                 #expect(counts.allSatisfy { $0.source == $0.destination })
-                #expect(counts.first { $0.table == "parcels" }?.destination == parcels.count - 10)  // 20 sellers: 10 joined
+                #expect(counts.first { $0.table == "parcels" }?.destination == parcels.count - 10 + 1)  // 20 sellers: 10 joined; 1 under a used label
                 #expect(counts.filter { $0.destination > 0 }.count == StoreTables.all.count)
                 let d = destination.store
                 let before = try #require(try await s.parcel(id: p.id))
                 let after = try #require(try await d.parcel(id: p.id))
                 #expect(after.history.map(\.status) == before.history.map(\.status) && after.items == before.items && after.trackingNumber == before.trackingNumber)
                 #expect(try await d.receipts(parcelID: p.id).count == 1)
+                #expect(try await d.packages(reusingLabelOf: p.id).map(\.id) == [rest.id])
+                #expect(try await d.parcel(trackingNumber: p.trackingNumber)?.id == p.id)
                 #expect(try await d.inspection(parcelID: p.id).map(\.outcome) == [.accepted, .rejected])
                 #expect(try await d.trackingEvents(parcelID: parcels[1].id).map(\.code) == ["PC1"])
                 #expect(try await d.outbox(state: .delivered, limit: 10).map(\.eventID) == [head[0].eventID])

@@ -44,6 +44,34 @@ struct StoreMigrationTests {
             #expect(try await store.unconfirmedArrivals(before: now.addingTimeInterval(-48 * 3600)).map(\.id) == [misrouted.id, lost.id, later.id])
         }
     }
+
+    @Test("the label-reuse migration keeps every parcel as it was, a tracking number stays unique, and the rest of an order then reuses its label", arguments: StoreKind.allCases)
+    func labelReuseOnExistingData(_ kind: StoreKind) async throws {
+        let before = (sqlite: "v10: carrier arrivals awaiting a scan", postgresql: "v6: carrier arrivals awaiting a scan")
+        try await withStore(kind, migrate: { try await $0.migrate(upTo: before) }) { t in
+            let store = t.store
+            let now = Date()
+            let first = try await store.issueReturn(issuance(request(dispute: "D-1", order: "O-1", skus: ["A"]))).parcel
+            let other = try await store.issueReturn(issuance(request(dispute: "D-2", seller: "S-2", skus: ["Z"]))).parcel
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: first.id, status: .droppedOff, source: .kiosk, occurredAt: now))
+            _ = try await store.recordReceipt(WarehouseReceipt(parcelID: other.id, warehouseID: other.warehouseID, code: other.trackingNumber, scannedAt: now, receivedAt: now, scannerTokenID: "t"))
+            let readBefore = [try await store.parcel(id: first.id), try await store.parcel(id: other.id)]
+
+            try await store.migrate()
+            let migrations = try await store.backend.migrations()
+            #expect(migrations.applied == migrations.known)
+            #expect([try await store.parcel(id: first.id), try await store.parcel(id: other.id)] == readBefore)
+            #expect(try await store.receipts(parcelID: other.id).count == 1)
+            #expect(Set(try await store.indexNames()).isSuperset(of: ["parcels_label_of", "parcel_items_order", "parcels_open_group", "parcels_awaiting_drop_off"]))
+            await #expect(throws: (any Error).self) {
+                try await store.backend.write { db in try db.execute("UPDATE parcels SET tracking_number = ? WHERE id = ?", [first.trackingNumber, other.id]) }
+            }
+            let rest = try await store.issueReturn(issuance(request(dispute: "D-3", order: "O-1", skus: ["B"])))
+            #expect(rest.kind == .reusedLabel && rest.parcel.trackingNumber == first.trackingNumber)
+            #expect(try await store.parcel(trackingNumber: first.trackingNumber)?.id == first.id)
+            #expect(try await store.consistencyProblems().isEmpty)
+        }
+    }
 }
 
 /// A carrier arrival as returnd wrote it before `arrivals_awaiting_scan` existed: the parcel's

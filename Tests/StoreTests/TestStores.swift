@@ -107,9 +107,9 @@ extension ReturnStore {
     }
 }
 
-func request(dispute: String = "D-1", buyer: String = "B-1", seller: String = "S-1", skus: [String] = ["A"], country: String = "FR", receivedAt: Date = Date()) -> ReturnRequest {
+func request(dispute: String = "D-1", order: String? = nil, buyer: String = "B-1", seller: String = "S-1", skus: [String] = ["A"], country: String = "FR", receivedAt: Date = Date()) -> ReturnRequest {
     ReturnRequest(
-        disputeID: dispute, orderID: "O-\(dispute)", receivedAt: receivedAt, reason: "changed_mind",
+        disputeID: dispute, orderID: order ?? "O-\(dispute)", receivedAt: receivedAt, reason: "changed_mind",
         buyer: Buyer(id: buyer, name: "Léa", address: PostalAddress(lines: ["1 rue X"], city: "Paris", postalCode: "75001", country: country)),
         seller: Seller(id: seller, name: "Shop \(seller)"),
         items: skus.map { RequestedItem(sku: $0, title: "Item \($0)", quantity: 1, unitPrice: Money(amount: "10.00", currency: "EUR"), freeReturn: true) })

@@ -17,12 +17,15 @@ struct ParcelResponse: Encodable {
         var returnCode: String
         var qrPayload: String
         var labelRequired: Bool
+        /// A package going back under another parcel's used label: that parcel's id.
+        var reusesLabelOf: String?
         var items: [ParcelItem]
         var itemCount: Int
         var disputes: [String]
         var seller: Seller
-        var labelURL: String
-        var labelURLs: [String: String]
+        /// Absent for a package reusing another parcel's label: it has none to print.
+        var labelURL: String?
+        var labelURLs: [String: String]?
         var dropOffBy: Date
         var fasterRefundBy: Date
         var warehouse: Warehouse
@@ -36,7 +39,7 @@ struct ParcelResponse: Encodable {
         enum CodingKeys: String, CodingKey {
             case id, carrier, service, country, status, items, disputes, seller, warehouse, history, receipts, inspection
             case trackingNumber = "tracking_number", carrierName = "carrier_name", returnCode = "return_code"
-            case qrPayload = "qr_payload", labelRequired = "label_required", itemCount = "item_count"
+            case qrPayload = "qr_payload", labelRequired = "label_required", itemCount = "item_count", reusesLabelOf = "reuses_label_of"
             case labelURL = "label_url", labelURLs = "label_urls", dropOffBy = "drop_off_by"
             case fasterRefundBy = "faster_refund_by", createdAt = "created_at", labelVersion = "label_version"
             case trackingEvents = "tracking_events"
@@ -52,9 +55,10 @@ struct ParcelResponse: Encodable {
             id: p.id, trackingNumber: p.trackingNumber, carrier: p.carrierID, carrierName: content.carrier.carrierName,
             service: content.carrier.serviceName, country: p.country, status: p.status,
             returnCode: ReturnCode.display(p.returnCode), qrPayload: content.qrPayload,
-            labelRequired: content.carrier.handover == .label, items: p.items, itemCount: p.itemCount,
-            disputes: p.disputeIDs, seller: p.seller, labelURL: label + "?format=pdf",
-            labelURLs: Dictionary(uniqueKeysWithValues: LabelFormat.allCases.map { ($0.rawValue, label + "?format=\($0.rawValue)") }),
+            labelRequired: p.hasOwnLabel && content.carrier.handover == .label, reusesLabelOf: p.labelOf,
+            items: p.items, itemCount: p.itemCount, disputes: p.disputeIDs, seller: p.seller,
+            labelURL: p.hasOwnLabel ? label + "?format=pdf" : nil,
+            labelURLs: p.hasOwnLabel ? Dictionary(uniqueKeysWithValues: LabelFormat.allCases.map { ($0.rawValue, label + "?format=\($0.rawValue)") }) : nil,
             dropOffBy: p.dropOffBy, fasterRefundBy: p.fasterRefundBy, warehouse: content.carrier.warehouse,
             createdAt: p.createdAt, labelVersion: p.labelVersion,
             history: detailed ? p.history : nil, trackingEvents: nil)

@@ -13,10 +13,12 @@ struct KioskController {
         group.post("kiosk/dropoffs", use: dropOff)
     }
 
+    /// A tracking number shared by a labelled parcel and the packages reusing its label names
+    /// the first of them not yet handed over: that is what a kiosk is shown and takes.
     func resolve(_ request: Request, _ context: ReturndRequestContext) async throws -> (AccessToken, Parcel) {
         let token = try context.require(.kiosk)
         let body = try await request.decodeJSON(CodeBody.self)
-        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code, store: runtime.store).parcel
+        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code, for: .dropOff, store: runtime.store).parcel
         guard let country = token.kioskCountry, country == parcel.country else {
             throw APIError(.forbidden, "forbidden_scope", "parcel \(parcel.id) is a return from \(parcel.country); this kiosk (\(token.scope ?? "-")) serves \(token.kioskCountry ?? "no country")")
         }

@@ -32,6 +32,9 @@ struct ParcelController {
         if token.role == .kiosk && token.kioskCountry != parcel.country {
             throw APIError(.forbidden, "forbidden_scope", "kiosk \(token.scope ?? "-") serves \(token.kioskCountry ?? "no country"), parcel \(parcel.id) is for \(parcel.country)")
         }
+        if let labelled = parcel.labelOf {
+            throw APIError(.conflict, "label_reused", "parcel \(parcel.id) has no label of its own: its order's free label was used, so it goes back under the label of parcel \(labelled), tracking number \(parcel.trackingNumber) written on the package by hand")
+        }
         // Labels are immutable per parcel version: a kiosk retrying on a flaky line revalidates cheaply.
         let etag = "\"\(parcel.id)-v\(parcel.labelVersion)-\(format.rawValue)\""
         if request.headers[.ifNoneMatch] == etag {

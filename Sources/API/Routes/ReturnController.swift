@@ -27,7 +27,7 @@ struct ReturnController {
         let response = ParcelResponse(content, baseURL: runtime.snapshot.publicBaseURL, detailed: false)
         var headers: HTTPFields = [.location: "/v1/parcels/\(outcome.parcel.id)"]
         headers[ReturndHeaders.returnOutcome] = outcome.kind.rawValue
-        return try .json(response, status: outcome.kind == .created ? .created : .ok, headers: headers)
+        return try .json(response, status: [.created, .reusedLabel].contains(outcome.kind) ? .created : .ok, headers: headers)
     }
 
     func idempotencyKey(_ request: Request) throws(APIError) -> String? {

@@ -55,7 +55,7 @@ struct WarehouseController {
             throw APIError.badRequest("scanned_at \(body.scannedAt.formatted(.iso8601)) is in the future; check the scanner's clock")
         }
         // Resolved inside the write: a read before it cost more than the write itself.
-        let scanned = try await runtime.store.recordScan(resolve: try ParcelCodeResolver(runtime: runtime).scanResolution(body.code)) { parcel in
+        let scanned = try await runtime.store.recordScan(resolve: try ParcelCodeResolver(runtime: runtime).scanResolution(body.code, warehouseID: warehouse, scannedAt: body.scannedAt)) { parcel in
             WarehouseReceipt(parcelID: parcel.id, warehouseID: warehouse, code: body.code, scannedAt: body.scannedAt, receivedAt: now, scannerTokenID: token.id)
         }
         let parcel = switch scanned.outcome {
@@ -76,7 +76,8 @@ struct WarehouseController {
     @Sendable func inspection(_ request: Request, context: ReturndRequestContext) async throws -> Response {
         let (_, warehouse) = try scanner(context)
         let body = try await request.decodeJSON(InspectionBody.self)
-        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code, store: runtime.store).parcel
+        let skus = Set(body.items.map(\.sku))
+        let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code, for: .inspection(skus: skus), store: runtime.store).parcel
         guard parcel.warehouseID == warehouse else {
             throw APIError(.forbidden, "forbidden_scope", "parcel \(parcel.id) belongs to warehouse \(parcel.warehouseID); this scanner is at \(warehouse)")
         }

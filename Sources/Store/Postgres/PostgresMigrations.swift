@@ -166,6 +166,7 @@ enum PostgresMigrations {
         Migration(id: "v4: tracking answer digest", statements: [StoreIndexes.answerDigestColumn]),
         Migration(id: "v5: schedules of parcels no longer followed", statements: [StoreIndexes.finishedSchedules]),
         Migration(id: "v6: carrier arrivals awaiting a scan", statements: StoreIndexes.arrivalsAwaitingScan(dateType: "TIMESTAMPTZ")),
+        Migration(id: "v7: packages reusing a used label", statements: StoreIndexes.postgresLabelReuse),
     ]
 
     /// `upTo`: the last migration to apply (a store of that age, for the migration tests).

@@ -316,6 +316,22 @@ struct SessionParcelFinder: ParcelFinder {
     let lock: Bool
 
     func parcel(id: String) throws -> Parcel? { try SQLReturnStore.loadParcel(db, where: "id = ?", id, lock: lock) }
-    func parcel(trackingNumber: String) throws -> Parcel? { try SQLReturnStore.loadParcel(db, where: "tracking_number = ?", trackingNumber, lock: lock) }
+    func parcel(trackingNumber: String) throws -> Parcel? {
+        // A package under another parcel's label has no number of its own (NULL), so this is
+        // the labelled parcel, through the number's unique index.
+        try SQLReturnStore.loadParcel(db, where: "tracking_number = ?", trackingNumber, lock: lock)
+    }
+    func packages(reusingLabelOf parcelID: String) throws -> [Parcel] {
+        try db.strings("SELECT id FROM parcels WHERE label_of = ? ORDER BY created_at, id", [parcelID]).compactMap {
+            try SQLReturnStore.loadParcel(db, where: "id = ?", $0, lock: lock)
+        }
+    }
+    func receivedPackages(among ids: [String]) throws -> Set<String> {
+        Set(try db.strings("SELECT DISTINCT parcel_id FROM warehouse_receipts WHERE parcel_id IN (\(db.dialect.textsOfJSONArray))", [try SQLReturnStore.jsonArray(ids)]))
+    }
+    func package(among ids: [String], readAt warehouseID: String, scannedAt: Date) throws -> String? {
+        try db.string("SELECT parcel_id FROM warehouse_receipts WHERE parcel_id IN (\(db.dialect.textsOfJSONArray)) AND warehouse_id = ? AND scanned_at = ? LIMIT 1",
+                      [try SQLReturnStore.jsonArray(ids), warehouseID, scannedAt])
+    }
     func parcel(returnCode: String) throws -> Parcel? { try SQLReturnStore.loadParcel(db, where: "return_code = ?", returnCode, lock: lock) }
 }

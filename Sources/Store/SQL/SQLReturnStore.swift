@@ -94,24 +94,36 @@ public final class SQLReturnStore: ReturnStore {
                     """, [deadlines.dropOffBy, deadlines.fasterRefundBy, try json(request.buyer), i.now, openID])
             try insertItems(db, parcelID: openID, startingAt: open.items.count, request)
         } else {
-            kind = .created
-            let serial = try allocate.map { try $0(db) } ?? allocateSerial(db, i)
-            let tracking = i.scheme.trackingNumber(serial: serial, date: i.now)
+            // DOMAIN.md: once the order's free label was used, the rest of the order goes back
+            // under it. Such a package gets no serial, no label and no schedule: it stores no
+            // number of its own (NULL; it shows its label's) but its labelled parcel in
+            // `label_of`; the carrier's events for the number are that parcel's, and the package
+            // moves by the kiosk and the warehouse scan.
+            let used = try usedLabel(db, request, key)
+            kind = used == nil ? .created : .reusedLabel
+            let number: (column: String, value: String) = if let used {
+                ("label_of", used.id)
+            } else {
+                ("tracking_number", i.scheme.trackingNumber(serial: try allocate.map { try $0(db) } ?? allocateSerial(db, i), date: i.now))
+            }
             parcelID = try freshParcelID(db)
             let code = try freshReturnCode(db)
             let deadlines = i.policy.deadlines(receivedAt: request.receivedAt, createdAt: i.now, existingDropOffBy: nil)
             try db.execute("""
-                    INSERT INTO parcels (id, tracking_number, return_code, carrier_id, country, status, buyer_id, seller_id,
+                    INSERT INTO parcels (id, \(number.column), return_code, carrier_id, country, status, buyer_id, seller_id,
                     seller_name, buyer_json, warehouse_id, drop_off_by, faster_refund_by, created_at, updated_at, label_version)
                     VALUES (?, ?, ?, ?, ?, 'label_issued', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
                     """, [
-                    parcelID, tracking, code, i.carrierID, key.country, key.buyerID, key.sellerID, request.seller.name,
-                    try json(request.buyer), i.warehouseID, deadlines.dropOffBy, deadlines.fasterRefundBy, i.now, i.now,
+                    parcelID, number.value, code, used?.carrierID ?? i.carrierID, key.country, key.buyerID, key.sellerID, request.seller.name,
+                    try json(request.buyer), used?.warehouseID ?? i.warehouseID, deadlines.dropOffBy, deadlines.fasterRefundBy, i.now, i.now,
                 ])
-            try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, ?)", [parcelID, i.now, "dispute \(request.disputeID)"])
+            let detail = "dispute \(request.disputeID)" + (used.map { "; order \(request.orderID) goes back under the used label of parcel \($0.id), tracking number \($0.trackingNumber) written by hand" } ?? "")
+            try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, ?)", [parcelID, i.now, detail])
             try insertItems(db, parcelID: parcelID, startingAt: 0, request)
-            // Followed from the start (a buyer may skip the kiosk); the poller spaces the polls.
-            try db.execute("INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", [parcelID, i.now.addingTimeInterval(i.firstPollDelay)])
+            if used == nil {
+                // Followed from the start (a buyer may skip the kiosk); the poller spaces the polls.
+                try db.execute("INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", [parcelID, i.now.addingTimeInterval(i.firstPollDelay)])
+            }
         }
         if let key = i.idempotencyKey {
             try db.execute("INSERT INTO idempotency_keys (key, request_hash, parcel_id, created_at) VALUES (?, ?, ?, ?)", [key, i.requestHash, parcelID, i.now])
@@ -121,6 +133,25 @@ public final class SQLReturnStore: ReturnStore {
             try insertEvent(db, event)
         }
         return ReturnIssuanceOutcome(parcel: parcel, kind: kind)
+    }
+
+    /// The used label of this order (same buyer, seller and country), if there is one: the rest
+    /// of the order goes back under it. The oldest used parcel holding items of the order names
+    /// it: its own label, or the label it went back under itself (an order whose first items
+    /// joined a package under another order's label). `p.*` so that a store not yet migrated
+    /// to `label_of` (the migration tests) reads it as absent.
+    static func usedLabel(_ db: any SQLSession, _ request: ReturnRequest, _ key: GroupingKey) throws -> (id: String, trackingNumber: String, carrierID: String, warehouseID: String)? {
+        guard let row = try db.row("""
+                SELECT p.* FROM parcel_items i JOIN parcels p ON p.id = i.parcel_id
+                WHERE i.order_id = ? AND p.buyer_id = ? AND p.seller_id = ? AND p.country = ?
+                AND p.status IN \(ParcelStatus.labelUsedSQL) ORDER BY p.created_at, p.id LIMIT 1
+                """, [request.orderID, key.buyerID, key.sellerID, key.country])
+        else { return nil }
+        let labelledID: String = row["label_of"] ?? row["id"]
+        guard let labelled = try db.row("SELECT tracking_number, carrier_id, warehouse_id FROM parcels WHERE id = ? AND tracking_number IS NOT NULL", [labelledID]) else {
+            throw StoreError.corrupt("parcel \(labelledID), the label of order \(request.orderID), has no tracking number")
+        }
+        return (labelledID, labelled["tracking_number"], labelled["carrier_id"], labelled["warehouse_id"])
     }
 
     /// Takes the next serial of the counter inside the caller's transaction, so a number is
@@ -210,8 +241,13 @@ public final class SQLReturnStore: ReturnStore {
         try await findParcel { try $0.parcel(id: id) }
     }
 
+    /// The parcel whose own label carries this number (not the packages going under it).
     public func parcel(trackingNumber: String) async throws -> Parcel? {
         try await findParcel { try $0.parcel(trackingNumber: trackingNumber) }
+    }
+
+    public func packages(reusingLabelOf parcelID: String) async throws -> [Parcel] {
+        try await findParcel { try $0.packages(reusingLabelOf: parcelID) }
     }
 
     public func parcel(returnCode: String) async throws -> Parcel? {
@@ -234,11 +270,17 @@ public final class SQLReturnStore: ReturnStore {
         }
         guard let status = ParcelStatus(rawValue: row["status"]) else { throw StoreError.corrupt("parcel \(id) has status \(row.value("status"))") }
         let buyer = try Buyer.decodeStored(row["buyer_json"])
+        // A package under another parcel's label has no number of its own: it shows that label's.
+        let labelOf: String? = row["label_of"]
+        guard let trackingNumber = try row["tracking_number"] ?? labelOf.flatMap({ try db.string("SELECT tracking_number FROM parcels WHERE id = ?", [$0]) }) else {
+            throw StoreError.corrupt("parcel \(id) has no tracking number and no label it goes back under")
+        }
         return Parcel(
-            id: id, trackingNumber: row["tracking_number"], carrierID: row["carrier_id"], country: row["country"], status: status,
+            id: id, trackingNumber: trackingNumber, carrierID: row["carrier_id"], country: row["country"], status: status,
             returnCode: row["return_code"], buyer: buyer, seller: Seller(id: row["seller_id"], name: row["seller_name"]),
             warehouseID: row["warehouse_id"], items: items, history: history, dropOffBy: row["drop_off_by"],
-            fasterRefundBy: row["faster_refund_by"], createdAt: row["created_at"], labelVersion: row["label_version"])
+            fasterRefundBy: row["faster_refund_by"], createdAt: row["created_at"], labelVersion: row["label_version"],
+            labelOf: labelOf)
     }
 
     public func parcelCounts() async throws -> [ParcelCount] {

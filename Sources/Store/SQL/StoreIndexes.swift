@@ -54,3 +54,21 @@ extension StoreIndexes {
         ]
     }
 }
+
+extension StoreIndexes {
+    /// DOMAIN.md: once an order's free label is used, the rest of the order goes back in a
+    /// package under that label's number. Such a package is a parcel row of its own (id, return
+    /// code, items, history) with `label_of` naming the labelled parcel and no tracking number
+    /// of its own (NULL: it has no label; it shows its label's). So the number stays UNIQUE and
+    /// every lookup by number finds the labelled parcel through the same index as before.
+    /// `label_of` has no foreign key: `returnctl db copy` copies parcels in id order, and
+    /// `db check` checks it instead.
+    static let labelReuseIndexes = [
+        "ALTER TABLE parcels ADD COLUMN label_of TEXT",
+        "CREATE INDEX parcels_label_of ON parcels(label_of) WHERE label_of IS NOT NULL",
+        // A request finds its order's used label through its items.
+        "CREATE INDEX parcel_items_order ON parcel_items(order_id)",
+    ]
+
+    static let postgresLabelReuse = ["ALTER TABLE parcels ALTER COLUMN tracking_number DROP NOT NULL"] + labelReuseIndexes
+}

@@ -15,7 +15,7 @@ public enum StoreTables {
     /// In foreign-key order: a table comes after the ones it points at.
     public static let all: [Table] = [
         Table(name: "parcels", columns: ["id", "tracking_number", "return_code", "carrier_id", "country", "status", "buyer_id", "seller_id", "seller_name",
-                                         "buyer_json", "warehouse_id", "drop_off_by", "faster_refund_by", "created_at", "updated_at", "label_version"],
+                                         "buyer_json", "warehouse_id", "drop_off_by", "faster_refund_by", "created_at", "updated_at", "label_version", "label_of"],
               key: ["id"], dateColumns: ["drop_off_by", "faster_refund_by", "created_at", "updated_at"]),
         Table(name: "parcel_items", columns: ["parcel_id", "position", "dispute_id", "order_id", "sku", "title", "quantity", "unit_amount", "currency"],
               key: ["parcel_id", "position"], dateColumns: []),
@@ -62,7 +62,7 @@ extension SQLReturnStore {
             ("parcel without items", "SELECT id FROM parcels p WHERE NOT EXISTS (SELECT 1 FROM parcel_items i WHERE i.parcel_id = p.id) LIMIT 20"),
             ("parcel without history", "SELECT id FROM parcels p WHERE NOT EXISTS (SELECT 1 FROM parcel_history h WHERE h.parcel_id = p.id) LIMIT 20"),
             ("parcel still moving but not followed by tracking", """
-                SELECT id FROM parcels p WHERE status IN \(Self.followedStatusesSQL)
+                SELECT id FROM parcels p WHERE status IN \(Self.followedStatusesSQL) AND label_of IS NULL
                 AND NOT EXISTS (SELECT 1 FROM tracking_schedule s WHERE s.parcel_id = p.id) LIMIT 20
                 """),
             ("carrier arrival the unconfirmed-arrivals timer does not watch", """
@@ -72,6 +72,13 @@ extension SQLReturnStore {
                 AND EXISTS (SELECT 1 FROM parcel_history h WHERE h.parcel_id = p.id AND h.status = 'arrived_at_warehouse' AND h.source = 'carrier') LIMIT 20
                 """),
             ("dispute event of a missing parcel", "SELECT event_id FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = o.parcel_id) LIMIT 20"),
+            ("package under a label that is not a labelled parcel's", """
+                SELECT id FROM parcels p WHERE label_of IS NOT NULL AND NOT EXISTS
+                (SELECT 1 FROM parcels l WHERE l.id = p.label_of AND l.label_of IS NULL AND l.tracking_number IS NOT NULL) LIMIT 20
+                """),
+            ("parcel with both a tracking number and a label it goes under, or neither", """
+                SELECT id FROM parcels WHERE (tracking_number IS NULL) = (label_of IS NULL) LIMIT 20
+                """),
             ("two open parcels for one buyer and seller", """
                 SELECT buyer_id FROM parcels WHERE status = 'label_issued' GROUP BY buyer_id, seller_id, country HAVING COUNT(*) > 1 LIMIT 20
                 """),
