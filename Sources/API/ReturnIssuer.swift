@@ -22,7 +22,11 @@ struct ReturnIssuer {
             carrierID: carrier.id, warehouseID: carrier.warehouse.id, scheme: carrier.scheme,
             serialCounterKey: carrier.serialCounterKey, serialRange: carrier.serialRange, firstPollDelay: s.firstPollDelay))
         let p = outcome.parcel
-        if outcome.kind == .created { runtime.metrics.parcelCreated(country: p.country) }
+        switch outcome.kind {
+        case .created: runtime.metrics.parcelCreated(country: p.country)
+        case .reusedLabel: runtime.metrics.parcelUnderUsedLabel(country: p.country)
+        case .joined, .replayed: break
+        }
         let event = switch outcome.kind {
         case .created: "parcel.label_issued"
         case .joined: "parcel.items_added"

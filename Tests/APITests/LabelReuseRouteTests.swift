@@ -41,6 +41,10 @@ struct LabelReuseRouteTests {
             // The labelled parcel's label still prints.
             let own = try await client.execute(uri: "/v1/parcels/\(first["id"] as! String)/label?format=pdf", method: .get, headers: bearer(market))
             #expect(own.status == .ok)
+            // Counted apart from new labels.
+            let metrics = Set(String(buffer: try await client.execute(uri: "/metrics", method: .get).body).split(separator: "\n").map(String.init))
+            #expect(metrics.contains(#"returnd_parcels_created_total{country="FR"} 1"#))
+            #expect(metrics.contains(#"returnd_parcels_under_used_label_total{country="FR"} 1"#))
         }
     }
 

@@ -27,6 +27,10 @@ public final class ReturndMetrics: Sendable {
         registry.makeCounter(descriptor: .init(metricName: "returnd_parcels_created", unitName: "total", helpText: "Parcels opened (new labels)"), labels: [("country", country)]).increment()
     }
 
+    func parcelUnderUsedLabel(country: String) {
+        registry.makeCounter(descriptor: .init(metricName: "returnd_parcels_under_used_label", unitName: "total", helpText: "Packages opened for the rest of an order under its used label (no new label)"), labels: [("country", country)]).increment()
+    }
+
     /// Reads the store's state into gauges, then renders everything. The parcels are as
     /// `ParcelCountsService` last counted them (a full read of the parcels, too slow per scrape);
     /// the outbox is read now (its undelivered rows only).
