@@ -91,6 +91,7 @@ extension ParcelCodeResolver {
     /// The package a read of `labelled`'s tracking number stands for at this step.
     func package(under labelled: Parcel, for step: Step, in finder: any ParcelFinder) throws -> Parcel {
         if case .lookup = step { return labelled }
+        guard labelled.packagesUnderLabel > 0 else { return labelled }
         let reusing = try finder.packages(reusingLabelOf: labelled.id)
         guard !reusing.isEmpty else { return labelled }
         let packages = [labelled] + reusing

@@ -88,12 +88,15 @@ public struct Parcel: Codable, Hashable, Sendable {
     /// an order after its free label was used): that parcel's id. Such a package has no label of
     /// its own; `trackingNumber` is the labelled parcel's, written on it by hand.
     public var labelOf: String?
+    /// How many packages go back under this parcel's label (0 for nearly every parcel), so a
+    /// read of its number looks for them only when there are some.
+    public var packagesUnderLabel: Int
 
     public init(
         id: String, trackingNumber: String, carrierID: String, country: String, status: ParcelStatus,
         returnCode: String, buyer: Buyer, seller: Seller, warehouseID: String, items: [ParcelItem],
         history: [StatusChange], dropOffBy: Date, fasterRefundBy: Date, createdAt: Date, labelVersion: Int,
-        labelOf: String? = nil
+        labelOf: String? = nil, packagesUnderLabel: Int = 0
     ) {
         self.id = id
         self.trackingNumber = trackingNumber
@@ -111,6 +114,7 @@ public struct Parcel: Codable, Hashable, Sendable {
         self.createdAt = createdAt
         self.labelVersion = labelVersion
         self.labelOf = labelOf
+        self.packagesUnderLabel = packagesUnderLabel
     }
 
     /// Whether it has a label of its own to print.

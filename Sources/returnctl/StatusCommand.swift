@@ -60,7 +60,7 @@ struct ParcelCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try await options.runtime().store
             let p = try await findParcel(parcel, store)
-            let under = p.hasOwnLabel ? try await store.packages(reusingLabelOf: p.id) : []
+            let under = p.packagesUnderLabel > 0 ? try await store.packages(reusingLabelOf: p.id) : []
             let out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
                              receipts: try await store.receipts(parcelID: p.id), inspection: try await store.inspection(parcelID: p.id),
                              packagesUnderLabel: under.map(\.id))

@@ -52,6 +52,7 @@ struct LabelReuseConformanceTests {
             // The number names the labelled parcel; the packages under it are listed apart.
             #expect(try await store.parcel(trackingNumber: first.trackingNumber)?.id == first.id)
             #expect(try await store.packages(reusingLabelOf: first.id).map(\.id) == [p.id])
+            #expect(try await store.parcel(id: first.id)?.packagesUnderLabel == 1)
             #expect(try await store.consistencyProblems().isEmpty)
         }
     }
@@ -84,11 +85,12 @@ struct LabelReuseConformanceTests {
             let third = try await store.issueReturn(issuance(request(dispute: "D-3", order: "O-1", skus: ["C"])))
             #expect(third.kind == .reusedLabel && third.parcel.labelOf == first.id && third.parcel.id != second.id)
             #expect(try await store.packages(reusingLabelOf: first.id).map(\.id) == [second.id, third.parcel.id])
+            #expect(try await store.parcel(id: first.id)?.packagesUnderLabel == 2)
             #expect(try await store.consistencyProblems().isEmpty)
         }
     }
 
-    @Test("db check names a package whose label_of points at no labelled parcel, and one with a number of its own as well", arguments: StoreKind.allCases)
+    @Test("db check names a package whose label_of points at no labelled parcel, one with a number of its own as well, and a labelled parcel miscounting its packages", arguments: StoreKind.allCases)
     func checkNamesBrokenLabelReference(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
             let store = t.store
@@ -96,9 +98,14 @@ struct LabelReuseConformanceTests {
             let rest = issued.parcel
             #expect(try await store.consistencyProblems().isEmpty)
             try await store.backend.write { db in try db.execute("UPDATE parcels SET label_of = ? WHERE id = ?", ["P-NOSUCH", rest.id]) }
-            #expect(try await store.consistencyProblems() == ["package under a label that is not a labelled parcel's: \(rest.id)"])
+            #expect(try await store.consistencyProblems() == [
+                "package under a label that is not a labelled parcel's: \(rest.id)", "labelled parcel whose count of packages under its label is wrong: \(first.id)",
+            ])
             try await store.backend.write { db in try db.execute("UPDATE parcels SET label_of = ?, tracking_number = ? WHERE id = ?", [first.id, "RR000000000FR", rest.id]) }
             #expect(try await store.consistencyProblems() == ["parcel with both a tracking number and a label it goes under, or neither: \(rest.id)"])
+            try await store.backend.write { db in try db.execute("UPDATE parcels SET tracking_number = NULL WHERE id = ?", [rest.id]) }
+            try await store.backend.write { db in try db.execute("UPDATE parcels SET packages_under_label = 0 WHERE id = ?", [first.id]) }
+            #expect(try await store.consistencyProblems() == ["labelled parcel whose count of packages under its label is wrong: \(first.id)"])
         }
     }
 }

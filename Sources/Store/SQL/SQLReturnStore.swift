@@ -120,7 +120,9 @@ public final class SQLReturnStore: ReturnStore {
             let detail = "dispute \(request.disputeID)" + (used.map { "; order \(request.orderID) goes back under the used label of parcel \($0.id), tracking number \($0.trackingNumber) written by hand" } ?? "")
             try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, ?)", [parcelID, i.now, detail])
             try insertItems(db, parcelID: parcelID, startingAt: 0, request)
-            if used == nil {
+            if let used {
+                try db.execute("UPDATE parcels SET packages_under_label = packages_under_label + 1 WHERE id = ?", [used.id])
+            } else {
                 // Followed from the start (a buyer may skip the kiosk); the poller spaces the polls.
                 try db.execute("INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", [parcelID, i.now.addingTimeInterval(i.firstPollDelay)])
             }
@@ -280,7 +282,7 @@ public final class SQLReturnStore: ReturnStore {
             returnCode: row["return_code"], buyer: buyer, seller: Seller(id: row["seller_id"], name: row["seller_name"]),
             warehouseID: row["warehouse_id"], items: items, history: history, dropOffBy: row["drop_off_by"],
             fasterRefundBy: row["faster_refund_by"], createdAt: row["created_at"], labelVersion: row["label_version"],
-            labelOf: labelOf)
+            labelOf: labelOf, packagesUnderLabel: row["packages_under_label"] ?? 0)
     }
 
     public func parcelCounts() async throws -> [ParcelCount] {

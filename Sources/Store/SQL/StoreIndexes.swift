@@ -62,9 +62,12 @@ extension StoreIndexes {
     /// of its own (NULL: it has no label; it shows its label's). So the number stays UNIQUE and
     /// every lookup by number finds the labelled parcel through the same index as before.
     /// `label_of` has no foreign key: `returnctl db copy` copies parcels in id order, and
-    /// `db check` checks it instead.
+    /// `db check` checks it instead. `packages_under_label` counts them on the labelled parcel,
+    /// so a warehouse scan of a number (the receipts' hot path) looks for such packages only
+    /// when there are some: no query more per receipt.
     static let labelReuseIndexes = [
         "ALTER TABLE parcels ADD COLUMN label_of TEXT",
+        "ALTER TABLE parcels ADD COLUMN packages_under_label INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX parcels_label_of ON parcels(label_of) WHERE label_of IS NOT NULL",
         // A request finds its order's used label through its items.
         "CREATE INDEX parcel_items_order ON parcel_items(order_id)",

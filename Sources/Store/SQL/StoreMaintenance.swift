@@ -15,7 +15,7 @@ public enum StoreTables {
     /// In foreign-key order: a table comes after the ones it points at.
     public static let all: [Table] = [
         Table(name: "parcels", columns: ["id", "tracking_number", "return_code", "carrier_id", "country", "status", "buyer_id", "seller_id", "seller_name",
-                                         "buyer_json", "warehouse_id", "drop_off_by", "faster_refund_by", "created_at", "updated_at", "label_version", "label_of"],
+                                         "buyer_json", "warehouse_id", "drop_off_by", "faster_refund_by", "created_at", "updated_at", "label_version", "label_of", "packages_under_label"],
               key: ["id"], dateColumns: ["drop_off_by", "faster_refund_by", "created_at", "updated_at"]),
         Table(name: "parcel_items", columns: ["parcel_id", "position", "dispute_id", "order_id", "sku", "title", "quantity", "unit_amount", "currency"],
               key: ["parcel_id", "position"], dateColumns: []),
@@ -75,6 +75,10 @@ extension SQLReturnStore {
             ("package under a label that is not a labelled parcel's", """
                 SELECT id FROM parcels p WHERE label_of IS NOT NULL AND NOT EXISTS
                 (SELECT 1 FROM parcels l WHERE l.id = p.label_of AND l.label_of IS NULL AND l.tracking_number IS NOT NULL) LIMIT 20
+                """),
+            ("labelled parcel whose count of packages under its label is wrong", """
+                SELECT p.id FROM parcels p WHERE p.packages_under_label > 0 AND p.packages_under_label <> (SELECT COUNT(*) FROM parcels f WHERE f.label_of = p.id)
+                UNION SELECT f.label_of FROM parcels f JOIN parcels p ON p.id = f.label_of WHERE p.packages_under_label = 0 LIMIT 20
                 """),
             ("parcel with both a tracking number and a label it goes under, or neither", """
                 SELECT id FROM parcels WHERE (tracking_number IS NULL) = (label_of IS NULL) LIMIT 20
