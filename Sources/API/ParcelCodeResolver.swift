@@ -103,7 +103,7 @@ extension ParcelCodeResolver {
             if let again = try finder.package(among: packages.map(\.id), readAt: warehouseID, scannedAt: scannedAt) {
                 packages.first { $0.id == again }
             } else {
-                SharedTrackingNumber.pick(packages, for: .receipt(received: try finder.receivedPackages(among: packages.map(\.id))))
+                SharedTrackingNumber.pick(packages, for: .receipt(received: try finder.receivedPackages(among: packages.map(\.id), at: warehouseID)))
             }
         }
         return picked ?? labelled

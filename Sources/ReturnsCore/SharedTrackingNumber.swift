@@ -11,7 +11,8 @@ public enum SharedTrackingNumber {
         case lookup
         /// A kiosk taking a package over: the first not yet handed over.
         case dropOff
-        /// A warehouse scan: the first without a receipt (`received` names those with one).
+        /// A warehouse scan: the first not yet read at this warehouse (`received` names those
+        /// read there; one read only elsewhere, misrouted and sent on, is still awaited here).
         /// The store sends a scanner's retry back to the package it went to the first time.
         case receipt(received: Set<String>)
         /// A warehouse inspection of these items: the package holding them, the first in the

@@ -79,8 +79,8 @@ public protocol ParcelFinder {
     func parcel(returnCode: String) throws -> Parcel?
     /// The packages going back under this parcel's used label, oldest first.
     func packages(reusingLabelOf parcelID: String) throws -> [Parcel]
-    /// Which of these parcels a warehouse has read.
-    func receivedPackages(among ids: [String]) throws -> Set<String>
+    /// Which of these parcels this warehouse has read.
+    func receivedPackages(among ids: [String], at warehouseID: String) throws -> Set<String>
     /// Which of these parcels this very read (warehouse, scan time) was recorded for: a
     /// scanner's retry goes where the first attempt went.
     func package(among ids: [String], readAt warehouseID: String, scannedAt: Date) throws -> String?

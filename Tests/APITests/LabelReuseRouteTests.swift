@@ -104,6 +104,25 @@ struct LabelReuseRouteTests {
         }
     }
 
+    @Test("a package read first at another warehouse (misrouted) is still the one awaited at its own")
+    func misroutedReadDoesNotCountHere() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace), kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS"), elsewhere = try await h.token(.scanner, scope: "WH-EU-VNL")
+        try await h.run { client in
+            let (first, rest) = try await usedLabelAndRest(h, client, market: market, kiosk: kiosk)
+            let number = first["tracking_number"] as! String
+            _ = try await h.post(client, "/v1/kiosk/dropoffs", token: kiosk, #"{"code": "\#(number)"}"#)
+            let at = h.clock.date.formatted(.iso8601)
+            let wrong = try await h.post(client, "/v1/warehouse/receipts", token: elsewhere, #"{"code": "\#(number)", "scanned_at": "\#(at)"}"#)
+            #expect(wrong.status == .conflict && wrong.errorCode == "wrong_warehouse")
+            #expect(try await h.store.receipts(parcelID: first["id"] as! String).count == 1)
+            let here = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(number)", "scanned_at": "\#(at)"}"#)
+            #expect(here.status == .ok && here.parcel["id"] as? String == first["id"] as? String)
+            #expect(try await h.store.parcel(id: rest.parcel["id"] as! String)?.status == .droppedOff)
+        }
+    }
+
     @Test("an inspection by the shared number goes to the package holding the items inspected")
     func inspectionFindsItsPackage() async throws {
         let h = try await TestHarness()
@@ -122,6 +141,12 @@ struct LabelReuseRouteTests {
             let retried = try await h.post(client, "/v1/warehouse/inspections", token: scanner, verdict)
             #expect(retried.status == .ok && retried.parcel["id"] as? String == restID)
             #expect(try await h.store.parcel(id: first["id"] as! String)?.status == .arrivedAtWarehouse)
+            // An auditor reading the labelled parcel sees the package under its label.
+            let op = try await h.token(.operator)
+            let shown = try await client.execute(uri: "/v1/parcels/\(first["id"] as! String)", method: .get, headers: bearer(op))
+            #expect(shown.parcel["packages_under_label"] as? [String] == [restID])
+            let other = try await client.execute(uri: "/v1/parcels/\(restID)", method: .get, headers: bearer(op))
+            #expect(other.parcel["packages_under_label"] == nil && other.parcel["reuses_label_of"] as? String == first["id"] as? String)
         }
     }
 }

@@ -35,6 +35,8 @@ struct ParcelResponse: Encodable {
         var trackingEvents: [TrackingEventRecord]?
         var receipts: [ReceiptRecord]?
         var inspection: [ItemInspection]?
+        /// `GET /v1/parcels/{id}` of a labelled parcel: the packages going back under its label.
+        var packagesUnderLabel: [String]?
 
         enum CodingKeys: String, CodingKey {
             case id, carrier, service, country, status, items, disputes, seller, warehouse, history, receipts, inspection
@@ -42,7 +44,7 @@ struct ParcelResponse: Encodable {
             case qrPayload = "qr_payload", labelRequired = "label_required", itemCount = "item_count", reusesLabelOf = "reuses_label_of"
             case labelURL = "label_url", labelURLs = "label_urls", dropOffBy = "drop_off_by"
             case fasterRefundBy = "faster_refund_by", createdAt = "created_at", labelVersion = "label_version"
-            case trackingEvents = "tracking_events"
+            case trackingEvents = "tracking_events", packagesUnderLabel = "packages_under_label"
         }
     }
 

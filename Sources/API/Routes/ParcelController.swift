@@ -19,6 +19,9 @@ struct ParcelController {
         response.parcel.receipts = try await runtime.store.receipts(parcelID: parcel.id)
         response.parcel.inspection = try await runtime.store.inspection(parcelID: parcel.id)
         response.parcel.trackingEvents = try await runtime.store.trackingEvents(parcelID: parcel.id)
+        if parcel.packagesUnderLabel > 0 {
+            response.parcel.packagesUnderLabel = try await runtime.store.packages(reusingLabelOf: parcel.id).map(\.id)
+        }
         return try .json(response)
     }
 

@@ -326,8 +326,8 @@ struct SessionParcelFinder: ParcelFinder {
             try SQLReturnStore.loadParcel(db, where: "id = ?", $0, lock: lock)
         }
     }
-    func receivedPackages(among ids: [String]) throws -> Set<String> {
-        Set(try db.strings("SELECT DISTINCT parcel_id FROM warehouse_receipts WHERE parcel_id IN (\(db.dialect.textsOfJSONArray))", [try SQLReturnStore.jsonArray(ids)]))
+    func receivedPackages(among ids: [String], at warehouseID: String) throws -> Set<String> {
+        Set(try db.strings("SELECT DISTINCT parcel_id FROM warehouse_receipts WHERE parcel_id IN (\(db.dialect.textsOfJSONArray)) AND warehouse_id = ?", [try SQLReturnStore.jsonArray(ids), warehouseID]))
     }
     func package(among ids: [String], readAt warehouseID: String, scannedAt: Date) throws -> String? {
         try db.string("SELECT parcel_id FROM warehouse_receipts WHERE parcel_id IN (\(db.dialect.textsOfJSONArray)) AND warehouse_id = ? AND scanned_at = ? LIMIT 1",
