@@ -21,7 +21,7 @@ struct ParcelCodeResolver: Sendable {
     /// What the reader is doing: a tracking number can name a labelled parcel and the packages
     /// reusing its label, and each step is given the package it waits for (`SharedTrackingNumber`).
     enum Step: Sendable {
-        case lookup, dropOff
+        case dropOff
         case receipt(warehouseID: String, scannedAt: Date)
         case inspection(skus: Set<String>)
     }
@@ -33,7 +33,7 @@ struct ParcelCodeResolver: Sendable {
         return code
     }
 
-    func resolve(_ raw: String, for step: Step = .lookup, store: any ReturnStore) async throws -> Resolved {
+    func resolve(_ raw: String, for step: Step, store: any ReturnStore) async throws -> Resolved {
         let code = try Self.trimmed(raw)
         return try await store.findParcel { finder in try self.resolve(code: code, for: step, in: finder) }
     }
@@ -90,13 +90,11 @@ struct ParcelCodeResolver: Sendable {
 extension ParcelCodeResolver {
     /// The package a read of `labelled`'s tracking number stands for at this step.
     func package(under labelled: Parcel, for step: Step, in finder: any ParcelFinder) throws -> Parcel {
-        if case .lookup = step { return labelled }
         guard labelled.packagesUnderLabel > 0 else { return labelled }
         let reusing = try finder.packages(reusingLabelOf: labelled.id)
         guard !reusing.isEmpty else { return labelled }
         let packages = [labelled] + reusing
         let picked: Parcel? = switch step {
-        case .lookup: labelled
         case .dropOff: SharedTrackingNumber.pick(packages, for: .dropOff)
         case .inspection(let skus): SharedTrackingNumber.pick(packages, for: .inspection(skus: skus))
         case .receipt(let warehouseID, let scannedAt):

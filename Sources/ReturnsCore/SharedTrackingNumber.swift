@@ -7,8 +7,6 @@ import Foundation
 /// waiting for; a QR payload or a return code always names one package exactly.
 public enum SharedTrackingNumber {
     public enum Step: Sendable {
-        /// Looking a parcel up (returnctl, a kiosk showing a parcel): the labelled one.
-        case lookup
         /// A kiosk taking a package over: the first not yet handed over.
         case dropOff
         /// A warehouse scan: the first not yet read at this warehouse (`received` names those
@@ -22,16 +20,19 @@ public enum SharedTrackingNumber {
 
     /// `packages`: the labelled parcel first, then the packages reusing its label, oldest first.
     /// When no package is waiting for the step, the labelled parcel: a repeat is harmless there.
+    /// (Other lookups of a number, `returnctl` and the store's, find the labelled parcel.)
     public static func pick(_ packages: [Parcel], for step: Step) -> Parcel? {
         guard let labelled = packages.first else { return nil }
         guard packages.count > 1 else { return labelled }
-        let waiting: Parcel? = switch step {
-        case .lookup: nil
-        case .dropOff: packages.first { $0.status == .labelIssued }
-        case .receipt(let received): packages.first { !$0.status.isFinal && !received.contains($0.id) }
+        let waiting: Parcel?
+        switch step {
+        case .dropOff:
+            waiting = packages.first { $0.status == .labelIssued }
+        case .receipt(let received):
+            waiting = packages.first { !$0.status.isFinal && !received.contains($0.id) }
         case .inspection(let skus):
-            packages.filter { p in skus.allSatisfy { sku in p.items.contains { $0.sku == sku } } }
-                .sorted { ($0.status == .arrivedAtWarehouse ? 0 : 1) < ($1.status == .arrivedAtWarehouse ? 0 : 1) }.first
+            let holding = packages.filter { p in skus.allSatisfy { sku in p.items.contains { $0.sku == sku } } }
+            waiting = holding.first { $0.status == .arrivedAtWarehouse } ?? holding.first
         }
         return waiting ?? labelled
     }
