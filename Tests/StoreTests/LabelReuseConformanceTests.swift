@@ -90,6 +90,30 @@ struct LabelReuseConformanceTests {
         }
     }
 
+    @Test("two instances taking the rest of an order at once open one package under its label, and it holds every item", arguments: StoreKind.allCases)
+    func concurrentRestOfOrder(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let second = try await t.another()
+            let stores = [t.store, second]
+            let first = try await t.store.issueReturn(issuance(request(dispute: "D-0", order: "O-1", skus: ["A"]))).parcel
+            _ = try await t.store.changeStatus(StatusChangeRequest(parcelID: first.id, status: .droppedOff, source: .kiosk, occurredAt: Date()))
+            let outcomes = try await withThrowingTaskGroup(of: ReturnIssuanceOutcome.self) { group in
+                for i in 1...40 {
+                    let store = stores[i % 2]
+                    group.addTask { try await store.issueReturn(issuance(request(dispute: "D-\(i)", order: "O-1", skus: ["SKU-\(i)"]))) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            try await second.close()
+            #expect(outcomes.filter { $0.kind == .reusedLabel }.count == 1)
+            #expect(Set(outcomes.map(\.parcel.id)).count == 1)
+            let packages = try await t.store.packages(reusingLabelOf: first.id)
+            #expect(packages.count == 1 && packages.first?.items.count == 40)
+            #expect(try await t.store.parcel(id: first.id)?.packagesUnderLabel == 1)
+            #expect(try await t.store.consistencyProblems().isEmpty)
+        }
+    }
+
     @Test("db check names a package whose label_of points at no labelled parcel, one with a number of its own as well, and a labelled parcel miscounting its packages", arguments: StoreKind.allCases)
     func checkNamesBrokenLabelReference(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
