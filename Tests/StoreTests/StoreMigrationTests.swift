@@ -62,7 +62,7 @@ struct StoreMigrationTests {
             #expect(migrations.applied == migrations.known)
             #expect([try await store.parcel(id: first.id), try await store.parcel(id: other.id)] == readBefore)
             #expect(try await store.receipts(parcelID: other.id).count == 1)
-            #expect(Set(try await store.indexNames()).isSuperset(of: ["parcels_label_of", "parcel_items_order", "parcels_open_group", "parcels_awaiting_drop_off"]))
+            #expect(Set(try await store.indexNames()).isSuperset(of: ["parcels_label_of", "parcels_buyer_seller", "parcels_open_group", "parcels_awaiting_drop_off"]))
             await #expect(throws: (any Error).self) {
                 try await store.backend.write { db in try db.execute("UPDATE parcels SET tracking_number = ? WHERE id = ?", [first.trackingNumber, other.id]) }
             }

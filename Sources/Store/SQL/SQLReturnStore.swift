@@ -144,10 +144,11 @@ public final class SQLReturnStore: ReturnStore {
     /// to `label_of` (the migration tests) reads it as absent.
     static func usedLabel(_ db: any SQLSession, _ request: ReturnRequest, _ key: GroupingKey) throws -> (id: String, trackingNumber: String, carrierID: String, warehouseID: String)? {
         guard let row = try db.row("""
-                SELECT p.* FROM parcel_items i JOIN parcels p ON p.id = i.parcel_id
-                WHERE i.order_id = ? AND p.buyer_id = ? AND p.seller_id = ? AND p.country = ?
-                AND p.status IN \(ParcelStatus.labelUsedSQL) ORDER BY p.created_at, p.id LIMIT 1
-                """, [request.orderID, key.buyerID, key.sellerID, key.country])
+                SELECT p.* FROM parcels p WHERE p.buyer_id = ? AND p.seller_id = ? AND p.country = ?
+                AND p.status IN \(ParcelStatus.labelUsedSQL)
+                AND EXISTS (SELECT 1 FROM parcel_items i WHERE i.parcel_id = p.id AND i.order_id = ?)
+                ORDER BY p.created_at, p.id LIMIT 1
+                """, [key.buyerID, key.sellerID, key.country, request.orderID])
         else { return nil }
         let labelledID: String = row["label_of"] ?? row["id"]
         guard let labelled = try db.row("SELECT tracking_number, carrier_id, warehouse_id FROM parcels WHERE id = ? AND tracking_number IS NOT NULL", [labelledID]) else {

@@ -69,8 +69,11 @@ extension StoreIndexes {
         "ALTER TABLE parcels ADD COLUMN label_of TEXT",
         "ALTER TABLE parcels ADD COLUMN packages_under_label INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX parcels_label_of ON parcels(label_of) WHERE label_of IS NOT NULL",
-        // A request finds its order's used label through its items.
-        "CREATE INDEX parcel_items_order ON parcel_items(order_id)",
+        // A request finds its order's used label among the parcels of its buyer and seller: few,
+        // whatever the order ids look like (an index on the items' order_id made a marketplace
+        // sending one order id for everything cost a scan of all its items per request). Status
+        // is not in it, so a status change (a receipt) does not write it.
+        "CREATE INDEX parcels_buyer_seller ON parcels(buyer_id, seller_id, country)",
     ]
 
     static let postgresLabelReuse = ["ALTER TABLE parcels ALTER COLUMN tracking_number DROP NOT NULL"] + labelReuseIndexes
