@@ -126,6 +126,7 @@ private struct JSONText {
         key("occurred_at"); guard date(e.occurredAt) else { return false }
         key("parcel_id"); string(e.parcelID)
         key("return_code"); string(e.returnCode)
+        if let labelled = e.reusesLabelOf { key("reuses_label_of"); string(labelled) }
         if let source = e.source { key("source"); string(source.rawValue) }
         key("status"); string(e.status.rawValue)
         key("tracking_number"); string(e.trackingNumber)

@@ -31,12 +31,17 @@ public struct DisputeEvent: Codable, Hashable, Sendable {
     /// `return.inspected`: each item's outcome, and what the refund covers per currency.
     public var inspection: [ItemInspection]?
     public var acceptedAmounts: [Money]?
+    /// A package going back under another parcel's used label: that parcel's id (the event's
+    /// `tracking_number` is that label's, written on the package by hand).
+    public var reusesLabelOf: String?
 
     public init(
         id: String, type: Kind, disputeID: String, parcelID: String, trackingNumber: String, carrier: String,
         status: ParcelStatus, occurredAt: Date, items: [ParcelItem], returnCode: String, dropOffBy: Date,
-        source: StatusSource? = nil, location: String? = nil, inspection: [ItemInspection]? = nil, acceptedAmounts: [Money]? = nil
+        source: StatusSource? = nil, location: String? = nil, inspection: [ItemInspection]? = nil, acceptedAmounts: [Money]? = nil,
+        reusesLabelOf: String? = nil
     ) {
+        self.reusesLabelOf = reusesLabelOf
         self.source = source
         self.location = location
         self.inspection = inspection
@@ -63,6 +68,7 @@ public struct DisputeEvent: Codable, Hashable, Sendable {
         case occurredAt = "occurred_at"
         case returnCode = "return_code"
         case dropOffBy = "drop_off_by"
+        case reusesLabelOf = "reuses_label_of"
     }
 
     /// One event per dispute with items in the parcel, each carrying only that dispute's items.
@@ -94,7 +100,8 @@ public struct DisputeEvent: Codable, Hashable, Sendable {
                 items: parcel.items.filter { $0.disputeID == dispute }, returnCode: parcel.returnCode,
                 dropOffBy: parcel.dropOffBy, source: source, location: location,
                 inspection: inspection.map { all in all.filter { r in parcel.items.contains { $0.disputeID == dispute && $0.sku == r.sku && (r.disputeID == nil || r.disputeID == dispute) } } },
-                acceptedAmounts: inspection.map { InspectionRules.acceptedAmounts($0, parcel: parcel, dispute: dispute) })
+                acceptedAmounts: inspection.map { InspectionRules.acceptedAmounts($0, parcel: parcel, dispute: dispute) },
+                reusesLabelOf: parcel.labelOf)
         }
     }
 }

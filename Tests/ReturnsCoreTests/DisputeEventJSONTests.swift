@@ -26,7 +26,8 @@ struct DisputeEventJSONTests {
             items: items, returnCode: text(&g), dropOffBy: date(),
             source: Bool.random(using: &g) ? StatusSource.allCases.randomElement(using: &g)! : nil,
             location: Bool.random(using: &g) ? text(&g) : nil, inspection: inspection,
-            acceptedAmounts: Bool.random(using: &g) ? (0..<Int.random(in: 0...2, using: &g)).map { _ in money() } : nil)
+            acceptedAmounts: Bool.random(using: &g) ? (0..<Int.random(in: 0...2, using: &g)).map { _ in money() } : nil,
+            reusesLabelOf: Bool.random(using: &g) ? text(&g) : nil)
     }
 
     @Test("the hand-written payload is byte for byte what JSONEncoder.returnd writes, on random events")

@@ -41,6 +41,7 @@ struct LabelReuseConformanceTests {
             let issued = try await store.outbox(state: .pending, limit: 10).filter { $0.disputeID == "D-2" }
             #expect(issued.map(\.type) == ["return.label_issued"] && issued.first?.parcelID == p.id)
             #expect(issued.first?.payload.contains("\"tracking_number\":\"\(first.trackingNumber)\"") == true)
+            #expect(issued.first?.payload.contains("\"reuses_label_of\":\"\(first.id)\"") == true)
 
             // One package for the rest: more items of the order, or of another order of the
             // same seller, join it while it is open.
