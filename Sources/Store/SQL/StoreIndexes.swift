@@ -65,7 +65,7 @@ extension StoreIndexes {
     /// `db check` checks it instead. `packages_under_label` counts them on the labelled parcel,
     /// so a warehouse scan of a number (the receipts' hot path) looks for such packages only
     /// when there are some: no query more per receipt.
-    static let labelReuseIndexes = [
+    static let labelReuseColumnsAndIndexes = [
         "ALTER TABLE parcels ADD COLUMN label_of TEXT",
         "ALTER TABLE parcels ADD COLUMN packages_under_label INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX parcels_label_of ON parcels(label_of) WHERE label_of IS NOT NULL",
@@ -76,5 +76,5 @@ extension StoreIndexes {
         "CREATE INDEX parcels_buyer_seller ON parcels(buyer_id, seller_id, country)",
     ]
 
-    static let postgresLabelReuse = ["ALTER TABLE parcels ALTER COLUMN tracking_number DROP NOT NULL"] + labelReuseIndexes
+    static let postgresLabelReuse = ["ALTER TABLE parcels ALTER COLUMN tracking_number DROP NOT NULL"] + labelReuseColumnsAndIndexes
 }

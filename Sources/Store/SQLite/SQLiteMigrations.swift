@@ -170,7 +170,7 @@ enum SQLiteMigrations {
         }
         m.registerMigration("v11: packages reusing a used label") { db in
             try rewriteTableSQL(db, table: "parcels", "tracking_number TEXT NOT NULL UNIQUE", with: "tracking_number TEXT UNIQUE")
-            for statement in StoreIndexes.labelReuseIndexes { try db.execute(sql: statement) }
+            for statement in StoreIndexes.labelReuseColumnsAndIndexes { try db.execute(sql: statement) }
         }
         return m
     }
