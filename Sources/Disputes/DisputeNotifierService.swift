@@ -13,7 +13,8 @@ import Transport
 /// later events wait behind it until `returnctl outbox retry` so their order still holds.
 /// A service that fails a whole pass (down, 5xx, timeouts, 429, refusing the signature) pauses
 /// the notifier: from `baseBackoff` doubling up to `pauseMax`, or its `Retry-After`; then one
-/// event probes it before the next full pass goes out.
+/// event probes it before the next full pass goes out. A `Retry-After` is kept in the store, so
+/// every instance, and this one after a restart, waits it out too.
 public final class DisputeNotifierService: Service, Sendable {
     public struct Configuration: Sendable {
         public var webhookURL: String
@@ -92,6 +93,7 @@ public final class DisputeNotifierService: Service, Sendable {
     public func deliverDue() async throws -> Int {
         let now = clock()
         if health.isPaused(at: now) != nil { return 0 }
+        if try await store.endpointHolds(now: now).contains(where: { $0.endpoint == EndpointHold.disputeService }) { return 0 }
         // After a failed pass one event finds out whether the service is back.
         let failedPasses = health.consecutiveFailures
         let batch = failedPasses > 0 ? 1 : configuration.concurrency * 4
@@ -124,6 +126,11 @@ public final class DisputeNotifierService: Service, Sendable {
         }
         if pass.answered == 0, let failure = pass.lastFailure {
             let until = health.failed(at: clock(), retryAfter: pass.retryAfter.map(Self.seconds))
+            if pass.retryAfter != nil {
+                do { try await store.holdEndpoint(EndpointHold.disputeService, until: until, reason: failure) } catch {
+                    logger.error("outbox.mark_failed", metadata: ["error": "\(error)"])
+                }
+            }
             pausedGauge.set(1.0)
             logger.warning("outbox.paused", metadata: [
                 "error": "\(failure)", "failed_passes": "\(failedPasses + 1)", "attempts": "\(pass.serviceFailures)",

@@ -191,6 +191,19 @@ public protocol ReturnStore: Sendable {
     func trackingEvents(parcelID: String) async throws -> [TrackingEventRecord]
     func carrierHealth() async throws -> [CarrierHealthSummary]
 
+    /// Reserves up to `count` request slots to `endpoint` within its rate limit, shared by every
+    /// instance on this store: none before `now` or the endpoint's hold, none after `notAfter`
+    /// (`RequestSlots.nextAt` says when the next could go).
+    func reserveRequestSlots(endpoint: String, count: Int, limit: RateLimit, now: Date, notAfter: Date) async throws -> RequestSlots
+    /// Gives back the slots after the first `used` (a pass that stopped early), unless another
+    /// reservation followed them.
+    func releaseRequestSlots(endpoint: String, _ slots: RequestSlots, used: Int) async throws
+    /// The endpoint asked to be left alone until `until` (`Retry-After`): every instance's slots
+    /// start after it. A shorter hold never shortens a longer one.
+    func holdEndpoint(_ endpoint: String, until: Date, reason: String) async throws
+    /// Holds still in force at `now`.
+    func endpointHolds(now: Date) async throws -> [EndpointHold]
+
     func createToken(_ token: AccessToken, secretHash: String) async throws
     /// The active (not revoked) token with this secret hash.
     func activeToken(secretHash: String) async throws -> AccessToken?

@@ -10,8 +10,10 @@ import Transport
 
 /// Follows every parcel that can still move through its carrier's tracking API: claims due
 /// parcels (leased, so several instances never poll one parcel at once), polls each carrier
-/// within its own rate limit and in batches where the API allows, stores every new event once,
-/// moves the parcel, and schedules the next poll. A failing carrier is backed off alone.
+/// within its own rate limit (one schedule in the store for all instances together) and in
+/// batches where the API allows, stores every new event once, moves the parcel, and schedules
+/// the next poll. A failing carrier is backed off alone; a carrier's `Retry-After` holds for
+/// every instance, and after a restart.
 public final class TrackingPollerService: Service, Sendable {
     public struct Configuration: Sendable {
         public var schedule: PollSchedule
@@ -49,7 +51,6 @@ public final class TrackingPollerService: Service, Sendable {
     let configuration: Configuration
     let logger: Logger
     let clock: @Sendable () -> Date
-    private let buckets = Mutex<[String: TokenBucket]>([:])
     private let health = Mutex<[String: EndpointHealth]>([:])
     private let histograms = Mutex<[String: DurationHistogram]>([:])
     let tokens: OAuthTokenCache
@@ -98,17 +99,9 @@ public final class TrackingPollerService: Service, Sendable {
     /// Polls one parcel now, whatever its schedule (`returnctl track`).
     public func pollNow(_ parcel: Parcel) async -> Report {
         let target = PollTarget(parcelID: parcel.id, carrierID: parcel.carrierID, trackingNumber: parcel.trackingNumber, status: parcel.status, unchangedPolls: 0, failures: 0)
-        return await poll(carrierID: parcel.carrierID, targets: [target], catalog: catalog()).first
+        // An operator waits for a time within the carrier's rate limit, but not for a whole pass's.
+        return await poll(carrierID: parcel.carrierID, targets: [target], catalog: catalog(), horizon: 10).first
             ?? Report(parcelID: parcel.id, trackingNumber: parcel.trackingNumber, carrierID: parcel.carrierID, outcome: "not polled", newEvents: [], statusChanges: [])
-    }
-
-    func bucket(_ service: CarrierService) -> TokenBucket {
-        buckets.withLock { b in
-            if let existing = b[service.id], existing.rate == service.tracking.requestsPerSecond { return existing }
-            let fresh = TokenBucket(rate: service.tracking.requestsPerSecond, burst: service.tracking.burst)
-            b[service.id] = fresh
-            return fresh
-        }
     }
 
     /// The carrier's latency histogram, looked up in the registry once (not per request).
@@ -162,7 +155,8 @@ public final class TrackingPollerService: Service, Sendable {
         }
     }
 
-    func poll(carrierID: String, targets: [PollTarget], catalog: CarrierCatalog) async -> [Report] {
+    /// `horizon`: the latest request time to reserve, in seconds from now (`slotHorizon` unless told).
+    func poll(carrierID: String, targets: [PollTarget], catalog: CarrierCatalog, horizon: TimeInterval? = nil) async -> [Report] {
         let now = clock()
         guard let service = catalog.byID[carrierID], let adapter = TrackingAdapters.adapter(for: service) else {
             logger.error("carrier.unknown", metadata: ["carrier": "\(carrierID)"])
@@ -174,8 +168,29 @@ public final class TrackingPollerService: Service, Sendable {
             await release(targets, until: until)
             return []
         }
-        let chunks = stride(from: 0, to: targets.count, by: adapter.maxBatch).map { Array(targets[$0..<min($0 + adapter.maxBatch, targets.count)]) }
-        let bucket = bucket(service)
+        var chunks = stride(from: 0, to: targets.count, by: adapter.maxBatch).map { Array(targets[$0..<min($0 + adapter.maxBatch, targets.count)]) }
+        // The carrier's rate limit is for our key, whichever instance sends: each pass reserves
+        // its requests' times from the store's one schedule per carrier (one write a pass), and
+        // only times its claims outlast, so no request goes after another instance may have
+        // taken the parcel over. Chunks without a time go back until the carrier has room.
+        let endpoint = EndpointHold.carrier(carrierID)
+        let slots: RequestSlots
+        do {
+            slots = try await store.reserveRequestSlots(
+                endpoint: endpoint, count: chunks.count,
+                limit: RateLimit(requestsPerSecond: service.tracking.requestsPerSecond, burst: service.tracking.burst),
+                now: now, notAfter: now.addingTimeInterval(horizon ?? slotHorizon))
+        } catch {
+            logger.error("tracking.record_failed", metadata: ["carrier": "\(carrierID)", "parcels": "\(targets.count)", "error": "\(error)"])
+            // Their lease runs out and they are claimed again.
+            return []
+        }
+        if slots.times.count < chunks.count {
+            await release(chunks[slots.times.count...].flatMap { $0 }, until: Date(microsecondsSince1970: slots.nextAt))
+            chunks.removeSubrange(slots.times.count...)
+            if chunks.isEmpty { return [] }
+        }
+        let start = (date: now.microsecondsSince1970, instant: ContinuousClock.now)
         // A secret that is a file (an API key, a login) is read once per pass, not per request.
         let fileAuth = Result { try OAuthTokenCache.fileAuth(for: service, credentials: credentials) }
         // `concurrencyPerCarrier` workers each send a request, parse the answer, hand it to the
@@ -184,7 +199,7 @@ public final class TrackingPollerService: Service, Sendable {
         // beside the next requests. Holding a request's slot through its own commit (an fsync)
         // had kept the carrier connections idle for half of every poll, and a task per chunk
         // cost a hand-off through the pass's loop per poll.
-        let work = WorkList(chunks)
+        let work = WorkList(Array(zip(chunks, slots.times)))
         let answers = AnswerQueue<Answer>()
         return await withTaskGroup(of: [Report].self) { group in
             group.addTask {
@@ -202,18 +217,41 @@ public final class TrackingPollerService: Service, Sendable {
                 }
                 return reports
             }
-            await withTaskGroup(of: Void.self) { workers in
+            // Requests sent, so that a pass cut short by a pause gives its unused times back.
+            let sent = await withTaskGroup(of: Int.self) { workers in
                 for _ in 0..<min(configuration.concurrencyPerCarrier, chunks.count) {
                     workers.addTask {
-                        while let chunk = work.next() {
-                            answers.push(Self.outcomes(chunk, await self.fetch(chunk, service: service, adapter: adapter, bucket: bucket, health: health, fileAuth: fileAuth)))
+                        var sent = 0
+                        while let (chunk, slot) = work.next() {
+                            // The slot's time, on the monotonic clock from the pass's start.
+                            let at = start.instant + .microseconds(slot - start.date)
+                            let fetched = await self.fetch(chunk, service: service, adapter: adapter, at: at, health: health, fileAuth: fileAuth)
+                            if case .paused = fetched {} else { sent += 1 }
+                            answers.push(Self.outcomes(chunk, fetched))
                         }
+                        return sent
                     }
                 }
+                return await workers.reduce(0, +)
             }
             answers.finish()
-            return await group.reduce(into: []) { $0 += $1 }
+            let reports = await group.reduce(into: []) { $0 += $1 }
+            // Workers take chunks in order, so those sent had the first times, give or take the
+            // ones in flight when the pause came.
+            if sent < slots.times.count {
+                do { try await store.releaseRequestSlots(endpoint: endpoint, slots, used: sent) } catch {
+                    logger.error("tracking.record_failed", metadata: ["carrier": "\(carrierID)", "error": "\(error)"])
+                }
+            }
+            return reports
         }
+    }
+
+    /// How far ahead a pass reserves request times: the claims' lease, less room for the last
+    /// request to time out, and never less than half the lease.
+    var slotHorizon: TimeInterval {
+        let timeout = Double(configuration.requestTimeout.components.seconds) + Double(configuration.requestTimeout.components.attoseconds) / 1e18
+        return max(configuration.lease / 2, configuration.lease - 2 * timeout)
     }
 
     /// One parcel's answer, waiting to be stored: its target, what was found, the metrics label,
@@ -236,7 +274,7 @@ public final class TrackingPollerService: Service, Sendable {
         case paused
     }
 
-    func fetch(_ chunk: [PollTarget], service: CarrierService, adapter: any TrackingAdapter, bucket: TokenBucket, health: EndpointHealth,
+    func fetch(_ chunk: [PollTarget], service: CarrierService, adapter: any TrackingAdapter, at slot: ContinuousClock.Instant, health: EndpointHealth,
                fileAuth: Result<TrackingAuth?, any Error>) async -> ChunkFetch {
         let numbers = chunk.map(\.trackingNumber)
         // Built only when a failure is logged: most polls succeed.
@@ -246,7 +284,14 @@ public final class TrackingPollerService: Service, Sendable {
             return .paused
         }
         do {
-            try await bucket.acquire()
+            if slot > .now {
+                try await Task.sleep(until: slot, clock: .continuous)
+                // Paused while this request waited for its time.
+                if let until = health.isPaused(at: clock()) {
+                    await release(chunk, until: until)
+                    return .paused
+                }
+            }
             let auth: TrackingAuth
             if let fromFile = try fileAuth.get() { auth = fromFile } else { auth = try await tokens.auth(for: service) }
             let request = adapter.makeRequest(for: numbers, service: service, auth: auth)
@@ -268,7 +313,15 @@ public final class TrackingPollerService: Service, Sendable {
             } catch {
                 if error == .unauthorized { await tokens.invalidate(service.id) }
                 let retryAfter = response.retryAfter(now: clock()).map { Double($0.components.seconds) }
-                let until = health.failed(at: clock(), retryAfter: error == .rateLimited ? (retryAfter ?? 60) : retryAfter)
+                let asked = error == .rateLimited ? (retryAfter ?? 60) : retryAfter
+                let until = health.failed(at: clock(), retryAfter: asked)
+                if asked != nil {
+                    // The carrier asked every client with our key to wait: other instances, and
+                    // this one after a restart, hold off too.
+                    do { try await store.holdEndpoint(EndpointHold.carrier(service.id), until: until, reason: "\(error)") } catch {
+                        logger.error("tracking.record_failed", metadata: meta().merging(["error": "\(error)"]) { a, _ in a })
+                    }
+                }
                 logger.warning("carrier.poll_failed", metadata: meta().merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
                 return .failed("\(error)")
             }

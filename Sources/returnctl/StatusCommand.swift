@@ -13,13 +13,15 @@ struct StatusCommand: AsyncParsableCommand {
         var parcels: [ParcelCount]
         var outbox: OutboxStats
         var carriers: [CarrierHealthSummary]
+        /// Endpoints that asked every instance to wait (`Retry-After`), still in force.
+        var holds: [EndpointHold]
         var serials: [SerialCounterUsage]
     }
 
     func run() async throws {
         let store = try await options.runtime().store
         let output = Output(parcels: try await store.parcelCounts(), outbox: try await store.outboxStats(),
-                            carriers: try await store.carrierHealth(), serials: try await store.serialCounters())
+                            carriers: try await store.carrierHealth(), holds: try await store.endpointHolds(now: Date()), serials: try await store.serialCounters())
         if options.json { return try printJSON(output) }
         let countries = Set(output.parcels.map(\.country)).sorted()
         print("PARCELS")
@@ -29,10 +31,17 @@ struct StatusCommand: AsyncParsableCommand {
         })
         print("\nOUTBOX  \(output.outbox.pending) pending, \(output.outbox.dead) dead" + (output.outbox.oldestPendingCreatedAt.map {
             ", oldest pending \(Int(Date().timeIntervalSince($0)))s old"
+        } ?? "") + (output.holds.first { $0.endpoint == EndpointHold.disputeService }.map {
+            "; the dispute service asked to wait until \($0.until.formatted(.iso8601)) (\($0.reason ?? "Retry-After"))"
         } ?? ""))
         print("\nCARRIERS")
-        printTable(["CARRIER", "FOLLOWED", "FAILING", "LAST POLL", "LAST ERROR"], output.carriers.map {
-            [$0.carrierID, "\($0.followed)", "\($0.failing)", $0.lastPolledAt?.formatted(.iso8601) ?? "-", $0.lastError ?? ""]
+        let held = Dictionary(output.holds.compactMap { h in h.carrierID.map { ($0, h) } }, uniquingKeysWith: { a, _ in a })
+        // A carrier that asked to wait has no requests from any instance until then; it is
+        // listed even with no parcel left to follow.
+        let quiet = held.keys.filter { id in !output.carriers.contains { $0.carrierID == id } }
+            .map { CarrierHealthSummary(carrierID: $0, followed: 0, failing: 0, lastPolledAt: nil, lastError: held[$0]?.reason) }
+        printTable(["CARRIER", "FOLLOWED", "FAILING", "LAST POLL", "HELD UNTIL", "LAST ERROR"], (output.carriers + quiet).sorted { $0.carrierID < $1.carrierID }.map {
+            [$0.carrierID, "\($0.followed)", "\($0.failing)", $0.lastPolledAt?.formatted(.iso8601) ?? "-", held[$0.carrierID]?.until.formatted(.iso8601) ?? "-", $0.lastError ?? ""]
         })
         print("\nTRACKING NUMBERS LEFT")
         printTable(["COUNTER", "LEFT"], output.serials.map { [$0.key, "\($0.remaining)"] })

@@ -28,13 +28,15 @@ struct NotifierHarness {
         try await store.migrate()
     }
 
+    /// `store`: another instance's store on the same file (this harness's by default).
     func notifier(url: String, secrets: [[UInt8]]? = nil, timeout: Duration = .seconds(5), pauseMax: Duration = .seconds(30),
-                  logger: Logger? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws -> DisputeNotifierService {
+                  logger: Logger? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                  store: SQLReturnStore? = nil) throws -> DisputeNotifierService {
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
         let clock = clock
         return DisputeNotifierService(
-            store: store, transport: transport, signer: try WebhookSigner(secrets: secrets ?? [secret]),
+            store: store ?? self.store, transport: transport, signer: try WebhookSigner(secrets: secrets ?? [secret]),
             configuration: .init(webhookURL: url, requestTimeout: timeout, concurrency: 8, baseBackoff: .seconds(1), maxBackoff: .seconds(60),
                                  pauseMax: pauseMax, deadLetterAfter: .seconds(3600)),
             logger: logger ?? quiet, metrics: metrics, clock: { clock.date })
@@ -146,6 +148,37 @@ struct DisputeNotifierTests {
         #expect(abs(next.timeIntervalSince(h.clock.date) - held) < 1)
         let until = try #require(paused.withLock { $0 })
         #expect(abs(until.timeIntervalSince(h.clock.date) - held) < 1)
+    }
+
+    @Test("the service's Retry-After holds for another instance and for a restarted notifier: nothing is sent until it ends")
+    func retryAfterAcrossInstances() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        for i in 0..<3 { try await h.parcel(dispute: "D-\(i)") }
+        let other = try SQLReturnStore.sqlite(path: h.directory.appendingPathComponent("returnd.sqlite").path)
+        try await other.migrate()
+        try await service.serve { url in
+            service.mode = .tooManyRequests(retryAfter: 30)
+            #expect(try await h.notifier(url: url).deliverDue() == 0)
+            let asked = service.attempts
+            #expect(asked > 0)
+            #expect(try await h.store.endpointHolds(now: h.clock.date).map(\.endpoint) == [EndpointHold.disputeService])
+            service.mode = .accept
+            // A new event is due at once, but the service asked everyone to wait: another
+            // instance and a restarted one hold back.
+            try await h.parcel(dispute: "D-new")
+            h.clock.advance(seconds: 20)
+            #expect(try await h.notifier(url: url, store: other).deliverDue() == 0)
+            #expect(try await h.notifier(url: url).deliverDue() == 0)
+            #expect(service.attempts == asked)
+            h.clock.advance(seconds: 11)
+            let fresh = try h.notifier(url: url, store: other)
+            var delivered = 0
+            for _ in 0..<5 { delivered += try await fresh.deliverDue() }
+            #expect(delivered == 4)
+        }
+        try await other.close()
     }
 
     @Test("a service failing a whole pass pauses the notifier: a round of attempts, the rest given back unsent, nothing more until the pause ends")

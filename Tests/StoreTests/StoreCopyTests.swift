@@ -26,6 +26,9 @@ struct StoreCopyTests {
             let rest = try await s.issueReturn(issuance(request(dispute: "D-rest", order: "O-D-0", seller: "S-0", skus: ["R"]))).parcel
             #expect(rest.labelOf == p.id)
             try await s.createToken(AccessToken(id: "tok1", role: .operator, scope: nil, label: "ops", createdAt: Date()), secretHash: "hash1")
+            // A carrier's Retry-After still holds after the move.
+            let heldUntil = Date().addingTimeInterval(3600)
+            try await s.holdEndpoint(EndpointHold.carrier("fr_colissimo"), until: heldUntil, reason: "rate limited")
 
             try await withStore(.postgresql) { destination in
                 let counts = try await s.copy(to: destination.store, batchSize: 7)
@@ -43,6 +46,7 @@ struct StoreCopyTests {
                 #expect(try await d.trackingEvents(parcelID: parcels[1].id).map(\.code) == ["PC1"])
                 #expect(try await d.outbox(state: .delivered, limit: 10).map(\.eventID) == [head[0].eventID])
                 #expect(try await d.activeToken(secretHash: "hash1")?.id == "tok1")
+                #expect(try await d.endpointHolds(now: Date()).map(\.endpoint) == [EndpointHold.carrier("fr_colissimo")])
                 #expect(try await d.unconfirmedArrivals(before: arrivedAt.addingTimeInterval(1)).map(\.id) == [parcels[2].id])
                 // Replays still replay, and new rows continue the copied numbering.
                 #expect(try await d.issueReturn(issuance(request(dispute: "D-3", seller: "S-3", skus: ["A3"]), key: "k3")).kind == .replayed)

@@ -31,6 +31,13 @@ struct PollerHarness {
         try "usps-id:usps-secret".write(to: credentials.appendingPathComponent("usps_oauth_client"), atomically: true, encoding: .utf8)
     }
 
+    /// A second returnd instance's store on the same file.
+    func anotherStore() async throws -> SQLReturnStore {
+        let other = try SQLReturnStore.sqlite(path: directory.appendingPathComponent("returnd.sqlite").path)
+        try await other.migrate()
+        return other
+    }
+
     func cleanUp() {
         transport.shutdown()
         try? FileManager.default.removeItem(at: directory)
@@ -49,14 +56,16 @@ struct PollerHarness {
         return CarrierCatalog(services: [fr, us])
     }
 
-    func poller(_ catalog: CarrierCatalog, timeout: Duration = .seconds(5), concurrency: Int = 4) -> TrackingPollerService {
+    /// `store`: another instance's store on the same file (this harness's by default).
+    func poller(_ catalog: CarrierCatalog, timeout: Duration = .seconds(5), concurrency: Int = 4, batchLimit: Int = 500,
+                store: SQLReturnStore? = nil) -> TrackingPollerService {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let clock = clock
         return TrackingPollerService(
-            store: store, transport: transport, catalog: { catalog }, credentials: CarrierCredentials(directory: directory.appendingPathComponent("credentials").path),
-            configuration: .init(schedule: PollSchedule(labelIssuedInterval: 600, movingInterval: 60, growth: 2, maxInterval: 3600, retryInterval: 30), requestTimeout: timeout,
-                                 concurrencyPerCarrier: concurrency),
+            store: store ?? self.store, transport: transport, catalog: { catalog }, credentials: CarrierCredentials(directory: directory.appendingPathComponent("credentials").path),
+            configuration: .init(schedule: PollSchedule(labelIssuedInterval: 600, movingInterval: 60, growth: 2, maxInterval: 3600, retryInterval: 30),
+                                 batchLimit: batchLimit, requestTimeout: timeout, concurrencyPerCarrier: concurrency),
             logger: logger, clock: { clock.date })
     }
 
@@ -258,6 +267,69 @@ struct TrackingPollerTests {
                 #expect(at - passStart >= earliest, "request \(k) came \(at - passStart) after the pass began, before \(earliest)")
             }
         }
+    }
+
+    @Test("two instances polling one carrier at once stay within its rate limit together, not each")
+    func rateLimitAcrossInstances() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        let other = try await h.anotherStore()
+        try await carrier.serve { base in
+            for i in 0..<40 { _ = try await h.parcel(h.repoCatalog.byID["us_usps"]!, dispute: "D-\(i)") }
+            // Each instance claims 20 of the 40 parcels: 40 requests at 20/s with a burst of 2.
+            let pollers = [h.poller(h.catalog(base: base, uspsRate: 20, burst: 2), batchLimit: 20),
+                           h.poller(h.catalog(base: base, uspsRate: 20, burst: 2), batchLimit: 20, store: other)]
+            let passStart = ContinuousClock.now
+            let polled = try await withThrowingTaskGroup(of: Int.self) { group in
+                for poller in pollers { group.addTask { try await poller.pollDue().count } }
+                return try await group.reduce(0, +)
+            }
+            #expect(polled == 40)
+            let times = carrier.requests("/tracking").sorted()
+            #expect(times.count == 40)
+            // The k-th request (from 0) no sooner than (k + 1 - burst) / rate after the passes
+            // began: 1.9 s for the last. Each instance with the whole rate of its own sent the
+            // 40 within about 0.95 s.
+            for (k, at) in times.enumerated() {
+                let earliest = Duration.milliseconds((k + 1 - 2) * 1000 / 20)
+                #expect(at - passStart >= earliest, "request \(k) came \(at - passStart) after the passes began, before \(earliest)")
+            }
+        }
+        try await other.close()
+    }
+
+    @Test("a carrier's Retry-After holds for another instance and for a restarted poller, and the hold is listed until it ends")
+    func retryAfterAcrossInstances() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        let other = try await h.anotherStore()
+        try await carrier.serve { base in
+            let catalog = h.catalog(base: base)
+            let first = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
+            carrier.setStage(first.trackingNumber, 1)
+            carrier.laPosteMode = .status(429, retryAfter: 120)
+            #expect(try await h.poller(catalog).pollDue().map(\.outcome) == ["failed"])
+            #expect(carrier.requests("/suivi").count == 1)
+            let holds = try await h.store.endpointHolds(now: h.clock.date)
+            #expect(holds.map(\.endpoint) == ["carrier:fr_colissimo"] && holds.first?.reason?.contains("rate") == true)
+            carrier.laPosteMode = .normal
+            // Another instance, and this one restarted (a fresh poller, nothing in memory): the
+            // carrier is left alone until the hold ends, its due parcels given back until then.
+            let second = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-2")
+            carrier.setStage(second.trackingNumber, 1)
+            h.clock.advance(seconds: 31)
+            #expect(try await h.poller(catalog, store: other).pollDue().isEmpty)
+            #expect(try await h.poller(catalog).pollDue().isEmpty)
+            #expect(carrier.requests("/suivi").count == 1)
+            h.clock.advance(seconds: 90)
+            let after = try await h.poller(catalog, store: other).pollDue()
+            #expect(Set(after.map(\.parcelID)) == [first.id, second.id])
+            #expect(try await h.store.parcel(id: second.id)?.status == .droppedOff)
+            #expect(try await h.store.endpointHolds(now: h.clock.date).isEmpty)
+        }
+        try await other.close()
     }
 
     @Test("a carrier never has more requests open than its concurrency, and they do overlap; every answer is stored")

@@ -167,6 +167,7 @@ enum PostgresMigrations {
         Migration(id: "v5: schedules of parcels no longer followed", statements: [StoreIndexes.finishedSchedules]),
         Migration(id: "v6: carrier arrivals awaiting a scan", statements: StoreIndexes.arrivalsAwaitingScan(dateType: "TIMESTAMPTZ")),
         Migration(id: "v7: packages reusing a used label", statements: StoreIndexes.postgresLabelReuse),
+        Migration(id: "v8: endpoint limits shared by instances", statements: [StoreIndexes.endpointLimits]),
     ]
 
     /// `upTo`: the last migration to apply (a store of that age, for the migration tests).

@@ -78,3 +78,17 @@ extension StoreIndexes {
 
     static let postgresLabelReuse = ["ALTER TABLE parcels ALTER COLUMN tracking_number DROP NOT NULL"] + labelReuseColumnsAndIndexes
 }
+
+extension StoreIndexes {
+    /// A carrier's rate limit and a `Retry-After` it sent hold for every instance on the store
+    /// and survive a restart (`RequestSlots`, `EndpointHold`). Times are microseconds since 1970
+    /// in a BIGINT on both backends: the schedule is compared exactly when slots are given back.
+    static let endpointLimits = """
+        CREATE TABLE endpoint_limits (
+            endpoint TEXT PRIMARY KEY,
+            theoretical_next_us BIGINT NOT NULL,
+            held_until_us BIGINT NOT NULL,
+            held_reason TEXT
+        )
+        """
+}

@@ -37,6 +37,7 @@ public enum StoreTables {
         Table(name: "tracking_events", columns: ["id", "parcel_id", "code", "description", "occurred_at", "location", "status", "recorded_at"],
               key: ["id"], dateColumns: ["occurred_at", "recorded_at"], identity: "id"),
         Table(name: "arrivals_awaiting_scan", columns: ["parcel_id", "arrived_at"], key: ["parcel_id"], dateColumns: ["arrived_at"]),
+        Table(name: "endpoint_limits", columns: ["endpoint", "theoretical_next_us", "held_until_us", "held_reason"], key: ["endpoint"], dateColumns: []),
     ]
 }
 

@@ -172,6 +172,9 @@ enum SQLiteMigrations {
             try rewriteTableSQL(db, table: "parcels", "tracking_number TEXT NOT NULL UNIQUE", with: "tracking_number TEXT UNIQUE")
             for statement in StoreIndexes.labelReuseColumnsAndIndexes { try db.execute(sql: statement) }
         }
+        m.registerMigration("v12: endpoint limits shared by instances") { db in
+            try db.execute(sql: StoreIndexes.endpointLimits)
+        }
         return m
     }
 
