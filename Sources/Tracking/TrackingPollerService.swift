@@ -285,7 +285,13 @@ public final class TrackingPollerService: Service, Sendable {
         }
         do {
             if slot > .now {
-                try await Task.sleep(until: slot, clock: .continuous)
+                // A pass may hold times for minutes ahead (a slow carrier, another instance's
+                // pass before ours): on shutdown the requests not yet sent are given back, due
+                // at once, for whichever instance runs next, instead of holding the stop.
+                do { try await cancelWhenGracefulShutdown { try await Task.sleep(until: slot, clock: .continuous) } } catch {
+                    await release(chunk, until: clock())
+                    return .paused
+                }
                 // Paused while this request waited for its time.
                 if let until = health.isPaused(at: clock()) {
                     await release(chunk, until: until)

@@ -2,6 +2,7 @@ import Carriers
 import Foundation
 import Logging
 import ReturnsCore
+import ServiceLifecycle
 import Store
 import Synchronization
 import Testing
@@ -330,6 +331,37 @@ struct TrackingPollerTests {
             #expect(try await h.store.endpointHolds(now: h.clock.date).isEmpty)
         }
         try await other.close()
+    }
+
+    @Test("on shutdown a pass stops waiting for its request times: the requests not sent are given back, due at once, with no failure counted")
+    func shutdownGivesBackWaitingRequests() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            // 20 USPS parcels at 2 requests a second: the pass would take 10 s.
+            for i in 0..<20 { _ = try await h.parcel(h.repoCatalog.byID["us_usps"]!, dispute: "D-\(i)") }
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            let group = ServiceGroup(configuration: .init(services: [.init(service: h.poller(h.catalog(base: base, uspsRate: 2, burst: 1)))], logger: logger))
+            try await withThrowingTaskGroup(of: ContinuousClock.Instant.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return .now
+                }
+                while carrier.requests("/tracking").count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+                let asked = ContinuousClock.now
+                await group.triggerGracefulShutdown()
+                let took = try #require(try await tasks.next()) - asked
+                #expect(took < .seconds(5), "the poller took \(took) to stop")
+            }
+            let sent = carrier.requests("/tracking").count
+            #expect(sent < 10)
+            // Every parcel not asked about is due now, for the next instance, and none counts
+            // as failed.
+            let due = try await h.store.claimPollTargets(now: h.clock.date, limit: 100, leaseUntil: h.clock.date.addingTimeInterval(60))
+            #expect(due.count == 20 - sent && due.allSatisfy { $0.failures == 0 })
+        }
     }
 
     @Test("a carrier never has more requests open than its concurrency, and they do overlap; every answer is stored")
