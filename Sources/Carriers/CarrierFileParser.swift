@@ -66,7 +66,8 @@ enum CarrierFileParser {
         let rps = try rate.double("requests_per_second")
         guard rps > 0, rps <= 10_000 else { throw rate.error("requests_per_second", "must be above 0 and at most 10000") }
         let burst = try rate.int("burst")
-        guard burst >= 1 else { throw rate.error("burst", "must be at least 1") }
+        // The shared request schedule counts in microseconds: a burst beyond this would overflow it.
+        guard burst >= 1, burst <= 100_000 else { throw rate.error("burst", "must be at least 1 and at most 100000") }
 
         let family = try t.string("api_family")
         guard TrackingAdapters.families.contains(family) else {

@@ -7,11 +7,18 @@ public struct RateLimit: Sendable, Hashable {
 
     public init(requestsPerSecond: Double, burst: Int) {
         self.requestsPerSecond = requestsPerSecond
-        self.burst = max(1, burst)
+        // Bounded so that a burst's span in microseconds cannot overflow (carrier files allow
+        // up to 100,000; the tracking benchmark sets a million to measure returnd, not a limit).
+        self.burst = min(max(1, burst), 10_000_000)
     }
 
-    /// Microseconds between two requests at the average rate.
-    var intervalMicroseconds: Int64 { max(1, Int64((1_000_000 / requestsPerSecond).rounded(.up))) }
+    /// Microseconds between two requests at the average rate, at most a day (a rate read from
+    /// a file can be as small as it likes; converting an unbounded interval would trap).
+    var intervalMicroseconds: Int64 {
+        let interval = (1_000_000 / requestsPerSecond).rounded(.up)
+        guard interval.isFinite, interval < 86_400_000_000 else { return 86_400_000_000 }
+        return max(1, Int64(interval))
+    }
 }
 
 /// Times at which requests to one endpoint may go, reserved from a schedule every instance

@@ -60,6 +60,7 @@ struct CarrierCatalogTests {
         ("first: 1, last: 100", "first: 100, last: 1", "tracking_number.serial_range.last"),
         ("base_url: https://example.org/track", "base_url: ftp://x", "tracking.base_url"),
         ("requests_per_second: 1", "requests_per_second: 0", "tracking.rate_limit.requests_per_second"),
+        ("burst: 1}", "burst: 9223372036854775807}", "tracking.rate_limit.burst"),
         ("handover: label", "handover: pigeon", "handover"),
         ("auth: {style: none}", "auth: {style: api_key_header, credential: k}", "tracking.auth.header"),
         ("id: xx_test", "id: XX-Test", "id"),

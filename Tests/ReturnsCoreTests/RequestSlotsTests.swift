@@ -48,6 +48,16 @@ struct RequestSlotsTests {
         #expect(cut.times.count == 8 && cut.times.last! <= now + second && cut.nextAt > now + second)
     }
 
+    @Test("an absurd burst or rate is bounded, not an overflow: the schedule still counts")
+    func absurdLimitsDoNotTrap() {
+        let wide = RateLimit(requestsPerSecond: 1e-300, burst: Int.max)
+        let slots = RequestSlots.reserve(count: 3, limit: wide, theoretical: Int64.max / 4, heldUntil: 0, now: 100 * second, notAfter: Int64.max / 2)
+        #expect(slots.times.count == 3 && wide.burst == 10_000_000)
+        // A rate of almost nothing is one request a day.
+        let slow = RequestSlots.reserve(count: 2, limit: RateLimit(requestsPerSecond: 1e-300, burst: 1), theoretical: 0, heldUntil: 0, now: 100 * second, notAfter: Int64.max / 2)
+        #expect(slow.times == [100 * second, 100 * second + 86_400 * second])
+    }
+
     @Test("giving back the unused tail restores the schedule after the last slot used")
     func givingBack() {
         let now: Int64 = 100 * second
