@@ -203,6 +203,9 @@ public protocol ReturnStore: Sendable {
     func holdEndpoint(_ endpoint: String, until: Date, reason: String) async throws
     /// Holds still in force at `now`.
     func endpointHolds(now: Date) async throws -> [EndpointHold]
+    /// Ends the endpoint's hold now (`returnctl carriers resume`); the hold it ended, or nil
+    /// when none was in force.
+    func liftEndpointHold(_ endpoint: String, now: Date) async throws -> EndpointHold?
 
     func createToken(_ token: AccessToken, secretHash: String) async throws
     /// The active (not revoked) token with this secret hash.

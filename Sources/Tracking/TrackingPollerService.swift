@@ -320,14 +320,20 @@ public final class TrackingPollerService: Service, Sendable {
                 if error == .unauthorized { await tokens.invalidate(service.id) }
                 let retryAfter = response.retryAfter(now: clock()).map { Double($0.components.seconds) }
                 let asked = error == .rateLimited ? (retryAfter ?? 60) : retryAfter
-                let until = health.failed(at: clock(), retryAfter: asked)
-                if asked != nil {
-                    // The carrier asked every client with our key to wait: other instances, and
-                    // this one after a restart, hold off too.
-                    do { try await store.holdEndpoint(EndpointHold.carrier(service.id), until: until, reason: "\(error)") } catch {
+                var local = asked
+                if let asked {
+                    // The carrier asked every client with our key to wait: the hold goes in the
+                    // store, so other instances, and this one after a restart, hold off too, and
+                    // `returnctl carriers resume` can end it for all. This instance then backs
+                    // off as for any failure, and the stored hold keeps it waiting.
+                    do {
+                        try await store.holdEndpoint(EndpointHold.carrier(service.id), until: clock().addingTimeInterval(asked), reason: "\(error)")
+                        local = nil
+                    } catch {
                         logger.error("tracking.record_failed", metadata: meta().merging(["error": "\(error)"]) { a, _ in a })
                     }
                 }
+                let until = max(health.failed(at: clock(), retryAfter: local), clock().addingTimeInterval(asked ?? 0))
                 logger.warning("carrier.poll_failed", metadata: meta().merging(["error": "\(error)", "paused_until": "\(until.formatted(.iso8601))"]) { a, _ in a })
                 return .failed("\(error)")
             }

@@ -2,10 +2,11 @@ import API
 import ArgumentParser
 import Carriers
 import Foundation
+import Store
 
 struct CarriersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "carriers", abstract: "Carrier services from carriers/*.yaml.", subcommands: [Check.self])
+        commandName: "carriers", abstract: "Carrier services from carriers/*.yaml.", subcommands: [Check.self, Resume.self])
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -36,6 +37,20 @@ struct CarriersCommand: AsyncParsableCommand {
                 [$0.id, $0.country, $0.carrier, $0.handover, $0.scheme, "\($0.labelSize)@\($0.dpi)", $0.apiFamily, $0.warehouse]
             })
             print("\(rows.count) carrier services in \(Set(rows.map(\.country)).count) countries: OK")
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "End a carrier's hold (its Retry-After, in returnctl status) for every instance: polling resumes within a pass or two.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The carrier id (as in returnctl status).") var carrier: String
+
+        func run() async throws {
+            guard let lifted = try await options.runtime().store.liftEndpointHold(EndpointHold.carrier(carrier), now: Date()) else {
+                throw CommandFailure(message: "carrier \(carrier) is not held")
+            }
+            print("\(carrier): hold until \(lifted.until.formatted(.iso8601)) ended (\(lifted.reason ?? "Retry-After"))")
         }
     }
 }

@@ -62,6 +62,13 @@ struct EndpointLimitsConformanceTests {
             #expect(holds.first.map { abs($0.until.timeIntervalSince(now.addingTimeInterval(60))) < 0.001 } == true)
             #expect(try await t.store.endpointHolds(now: now.addingTimeInterval(6)).map(\.endpoint) == ["carrier:x"])
             #expect(try await t.store.endpointHolds(now: now.addingTimeInterval(61)).isEmpty)
+            // An operator ends the hold (returnctl carriers resume): it is gone for everyone.
+            let lifted = try await t.store.liftEndpointHold("carrier:x", now: now)
+            #expect(lifted?.reason == "rate limited (429)" && lifted.map { abs($0.until.timeIntervalSince(now.addingTimeInterval(60))) < 0.001 } == true)
+            #expect(try await t.store.liftEndpointHold("carrier:x", now: now) == nil)
+            #expect(try await t.store.endpointHolds(now: now).map(\.endpoint) == [EndpointHold.disputeService])
+            let resumed = try await t.store.reserveRequestSlots(endpoint: "carrier:x", count: 1, limit: limit, now: now, notAfter: now.addingTimeInterval(120))
+            #expect(resumed.times.count == 1)
         }
     }
 

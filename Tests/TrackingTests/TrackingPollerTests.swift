@@ -364,6 +364,36 @@ struct TrackingPollerTests {
         }
     }
 
+    @Test("returnctl carriers resume ends a carrier's hold for every instance: the parcels given back until its end are polled at the next pass")
+    func resumeEndsHold() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        let other = try await h.anotherStore()
+        try await carrier.serve { base in
+            let catalog = h.catalog(base: base)
+            let poller = h.poller(catalog)
+            let first = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
+            carrier.setStage(first.trackingNumber, 1)
+            carrier.laPosteMode = .status(429, retryAfter: 3600)
+            _ = try await poller.pollDue()
+            carrier.laPosteMode = .normal
+            let second = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-2")
+            carrier.setStage(second.trackingNumber, 1)
+            h.clock.advance(seconds: 31)
+            // Held: both parcels go back until the hour is over.
+            #expect(try await h.poller(catalog, store: other).pollDue().isEmpty)
+            #expect(try await poller.pollDue().isEmpty)
+            #expect(carrier.requests("/suivi").count == 1)
+            #expect(try await other.liftEndpointHold(EndpointHold.carrier("fr_colissimo"), now: h.clock.date) != nil)
+            // The instance that was answered 429 polls both at its next pass, an hour early.
+            h.clock.advance(seconds: 2)
+            #expect(Set(try await poller.pollDue().map(\.parcelID)) == [first.id, second.id])
+            #expect(try await h.store.parcel(id: second.id)?.status == .droppedOff)
+        }
+        try await other.close()
+    }
+
     @Test("a carrier never has more requests open than its concurrency, and they do overlap; every answer is stored")
     func concurrencyBound() async throws {
         let h = try await PollerHarness()

@@ -40,6 +40,24 @@ extension SQLReturnStore {
         }
     }
 
+    public func liftEndpointHold(_ endpoint: String, now: Date) async throws -> EndpointHold? {
+        try await backend.write { db in
+            guard let row = try db.row("SELECT held_until_us, held_reason FROM endpoint_limits WHERE endpoint = ? AND held_until_us > ?\(db.dialect.lockRow)",
+                                       [endpoint, now.microsecondsSince1970]) else { return nil }
+            try db.execute("UPDATE endpoint_limits SET held_until_us = 0, held_reason = NULL WHERE endpoint = ?", [endpoint])
+            let hold = EndpointHold(endpoint: endpoint, until: Date(microsecondsSince1970: row["held_until_us"]), reason: row["held_reason"])
+            if let carrierID = hold.carrierID {
+                // The carrier's parcels that met the hold were given back until its end: due now.
+                // Through the due index, so it costs the rows due before the hold's end.
+                try db.execute("""
+                    UPDATE tracking_schedule SET next_poll_at = ? WHERE next_poll_at > ? AND next_poll_at <= ?
+                    AND parcel_id IN (SELECT id FROM parcels WHERE carrier_id = ?)
+                    """, [now, now, hold.until.addingTimeInterval(0.001), carrierID])
+            }
+            return hold
+        }
+    }
+
     public func endpointHolds(now: Date) async throws -> [EndpointHold] {
         try await backend.read { db in
             try db.rows("SELECT endpoint, held_until_us, held_reason FROM endpoint_limits WHERE held_until_us > ? ORDER BY endpoint", [now.microsecondsSince1970]).map {
