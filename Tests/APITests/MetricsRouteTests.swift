@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LogCapture
+import Store
 import Logging
 import Synchronization
 import Testing
@@ -120,6 +121,14 @@ struct MetricsRouteTests {
             // ...after that nothing was asked of it (the parcel is no longer due anywhere here),
             // so it is not reported as failing for ever.
             h.clock.advance(days: 2.0 / 86_400)
+            #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 0 pending, 0 dead")
+            // A carrier held by its Retry-After (heard by any instance) is named until the hold
+            // ends or an operator ends it.
+            let until = h.runtime.clock().addingTimeInterval(3600)
+            try await h.runtime.store.holdEndpoint(EndpointHold.carrier("fr_colissimo"), until: until, reason: "rate limited")
+            #expect(try await h.runtime.parcelStatusLine()
+                == "serving; parcels not counted yet; outbox 0 pending, 0 dead; carriers held: fr_colissimo until \(until.formatted(.iso8601))")
+            #expect(try await h.runtime.store.liftEndpointHold(EndpointHold.carrier("fr_colissimo"), now: h.runtime.clock()) != nil)
             #expect(try await h.runtime.parcelStatusLine() == "serving; parcels not counted yet; outbox 0 pending, 0 dead")
             // A failure again names it again, from its first failure since the last success.
             #expect(await poller.pollNow(parcel).outcome == "failed")

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Store
 
 /// The daemon's side of `Type=notify`: `WATCHDOG=1` from the main loop only while the store
 /// answers, a `STATUS=` summary now and then, and `STOPPING=1` the moment shutdown begins.
@@ -67,6 +68,17 @@ public final class SystemdLifecycleService: Service, Sendable {
         let carriers = runtime.trackingPoller?.failingCarriers(at: runtime.clock()) ?? []
         if !carriers.isEmpty {
             trouble += "; carriers failing: " + carriers.map { "\($0.carrierID) since \($0.since.formatted(.iso8601))" }.joined(separator: ", ")
+        }
+        // Holds are in the store: one instance heard the Retry-After, every instance waits, and
+        // each one's status says why its polls (or deliveries) stopped.
+        let holds = try await runtime.store.endpointHolds(now: runtime.clock())
+        let catalog = runtime.snapshot.catalog
+        let heldCarriers = holds.filter { $0.carrierID.map { catalog.byID[$0] != nil } ?? false }
+        if !heldCarriers.isEmpty {
+            trouble += "; carriers held: " + heldCarriers.map { "\($0.carrierID!) until \($0.until.formatted(.iso8601))" }.joined(separator: ", ")
+        }
+        if outbox.pending > 0, let held = holds.first(where: { $0.endpoint == EndpointHold.disputeService }) {
+            trouble += "; dispute service asked to wait until \(held.until.formatted(.iso8601))"
         }
         let backlog = "outbox \(outbox.pending) pending, \(outbox.dead) dead\(trouble)"
         guard let counts = runtime.parcelCounts?.counts else {
