@@ -300,33 +300,45 @@ struct TrackingPollerTests {
         try await other.close()
     }
 
-    @Test("a carrier's Retry-After holds for another instance and for a restarted poller, and the hold is listed until it ends")
-    func retryAfterAcrossInstances() async throws {
+    /// How a carrier's hold ends in `retryAfterAcrossInstances`.
+    enum HoldEnd: String, CaseIterable, Sendable { case waitedOut = "waited out", resumed = "ended by returnctl carriers resume" }
+
+    @Test("a carrier's Retry-After holds for another instance and a restarted poller, its parcels given back until it ends; waited out or ended by an operator, every held parcel is polled at the next pass",
+          arguments: HoldEnd.allCases)
+    func retryAfterAcrossInstances(end: HoldEnd) async throws {
         let h = try await PollerHarness()
         defer { h.cleanUp() }
         let carrier = FakeCarrier()
         let other = try await h.anotherStore()
         try await carrier.serve { base in
             let catalog = h.catalog(base: base)
+            let poller = h.poller(catalog)
             let first = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
             carrier.setStage(first.trackingNumber, 1)
             carrier.laPosteMode = .status(429, retryAfter: 120)
-            #expect(try await h.poller(catalog).pollDue().map(\.outcome) == ["failed"])
+            #expect(try await poller.pollDue().map(\.outcome) == ["failed"])
             #expect(carrier.requests("/suivi").count == 1)
             let holds = try await h.store.endpointHolds(now: h.clock.date)
             #expect(holds.map(\.endpoint) == ["carrier:fr_colissimo"] && holds.first?.reason?.contains("rate") == true)
             carrier.laPosteMode = .normal
-            // Another instance, and this one restarted (a fresh poller, nothing in memory): the
-            // carrier is left alone until the hold ends, its due parcels given back until then.
+            // Another instance, this one restarted (a fresh poller, nothing in memory), and this
+            // one past its own short backoff: the carrier is left alone, its due parcels given
+            // back until the hold ends.
             let second = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-2")
             carrier.setStage(second.trackingNumber, 1)
             h.clock.advance(seconds: 31)
             #expect(try await h.poller(catalog, store: other).pollDue().isEmpty)
             #expect(try await h.poller(catalog).pollDue().isEmpty)
+            #expect(try await poller.pollDue().isEmpty)
             #expect(carrier.requests("/suivi").count == 1)
-            h.clock.advance(seconds: 90)
-            let after = try await h.poller(catalog, store: other).pollDue()
-            #expect(Set(after.map(\.parcelID)) == [first.id, second.id])
+            switch end {
+            case .waitedOut:
+                h.clock.advance(seconds: 90)
+            case .resumed:
+                #expect(try await other.liftEndpointHold(EndpointHold.carrier("fr_colissimo"), now: h.clock.date) != nil)
+                h.clock.advance(seconds: 2)
+            }
+            #expect(Set(try await poller.pollDue().map(\.parcelID)) == [first.id, second.id])
             #expect(try await h.store.parcel(id: second.id)?.status == .droppedOff)
             #expect(try await h.store.endpointHolds(now: h.clock.date).isEmpty)
         }
@@ -362,36 +374,6 @@ struct TrackingPollerTests {
             let due = try await h.store.claimPollTargets(now: h.clock.date, limit: 100, leaseUntil: h.clock.date.addingTimeInterval(60))
             #expect(due.count == 20 - sent && due.allSatisfy { $0.failures == 0 })
         }
-    }
-
-    @Test("returnctl carriers resume ends a carrier's hold for every instance: the parcels given back until its end are polled at the next pass")
-    func resumeEndsHold() async throws {
-        let h = try await PollerHarness()
-        defer { h.cleanUp() }
-        let carrier = FakeCarrier()
-        let other = try await h.anotherStore()
-        try await carrier.serve { base in
-            let catalog = h.catalog(base: base)
-            let poller = h.poller(catalog)
-            let first = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
-            carrier.setStage(first.trackingNumber, 1)
-            carrier.laPosteMode = .status(429, retryAfter: 3600)
-            _ = try await poller.pollDue()
-            carrier.laPosteMode = .normal
-            let second = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-2")
-            carrier.setStage(second.trackingNumber, 1)
-            h.clock.advance(seconds: 31)
-            // Held: both parcels go back until the hour is over.
-            #expect(try await h.poller(catalog, store: other).pollDue().isEmpty)
-            #expect(try await poller.pollDue().isEmpty)
-            #expect(carrier.requests("/suivi").count == 1)
-            #expect(try await other.liftEndpointHold(EndpointHold.carrier("fr_colissimo"), now: h.clock.date) != nil)
-            // The instance that was answered 429 polls both at its next pass, an hour early.
-            h.clock.advance(seconds: 2)
-            #expect(Set(try await poller.pollDue().map(\.parcelID)) == [first.id, second.id])
-            #expect(try await h.store.parcel(id: second.id)?.status == .droppedOff)
-        }
-        try await other.close()
     }
 
     @Test("a carrier never has more requests open than its concurrency, and they do overlap; every answer is stored")
