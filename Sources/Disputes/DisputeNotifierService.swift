@@ -63,7 +63,7 @@ public final class DisputeNotifierService: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
-        health = EndpointHealth(base: Self.seconds(configuration.baseBackoff), cap: Self.seconds(configuration.pauseMax))
+        health = EndpointHealth(base: configuration.baseBackoff.inSeconds, cap: configuration.pauseMax.inSeconds)
         pausedGauge = metrics.makeGauge(descriptor: .init(metricName: "returnd_dispute_service_paused", unitName: "", helpText: "1 while the notifier holds back because the dispute service failed its last pass"))
     }
 
@@ -99,7 +99,7 @@ public final class DisputeNotifierService: Service, Sendable {
         let batch = failedPasses > 0 ? 1 : configuration.concurrency * 4
         // The claim outlasts the slowest pass (every delivery of the batch timing out in turn);
         // after it, another instance may take over the events of one that died.
-        let lease = Self.seconds(configuration.requestTimeout) * Double(batch / configuration.concurrency + 1) + 5
+        let lease = configuration.requestTimeout.inSeconds * Double(batch / configuration.concurrency + 1) + 5
         let due = try await store.claimDueEvents(now: now, limit: batch, leaseUntil: now.addingTimeInterval(lease))
         guard !due.isEmpty else { return 0 }
         let pass = await withTaskGroup(of: Attempt.self) { group in
@@ -125,7 +125,7 @@ public final class DisputeNotifierService: Service, Sendable {
             }
         }
         if pass.answered == 0, let failure = pass.lastFailure {
-            let until = health.failed(at: clock(), retryAfter: pass.retryAfter.map(Self.seconds))
+            let until = health.failed(at: clock(), retryAfter: pass.retryAfter.map(\.inSeconds))
             if pass.retryAfter != nil {
                 do { try await store.holdEndpoint(EndpointHold.disputeService, until: until, reason: failure) } catch {
                     logger.error("outbox.mark_failed", metadata: ["error": "\(error)"])
@@ -230,9 +230,9 @@ public final class DisputeNotifierService: Service, Sendable {
                 logger.error("outbox.dead_letter", metadata: meta.merging(["attempts": "\(entry.attempts + 1)", "error": "\(failure)", "action": "returnctl outbox retry \(entry.eventID)"]) { a, _ in a })
             } else {
                 let wait = retryAfter ?? backoff(attempts: entry.attempts)
-                try await store.markFailed(seq: entry.seq, nextAttemptAt: now.addingTimeInterval(Self.seconds(wait)), error: failure)
+                try await store.markFailed(seq: entry.seq, nextAttemptAt: now.addingTimeInterval(wait.inSeconds), error: failure)
                 delivery("failed")
-                logger.warning("outbox.delivery_failed", metadata: meta.merging(["attempts": "\(entry.attempts + 1)", "error": "\(failure)", "retry_in_s": "\(Int(Self.seconds(wait).rounded()))"]) { a, _ in a })
+                logger.warning("outbox.delivery_failed", metadata: meta.merging(["attempts": "\(entry.attempts + 1)", "error": "\(failure)", "retry_in_s": "\(Int(wait.inSeconds.rounded()))"]) { a, _ in a })
             }
         } catch {
             logger.error("outbox.mark_failed", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
@@ -247,13 +247,9 @@ public final class DisputeNotifierService: Service, Sendable {
     /// Exponential from `baseBackoff`, capped at `maxBackoff`, with jitter between half and
     /// all of it so that many retries do not arrive together.
     func backoff(attempts: Int) -> Duration {
-        let base = Self.seconds(configuration.baseBackoff)
-        let cap = Self.seconds(configuration.maxBackoff)
+        let base = configuration.baseBackoff.inSeconds
+        let cap = configuration.maxBackoff.inSeconds
         let exponential = min(cap, base * pow(2, Double(min(attempts, 30))))
         return .milliseconds(Int(exponential * Double.random(in: 0.5...1.0) * 1000))
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

@@ -67,7 +67,7 @@ public final class ParcelDeadlineService: Service, Sendable {
             }
             if batch.count < 200 { break }
         }
-        let cutoff = now.addingTimeInterval(-DisputeNotifierService.seconds(configuration.arrivalUnconfirmedAfter))
+        let cutoff = now.addingTimeInterval(-configuration.arrivalUnconfirmedAfter.inSeconds)
         let unconfirmed = try await store.unconfirmedArrivals(before: cutoff)
         metrics.makeGauge(descriptor: .init(metricName: "returnd_parcels_arrival_unconfirmed", unitName: "", helpText: "Parcels the carrier delivered that no warehouse scanner has read")).set(Double(unconfirmed.count))
         metrics.makeCounter(descriptor: .init(metricName: "returnd_parcels_expired", unitName: "total", helpText: "Labels expired unused")).increment(by: Int64(expired.count))

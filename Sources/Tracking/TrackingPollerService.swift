@@ -250,8 +250,7 @@ public final class TrackingPollerService: Service, Sendable {
     /// How far ahead a pass reserves request times: the claims' lease, less room for the last
     /// request to time out, and never less than half the lease.
     var slotHorizon: TimeInterval {
-        let timeout = Double(configuration.requestTimeout.components.seconds) + Double(configuration.requestTimeout.components.attoseconds) / 1e18
-        return max(configuration.lease / 2, configuration.lease - 2 * timeout)
+        max(configuration.lease / 2, configuration.lease - 2 * configuration.requestTimeout.inSeconds)
     }
 
     /// One parcel's answer, waiting to be stored: its target, what was found, the metrics label,
