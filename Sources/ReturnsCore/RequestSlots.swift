@@ -37,7 +37,7 @@ public struct RequestSlots: Sendable, Equatable {
     /// last slot used.
     public var theoreticalAfter: [Int64]
     /// When the first request not reserved here could go: the slots ran past `notAfter`, or the
-    /// endpoint is held (`Retry-After`) beyond it.
+    /// endpoint is held (`Retry-After`) and nothing was reserved.
     public var nextAt: Int64
 
     /// The schedule once these slots are taken.

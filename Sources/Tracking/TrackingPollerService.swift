@@ -217,7 +217,7 @@ public final class TrackingPollerService: Service, Sendable {
                 }
                 return reports
             }
-            // Requests sent, so that a pass cut short by a pause gives its unused times back.
+            // Requests sent, so that a pass cut short (a pause, shutdown) gives its unused times back.
             let sent = await withTaskGroup(of: Int.self) { workers in
                 for _ in 0..<min(configuration.concurrencyPerCarrier, chunks.count) {
                     workers.addTask {
@@ -269,7 +269,8 @@ public final class TrackingPollerService: Service, Sendable {
         /// Every parcel of the chunk last stored an answer of these very bytes: not read again.
         case sameAnswer(String)
         case failed(String)
-        /// The carrier was paused meanwhile: the targets were handed back unpolled.
+        /// Not sent: the carrier was paused meanwhile, or returnd is shutting down. The targets
+        /// were handed back unpolled, and the request's time is given back to the schedule.
         case paused
     }
 

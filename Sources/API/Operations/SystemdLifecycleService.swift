@@ -73,9 +73,9 @@ public final class SystemdLifecycleService: Service, Sendable {
         // each one's status says why its polls (or deliveries) stopped.
         let holds = try await runtime.store.endpointHolds(now: runtime.clock())
         let catalog = runtime.snapshot.catalog
-        let heldCarriers = holds.filter { $0.carrierID.map { catalog.byID[$0] != nil } ?? false }
+        let heldCarriers = holds.compactMap { hold in hold.carrierID.flatMap { catalog.byID[$0] != nil ? "\($0) until \(hold.until.formatted(.iso8601))" : nil } }
         if !heldCarriers.isEmpty {
-            trouble += "; carriers held: " + heldCarriers.map { "\($0.carrierID!) until \($0.until.formatted(.iso8601))" }.joined(separator: ", ")
+            trouble += "; carriers held: " + heldCarriers.joined(separator: ", ")
         }
         if outbox.pending > 0, let held = holds.first(where: { $0.endpoint == EndpointHold.disputeService }) {
             trouble += "; dispute service asked to wait until \(held.until.formatted(.iso8601))"
