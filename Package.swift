@@ -192,6 +192,7 @@ let package = Package(
             name: "TrackingTests",
             dependencies: [
                 "Tracking", "Carriers", "Store", "Transport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

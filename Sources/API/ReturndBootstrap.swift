@@ -26,8 +26,13 @@ public enum ReturndBootstrap {
             let settings = try PostgresSettings(url: url)
             return SQLReturnStore(backend: try PostgresBackend(settings: settings, logger: logger), logger: logger)
         }
-        let path = url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
-        return try SQLReturnStore.sqlite(path: path, logger: logger)
+        return try SQLReturnStore.sqlite(path: sqlitePath(url)!, logger: logger)
+    }
+
+    /// The file of a SQLite database URL; nil for PostgreSQL.
+    public static func sqlitePath(_ url: String) -> String? {
+        if PostgresSettings.isPostgresURL(url) { return nil }
+        return url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
     }
 
     /// The database URL as it may appear in a log line (no password).

@@ -65,7 +65,13 @@ public final class DisputeNotifierService: Service, Sendable {
         self.clock = clock
         health = EndpointHealth(base: configuration.baseBackoff.inSeconds, cap: configuration.pauseMax.inSeconds)
         pausedGauge = metrics.makeGauge(descriptor: .init(metricName: "returnd_dispute_service_paused", unitName: "", helpText: "1 while the notifier holds back because the dispute service failed its last pass"))
+        // Every outcome's series from the start, at 0: one that appeared at its first delivery
+        // would lose that delivery to `rate()`.
+        for outcome in Self.deliveryOutcomes { deliveryCounter(outcome).increment(by: Int64(0)) }
     }
+
+    /// What `returnd_dispute_deliveries_total{outcome}` counts.
+    static let deliveryOutcomes = ["delivered", "failed", "dead_letter"]
 
     /// The end of the current pause, while the dispute service is held back.
     public var pausedUntil: Date? { health.isPaused(at: clock()) }
@@ -241,7 +247,11 @@ public final class DisputeNotifierService: Service, Sendable {
     }
 
     func delivery(_ outcome: String) {
-        metrics.makeCounter(descriptor: .init(metricName: "returnd_dispute_deliveries", unitName: "total", helpText: "Dispute webhook attempts by outcome"), labels: [("outcome", outcome)]).increment()
+        deliveryCounter(outcome).increment()
+    }
+
+    func deliveryCounter(_ outcome: String) -> Counter {
+        metrics.makeCounter(descriptor: .init(metricName: "returnd_dispute_deliveries", unitName: "total", helpText: "Dispute webhook attempts by outcome"), labels: [("outcome", outcome)])
     }
 
     /// Exponential from `baseBackoff`, capped at `maxBackoff`, with jitter between half and

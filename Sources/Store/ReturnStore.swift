@@ -71,6 +71,21 @@ public struct ParcelCount: Sendable, Hashable, Codable {
     }
 }
 
+/// A count of every parcel by status and country, when and by which counting service it was made.
+public struct ParcelCountSnapshot: Sendable, Hashable {
+    public var counts: [ParcelCount]
+    public var countedAt: Date
+    /// The counting service's own id (one per process), so it knows its own count from another
+    /// instance's.
+    public var countedBy: String
+
+    public init(counts: [ParcelCount], countedAt: Date, countedBy: String) {
+        self.counts = counts
+        self.countedAt = countedAt
+        self.countedBy = countedBy
+    }
+}
+
 public struct SerialCounterUsage: Sendable, Hashable, Codable {
     public var key: String
     public var next: Int
@@ -125,8 +140,12 @@ public protocol ReturnStore: Sendable {
     func packages(reusingLabelOf parcelID: String) async throws -> [Parcel]
 
     func serialCounters() async throws -> [SerialCounterUsage]
-    /// How many parcels are in each status, per country (metrics, `returnctl status`).
+    /// How many parcels are in each status, per country: reads every parcel (`ParcelCountsService`).
     func parcelCounts() async throws -> [ParcelCount]
+    /// The count `ParcelCountsService` last stored, by any instance; nil before the first.
+    func parcelCountSnapshot() async throws -> ParcelCountSnapshot?
+    /// Replaces the stored count.
+    func saveParcelCountSnapshot(_ snapshot: ParcelCountSnapshot) async throws
 
     /// Moves a parcel through the state machine and writes its history row and one dispute
     /// event per dispute in the same commit; a repeat changes nothing. Throws

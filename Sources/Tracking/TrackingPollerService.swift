@@ -53,6 +53,10 @@ public final class TrackingPollerService: Service, Sendable {
     let clock: @Sendable () -> Date
     private let health = Mutex<[String: EndpointHealth]>([:])
     private let histograms = Mutex<[String: DurationHistogram]>([:])
+    /// Carriers whose poll counters are registered (at 0 until their first poll).
+    private let countedCarriers = Mutex<Set<String>>([])
+    /// What `returnd_carrier_polls_total{outcome}` counts.
+    static let pollOutcomes = ["events", "same_answer", "not_found", "failed"]
     let tokens: OAuthTokenCache
     let metrics: PrometheusCollectorRegistry
 
@@ -72,6 +76,7 @@ public final class TrackingPollerService: Service, Sendable {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            registerPollCounters()
             var polled = 0
             do { polled = try await pollDue().count } catch { logger.error("tracking.pass_failed", metadata: ["error": "\(error)"]) }
             if polled == 0 {
@@ -102,6 +107,24 @@ public final class TrackingPollerService: Service, Sendable {
         // An operator waits for a time within the carrier's rate limit, but not for a whole pass's.
         return await poll(carrierID: parcel.carrierID, targets: [target], catalog: catalog(), horizon: 10).first
             ?? Report(parcelID: parcel.id, trackingNumber: parcel.trackingNumber, carrierID: parcel.carrierID, outcome: "not polled", newEvents: [], statusChanges: [])
+    }
+
+    /// Every carrier's poll counters from the start, at 0, and a carrier added by a reload at the
+    /// next pass: a counter that first appears at its first increment loses that increment to
+    /// `rate()`, and an alert on failed polls cannot tell "none yet" from "no such series".
+    func registerPollCounters() {
+        let ids = Set(catalog().services.map(\.id))
+        let new = countedCarriers.withLock { counted in
+            defer { counted.formUnion(ids) }
+            return ids.subtracting(counted)
+        }
+        for id in new {
+            for outcome in Self.pollOutcomes { pollCounter(id, outcome).increment(by: Int64(0)) }
+        }
+    }
+
+    func pollCounter(_ carrierID: String, _ outcome: String) -> Counter {
+        metrics.makeCounter(descriptor: .init(metricName: "returnd_carrier_polls", unitName: "total", helpText: "Tracking polls by carrier and outcome"), labels: [("carrier", carrierID), ("outcome", outcome)])
     }
 
     /// The carrier's latency histogram, looked up in the registry once (not per request).
@@ -413,7 +436,7 @@ public final class TrackingPollerService: Service, Sendable {
             }
         }
         for (label, n) in counts {
-            metrics.makeCounter(descriptor: .init(metricName: "returnd_carrier_polls", unitName: "total", helpText: "Tracking polls by carrier and outcome"), labels: [("carrier", service.id), ("outcome", label)]).increment(by: Int64(n))
+            pollCounter(service.id, label).increment(by: Int64(n))
         }
         return reports
     }

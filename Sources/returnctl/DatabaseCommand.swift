@@ -37,8 +37,38 @@ struct MigrateCommand: AsyncParsableCommand {
 
 struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "db", abstract: "Check the database, or copy all of it to another (SQLite to PostgreSQL).",
-        subcommands: [Check.self, Copy.self])
+        commandName: "db", abstract: "Check the database, back it up (SQLite), or copy all of it to another (SQLite to PostgreSQL).",
+        subcommands: [Check.self, Backup.self, Copy.self])
+
+    struct Backup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a SQLite store into a new file while returnd runs, as it was at one moment.",
+            discussion: """
+                The copy is one read transaction: returnd keeps answering meanwhile. It is written beside
+                FILE as FILE.partial, synced and checked (SQLite's quick_check), and only then renamed to
+                FILE. FILE must not exist. Copying the database file with cp while returnd runs can miss
+                its WAL; this does not. Restore: stop returnd, put FILE in place of the store (no -wal or
+                -shm file beside it), start returnd. PostgreSQL: use pg_dump.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Database URL or SQLite path. Default: database.url of the configuration.") var database: String?
+        @Option(help: "The new file.") var to: String
+
+        func run() async throws {
+            // Opening a SQLite path that does not exist would create an empty store there.
+            let source: String
+            if let database { source = database } else { source = try await options.load().databaseURL }
+            if let path = ReturndBootstrap.sqlitePath(source), !FileManager.default.fileExists(atPath: path) {
+                throw CommandFailure(message: "no SQLite store at \(path)")
+            }
+            let (store, url) = try await options.store(url: source)
+            let backup: StoreBackup
+            do { backup = try await store.backup(to: to) } catch { throw CommandFailure(message: "backup failed: \(error)") }
+            try await store.close()
+            if options.json { return try printJSON(backup) }
+            print("\(ReturndBootstrap.redactedDatabaseURL(url)) → \(backup.path): \(backup.bytes / 1_048_576) MiB in \(String(format: "%.1f", backup.seconds)) s, quick_check ok")
+        }
+    }
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -57,8 +57,10 @@ struct GlobalOptions: ParsableArguments {
         do { return try await ReturndConfiguration.load(file: config) } catch { throw CommandFailure(message: "\(error)") }
     }
 
-    func runtime() async throws -> ReturndRuntime {
-        let settings = try await load()
+    /// `loaded`: the configuration, when the command has read it already.
+    func runtime(_ loaded: ReturndConfiguration? = nil) async throws -> ReturndRuntime {
+        let settings: ReturndConfiguration
+        if let loaded { settings = loaded } else { settings = try await load() }
         // returnctl talks to people: warnings only, on stderr.
         var logger = Logger(label: "returnctl")
         logger.logLevel = .warning

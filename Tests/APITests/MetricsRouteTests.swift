@@ -39,6 +39,13 @@ struct MetricsRouteTests {
             #expect(lines.contains(#"returnd_http_requests_total{method="POST",route="/v1/returns",status="201"} 1"#))
             #expect(lines.contains(#"returnd_http_requests_total{method="GET",route="/v1/parcels/{id}",status="404"} 1"#) || lines.contains(#"returnd_http_requests_total{method="GET",route="/v1/parcels/:id",status="404"} 1"#), "\(text)")
             #expect(text.contains("returnd_label_render_seconds_bucket"))
+            // The serial range the label came from, as the store has it.
+            let counters = try await h.runtime.store.serialCounters()
+            #expect(!counters.isEmpty)
+            for c in counters {
+                let line = lines.first { $0.hasPrefix(#"returnd_tracking_numbers_left{counter="\#(c.key)"} "#) }
+                #expect(line.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } } == Double(c.remaining), "\(text)")
+            }
         }
     }
 
@@ -139,6 +146,41 @@ struct MetricsRouteTests {
         }
     }
 
+    @Test("hold gauges: seconds left of each stored Retry-After hold, 0 for a carrier not held, a removed carrier only while held")
+    func holdGauges() async throws {
+        let h = try await TestHarness()
+        try await h.run { client in
+            func scrape() async throws -> [String: Double] {
+                let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                return Dictionary(text.split(separator: "\n").filter { $0.contains("hold_remaining_seconds") && !$0.hasPrefix("#") }.compactMap { line in
+                    line.split(separator: " ").last.flatMap { Double($0) }.map { (String(line.split(separator: " ").dropLast().joined(separator: " ")), $0) }
+                }, uniquingKeysWith: { a, _ in a })
+            }
+            let colissimo = #"returnd_carrier_hold_remaining_seconds{carrier="fr_colissimo"}"#
+            let gone = #"returnd_carrier_hold_remaining_seconds{carrier="gone_carrier"}"#
+            let service = "returnd_dispute_service_hold_remaining_seconds"
+            var gauges = try await scrape()
+            // Every carrier of the files has its series from the start, at 0.
+            #expect(gauges.keys.filter { $0.hasPrefix("returnd_carrier_hold") }.count == h.runtime.snapshot.catalog.services.count, "\(gauges)")
+            #expect(gauges[colissimo] == 0 && gauges[service] == 0, "\(gauges)")
+
+            let now = h.runtime.clock()
+            try await h.runtime.store.holdEndpoint(EndpointHold.carrier("fr_colissimo"), until: now.addingTimeInterval(600), reason: "rate limited")
+            try await h.runtime.store.holdEndpoint(EndpointHold.carrier("gone_carrier"), until: now.addingTimeInterval(60), reason: "rate limited")
+            try await h.runtime.store.holdEndpoint(EndpointHold.disputeService, until: now.addingTimeInterval(30), reason: "503")
+            gauges = try await scrape()
+            #expect(gauges[colissimo] == 600 && gauges[gone] == 60 && gauges[service] == 30, "\(gauges)")
+
+            h.clock.advance(days: 61.0 / 86_400)
+            gauges = try await scrape()
+            #expect(gauges[colissimo] == 539 && gauges[service] == 0, "\(gauges)")
+            #expect(gauges[gone] == nil, "a carrier not in the files has no series once its hold is over: \(gauges)")
+
+            #expect(try await h.runtime.store.liftEndpointHold(EndpointHold.carrier("fr_colissimo"), now: h.runtime.clock()) != nil)
+            #expect(try await scrape()[colissimo] == 0)
+        }
+    }
+
     @Test("the counting service counts at start and again every interval until it is stopped")
     func countsEveryInterval() async throws {
         let h = try await TestHarness()
@@ -162,17 +204,51 @@ struct MetricsRouteTests {
         }
     }
 
+    @Test("a count is stored; another instance takes one younger than its interval as it is, and counts again once it is older; a service never takes its own")
+    func countsAreShared() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            func total() -> Int? { h.runtime.parcelCounts.map { $0.counts.reduce(0) { $0 + $1.count } } }
+            let first = h.counter(), second = h.counter()
+            _ = try await h.newParcel(client, token: token, country: "FR")
+            try await first.count()
+            let stored = try #require(try await h.runtime.store.parcelCountSnapshot())
+            #expect(stored.counts == [ParcelCount(status: .labelIssued, country: "FR", count: 1)] && stored.countedAt == h.runtime.clock())
+
+            _ = try await h.newParcel(client, token: token, dispute: "D-2", country: "ES")
+            h.clock.advance(days: 59.0 / 86_400)
+            try await second.count()
+            #expect(total() == 1, "the first service's count, 59 s old, taken as it is")
+            #expect(h.runtime.parcelCounts?.countedAt == stored.countedAt)
+            #expect(try await h.runtime.store.parcelCountSnapshot() == stored, "nothing counted, nothing stored")
+
+            h.clock.advance(days: 2.0 / 86_400)
+            try await second.count()
+            #expect(total() == 2, "61 s old: counted again")
+            let again = try #require(try await h.runtime.store.parcelCountSnapshot())
+            #expect(again.countedAt == h.runtime.clock() && again.countedBy != stored.countedBy)
+
+            // Its own count, however young, is never taken for a new one.
+            _ = try await h.newParcel(client, token: token, dispute: "D-3", country: "IT")
+            try await second.count()
+            #expect(total() == 3)
+        }
+    }
+
     @Test("a count taking over a tenth of the interval warns with the setting to raise; otherwise it logs at debug")
     func slowCountWarns() async throws {
         let h = try await TestHarness()
         let log = CapturedLog()
         // No count of a real store takes under a tenth of a nanosecond, and none takes six minutes.
-        try await ParcelCountsService(runtime: h.runtime, interval: .nanoseconds(1), logger: log.logger()).count()
+        // (The slow one second, a second later: the first one's count is too old to share by then.)
         try await ParcelCountsService(runtime: h.runtime, interval: .seconds(3600), logger: log.logger()).count()
+        h.clock.advance(days: 1.0 / 86_400)
+        try await ParcelCountsService(runtime: h.runtime, interval: .nanoseconds(1), logger: log.logger()).count()
         let logged = log.all
-        #expect(logged.map(\.level) == [.warning, .debug])
-        #expect(logged.map(\.event) == ["parcels.count_slow", "parcels.counted"])
-        #expect(logged.first?.metadata["hint"] == "raise metrics.parcel_counts_interval_seconds")
+        #expect(logged.map(\.level) == [.debug, .warning])
+        #expect(logged.map(\.event) == ["parcels.counted", "parcels.count_slow"])
+        #expect(logged.last?.metadata["hint"] == "raise metrics.parcel_counts_interval_seconds")
         #expect(logged.allSatisfy { $0.metadata["parcels"] == "0" && $0.metadata["duration_ms"] != nil })
     }
 }

@@ -191,11 +191,16 @@ struct DisputeNotifierTests {
         try await service.serve { url in
             let notifier = try h.notifier(url: url, metrics: metrics)
             #expect(Self.gauge(metrics, "returnd_dispute_service_paused") == 0)
+            // Every outcome is served from the start, at 0, so rate() misses no first delivery.
+            for outcome in ["delivered", "failed", "dead_letter"] {
+                #expect(Self.gauge(metrics, #"returnd_dispute_deliveries_total{outcome="\#(outcome)"}"#) == 0)
+            }
             service.mode = .fail(status: 503)
             #expect(try await notifier.deliverDue() == 0)
             // Concurrency 8: once 8 have failed and none was answered, no more go out.
             let attempts = service.attempts
             #expect((8..<16).contains(attempts))
+            #expect(Self.gauge(metrics, #"returnd_dispute_deliveries_total{outcome="failed"}"#) == Double(attempts))
             let pending = try await h.store.outbox(state: .pending, limit: 100)
             #expect(pending.filter { $0.attempts == 1 }.count == attempts)
             // The rest were given back: claimable at once, with no attempt counted.

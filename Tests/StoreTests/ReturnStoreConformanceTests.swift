@@ -460,6 +460,11 @@ struct ReturnStoreConformanceTests {
             #expect(!reclaimed.map(\.parcelID).contains(ids[0]))
             #expect(reclaimed.first { $0.parcelID == ids[1] }?.failures == 1)
             #expect(try await store.carrierHealth().first?.failing == 1)
+            // The carrier's last error is its latest failed poll's.
+            _ = try await store.recordPoll(PollRecord(parcelID: ids[2], outcome: .failed("HTTP 503"), polledAt: now.addingTimeInterval(5), nextPollAt: much))
+            let health = try await store.carrierHealth()
+            #expect(health.count == 1 && health.first?.failing == 2 && health.first?.lastError == "HTTP 503", "\(health)")
+            #expect(health.first?.followed == 39 && health.first?.lastPolledAt.map { abs($0.timeIntervalSince(now.addingTimeInterval(5))) < 0.001 } == true)
         }
     }
 
@@ -696,6 +701,23 @@ struct ReturnStoreConformanceTests {
             _ = try await store.issueReturn(issuance(request(dispute: "D-new", seller: "S-new")))
             #expect(try await store.parcelCounts() == [ParcelCount(status: .labelIssued, country: "FR", count: 2)])
             #expect(try await store.overdueLabels(now: Date(), limit: 10).count == 1)
+        }
+    }
+
+    @Test("the last parcel count is stored whole, replaced by the next, and read by every instance", arguments: StoreKind.allCases)
+    func parcelCountSnapshot(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let second = try await t.another()
+            #expect(try await second.parcelCountSnapshot() == nil)
+            let at = Date(timeIntervalSince1970: 1_800_000_000.5)
+            let first = ParcelCountSnapshot(counts: [ParcelCount(status: .labelIssued, country: "FR", count: 2), ParcelCount(status: .inspected, country: "UA", count: 1)],
+                                            countedAt: at, countedBy: "A")
+            try await t.store.saveParcelCountSnapshot(first)
+            #expect(try await second.parcelCountSnapshot() == first)
+            let next = ParcelCountSnapshot(counts: [], countedAt: at.addingTimeInterval(60), countedBy: "B")
+            try await second.saveParcelCountSnapshot(next)
+            try await second.close()
+            #expect(try await t.store.parcelCountSnapshot() == next)
         }
     }
 

@@ -29,6 +29,8 @@ struct StoreCopyTests {
             // A carrier's Retry-After still holds after the move.
             let heldUntil = Date().addingTimeInterval(3600)
             try await s.holdEndpoint(EndpointHold.carrier("fr_colissimo"), until: heldUntil, reason: "rate limited")
+            let count = ParcelCountSnapshot(counts: try await s.parcelCounts(), countedAt: Date(timeIntervalSince1970: 1_800_000_000), countedBy: "A")
+            try await s.saveParcelCountSnapshot(count)
 
             try await withStore(.postgresql) { destination in
                 let counts = try await s.copy(to: destination.store, batchSize: 7)
@@ -47,6 +49,7 @@ struct StoreCopyTests {
                 #expect(try await d.outbox(state: .delivered, limit: 10).map(\.eventID) == [head[0].eventID])
                 #expect(try await d.activeToken(secretHash: "hash1")?.id == "tok1")
                 #expect(try await d.endpointHolds(now: Date()).map(\.endpoint) == [EndpointHold.carrier("fr_colissimo")])
+                #expect(try await d.parcelCountSnapshot() == count)
                 #expect(try await d.unconfirmedArrivals(before: arrivedAt.addingTimeInterval(1)).map(\.id) == [parcels[2].id])
                 // Replays still replay, and new rows continue the copied numbering.
                 #expect(try await d.issueReturn(issuance(request(dispute: "D-3", seller: "S-3", skus: ["A3"]), key: "k3")).kind == .replayed)

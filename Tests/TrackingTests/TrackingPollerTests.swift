@@ -1,6 +1,7 @@
 import Carriers
 import Foundation
 import Logging
+import Prometheus
 import ReturnsCore
 import ServiceLifecycle
 import Store
@@ -460,6 +461,43 @@ struct TrackingPollerTests {
             carrier.setStage(p.trackingNumber, 2)
             let reports = try await poller.pollDue()
             #expect(reports.first?.statusChanges == [.inTransit])
+        }
+    }
+
+    @Test("every carrier's poll counters are served at 0 from the poller's start, and those of a carrier a reload adds from its next pass")
+    func pollCountersFromTheStart() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let registry = PrometheusCollectorRegistry()
+        let fr = h.repoCatalog.byID["fr_colissimo"]!, us = h.repoCatalog.byID["us_usps"]!
+        let catalog = Mutex(CarrierCatalog(services: [fr]))
+        let clock = h.clock
+        let poller = TrackingPollerService(
+            store: h.store, transport: h.transport, catalog: { catalog.withLock { $0 } },
+            credentials: CarrierCredentials(directory: h.directory.appendingPathComponent("credentials").path),
+            configuration: .init(idleInterval: .milliseconds(10)), logger: Logger(label: "test"), metrics: registry, clock: { clock.date })
+        func served() -> Set<String> {
+            var buffer: [UInt8] = []
+            registry.emit(into: &buffer)
+            return Set(String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init).filter { $0.hasPrefix("returnd_carrier_polls_total{") })
+        }
+        func expected(_ carriers: [String]) -> Set<String> {
+            Set(carriers.flatMap { c in ["events", "same_answer", "not_found", "failed"].map { #"returnd_carrier_polls_total{carrier="\#(c)",outcome="\#($0)"} 0"# } })
+        }
+        func serves(_ lines: Set<String>) async throws -> Bool {
+            for _ in 0..<500 where served() != lines { try await Task.sleep(for: .milliseconds(10)) }
+            return served() == lines
+        }
+        #expect(served().isEmpty)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await poller.run() }
+            // Nothing to poll: the series are there all the same.
+            let fromTheStart = try await serves(expected(["fr_colissimo"]))
+            #expect(fromTheStart, "\(served())")
+            catalog.withLock { $0 = CarrierCatalog(services: [fr, us]) }
+            let afterReload = try await serves(expected(["fr_colissimo", "us_usps"]))
+            #expect(afterReload, "\(served())")
+            group.cancelAll()
         }
     }
 }

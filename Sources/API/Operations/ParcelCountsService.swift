@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ReturnsCore
 import ServiceLifecycle
 import Store
 
@@ -8,10 +9,16 @@ import Store
 /// cost every status change a write), about 2.5 s per million on SQLite, so it is not done per
 /// scrape: a scrape of a large store took longer than Prometheus's 10 s timeout, and the status
 /// line ran it in the loop that pings the watchdog.
+///
+/// Each count is stored: `returnctl status` shows it without reading every parcel, and another
+/// instance's count younger than the interval is taken as it is, so instances sharing a store
+/// count it about once an interval between them, not once each.
 public final class ParcelCountsService: Service, Sendable {
     let runtime: ReturndRuntime
     let interval: Duration
     let logger: Logger
+    /// Tells this service's stored counts from another instance's.
+    let id = UUID().uuidString
 
     public init(runtime: ReturndRuntime, interval: Duration, logger: Logger) {
         self.runtime = runtime
@@ -26,11 +33,18 @@ public final class ParcelCountsService: Service, Sendable {
         }
     }
 
-    /// One count, published to the runtime when it is complete.
+    /// One count, published to the runtime when it is complete and then stored; or another
+    /// instance's stored count, if it is younger than the interval.
     public func count() async throws {
-        let start = ContinuousClock.now
+        if let stored = try await runtime.store.parcelCountSnapshot(), stored.countedBy != id,
+           abs(runtime.clock().timeIntervalSince(stored.countedAt)) < interval.inSeconds {
+            runtime.parcelCounts = ReturndRuntime.ParcelCounts(counts: stored.counts, countedAt: stored.countedAt)
+            logger.debug("parcels.count_shared", metadata: ["counted_at": "\(stored.countedAt.formatted(.iso8601))"])
+            return
+        }
+        let start = ContinuousClock.now, countedAt = runtime.clock()
         let counts = try await runtime.store.parcelCounts()
-        runtime.parcelCounts = ReturndRuntime.ParcelCounts(counts: counts, countedAt: runtime.clock())
+        runtime.parcelCounts = ReturndRuntime.ParcelCounts(counts: counts, countedAt: countedAt)
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let metadata: Logger.Metadata = ["parcels": "\(counts.reduce(0) { $0 + $1.count })", "duration_ms": "\((ms * 10).rounded() / 10)"]
@@ -40,5 +54,6 @@ public final class ParcelCountsService: Service, Sendable {
         } else {
             logger.debug("parcels.counted", metadata: metadata)
         }
+        try await runtime.store.saveParcelCountSnapshot(ParcelCountSnapshot(counts: counts, countedAt: countedAt, countedBy: id))
     }
 }

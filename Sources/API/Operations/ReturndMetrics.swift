@@ -1,11 +1,15 @@
 import Foundation
 import Prometheus
 import ReturnsCore
+import Store
+import Synchronization
 
 /// The metrics `/metrics` serves in the Prometheus text format. Counters and histograms are
 /// recorded where things happen; the gauges of stored state are read from the store per scrape.
 public final class ReturndMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// The carriers given a hold gauge so far, to drop the gauge of one a reload took out.
+    private let holdGauges = Mutex<[String: Gauge]>([:])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -51,8 +55,42 @@ public final class ReturndMetrics: Sendable {
         registry.makeGauge(descriptor: .init(metricName: "returnd_outbox_dead_letters", unitName: "", helpText: "Dispute events given up on (returnctl outbox dead)")).set(Double(outbox.dead))
         registry.makeGauge(descriptor: .init(metricName: "returnd_outbox_oldest_pending_age", unitName: "seconds", helpText: "Age of the oldest undelivered dispute event"))
             .set(outbox.oldestPendingCreatedAt.map { max(0, runtime.clock().timeIntervalSince($0)) } ?? 0)
+        try await holds(runtime: runtime)
+        // A carrier's serial range running out stops its new labels (`tracking_numbers_exhausted`):
+        // an alert on the trend gives weeks to widen `tracking_number.serial_range` in its file.
+        for counter in try await runtime.store.serialCounters() {
+            registry.makeGauge(descriptor: .init(metricName: "returnd_tracking_numbers_left", unitName: "", helpText: "Tracking numbers left in a serial range (blocks reserved by instances count as used)"),
+                               labels: [("counter", counter.key)]).set(Double(counter.remaining))
+        }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer
+    }
+
+    /// Seconds left of each stored `Retry-After` hold, which any instance may have heard: 0 for
+    /// a carrier not held, so an alert has a series per carrier from the first scrape on.
+    private func holds(runtime: ReturndRuntime) async throws {
+        let now = runtime.clock()
+        let holds = try await runtime.store.endpointHolds(now: now)
+        func remaining(_ endpoint: String) -> Double {
+            holds.first { $0.endpoint == endpoint }.map { max(0, $0.until.timeIntervalSince(now)) } ?? 0
+        }
+        // A held carrier no longer in the carrier files is still reported while its hold lasts.
+        let carriers = Set(runtime.snapshot.catalog.services.map(\.id)).union(holds.compactMap(\.carrierID))
+        holdGauges.withLock { gauges in
+            for carrier in carriers {
+                let gauge = gauges[carrier] ?? registry.makeGauge(
+                    descriptor: .init(metricName: "returnd_carrier_hold_remaining", unitName: "seconds", helpText: "Seconds until a carrier's stored Retry-After hold ends (0: not held)"),
+                    labels: [("carrier", carrier)])
+                gauges[carrier] = gauge
+                gauge.set(remaining(EndpointHold.carrier(carrier)))
+            }
+            for (carrier, gauge) in gauges where !carriers.contains(carrier) {
+                registry.unregisterGauge(gauge)
+                gauges[carrier] = nil
+            }
+        }
+        registry.makeGauge(descriptor: .init(metricName: "returnd_dispute_service_hold_remaining", unitName: "seconds", helpText: "Seconds until the dispute service's stored Retry-After hold ends (0: not held)"))
+            .set(remaining(EndpointHold.disputeService))
     }
 }

@@ -185,16 +185,25 @@ extension SQLReturnStore {
 
     public func carrierHealth() async throws -> [CarrierHealthSummary] {
         try await backend.read { db in
-            try db.rows("""
+            // Driven by the schedule (parcels still followed, and received ones not swept yet),
+            // never by `parcels`: SQLite's planner scanned every parcel ever stored for its
+            // status (0.39 s with 10,000 followed among a million, against 0.05 s this way).
+            // CROSS JOIN fixes SQLite's loop order; PostgreSQL reads it as an inner join.
+            let errors = try db.rows("""
+                SELECT carrier_id, last_error FROM (
+                    SELECT p.carrier_id, s.last_error, ROW_NUMBER() OVER (PARTITION BY p.carrier_id ORDER BY s.last_polled_at DESC) AS latest
+                    FROM tracking_schedule s CROSS JOIN parcels p
+                    WHERE p.id = s.parcel_id AND s.failures > 0 AND p.status IN \(Self.followedStatusesSQL)
+                ) AS failing WHERE latest = 1
+                """).reduce(into: [String: String]()) { $0[$1["carrier_id"]] = $1["last_error"] as String? }
+            return try db.rows("""
                 SELECT p.carrier_id, COUNT(*) AS followed, SUM(CASE WHEN s.failures > 0 THEN 1 ELSE 0 END) AS failing,
-                       MAX(s.last_polled_at) AS last_polled,
-                       (SELECT s2.last_error FROM tracking_schedule s2 JOIN parcels p2 ON p2.id = s2.parcel_id
-                        WHERE p2.carrier_id = p.carrier_id AND s2.failures > 0 AND p2.status IN \(Self.followedStatusesSQL) ORDER BY s2.last_polled_at DESC LIMIT 1) AS last_error
-                FROM tracking_schedule s JOIN parcels p ON p.id = s.parcel_id
-                WHERE p.status IN \(Self.followedStatusesSQL)
+                       MAX(s.last_polled_at) AS last_polled
+                FROM tracking_schedule s CROSS JOIN parcels p
+                WHERE p.id = s.parcel_id AND p.status IN \(Self.followedStatusesSQL)
                 GROUP BY p.carrier_id ORDER BY p.carrier_id
                 """).map {
-                CarrierHealthSummary(carrierID: $0["carrier_id"], followed: $0["followed"], failing: $0["failing"] ?? 0, lastPolledAt: $0["last_polled"], lastError: $0["last_error"])
+                CarrierHealthSummary(carrierID: $0["carrier_id"], followed: $0["followed"], failing: $0["failing"] ?? 0, lastPolledAt: $0["last_polled"], lastError: errors[$0["carrier_id"]])
             }
         }
     }

@@ -295,6 +295,25 @@ public final class SQLReturnStore: ReturnStore {
         }
     }
 
+    public func parcelCountSnapshot() async throws -> ParcelCountSnapshot? {
+        try await backend.read { db in
+            guard let row = try db.row("SELECT counted_at, counted_by, counts FROM parcel_count_snapshot WHERE id = 1") else { return nil }
+            // A count that does not read back is only a cache: the next count replaces it.
+            guard let counts = try? JSONDecoder().decode([ParcelCount].self, from: Data((row["counts"] as String).utf8)) else { return nil }
+            return ParcelCountSnapshot(counts: counts, countedAt: row["counted_at"], countedBy: row["counted_by"])
+        }
+    }
+
+    public func saveParcelCountSnapshot(_ snapshot: ParcelCountSnapshot) async throws {
+        let counts = String(decoding: try JSONEncoder().encode(snapshot.counts), as: UTF8.self)
+        try await backend.write { db in
+            try db.execute("""
+                INSERT INTO parcel_count_snapshot (id, counted_at, counted_by, counts) VALUES (1, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET counted_at = excluded.counted_at, counted_by = excluded.counted_by, counts = excluded.counts
+                """, [snapshot.countedAt, snapshot.countedBy, counts])
+        }
+    }
+
     public func serialCounters() async throws -> [SerialCounterUsage] {
         try await backend.read { db in
             try db.rows("SELECT * FROM serial_counters ORDER BY key").map {

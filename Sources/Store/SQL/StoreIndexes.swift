@@ -80,6 +80,20 @@ extension StoreIndexes {
 }
 
 extension StoreIndexes {
+    /// The last count of the parcels by status and country (`ParcelCountsService`): `returnctl
+    /// status` and the other instances read it instead of every parcel again. One row; the
+    /// counts as JSON, since they are only ever read whole.
+    static func parcelCountSnapshot(dateType: String) -> String {
+        """
+        CREATE TABLE parcel_count_snapshot (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            counted_at \(dateType) NOT NULL,
+            counted_by TEXT NOT NULL,
+            counts TEXT NOT NULL
+        )
+        """
+    }
+
     /// A carrier's rate limit and a `Retry-After` it sent hold for every instance on the store
     /// and survive a restart (`RequestSlots`, `EndpointHold`). Times are microseconds since 1970
     /// in a BIGINT on both backends: the schedule is compared exactly when slots are given back.

@@ -38,6 +38,7 @@ public enum StoreTables {
               key: ["id"], dateColumns: ["occurred_at", "recorded_at"], identity: "id"),
         Table(name: "arrivals_awaiting_scan", columns: ["parcel_id", "arrived_at"], key: ["parcel_id"], dateColumns: ["arrived_at"]),
         Table(name: "endpoint_limits", columns: ["endpoint", "theoretical_next_us", "held_until_us", "held_reason"], key: ["endpoint"], dateColumns: []),
+        Table(name: "parcel_count_snapshot", columns: ["id", "counted_at", "counted_by", "counts"], key: ["id"], dateColumns: ["counted_at"]),
     ]
 }
 
@@ -48,6 +49,15 @@ public struct TableCount: Sendable, Codable, Hashable {
 }
 
 extension SQLReturnStore {
+    /// A consistent copy of a SQLite store into a new file while returnd runs
+    /// (`SQLiteBackend.backup`). PostgreSQL has its own tools for that.
+    public func backup(to path: String) async throws -> StoreBackup {
+        guard let sqlite = backend as? SQLiteBackend else {
+            throw StoreError.database("backup copies a SQLite store; for PostgreSQL use pg_dump or the server's own backups")
+        }
+        return try await sqlite.backup(to: path)
+    }
+
     public func rowCounts() async throws -> [String: Int] {
         try await backend.read { db in
             var counts: [String: Int] = [:]

@@ -175,6 +175,9 @@ enum SQLiteMigrations {
         m.registerMigration("v12: endpoint limits shared by instances") { db in
             try db.execute(sql: StoreIndexes.endpointLimits)
         }
+        m.registerMigration("v13: the last parcel count") { db in
+            try db.execute(sql: StoreIndexes.parcelCountSnapshot(dateType: "DATETIME"))
+        }
         return m
     }
 
