@@ -47,7 +47,8 @@ struct CarriersCommand: AsyncParsableCommand {
         @Argument(help: "The carrier id (as in returnctl status).") var carrier: String
 
         func run() async throws {
-            guard let lifted = try await options.runtime().store.liftEndpointHold(EndpointHold.carrier(carrier), now: Date()) else {
+            let lifted = try await options.withRuntime { try await $0.store.liftEndpointHold(EndpointHold.carrier(carrier), now: Date()) }
+            guard let lifted else {
                 throw CommandFailure(message: "carrier \(carrier) is not held")
             }
             print("\(carrier): hold until \(lifted.until.formatted(.iso8601)) ended (\(lifted.reason ?? "Retry-After"))")

@@ -48,7 +48,8 @@ struct DatabaseCommand: AsyncParsableCommand {
                 FILE as FILE.partial, synced and checked (SQLite's quick_check), and only then renamed to
                 FILE. FILE must not exist. Copying the database file with cp while returnd runs can miss
                 its WAL; this does not. Restore: stop returnd, put FILE in place of the store (no -wal or
-                -shm file beside it), start returnd. PostgreSQL: use pg_dump.
+                -shm file beside it: one left there after a crash holds the old store's last commits),
+                start returnd. PostgreSQL: use pg_dump.
                 """)
         @OptionGroup var options: GlobalOptions
         @Option(help: "Database URL or SQLite path. Default: database.url of the configuration.") var database: String?

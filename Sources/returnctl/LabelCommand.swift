@@ -20,14 +20,15 @@ struct LabelCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let runtime = try await options.runtime()
-            let store = runtime.store
-            let found = try await findParcel(parcel, store)
-            if let labelled = found.labelOf {
-                throw CommandFailure(message: "parcel \(found.id) has no label of its own: it goes back under the used label of parcel \(labelled), tracking number \(found.trackingNumber) written on the package by hand")
+            let (found, content) = try await options.withRuntime { runtime in
+                let found = try await findParcel(parcel, runtime.store)
+                if let labelled = found.labelOf {
+                    throw CommandFailure(message: "parcel \(found.id) has no label of its own: it goes back under the used label of parcel \(labelled), tracking number \(found.trackingNumber) written on the package by hand")
+                }
+                let content: LabelContent
+                do throws(APIError) { content = try runtime.labelContent(for: found) } catch { throw CommandFailure(message: error.message) }
+                return (found, content)
             }
-            let content: LabelContent
-            do { content = try runtime.labelContent(for: found) } catch { throw CommandFailure(message: error.message) }
             let label = try LabelRenderer.renderUncached(content, format: LabelFormat(rawValue: format)!)
             if output == "-" {
                 FileHandle.standardOutput.write(Data(label.bytes))

@@ -25,11 +25,11 @@ struct OutboxCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try await options.runtime().store
-            let entries = try await store.outbox(state: state.flatMap(OutboxEntry.State.init(rawValue:)), limit: limit)
+            let (entries, stats) = try await options.withRuntime { runtime in
+                (try await runtime.store.outbox(state: state.flatMap(OutboxEntry.State.init(rawValue:)), limit: limit), try await runtime.store.outboxStats())
+            }
             if options.json { return try printJSON(entries) }
             OutboxCommand.table(entries)
-            let stats = try await store.outboxStats()
             print("\(stats.pending) pending, \(stats.dead) dead" + (stats.oldestPendingCreatedAt.map { ", oldest pending since \($0.formatted(.iso8601))" } ?? ""))
         }
     }
@@ -40,12 +40,13 @@ struct OutboxCommand: AsyncParsableCommand {
         @Option(help: "At most this many, oldest first.") var limit = 1000
 
         func run() async throws {
-            let store = try await options.runtime().store
-            let entries = try await store.outbox(state: .dead, limit: limit)
+            let (entries, stats) = try await options.withRuntime { runtime in
+                (try await runtime.store.outbox(state: .dead, limit: limit), try await runtime.store.outboxStats())
+            }
             if options.json { return try printJSON(entries) }
             OutboxCommand.table(entries)
             // The table may be cut short: say how many there are, and how to replay them all.
-            let dead = try await store.outboxStats().dead
+            let dead = stats.dead
             if dead > 0 { print("\(dead) dead; `returnctl outbox retry --all-dead` makes them all due again") }
         }
     }
@@ -56,7 +57,8 @@ struct OutboxCommand: AsyncParsableCommand {
         @Argument(help: "The event id (evt_…).") var id: String
 
         func run() async throws {
-            guard let entry = try await options.runtime().store.outboxEntry(id: id) else { throw CommandFailure(message: "no event \(id)") }
+            let entry = try await options.withRuntime { try await $0.store.outboxEntry(id: id) }
+            guard let entry else { throw CommandFailure(message: "no event \(id)") }
             if options.json { return try printJSON(entry) }
             OutboxCommand.table([entry])
             print(entry.payload)
@@ -75,12 +77,12 @@ struct OutboxCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try await options.runtime().store
             guard let id else {
-                let count = try await store.retryDeadEvents(at: Date())
+                let count = try await options.withRuntime { try await $0.store.retryDeadEvents(at: Date()) }
                 return print("\(count) dead events are due again; the running returnd delivers them in order per dispute")
             }
-            guard try await store.retryEvent(id: id, at: Date()) else {
+            let due = try await options.withRuntime { try await $0.store.retryEvent(id: id, at: Date()) }
+            guard due else {
                 throw CommandFailure(message: "no undelivered event \(id)")
             }
             print("event \(id) is due again; the running returnd delivers it")

@@ -66,6 +66,19 @@ struct GlobalOptions: ParsableArguments {
         logger.logLevel = .warning
         do { return try await ReturndBootstrap.runtime(settings, logger: logger) } catch { throw CommandFailure(message: "\(error)") }
     }
+
+    /// Runs `body` with the runtime, then closes its store whatever `body` did: PostgreSQL's
+    /// connections end cleanly, and a SQLite store no daemon has open is left without its WAL.
+    func withRuntime<T>(_ loaded: ReturndConfiguration? = nil, _ body: (ReturndRuntime) async throws -> T) async throws -> T {
+        let runtime = try await runtime(loaded)
+        let result: T
+        do { result = try await body(runtime) } catch {
+            try? await runtime.store.close()
+            throw error
+        }
+        try await runtime.store.close()
+        return result
+    }
 }
 
 /// A parcel by id, tracking number or return code, as operators have one or the other at hand.

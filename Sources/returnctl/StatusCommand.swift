@@ -25,16 +25,18 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try await options.load()
         let interval = settings.parcelCountsInterval.inSeconds
-        let store = try await options.runtime(settings).store
         let now = Date()
-        // The daemon counts every `metrics.parcel_counts_interval_seconds` and stores the count;
-        // reading every parcel here took 2.3 s a million. A count older than two intervals (no
-        // daemon running) is not shown as current: then this command counts.
-        let stored = countNow ? nil : try await store.parcelCountSnapshot().flatMap { abs(now.timeIntervalSince($0.countedAt)) <= 2 * interval ? $0 : nil }
-        let parcels: [ParcelCount]
-        if let stored { parcels = stored.counts } else { parcels = try await store.parcelCounts() }
-        let output = Output(parcels: parcels, parcelsCountedAt: stored?.countedAt ?? now, outbox: try await store.outboxStats(),
-                            carriers: try await store.carrierHealth(), holds: try await store.endpointHolds(now: now), serials: try await store.serialCounters())
+        let (stored, output) = try await options.withRuntime(settings) { runtime in
+            let store = runtime.store
+            // The daemon counts every `metrics.parcel_counts_interval_seconds` and stores the
+            // count; reading every parcel here took 2.3 s a million. A count older than two
+            // intervals (no daemon running) is not shown as current: then this command counts.
+            let stored = countNow ? nil : try await store.parcelCountSnapshot().flatMap { abs(now.timeIntervalSince($0.countedAt)) <= 2 * interval ? $0 : nil }
+            let parcels: [ParcelCount]
+            if let stored { parcels = stored.counts } else { parcels = try await store.parcelCounts() }
+            return (stored, Output(parcels: parcels, parcelsCountedAt: stored?.countedAt ?? now, outbox: try await store.outboxStats(),
+                                   carriers: try await store.carrierHealth(), holds: try await store.endpointHolds(now: now), serials: try await store.serialCounters()))
+        }
         if options.json { return try printJSON(output) }
         let countries = Set(output.parcels.map(\.country)).sorted()
         print("PARCELS" + (stored.map { "  counted \(max(0, Int(now.timeIntervalSince($0.countedAt))))s ago by returnd (--count-now to count now)" } ?? ""))
@@ -80,12 +82,15 @@ struct ParcelCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try await options.runtime().store
-            let p = try await findParcel(parcel, store)
-            let under = p.packagesUnderLabel > 0 ? try await store.packages(reusingLabelOf: p.id) : []
-            let out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
-                             receipts: try await store.receipts(parcelID: p.id), inspection: try await store.inspection(parcelID: p.id),
-                             packagesUnderLabel: under.map(\.id))
+            let (p, under, out) = try await options.withRuntime { runtime in
+                let store = runtime.store
+                let p = try await findParcel(parcel, store)
+                let under = p.packagesUnderLabel > 0 ? try await store.packages(reusingLabelOf: p.id) : []
+                let out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
+                                 receipts: try await store.receipts(parcelID: p.id), inspection: try await store.inspection(parcelID: p.id),
+                                 packagesUnderLabel: under.map(\.id))
+                return (p, under, out)
+            }
             if options.json { return try printJSON(out) }
             printTable(["FIELD", "VALUE"], [
                 ["parcel", p.id], ["tracking", p.trackingNumber], ["carrier", p.carrierID], ["country", p.country],
@@ -125,10 +130,12 @@ struct ParcelCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try await options.runtime().store
-            let p = try await findParcel(parcel, store)
+            let (p, trackingEvents) = try await options.withRuntime { runtime in
+                let p = try await findParcel(parcel, runtime.store)
+                return (p, try await runtime.store.trackingEvents(parcelID: p.id))
+            }
             let changes = p.history.map { Entry(at: $0.occurredAt, kind: "status", what: $0.status.rawValue, source: $0.source.rawValue, detail: $0.detail ?? "") }
-            let events = try await store.trackingEvents(parcelID: p.id).map {
+            let events = trackingEvents.map {
                 Entry(at: $0.occurredAt, kind: "carrier", what: $0.code, source: p.carrierID, detail: [$0.description, $0.location].compactMap { $0 }.joined(separator: " @ "))
             }
             let timeline = (changes + events).sorted { $0.at < $1.at }

@@ -25,10 +25,9 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let runtime = try await options.runtime()
             let secret = AccessToken.newSecret()
             let token = AccessToken(id: AccessToken.newID(), role: Role(rawValue: role)!, scope: scope, label: label, createdAt: Date())
-            try await runtime.store.createToken(token, secretHash: AccessToken.hash(secret: secret))
+            try await options.withRuntime { try await $0.store.createToken(token, secretHash: AccessToken.hash(secret: secret)) }
             print("created token \(token.id) role=\(token.role.rawValue) scope=\(token.scope ?? "-")")
             print("the secret below is shown once; store it now")
             print(secret)
@@ -40,7 +39,7 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
-            let tokens = try await options.runtime().store.tokens()
+            let tokens = try await options.withRuntime { try await $0.store.tokens() }
             if options.json { return try printJSON(tokens) }
             printTable(["ID", "ROLE", "SCOPE", "CREATED", "REVOKED", "LABEL"], tokens.map {
                 [$0.id, $0.role.rawValue, $0.scope ?? "-", $0.createdAt.formatted(.iso8601), $0.revokedAt?.formatted(.iso8601) ?? "-", $0.label ?? ""]
@@ -54,7 +53,8 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token id (tok_…).") var id: String
 
         func run() async throws {
-            guard try await options.runtime().store.revokeToken(id: id, at: Date()) else {
+            let revoked = try await options.withRuntime { try await $0.store.revokeToken(id: id, at: Date()) }
+            guard revoked else {
                 throw CommandFailure(message: "no active token \(id)")
             }
             print("revoked \(id)")

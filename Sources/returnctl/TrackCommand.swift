@@ -30,14 +30,14 @@ struct TrackCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await options.load()
-        let runtime = try await options.runtime()
-        let store = runtime.store
-        let parcel = try await findParcel(number, store)
-        let transport = HTTPTransport()
-        defer { transport.shutdown() }
-        let report = await ReturndBootstrap.trackingPoller(settings, runtime: runtime, transport: transport).pollNow(parcel)
-        let now = try await store.parcel(id: parcel.id) ?? parcel
-        let events = try await store.trackingEvents(parcelID: parcel.id)
+        let (parcel, report, now, events) = try await options.withRuntime(settings) { runtime in
+            let store = runtime.store
+            let parcel = try await findParcel(number, store)
+            let transport = HTTPTransport()
+            defer { transport.shutdown() }
+            let report = await ReturndBootstrap.trackingPoller(settings, runtime: runtime, transport: transport).pollNow(parcel)
+            return (parcel, report, try await store.parcel(id: parcel.id) ?? parcel, try await store.trackingEvents(parcelID: parcel.id))
+        }
         if options.json {
             return try printJSON(Output(parcel: parcel.id, trackingNumber: parcel.trackingNumber, carrier: parcel.carrierID, outcome: report.outcome, status: now.status, newEvents: report.newEvents.count, events: events))
         }

@@ -200,4 +200,35 @@ struct SQLiteWALSyncTests {
             #expect(closed.isSet)
         }
     }
+
+    @Test("closing the store folds the WAL into the database file and leaves no -wal or -shm beside it; the file alone holds every write")
+    func closeFoldsWAL() async throws {
+        try await Self.withHarness { h in
+            for i in 0..<50 { try await h.insert("k\(i)") }
+            // A read opens a reader connection, which GRDB closes after the writer.
+            #expect(try await h.visible("k49"))
+            #expect(FileManager.default.fileExists(atPath: h.wal))
+            try await h.store.close()
+            #expect(!FileManager.default.fileExists(atPath: h.wal))
+            #expect(!FileManager.default.fileExists(atPath: h.path + "-shm"))
+            let reopened = try SQLReturnStore.sqlite(path: h.path)
+            let count = try await reopened.backend.read { db in try db.int("SELECT count(*) FROM serial_counters WHERE key LIKE 'k%'") }
+            try await reopened.close()
+            #expect(count == 50)
+        }
+    }
+
+    @Test("closing one store while another connection has the file open leaves the WAL to that connection, which goes on reading and writing")
+    func closeLeavesSharedWAL() async throws {
+        try await Self.withHarness { h in
+            let other = try SQLReturnStore.sqlite(path: h.path)
+            try await h.insert("before")
+            try await h.store.close()
+            #expect(FileManager.default.fileExists(atPath: h.wal))
+            #expect(try await other.backend.read { db in try db.exists("SELECT 1 FROM serial_counters WHERE key = 'before'", []) })
+            try await other.backend.write { db in try db.execute("INSERT INTO serial_counters (key, next_serial, last_serial) VALUES ('after', 0, 0)") }
+            try await other.close()
+            #expect(!FileManager.default.fileExists(atPath: h.wal))
+        }
+    }
 }

@@ -106,5 +106,19 @@ public final class SQLiteBackend: SQLBackend {
     public func close() async throws {
         await writer.walSync.finish()
         try pool.close()
+        try Self.foldWAL(path: path)
+    }
+
+    /// GRDB closes a pool's writer before its readers, and a read-only connection that closes
+    /// last leaves the WAL (up to 64 MiB not yet checkpointed) and the -shm beside the file: a
+    /// stopped returnd, or a `returnctl db check` of a backup, left both behind. One more
+    /// read-write connection, closed last, lets SQLite checkpoint the WAL into the file and
+    /// delete both. While another connection has the file open (the daemon, when returnctl
+    /// closes) SQLite does neither, at no cost.
+    static func foldWAL(path: String) throws {
+        let last = try DatabaseQueue(path: path)
+        // A connection opens the WAL at its first read, and only then does its close fold it.
+        _ = try last.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") }
+        try last.close()
     }
 }
