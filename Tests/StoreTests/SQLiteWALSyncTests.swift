@@ -183,6 +183,18 @@ struct SQLiteWALSyncTests {
         }
     }
 
+    @Test("after a failed sync, closing leaves the WAL for the restart's recovery instead of folding it into the database file")
+    func failedSyncKeepsWAL() async throws {
+        try await Self.withHarness { h in
+            try await h.insert("before")
+            #expect(try await h.visible("before"))
+            h.disk.fail(with: EIO)
+            await #expect(throws: StoreError.self) { try await h.insert("covered") }
+            try await h.store.close()
+            #expect(FileManager.default.fileExists(atPath: h.wal))
+        }
+    }
+
     @Test("closing the store waits for the writes whose sync is still running, and answers them")
     func closeDrainsSyncs() async throws {
         try await Self.withHarness { h in

@@ -106,7 +106,11 @@ public final class SQLiteBackend: SQLBackend {
     public func close() async throws {
         await writer.walSync.finish()
         try pool.close()
-        try Self.foldWAL(path: path)
+        // After a failed sync the WAL is left as it is: the restart's recovery checks each
+        // frame's checksum, where a checkpoint would copy whatever the page cache holds. A fold
+        // that fails (a full disk) leaves the WAL too, which the next open reads: the store is
+        // closed either way.
+        if writer.walSync.failure == nil { try? Self.foldWAL(path: path) }
     }
 
     /// GRDB closes a pool's writer before its readers, and a read-only connection that closes
