@@ -8,16 +8,26 @@ import Store
 /// The timers of DOMAIN.md: a label not dropped off by its deadline expires (and the dispute
 /// hears `return.expired`); a parcel the carrier reports at the warehouse that no scanner has
 /// read within `arrivalUnconfirmedAfter` is flagged `arrival_unconfirmed` (possibly lost inside).
+/// With `idempotencyKeysKeptFor` set, `Idempotency-Key`s older than that are forgotten.
 public final class ParcelDeadlineService: Service, Sendable {
     public struct Configuration: Sendable {
         public var interval: Duration
         public var arrivalUnconfirmedAfter: Duration
+        /// nil: every key is kept for ever (the default).
+        public var idempotencyKeysKeptFor: Duration?
 
-        public init(interval: Duration = .seconds(60), arrivalUnconfirmedAfter: Duration = .seconds(48 * 3600)) {
+        public init(interval: Duration = .seconds(60), arrivalUnconfirmedAfter: Duration = .seconds(48 * 3600), idempotencyKeysKeptFor: Duration? = nil) {
             self.interval = interval
             self.arrivalUnconfirmedAfter = arrivalUnconfirmedAfter
+            self.idempotencyKeysKeptFor = idempotencyKeysKeptFor
         }
     }
+
+    /// Keys forgotten per write, and writes per pass: each write is a short transaction of its
+    /// own, so issuance goes on between them, and a store that turns retention on with millions
+    /// of old keys works through them over several passes.
+    public static let forgetBatch = 1000
+    static let forgetBatchesPerPass = 50
 
     let store: any ReturnStore
     let configuration: Configuration
@@ -44,6 +54,7 @@ public final class ParcelDeadlineService: Service, Sendable {
     public struct TickResult: Sendable {
         public var expired: [String]
         public var unconfirmed: [String]
+        public var forgottenIdempotencyKeys = 0
     }
 
     /// One round of both timers.
@@ -77,6 +88,24 @@ public final class ParcelDeadlineService: Service, Sendable {
                 "dispute": "\(p.disputeIDs.joined(separator: ","))",
             ])
         }
-        return TickResult(expired: expired, unconfirmed: unconfirmed.map(\.id))
+        return TickResult(expired: expired, unconfirmed: unconfirmed.map(\.id), forgottenIdempotencyKeys: try await forgetIdempotencyKeys(now: now))
+    }
+
+    /// Deletes the keys older than the retention, a bounded number per pass.
+    func forgetIdempotencyKeys(now: Date) async throws -> Int {
+        let counter = metrics.makeCounter(descriptor: .init(metricName: "returnd_idempotency_keys_forgotten", unitName: "total", helpText: "Idempotency-Keys deleted past returns.idempotency_keys_days"))
+        guard let kept = configuration.idempotencyKeysKeptFor else { return 0 }
+        let before = now.addingTimeInterval(-kept.inSeconds)
+        var forgotten = 0
+        for _ in 0..<Self.forgetBatchesPerPass {
+            let n = try await store.forgetIdempotencyKeys(before: before, limit: Self.forgetBatch)
+            forgotten += n
+            if n < Self.forgetBatch { break }
+        }
+        counter.increment(by: Int64(forgotten))
+        if forgotten > 0 {
+            logger.info("idempotency.keys_forgotten", metadata: ["count": "\(forgotten)", "stored_before": "\(before.formatted(.iso8601))"])
+        }
+        return forgotten
     }
 }

@@ -192,6 +192,10 @@ public protocol ReturnStore: Sendable {
 
     /// Parcels still `label_issued` past their drop-off deadline.
     func overdueLabels(now: Date, limit: Int) async throws -> [String]
+    /// Deletes up to `limit` `Idempotency-Key`s stored before `before`, oldest first, and says
+    /// how many (`returns.idempotency_keys_days`). A replay of a forgotten key is a new request:
+    /// its items are in a parcel already, so it is refused `item_already_returned`, naming it.
+    func forgetIdempotencyKeys(before: Date, limit: Int) async throws -> Int
     /// Parcels a carrier reported at the warehouse before `before` that no scanner has read.
     func unconfirmedArrivals(before: Date) async throws -> [Parcel]
 

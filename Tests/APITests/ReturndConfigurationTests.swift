@@ -79,6 +79,15 @@ import Testing
         #expect(config.maxConnections == 1024)
     }
 
+    @Test func idempotencyKeysAreKeptForEverUnlessDaysAreGiven() async throws {
+        #expect(try await load("http:\n  port: 8080\n").deadlines.idempotencyKeysKeptFor == nil)
+        #expect(try await load("returns:\n  idempotency_keys_days: 0\n").deadlines.idempotencyKeysKeptFor == nil)
+        #expect(try await load("returns:\n  idempotency_keys_days: 90\n").deadlines.idempotencyKeysKeptFor == .seconds(90 * 86400))
+        #expect(try await load("http:\n  port: 8080\n", environment: ["RETURND_RETURNS_IDEMPOTENCY_KEYS_DAYS": "30"]).deadlines.idempotencyKeysKeptFor == .seconds(30 * 86400))
+        let message = await refusal("returns:\n  idempotency_keys_days: -1\n")
+        #expect(message?.contains("returns.idempotency_keys_days") == true, "\(message ?? "loaded")")
+    }
+
     @Test func aValueThatIsNotANumberIsRefusedNamingTheKey() async {
         let message = await refusal("http:\n  port: eighty\n")
         #expect(message?.contains("http.port: eighty is not a whole number") == true, "\(message ?? "loaded")")

@@ -420,4 +420,38 @@ struct ParcelDeadlineTests {
         let strict = ParcelDeadlineService(store: h.store, configuration: .init(arrivalUnconfirmedAfter: .seconds(60 * 3600)), logger: logger)
         #expect(try await strict.tick().unconfirmed.isEmpty)
     }
+
+    @Test("with a retention, a pass forgets the idempotency keys older than it, in batches, and counts them; without one, every key stays")
+    func idempotencyKeyRetention() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let keys = ParcelDeadlineService.forgetBatch + 5
+        let old = Date().addingTimeInterval(-40 * 86400)
+        // A return each, with its key: all stored 40 days ago but the last, stored today.
+        let request = { (i: Int) in
+            ReturnRequest(
+                disputeID: "D-\(i)", orderID: "O-1", receivedAt: Date(), reason: "changed_mind",
+                buyer: Buyer(id: "B-1", name: "Léa", address: PostalAddress(lines: ["1 rue X"], city: "Paris", postalCode: "75001", country: "FR")),
+                seller: Seller(id: "S-\(i)", name: "Shop"),
+                items: [RequestedItem(sku: "SKU-\(i)", title: "Lamp", quantity: 1, unitPrice: Money(amount: "19.90", currency: "EUR"), freeReturn: true)])
+        }
+        for i in 0...keys {
+            _ = try await h.store.issueReturn(ReturnIssuance(
+                request: request(i), idempotencyKey: "key-\(i)", requestHash: "h\(i)", now: i == keys ? Date() : old, policy: ReturnPolicy(), carrierID: "fr_colissimo",
+                warehouseID: "WH-FR-LYS", scheme: .upuS10(serviceIndicator: "CY", countryCode: "FR"), serialCounterKey: "s10", serialRange: 10_000_000...19_999_999))
+        }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let forever = ParcelDeadlineService(store: h.store, configuration: .init(), logger: logger)
+        #expect(try await forever.tick().forgottenIdempotencyKeys == 0)
+        let registry = PrometheusCollectorRegistry()
+        let month = ParcelDeadlineService(store: h.store, configuration: .init(idempotencyKeysKeptFor: .seconds(30 * 86400)), logger: logger, metrics: registry)
+        #expect(try await month.tick().forgottenIdempotencyKeys == keys)
+        #expect(try await month.tick().forgottenIdempotencyKeys == 0)
+        let left = try await h.store.backend.read { db in try db.strings("SELECT key FROM idempotency_keys") }
+        #expect(left == ["key-\(keys)"])
+        var exposition = [UInt8]()
+        registry.emit(into: &exposition)
+        #expect(String(decoding: exposition, as: UTF8.self).contains("returnd_idempotency_keys_forgotten_total \(keys)"))
+    }
 }

@@ -91,6 +91,40 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("idempotency keys past the retention are forgotten oldest first, a bounded number a call, through their index; a forgotten key's replay is refused naming its parcel, a kept one still replays", arguments: StoreKind.allCases)
+    func forgetIdempotencyKeys(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let now = Date()
+            var parcels: [Parcel] = []
+            for (i, daysAgo) in [40, 35, 31, 29, 1].enumerated() {
+                let r = request(dispute: "D-\(i)", seller: "S-\(i)")
+                parcels.append(try await store.issueReturn(issuance(r, key: "k\(i)", hash: "h\(i)", now: now.addingTimeInterval(-Double(daysAgo) * 86400))).parcel)
+            }
+            let cutoff = now.addingTimeInterval(-30 * 86400)
+            #expect(try await store.forgetIdempotencyKeys(before: cutoff, limit: 2) == 2)
+            #expect(try await store.forgetIdempotencyKeys(before: cutoff, limit: 2) == 1)
+            #expect(try await store.forgetIdempotencyKeys(before: cutoff, limit: 2) == 0)
+            let kept = try await store.backend.read { db in try db.strings("SELECT key FROM idempotency_keys ORDER BY key") }
+            #expect(kept == ["k3", "k4"])
+            // The replay of a forgotten key is a new request for items already in a parcel.
+            await #expect {
+                try await store.issueReturn(issuance(request(dispute: "D-0", seller: "S-0"), key: "k0", hash: "h0"))
+            } throws: { ($0 as? ReturnRefusal)?.code == .itemAlreadyReturned && "\($0)".contains(parcels[0].id) }
+            let replay = try await store.issueReturn(issuance(request(dispute: "D-3", seller: "S-3"), key: "k3", hash: "h3"))
+            #expect(replay.kind == .replayed && replay.parcel.id == parcels[3].id)
+            // Nothing but the keys went: the parcels and their events stay.
+            for p in parcels { #expect(try await store.parcel(id: p.id) != nil) }
+
+            let plan = try await store.backend.read { db -> String in
+                if kind == .postgresql { try db.execute("SET LOCAL enable_seqscan = off") }
+                let rows = try db.rows("\(kind == .sqlite ? "EXPLAIN QUERY PLAN" : "EXPLAIN") \(SQLReturnStore.agedIdempotencyKeysQuery)", [cutoff, 10])
+                return rows.map { $0[kind == .sqlite ? "detail" : "QUERY PLAN"] as String }.joined(separator: "\n")
+            }
+            #expect(plan.contains("idempotency_keys_created_at"), "\(plan)")
+        }
+    }
+
     @Test("an item already in a parcel cannot be returned again", arguments: StoreKind.allCases)
     func duplicateItem(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

@@ -267,6 +267,16 @@ extension SQLReturnStore {
         try await backend.read { db in try db.strings(Self.overdueLabelsQuery, [now, limit]) }
     }
 
+    /// The oldest keys past the retention, through `idempotency_keys_created_at`: a pass costs
+    /// the keys it forgets, not every key stored.
+    static let agedIdempotencyKeysQuery = "SELECT key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?"
+
+    public func forgetIdempotencyKeys(before: Date, limit: Int) async throws -> Int {
+        try await backend.write { db in
+            try db.execute("DELETE FROM idempotency_keys WHERE key IN (\(Self.agedIdempotencyKeysQuery))", [before, limit])
+        }
+    }
+
     /// The carrier arrivals the timer watches, oldest first: whether each still waits for a
     /// scan (the parcel not inspected, no receipt at its own warehouse) and whether it arrived
     /// before the cutoff. `arrivals_awaiting_scan` holds only those waiting and those confirmed

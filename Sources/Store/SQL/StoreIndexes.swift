@@ -80,6 +80,10 @@ extension StoreIndexes {
 }
 
 extension StoreIndexes {
+    /// `Idempotency-Key`s by age, for `returns.idempotency_keys_days`: the timer deletes the
+    /// oldest without reading the others. One more index entry per return with a key.
+    static let idempotencyKeysByAge = "CREATE INDEX idempotency_keys_created_at ON idempotency_keys(created_at)"
+
     /// The last count of the parcels by status and country (`ParcelCountsService`): `returnctl
     /// status` and the other instances read it instead of every parcel again. One row; the
     /// counts as JSON, since they are only ever read whole.

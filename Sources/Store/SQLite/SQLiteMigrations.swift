@@ -178,6 +178,9 @@ enum SQLiteMigrations {
         m.registerMigration("v13: the last parcel count") { db in
             try db.execute(sql: StoreIndexes.parcelCountSnapshot(dateType: "DATETIME"))
         }
+        m.registerMigration("v14: idempotency keys by age") { db in
+            try db.execute(sql: StoreIndexes.idempotencyKeysByAge)
+        }
         return m
     }
 
