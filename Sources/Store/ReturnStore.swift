@@ -188,6 +188,9 @@ public protocol ReturnStore: Sendable {
     func retryDeadEvents(at: Date) async throws -> Int
     func outbox(state: OutboxEntry.State?, limit: Int) async throws -> [OutboxEntry]
     func outboxEntry(id: String) async throws -> OutboxEntry?
+    /// Every dispute event of a parcel, oldest first, whatever its state (`returnctl parcel
+    /// show`, for whoever audits a dispute).
+    func outbox(parcelID: String) async throws -> [OutboxEntry]
     func outboxStats() async throws -> OutboxStats
 
     /// Parcels still `label_issued` past their drop-off deadline.

@@ -79,6 +79,8 @@ struct ParcelCommand: AsyncParsableCommand {
             var inspection: [ItemInspection]
             /// The packages going back under this parcel's used label (their own ids).
             var packagesUnderLabel: [String]
+            /// What the dispute service was sent about this parcel, and whether it took it.
+            var disputeEvents: [OutboxEntry]
         }
 
         func run() async throws {
@@ -88,7 +90,7 @@ struct ParcelCommand: AsyncParsableCommand {
                 let under = p.packagesUnderLabel > 0 ? try await store.packages(reusingLabelOf: p.id) : []
                 let out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
                                  receipts: try await store.receipts(parcelID: p.id), inspection: try await store.inspection(parcelID: p.id),
-                                 packagesUnderLabel: under.map(\.id))
+                                 packagesUnderLabel: under.map(\.id), disputeEvents: try await store.outbox(parcelID: p.id))
                 return (p, under, out)
             }
             if options.json { return try printJSON(out) }
@@ -113,6 +115,10 @@ struct ParcelCommand: AsyncParsableCommand {
                 print("\nINSPECTION")
                 printTable(["SKU", "OUTCOME", "REASON"], out.inspection.map { [$0.sku, $0.outcome.rawValue, $0.reason ?? ""] })
             }
+            print("\nDISPUTE EVENTS (oldest first; `returnctl outbox show EVENT` for the body)")
+            printTable(["EVENT", "DISPUTE", "TYPE", "CREATED", "STATE", "DELIVERED", "ATTEMPTS", "LAST ERROR"], out.disputeEvents.map {
+                [$0.eventID, $0.disputeID, $0.type, $0.createdAt.formatted(.iso8601), $0.state.rawValue, $0.deliveredAt?.formatted(.iso8601) ?? "-", "\($0.attempts)", $0.lastError ?? ""]
+            })
         }
     }
 

@@ -125,6 +125,24 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a parcel's dispute events are listed oldest first with their delivery state, and no other parcel's", arguments: StoreKind.allCases)
+    func outboxOfParcel(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let first = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1"))).parcel
+            let other = try await store.issueReturn(issuance(request(dispute: "D-2", seller: "S-2"))).parcel
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: first.id, status: .droppedOff, source: .kiosk, occurredAt: Date()))
+            let issued = try #require(try await store.outbox(parcelID: first.id).first)
+            try await store.markDelivered(seq: issued.seq, at: Date())
+            let events = try await store.outbox(parcelID: first.id)
+            #expect(events.map(\.type) == ["return.label_issued", "return.dropped_off"])
+            #expect(events.map(\.state) == [.delivered, .pending])
+            #expect(events.allSatisfy { $0.parcelID == first.id && $0.disputeID == "D-1" })
+            #expect(try await store.outbox(parcelID: other.id).map(\.type) == ["return.label_issued"])
+            #expect(try await store.outbox(parcelID: "prc_NONE").isEmpty)
+        }
+    }
+
     @Test("an item already in a parcel cannot be returned again", arguments: StoreKind.allCases)
     func duplicateItem(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
