@@ -57,7 +57,7 @@ public final class ParcelDeadlineService: Service, Sendable {
         public var forgottenIdempotencyKeys = 0
     }
 
-    /// One round of both timers.
+    /// One round of the timers: expiries, unconfirmed arrivals, then aged idempotency keys.
     public func tick() async throws -> TickResult {
         let now = clock()
         var expired: [String] = []
