@@ -191,6 +191,8 @@ public protocol ReturnStore: Sendable {
     /// Every dispute event of a parcel, oldest first, whatever its state (`returnctl parcel
     /// show`, for whoever audits a dispute).
     func outbox(parcelID: String) async throws -> [OutboxEntry]
+    /// Every event of a dispute, oldest first, whatever its state (`returnctl outbox list --dispute`).
+    func outbox(disputeID: String) async throws -> [OutboxEntry]
     func outboxStats() async throws -> OutboxStats
 
     /// Parcels still `label_issued` past their drop-off deadline.

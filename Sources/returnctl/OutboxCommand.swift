@@ -19,14 +19,21 @@ struct OutboxCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Option(help: "pending, delivered or dead; all when absent.") var state: String?
         @Option(help: "At most this many.") var limit = 100
+        @Option(help: "Only this dispute's events: what returnd told the dispute service about it (reads the whole outbox).") var dispute: String?
 
         func validate() throws {
             if let state, OutboxEntry.State(rawValue: state) == nil { throw ValidationError("--state must be pending, delivered or dead") }
         }
 
         func run() async throws {
+            let wanted = state.flatMap(OutboxEntry.State.init(rawValue:))
             let (entries, stats) = try await options.withRuntime { runtime in
-                (try await runtime.store.outbox(state: state.flatMap(OutboxEntry.State.init(rawValue:)), limit: limit), try await runtime.store.outboxStats())
+                let entries = if let dispute {
+                    Array(try await runtime.store.outbox(disputeID: dispute).filter { wanted == nil || $0.state == wanted }.prefix(limit))
+                } else {
+                    try await runtime.store.outbox(state: wanted, limit: limit)
+                }
+                return (entries, try await runtime.store.outboxStats())
             }
             if options.json { return try printJSON(entries) }
             OutboxCommand.table(entries)

@@ -125,7 +125,7 @@ struct ReturnStoreConformanceTests {
         }
     }
 
-    @Test("a parcel's dispute events are listed oldest first with their delivery state, and no other parcel's", arguments: StoreKind.allCases)
+    @Test("a parcel's and a dispute's events are listed oldest first with their delivery state, and no other's", arguments: StoreKind.allCases)
     func outboxOfParcel(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
             let store = t.store
@@ -140,6 +140,8 @@ struct ReturnStoreConformanceTests {
             #expect(events.allSatisfy { $0.parcelID == first.id && $0.disputeID == "D-1" })
             #expect(try await store.outbox(parcelID: other.id).map(\.type) == ["return.label_issued"])
             #expect(try await store.outbox(parcelID: "prc_NONE").isEmpty)
+            #expect(try await store.outbox(disputeID: "D-1") == events)
+            #expect(try await store.outbox(disputeID: "D-2").map(\.parcelID) == [other.id])
         }
     }
 
