@@ -5,13 +5,26 @@ import Logging
 import Store
 
 extension GlobalOptions {
-    /// The store of `url` (default: the configured `database.url`), not migrated.
-    func store(url: String? = nil) async throws -> (SQLReturnStore, String) {
+    /// Runs `body` with the store of `url` (default: the configured `database.url`), not migrated,
+    /// and the URL it opened; then closes the store whatever `body` did, as `withRuntime` does.
+    /// `existing`: refuse a SQLite path with no file, which opening would make an empty store.
+    func withStore<T>(url: String? = nil, existing: Bool = false, _ body: (SQLReturnStore, String) async throws -> T) async throws -> T {
         let target: String
         if let url { target = url } else { target = try await load().databaseURL }
+        if existing, let path = ReturndBootstrap.sqlitePath(target), !FileManager.default.fileExists(atPath: path) {
+            throw CommandFailure(message: "no SQLite store at \(path)")
+        }
         var logger = Logger(label: "returnctl")
         logger.logLevel = .warning
-        do { return (try ReturndBootstrap.openStore(url: target, logger: logger), target) } catch { throw CommandFailure(message: "\(error)") }
+        let store: SQLReturnStore
+        do { store = try ReturndBootstrap.openStore(url: target, logger: logger) } catch { throw CommandFailure(message: "\(error)") }
+        let result: T
+        do { result = try await body(store, target) } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+        return result
     }
 }
 
@@ -24,13 +37,13 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: "Database URL or SQLite path. Default: database.url of the configuration.") var database: String?
 
     func run() async throws {
-        let (store, url) = try await options.store(url: database)
-        let before = try await store.backend.migrations().applied
-        do { try await store.migrate() } catch { throw CommandFailure(message: "migration failed: \(error)") }
-        let after = try await store.backend.migrations().applied
-        try await store.close()
-        let new = after.filter { !before.contains($0) }
-        print("\(ReturndBootstrap.redactedDatabaseURL(url)) (\(store.backend.dialect.name)): \(new.isEmpty ? "already up to date" : "applied \(new.count)")")
+        let (url, dialect, new) = try await options.withStore(url: database) { store, url in
+            let before = try await store.backend.migrations().applied
+            do { try await store.migrate() } catch { throw CommandFailure(message: "migration failed: \(error)") }
+            let after = try await store.backend.migrations().applied
+            return (url, store.backend.dialect.name, after.filter { !before.contains($0) })
+        }
+        print("\(ReturndBootstrap.redactedDatabaseURL(url)) (\(dialect)): \(new.isEmpty ? "already up to date" : "applied \(new.count)")")
         for id in new { print("  \(id)") }
     }
 }
@@ -56,16 +69,9 @@ struct DatabaseCommand: AsyncParsableCommand {
         @Option(help: "The new file.") var to: String
 
         func run() async throws {
-            // Opening a SQLite path that does not exist would create an empty store there.
-            let source: String
-            if let database { source = database } else { source = try await options.load().databaseURL }
-            if let path = ReturndBootstrap.sqlitePath(source), !FileManager.default.fileExists(atPath: path) {
-                throw CommandFailure(message: "no SQLite store at \(path)")
+            let (backup, url) = try await options.withStore(url: database, existing: true) { store, url in
+                do { return (try await store.backup(to: to), url) } catch { throw CommandFailure(message: "backup failed: \(error)") }
             }
-            let (store, url) = try await options.store(url: source)
-            let backup: StoreBackup
-            do { backup = try await store.backup(to: to) } catch { throw CommandFailure(message: "backup failed: \(error)") }
-            try await store.close()
             if options.json { return try printJSON(backup) }
             print("\(ReturndBootstrap.redactedDatabaseURL(url)) → \(backup.path): \(backup.bytes / 1_048_576) MiB in \(String(format: "%.1f", backup.seconds)) s, quick_check ok")
         }
@@ -85,14 +91,15 @@ struct DatabaseCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (store, _) = try await options.store(url: database)
-            let migrations = try await store.backend.migrations()
-            let pending = migrations.known.filter { !migrations.applied.contains($0) }
-            // Rules only make sense on a current schema.
-            let problems = pending.isEmpty ? try await store.consistencyProblems() : []
-            let rows = pending.isEmpty ? try await store.rowCounts() : [:]
-            try await store.close()
-            let output = Output(backend: store.backend.dialect.name, migrationsPending: pending, problems: problems, rows: rows)
+            let (migrations, output) = try await options.withStore(url: database, existing: true) { store, _ in
+                let migrations = try await store.backend.migrations()
+                let pending = migrations.known.filter { !migrations.applied.contains($0) }
+                // Rules only make sense on a current schema.
+                let problems = pending.isEmpty ? try await store.consistencyProblems() : []
+                let rows = pending.isEmpty ? try await store.rowCounts() : [:]
+                return (migrations, Output(backend: store.backend.dialect.name, migrationsPending: pending, problems: problems, rows: rows))
+            }
+            let (pending, problems, rows) = (output.migrationsPending, output.problems, output.rows)
             if options.json { try printJSON(output) } else {
                 print("backend: \(output.backend)")
                 print(pending.isEmpty ? "schema: current (\(migrations.applied.count) migrations)" : "schema: \(pending.count) migration(s) pending; run returnctl migrate")
@@ -103,7 +110,8 @@ struct DatabaseCommand: AsyncParsableCommand {
                     for p in problems { print("  \(p)") }
                 }
             }
-            if !pending.isEmpty || !problems.isEmpty { throw ExitCode.failure }
+            if !pending.isEmpty { throw CommandFailure(message: "\(pending.count) migration(s) pending") }
+            if !problems.isEmpty { throw CommandFailure(message: "\(problems.count) problem(s) found") }
         }
     }
 
@@ -120,22 +128,22 @@ struct DatabaseCommand: AsyncParsableCommand {
         @Option(help: "Destination database URL or SQLite path.") var to: String
 
         func run() async throws {
-            let (source, sourceURL) = try await options.store(url: from)
-            let (destination, destinationURL) = try await options.store(url: to)
-            let counts: [TableCount]
-            do {
-                try await source.migrate()
-                try await destination.migrate()
-                counts = try await source.copy(to: destination) { table, n in
-                    if n % 100_000 == 0 { FileHandle.standardError.write(Data("  \(table): \(n) rows\n".utf8)) }
+            let (counts, sourceURL, destinationURL) = try await options.withStore(url: from, existing: true) { source, sourceURL in
+                try await options.withStore(url: to) { destination, destinationURL in
+                    do {
+                        try await source.migrate()
+                        try await destination.migrate()
+                        let counts = try await source.copy(to: destination) { table, n in
+                            if n % 100_000 == 0 { FileHandle.standardError.write(Data("  \(table): \(n) rows\n".utf8)) }
+                        }
+                        return (counts, sourceURL, destinationURL)
+                    } catch let failure as CommandFailure {
+                        throw failure
+                    } catch {
+                        throw CommandFailure(message: "copy failed: \(error)")
+                    }
                 }
-            } catch let failure as CommandFailure {
-                throw failure
-            } catch {
-                throw CommandFailure(message: "copy failed: \(error)")
             }
-            try await source.close()
-            try await destination.close()
             if options.json { try printJSON(counts) } else {
                 print("\(ReturndBootstrap.redactedDatabaseURL(sourceURL)) → \(ReturndBootstrap.redactedDatabaseURL(destinationURL))")
                 printTable(["TABLE", "SOURCE", "COPIED", ""], counts.map { [$0.table, "\($0.source)", "\($0.destination)", $0.source == $0.destination ? "ok" : "MISMATCH"] })
