@@ -47,8 +47,12 @@ struct CarriersCommand: AsyncParsableCommand {
         @Argument(help: "The carrier id (as in returnctl status).") var carrier: String
 
         func run() async throws {
-            let lifted = try await options.withRuntime { try await $0.store.liftEndpointHold(EndpointHold.carrier(carrier), now: Date()) }
+            let (lifted, known) = try await options.withRuntime { runtime in
+                (try await runtime.store.liftEndpointHold(EndpointHold.carrier(carrier), now: Date()), runtime.snapshot.catalog.services.map(\.id))
+            }
             guard let lifted else {
+                // A typo would otherwise read as "not held" while the carrier stays held.
+                if !known.contains(carrier) { throw CommandFailure(message: "no carrier \(carrier) in carriers/; ids: \(known.joined(separator: ", "))") }
                 throw CommandFailure(message: "carrier \(carrier) is not held")
             }
             print("\(carrier): hold until \(lifted.until.formatted(.iso8601)) ended (\(lifted.reason ?? "Retry-After"))")
