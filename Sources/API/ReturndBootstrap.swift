@@ -1,6 +1,7 @@
 import Carriers
 import Foundation
 import Logging
+import NIOCore
 import ReturnsCore
 import ServiceLifecycle
 import Store
@@ -33,6 +34,18 @@ public enum ReturndBootstrap {
     public static func sqlitePath(_ url: String) -> String? {
         if PostgresSettings.isPostgresURL(url) { return nil }
         return url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
+    }
+
+    /// Why the daemon stopped, for its last log line. Listening fails with a bare system call
+    /// error; this names the address and the setting an operator changes.
+    public static func failureDescription(_ error: any Error, host: String, port: Int) -> String {
+        guard let io = error as? IOError else { return "\(error)" }
+        switch io.errnoCode {
+        case EADDRINUSE: return "\(host):\(port) is already in use (another returnd running? http.port sets the port)"
+        case EACCES: return "not allowed to listen on \(host):\(port) (a port below 1024 needs CAP_NET_BIND_SERVICE)"
+        case EADDRNOTAVAIL: return "\(host) is not an address of this machine (http.host)"
+        default: return "\(error)"
+        }
     }
 
     /// The database URL as it may appear in a log line (no password).

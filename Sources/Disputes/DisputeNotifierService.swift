@@ -84,7 +84,8 @@ public final class DisputeNotifierService: Service, Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let delivered: Int
             do { delivered = try await deliverDue() } catch {
-                logger.error("outbox.pass_failed", metadata: ["error": "\(error)"])
+                // Stopped mid-pass is not a failure; the events stay in the outbox.
+                if !Task.isCancelled { logger.error("outbox.pass_failed", metadata: ["error": "\(error)"]) }
                 delivered = 0
             }
             if delivered == 0 {

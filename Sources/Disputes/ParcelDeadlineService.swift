@@ -46,7 +46,9 @@ public final class ParcelDeadlineService: Service, Sendable {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do { _ = try await tick() } catch { logger.error("timers.failed", metadata: ["error": "\(error)"]) }
+            do { _ = try await tick() } catch where Task.isCancelled {
+                // Stopped mid-pass (another service failed, or the shutdown ran out of time): not a failure.
+            } catch { logger.error("timers.failed", metadata: ["error": "\(error)"]) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.interval) }
         }
     }

@@ -78,7 +78,9 @@ public final class TrackingPollerService: Service, Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             registerPollCounters()
             var polled = 0
-            do { polled = try await pollDue().count } catch { logger.error("tracking.pass_failed", metadata: ["error": "\(error)"]) }
+            do { polled = try await pollDue().count } catch where Task.isCancelled {
+                // Stopped mid-pass: not a failure; the claimed parcels' leases run out.
+            } catch { logger.error("tracking.pass_failed", metadata: ["error": "\(error)"]) }
             if polled == 0 {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.idleInterval) }
             }

@@ -51,7 +51,12 @@ struct ReturndCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = settings.shutdownTimeout
         let group = ServiceGroup(configuration: groupConfiguration)
-        try await group.run()
+        do { try await group.run() } catch {
+            // The group has stopped every service; the store still closes (its WAL folded in).
+            try? await runtime.store.close()
+            logger.critical("service.failed", metadata: ["error": "\(ReturndBootstrap.failureDescription(error, host: settings.httpHost, port: settings.httpPort))"])
+            throw ExitCode.failure
+        }
         // Everything that used the store has stopped; PostgreSQL connections close cleanly.
         try? await runtime.store.close()
         logger.notice("shutdown.complete")

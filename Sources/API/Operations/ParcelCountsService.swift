@@ -28,7 +28,9 @@ public final class ParcelCountsService: Service, Sendable {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do { try await count() } catch { logger.error("parcels.count_failed", metadata: ["error": "\(error)"]) }
+            do { try await count() } catch where Task.isCancelled {
+                // Stopped mid-count: not a failure.
+            } catch { logger.error("parcels.count_failed", metadata: ["error": "\(error)"]) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }
     }

@@ -35,7 +35,8 @@ public final class SystemdLifecycleService: Service, Sendable {
                 healthy = true
             } catch {
                 healthy = false
-                logger.error("watchdog.unhealthy", metadata: ["error": "\(error)"])
+                // A ping cut short by cancellation says nothing of the store's health.
+                if !Task.isCancelled { logger.error("watchdog.unhealthy", metadata: ["error": "\(error)"]) }
             }
             if healthy && watchdog != nil { notifier.notify("WATCHDOG=1") }
             if sinceStatus >= statusEvery {
