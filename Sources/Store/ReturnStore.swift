@@ -71,6 +71,45 @@ public struct ParcelCount: Sendable, Hashable, Codable {
     }
 }
 
+/// Which parcels `returnctl parcel list` shows; nil matches any.
+public struct ParcelFilter: Sendable, Hashable {
+    public var status: ParcelStatus?
+    public var country: String?
+    public var carrierID: String?
+    public var warehouseID: String?
+    /// Only parcels whose last change (a status, or items joining) is older than this.
+    public var changedBefore: Date?
+
+    public init(status: ParcelStatus? = nil, country: String? = nil, carrierID: String? = nil, warehouseID: String? = nil, changedBefore: Date? = nil) {
+        self.status = status
+        self.country = country
+        self.carrierID = carrierID
+        self.warehouseID = warehouseID
+        self.changedBefore = changedBefore
+    }
+}
+
+/// A parcel as an operator's list shows it: no items, no history.
+public struct ParcelListing: Sendable, Hashable, Codable {
+    public var id: String
+    /// A package under a used label shows that label's number.
+    public var trackingNumber: String
+    public var carrierID: String
+    public var country: String
+    public var status: ParcelStatus
+    public var warehouseID: String
+    public var createdAt: Date
+    /// When returnd last changed it: its status, or items joining it.
+    public var changedAt: Date
+    public var labelOf: String?
+}
+
+/// Up to a limit of the parcels a filter matches, least recently changed first, and how many match.
+public struct ParcelListPage: Sendable, Hashable, Codable {
+    public var parcels: [ParcelListing]
+    public var matching: Int
+}
+
 /// A count of every parcel by status and country, when and by which counting service it was made.
 public struct ParcelCountSnapshot: Sendable, Hashable {
     public var counts: [ParcelCount]
@@ -143,6 +182,10 @@ public protocol ReturnStore: Sendable {
     /// How many parcels are in each status, per country: reads every parcel (`ParcelCountsService`).
     func parcelCounts() async throws -> [ParcelCount]
     /// The count `ParcelCountsService` last stored, by any instance; nil before the first.
+    /// The parcels `filter` matches, least recently changed first (a parcel stuck in its status
+    /// leads), at most `limit`, and how many match. Reads every parcel: an operator's read
+    /// (`returnctl parcel list`), never on a schedule.
+    func parcels(_ filter: ParcelFilter, limit: Int) async throws -> ParcelListPage
     func parcelCountSnapshot() async throws -> ParcelCountSnapshot?
     /// Replaces the stored count.
     func saveParcelCountSnapshot(_ snapshot: ParcelCountSnapshot) async throws

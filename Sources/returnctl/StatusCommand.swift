@@ -65,7 +65,46 @@ struct StatusCommand: AsyncParsableCommand {
 
 struct ParcelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "parcel", abstract: "One parcel: details or history.", subcommands: [Show.self, History.self])
+        commandName: "parcel", abstract: "Parcels: a list by status and age, or one parcel's details or history.", subcommands: [List.self, Show.self, History.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Parcels by status, country, carrier or warehouse, least recently changed first.",
+            discussion: """
+                Finds parcels stuck in a status, for example those in transit that nothing moved for ten days:
+                  returnctl parcel list --status in_transit --unchanged-days 10
+                CHANGED is when returnd last changed the parcel (its status, or items joining it). \
+                Reads every parcel (0.2 to 1.3 s a million on SQLite here): an operator's read.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Only this status: \(ParcelStatus.allCases.map(\.rawValue).joined(separator: ", ")).") var status: String?
+        @Option(help: "Only this country (ISO code: GB for the UK).") var country: String?
+        @Option(help: "Only this carrier id (as in returnctl status).") var carrier: String?
+        @Option(help: "Only parcels going back to this warehouse id.") var warehouse: String?
+        @Option(help: "Only parcels returnd has not changed for this many days (fractions allowed).") var unchangedDays: Double?
+        @Option(help: "Show at most this many (1 to 10000); the count of all that match is printed.") var limit = 50
+
+        func validate() throws {
+            if let status, ParcelStatus(rawValue: status) == nil {
+                throw ValidationError("--status must be one of \(ParcelStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let unchangedDays, !(unchangedDays >= 0 && unchangedDays.isFinite) { throw ValidationError("--unchanged-days must be 0 or more") }
+            if !(1...10_000).contains(limit) { throw ValidationError("--limit must be 1 to 10000") }
+        }
+
+        func run() async throws {
+            let filter = ParcelFilter(
+                status: status.flatMap(ParcelStatus.init(rawValue:)), country: country?.uppercased(), carrierID: carrier, warehouseID: warehouse,
+                changedBefore: unchangedDays.map { Date().addingTimeInterval(-$0 * 86_400) })
+            let page = try await options.withRuntime { try await $0.store.parcels(filter, limit: limit) }
+            if options.json { return try printJSON(page) }
+            printTable(["PARCEL", "TRACKING", "CC", "CARRIER", "STATUS", "WAREHOUSE", "CHANGED", "CREATED"], page.parcels.map {
+                [$0.id, $0.trackingNumber + ($0.labelOf == nil ? "" : " (by hand)"), $0.country, $0.carrierID, $0.status.rawValue, $0.warehouseID,
+                 $0.changedAt.formatted(.iso8601), $0.createdAt.formatted(.iso8601)]
+            })
+            print("\(page.parcels.count) of \(page.matching) matching, least recently changed first")
+        }
+    }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A parcel by id, tracking number or return code.")

@@ -145,6 +145,44 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("parcels are listed by status, country, carrier, warehouse and age, least recently changed first, with how many match", arguments: StoreKind.allCases)
+    func parcelList(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let now = Date()
+            var issued: [Parcel] = []
+            for (i, daysAgo) in [20, 15, 10, 5].enumerated() {
+                let r = request(dispute: "D-\(i)", seller: "S-\(i)", country: i == 3 ? "DE" : "FR")
+                issued.append(try await store.issueReturn(issuance(r, now: now.addingTimeInterval(-Double(daysAgo) * 86400))).parcel)
+            }
+            // The oldest moves on today: it is the least recently changed no more.
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: issued[0].id, status: .droppedOff, source: .kiosk, occurredAt: now))
+            // A package under the oldest's used label shows that label's number.
+            let package = try await store.issueReturn(issuance(request(dispute: "D-0", order: "O-D-0", seller: "S-0", skus: ["B"]), now: now.addingTimeInterval(60))).parcel
+            #expect(package.labelOf == issued[0].id)
+
+            let all = try await store.parcels(ParcelFilter(), limit: 10)
+            #expect(all.matching == 5)
+            #expect(all.parcels.map(\.id) == [issued[1].id, issued[2].id, issued[3].id, issued[0].id, package.id])
+            let listed = try #require(all.parcels.first { $0.id == package.id })
+            #expect(listed.trackingNumber == issued[0].trackingNumber && listed.labelOf == issued[0].id && listed.status == .labelIssued)
+            let first = try #require(all.parcels.first)
+            #expect(first.trackingNumber == issued[1].trackingNumber && first.country == "FR" && first.carrierID == "fr_colissimo" && first.warehouseID == "WH-FR")
+            #expect(abs(first.changedAt.timeIntervalSince(now.addingTimeInterval(-15 * 86400))) < 0.001)
+            #expect(abs(first.createdAt.timeIntervalSince(first.changedAt)) < 0.001)
+
+            let limited = try await store.parcels(ParcelFilter(), limit: 2)
+            #expect(limited.parcels.map(\.id) == [issued[1].id, issued[2].id] && limited.matching == 5)
+            #expect(try await store.parcels(ParcelFilter(status: .droppedOff), limit: 10).parcels.map(\.id) == [issued[0].id])
+            #expect(try await store.parcels(ParcelFilter(country: "DE"), limit: 10).parcels.map(\.id) == [issued[3].id])
+            let stale = try await store.parcels(ParcelFilter(status: .labelIssued, country: "FR", changedBefore: now.addingTimeInterval(-12 * 86400)), limit: 10)
+            #expect(stale.parcels.map(\.id) == [issued[1].id] && stale.matching == 1)
+            #expect(try await store.parcels(ParcelFilter(carrierID: "fr_colissimo", warehouseID: "WH-FR"), limit: 10).matching == 5)
+            let none = try await store.parcels(ParcelFilter(warehouseID: "WH-NONE"), limit: 10)
+            #expect(none.parcels.isEmpty && none.matching == 0)
+        }
+    }
+
     @Test("an item already in a parcel cannot be returned again", arguments: StoreKind.allCases)
     func duplicateItem(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

@@ -295,6 +295,37 @@ public final class SQLReturnStore: ReturnStore {
         }
     }
 
+    public func parcels(_ filter: ParcelFilter, limit: Int) async throws -> ParcelListPage {
+        var conditions: [String] = [], arguments: [SQLValue] = []
+        func match(_ column: String, _ value: (any SQLBindable)?, _ op: String = "=") {
+            guard let value else { return }
+            conditions.append("p.\(column) \(op) ?")
+            arguments.append(value.sqlValue)
+        }
+        match("status", filter.status?.rawValue)
+        match("country", filter.country)
+        match("carrier_id", filter.carrierID)
+        match("warehouse_id", filter.warehouseID)
+        match("updated_at", filter.changedBefore, "<")
+        // No index serves this (a status index would cost every receipt a write); the window
+        // count gives the number matching from the same scan.
+        let sql = """
+                SELECT p.id, COALESCE(p.tracking_number, l.tracking_number) AS tracking_number, p.carrier_id, p.country, p.status,
+                       p.warehouse_id, p.created_at, p.updated_at, p.label_of, COUNT(*) OVER () AS matching
+                FROM parcels p LEFT JOIN parcels l ON l.id = p.label_of
+                \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                ORDER BY p.updated_at, p.id LIMIT ?
+                """
+        let values = arguments + [limit.sqlValue]
+        let rows = try await backend.read { db in try db.rows(sql, values) }
+        let parcels = rows.compactMap { r -> ParcelListing? in
+            guard let status = ParcelStatus(rawValue: r["status"]) else { return nil }
+            return ParcelListing(id: r["id"], trackingNumber: r["tracking_number"], carrierID: r["carrier_id"], country: r["country"], status: status,
+                                 warehouseID: r["warehouse_id"], createdAt: r["created_at"], changedAt: r["updated_at"], labelOf: r["label_of"])
+        }
+        return ParcelListPage(parcels: parcels, matching: rows.first.map { $0["matching"] } ?? 0)
+    }
+
     public func parcelCountSnapshot() async throws -> ParcelCountSnapshot? {
         try await backend.read { db in
             guard let row = try db.row("SELECT counted_at, counted_by, counts FROM parcel_count_snapshot WHERE id = 1") else { return nil }
