@@ -23,6 +23,7 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func validate() throws {
             if let state, OutboxEntry.State(rawValue: state) == nil { throw ValidationError("--state must be pending, delivered or dead") }
+            if limit < 1 { throw ValidationError("--limit must be 1 or more") }
         }
 
         func run() async throws {
@@ -45,6 +46,10 @@ struct OutboxCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List dead letters: events given up on; each holds back its dispute's later events.")
         @OptionGroup var options: GlobalOptions
         @Option(help: "At most this many, oldest first.") var limit = 1000
+
+        func validate() throws {
+            if limit < 1 { throw ValidationError("--limit must be 1 or more") }
+        }
 
         func run() async throws {
             let (entries, stats) = try await options.withRuntime { runtime in

@@ -105,6 +105,13 @@ import Testing
         #expect(message?.contains("http.port: 70000 is out of range; use 1 to 65535") == true, "\(message ?? "loaded")")
     }
 
+    @Test("a fractional setting out of range names its bounds as a file would write them") func fractionalBoundsReadAsWritten() async {
+        let lease = await refusal("tracking:\n  lease_seconds: -10\n")
+        #expect(lease?.contains("tracking.lease_seconds: -10 is out of range; use 1 to 86400") == true, "\(lease ?? "loaded")")
+        let growth = await refusal("tracking:\n  growth: 0.5\n")
+        #expect(growth?.contains("tracking.growth: 0.5 is out of range; use 1 to 100") == true, "\(growth ?? "loaded")")
+    }
+
     @Test func zeroWorkersAreRefused() async {
         let message = await refusal("tracking:\n  concurrency_per_carrier: 0\n")
         #expect(message?.contains("tracking.concurrency_per_carrier: 0 is out of range") == true, "\(message ?? "loaded")")

@@ -185,7 +185,9 @@ public struct ReturndConfiguration: Sendable {
                 throw Invalid(description: "\(file): \(key): \(raw) is not a number")
             }
             guard n.isFinite, range.contains(n) else {
-                throw Invalid(description: "\(file): \(key): \(raw) is out of range; use \(range.lowerBound.formatted()) to \(range.upperBound.formatted())")
+                // As a YAML file would hold them: no grouping commas, no ".0" on whole numbers.
+                func plain(_ d: Double) -> String { d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d) }
+                throw Invalid(description: "\(file): \(key): \(raw) is out of range; use \(plain(range.lowerBound)) to \(plain(range.upperBound))")
             }
             return n
         }
