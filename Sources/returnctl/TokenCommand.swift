@@ -13,12 +13,13 @@ struct TokenCommand: AsyncParsableCommand {
             abstract: "Create a token; the secret is printed once, alone on the last line (scripts: tail -n1).")
         @OptionGroup var options: GlobalOptions
         @Option(help: "marketplace, kiosk, scanner or operator.") var role: String
-        @Option(help: "Service point id for a kiosk (starts with its country: FR-PARIS-0042), warehouse id for a scanner.") var scope: String?
+        @Option(help: "Service point id for a kiosk (starts with its country: FR-PARIS-0042), warehouse id for a scanner (one a carrier file names).") var scope: String?
         @Option(help: "A note for operators: who holds this token.") var label: String?
 
         func validate() throws {
             guard let role = Role(rawValue: role) else { throw ValidationError("--role must be one of marketplace, kiosk, scanner, operator") }
-            if role.needsScope && scope == nil { throw ValidationError("--scope is required for role \(role.rawValue)") }
+            if role.needsScope && (scope ?? "").trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--scope is required for role \(role.rawValue)") }
+            if !role.needsScope && scope != nil { throw ValidationError("--scope applies to kiosk and scanner tokens only; \(role.rawValue) tokens have none") }
             if role == .kiosk, let scope, !(scope.count >= 4 && scope.dropFirst(2).first == "-" && ServedCountries.all.contains(String(scope.prefix(2)))) {
                 throw ValidationError("a kiosk scope starts with its served country and a hyphen, e.g. FR-PARIS-0042")
             }
@@ -27,7 +28,16 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let secret = AccessToken.newSecret()
             let token = AccessToken(id: AccessToken.newID(), role: Role(rawValue: role)!, scope: scope, label: label, createdAt: Date())
-            try await options.withRuntime { try await $0.store.createToken(token, secretHash: AccessToken.hash(secret: secret)) }
+            try await options.withRuntime { runtime in
+                // A scanner bound to a warehouse no carrier file names would flag every parcel it reads as misrouted.
+                if token.role == .scanner, let scope {
+                    let warehouses = Set(runtime.snapshot.catalog.services.map(\.warehouse.id)).sorted()
+                    guard warehouses.contains(scope) else {
+                        throw CommandFailure(message: "no carrier file sends returns to warehouse \(scope); warehouses: \(warehouses.joined(separator: ", "))")
+                    }
+                }
+                try await runtime.store.createToken(token, secretHash: AccessToken.hash(secret: secret))
+            }
             print("created token \(token.id) role=\(token.role.rawValue) scope=\(token.scope ?? "-")")
             print("the secret below is shown once; store it now")
             print(secret)
