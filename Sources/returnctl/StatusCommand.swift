@@ -88,7 +88,7 @@ struct ParcelCommand: AsyncParsableCommand {
             if let status, ParcelStatus(rawValue: status) == nil {
                 throw ValidationError("--status must be one of \(ParcelStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            if let unchangedDays, !(unchangedDays >= 0 && unchangedDays.isFinite) { throw ValidationError("--unchanged-days must be 0 or more") }
+            if let unchangedDays, !(0...36_500).contains(unchangedDays) { throw ValidationError("--unchanged-days must be 0 to 36500") }
             if !(1...10_000).contains(limit) { throw ValidationError("--limit must be 1 to 10000") }
         }
 

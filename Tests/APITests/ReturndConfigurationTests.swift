@@ -112,6 +112,15 @@ import Testing
         #expect(growth?.contains("tracking.growth: 0.5 is out of range; use 1 to 100") == true, "\(growth ?? "loaded")")
     }
 
+    @Test("a folder given as the configuration file is refused naming it as a folder")
+    func aFolderIsNotAConfiguration() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let error = await #expect(throws: ReturndConfiguration.Invalid.self) { try await ReturndConfiguration.load(file: dir.path, environment: [:]) }
+        #expect(error?.description == "\(dir.path): is a folder, not a configuration file")
+    }
+
     @Test func zeroWorkersAreRefused() async {
         let message = await refusal("tracking:\n  concurrency_per_carrier: 0\n")
         #expect(message?.contains("tracking.concurrency_per_carrier: 0 is out of range") == true, "\(message ?? "loaded")")

@@ -48,13 +48,18 @@ struct StoreBackupTests {
         }
     }
 
-    @Test("a backup never overwrites a file, and a PostgreSQL store is refused with what to use instead")
+    @Test("a backup never overwrites a file, one into a folder that does not exist names the folder, and a PostgreSQL store is refused with what to use instead")
     func refusals() async throws {
         try await withStore(.sqlite) { t in
-            let path = URL(fileURLWithPath: t.url).deletingLastPathComponent().appendingPathComponent("kept.sqlite").path
+            let folder = URL(fileURLWithPath: t.url).deletingLastPathComponent()
+            let path = folder.appendingPathComponent("kept.sqlite").path
             try Data("an operator's file".utf8).write(to: URL(fileURLWithPath: path))
             await #expect(throws: StoreError.self) { try await t.store.backup(to: path) }
             #expect(try String(contentsOfFile: path, encoding: .utf8) == "an operator's file")
+            let missing = folder.appendingPathComponent("no-such-folder").path
+            let error = await #expect(throws: StoreError.self) { try await t.store.backup(to: missing + "/copy.sqlite") }
+            #expect("\(error!)".contains("no folder \(missing) to write \(missing)/copy.sqlite in"), "\(error!)")
+            #expect(!FileManager.default.fileExists(atPath: missing))
         }
         try await withStore(.postgresql) { t in
             let error = await #expect(throws: StoreError.self) { try await t.store.backup(to: "/tmp/returnd-never-written.sqlite") }

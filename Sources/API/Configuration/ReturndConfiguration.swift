@@ -56,6 +56,11 @@ public struct ReturndConfiguration: Sendable {
 
     /// Loads `file` (YAML) under environment overrides; `environment` is injectable for tests.
     public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> ReturndConfiguration {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isFolder), isFolder.boolValue {
+            // Foundation's own message for this is a dump of NSError fields.
+            throw Invalid(description: "\(file): is a folder, not a configuration file")
+        }
         let yaml: FileProvider<YAMLSnapshot>
         do { yaml = try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)) } catch {
             throw Invalid(description: "\(file): cannot load configuration: \(error)")

@@ -22,6 +22,12 @@ extension SQLiteBackend {
     public func backup(to path: String) async throws -> StoreBackup {
         let manager = FileManager.default
         guard !manager.fileExists(atPath: path) else { throw StoreError.database("\(path) exists; a backup never overwrites a file") }
+        let parent = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        guard manager.fileExists(atPath: parent, isDirectory: &isFolder), isFolder.boolValue else {
+            // SQLite would say only "unable to open database file".
+            throw StoreError.database("no folder \(parent) to write \(path) in")
+        }
         let partial = path + ".partial"
         for leftover in [partial, partial + "-journal", partial + "-wal", partial + "-shm"] { try? manager.removeItem(atPath: leftover) }
         let start = ContinuousClock.now
@@ -41,7 +47,7 @@ extension SQLiteBackend {
             throw error
         }
         // The new name is durable only once its folder is synced.
-        let folder = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let folder = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if folder >= 0 {
             defer { Glibc.close(folder) }
             guard fsync(folder) == 0 else { throw StoreError.unavailable("fsync of the backup's folder failed (\(String(cString: strerror(errno))))") }
