@@ -44,7 +44,16 @@ struct ParcelCodeResolver: Sendable {
         let code = try Self.trimmed(raw)
         let step = Step.receipt(warehouseID: warehouseID, scannedAt: scannedAt)
         return { finder in
-            do { return .found(try self.resolve(code: code, for: step, in: finder).parcel) } catch let refusal as APIError { return .refused(refusal) }
+            do {
+                let parcel = try self.resolve(code: code, for: step, in: finder).parcel
+                // A scanner whose clock was reset (to 1970, after a flat battery) would date the
+                // arrival the dispute service is told of before its label existed. Five minutes
+                // of skew are allowed, as for a scan time in the future.
+                guard scannedAt >= parcel.createdAt.addingTimeInterval(-300) else {
+                    throw APIError.badRequest("scanned_at \(scannedAt.formatted(.iso8601)) is before parcel \(parcel.id) was issued (\(parcel.createdAt.formatted(.iso8601))); check the scanner's clock")
+                }
+                return .found(parcel)
+            } catch let refusal as APIError { return .refused(refusal) }
         }
     }
 

@@ -199,11 +199,27 @@ struct WarehouseRouteTests {
         }
     }
 
-    @Test("a scan time in the future and a body without scanned_at are 400")
+    @Test("a scan time in the future, one before the parcel was issued, and a body without scanned_at are 400, and record nothing")
     func badReceipts() async throws {
         let h = try await TestHarness()
         let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        let market = try await h.token(.marketplace)
+        let op = try await h.token(.operator)
         try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let code = p["tracking_number"] as! String
+            for stale in [Date(timeIntervalSince1970: 0), h.clock.date.addingTimeInterval(-301)] {
+                let r = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(code)", "scanned_at": "\#(stale.formatted(.iso8601))"}"#)
+                let message = (r.json["error"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(r.status == .badRequest && message.contains("is before parcel \(p["id"] as! String) was issued") && message.contains("check the scanner's clock"), "\(message)")
+            }
+            let shown = try await client.execute(uri: "/v1/parcels/\(p["id"] as! String)", method: .get, headers: bearer(op))
+            #expect(shown.parcel["status"] as? String == "label_issued" && (shown.parcel["receipts"] as? [Any] ?? []).isEmpty)
+            // Within the five minutes of skew a scan time a little before the issue is taken.
+            let skewed = h.clock.date.addingTimeInterval(-120).formatted(.iso8601)
+            let taken = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(code)", "scanned_at": "\#(skewed)"}"#)
+            #expect(taken.status == .ok && taken.parcel["status"] as? String == "arrived_at_warehouse")
+
             let future = h.clock.date.addingTimeInterval(3600).formatted(.iso8601)
             let r = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "X", "scanned_at": "\#(future)"}"#)
             #expect(r.status == .badRequest)
