@@ -131,4 +131,8 @@ public struct PollRecordOutcome: Sendable {
     public var newEvents: [TrackingEventRecord]
     /// Status changes the events caused, in order.
     public var statusChanges: [ParcelStatus]
+    /// New events dated more than a day before the parcel was issued: stored, but moving nothing
+    /// (`SQLReturnStore.staleEventSkew`). They are another parcel's, under a number the carrier
+    /// used before.
+    public var staleEvents: [TrackingEventRecord] = []
 }

@@ -428,6 +428,12 @@ public final class TrackingPollerService: Service, Sendable {
                 for status in outcome.statusChanges {
                     logger.info("parcel.carrier_status", metadata: ["parcel": "\(t.parcelID)", "tracking": "\(t.trackingNumber)", "carrier": "\(service.id)", "status": "\(status.rawValue)"])
                 }
+                for e in outcome.staleEvents {
+                    logger.warning("tracking.event_before_issue", metadata: [
+                        "parcel": "\(t.parcelID)", "tracking": "\(t.trackingNumber)", "carrier": "\(service.id)", "code": "\(e.code)",
+                        "occurred_at": "\(e.occurredAt.formatted(.iso8601))", "hint": "stored, status unchanged: the carrier used this number before",
+                    ])
+                }
                 for e in outcome.newEvents where !service.tracking.statusMap.keys.contains(e.code) && e.status == nil {
                     logger.notice("carrier.unknown_code", metadata: ["carrier": "\(service.id)", "code": "\(e.code)", "hint": "add it to tracking.status_map in \(service.sourceFile)"])
                 }

@@ -560,6 +560,28 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a carrier event dated more than a day before its parcel was issued is stored but moves nothing and tells no dispute; a later one moves it", arguments: StoreKind.allCases)
+    func eventsBeforeIssue(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let issued = Date()
+            let p = try await store.issueReturn(issuance(request(), now: issued)).parcel
+            // The number's earlier life: delivered a year ago; and a carrier's local time read as UTC, 14 hours early.
+            let old = TrackingEventRecord(code: "DI1", description: "delivered", occurredAt: issued.addingTimeInterval(-365 * 86_400), location: "WH-FR", status: .arrivedAtWarehouse)
+            let early = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: issued.addingTimeInterval(-14 * 3600), location: nil, status: .inTransit)
+            let outcome = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([old, early]), polledAt: issued, nextPollAt: issued.addingTimeInterval(60)))
+            #expect(outcome.staleEvents.map(\.code) == ["DI1"])
+            #expect(outcome.statusChanges == [.inTransit] && outcome.status == .inTransit)
+            #expect(Set(try await store.trackingEvents(parcelID: p.id).map(\.code)) == ["DI1", "PC1"])
+            let events = try await store.outbox(parcelID: p.id).map(\.type)
+            #expect(!events.contains("return.arrived_at_warehouse"), "\(events)")
+            let delivered = TrackingEventRecord(code: "DI1", description: "delivered", occurredAt: issued.addingTimeInterval(2 * 86_400), location: "WH-FR", status: .arrivedAtWarehouse)
+            let later = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([old, early, delivered]), polledAt: issued, nextPollAt: issued.addingTimeInterval(60)))
+            #expect(later.statusChanges == [.arrivedAtWarehouse] && later.staleEvents.isEmpty)
+            #expect(try await store.outbox(parcelID: p.id).filter { $0.type == "return.arrived_at_warehouse" }.count == 1)
+        }
+    }
+
     @Test("polls: the answer a parcel had before moves only its schedule; a new answer, or a stale claim, is stored in full", arguments: StoreKind.allCases)
     func quietPolls(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

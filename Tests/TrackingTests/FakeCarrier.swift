@@ -29,6 +29,15 @@ final class FakeCarrier: Sendable {
 
     private let state = Mutex(State())
     static let okapiKey = "okapi-test-key"
+    /// The events' times: 1, 2 and 3 hours after the fake started, so after the test's parcels
+    /// were issued (an event dated well before its parcel moves nothing). Fixed at the start, so
+    /// the same stage answers the same bytes.
+    private let eventTimes = (1...3).map { Date().addingTimeInterval(Double($0) * 3600) }
+
+    /// `time` as La Poste writes it, in Paris winter time.
+    private func laPosteStamp(_ time: Date) -> String {
+        time.addingTimeInterval(3600).formatted(.iso8601).replacingOccurrences(of: "Z", with: "+01:00")
+    }
 
     func setStage(_ number: String, _ stage: Int) { state.withLock { $0.stages[number] = stage } }
     var laPosteMode: Mode {
@@ -60,9 +69,9 @@ final class FakeCarrier: Sendable {
     /// The La Poste events a number has at its stage: 1 taken in, 2 in transit, 3 delivered.
     func laPosteEvents(_ stage: Int) -> String {
         let all = [
-            #"{"code": "PC1", "label": "Votre colis est pris en charge", "date": "2026-11-18T17:00:00+01:00"}"#,
-            #"{"code": "ET1", "label": "Votre colis est en cours d'acheminement", "date": "2026-11-19T08:00:00+01:00"}"#,
-            #"{"code": "DI1", "label": "Votre colis est livré", "date": "2026-11-20T11:49:00+01:00"}"#,
+            #"{"code": "PC1", "label": "Votre colis est pris en charge", "date": "\#(laPosteStamp(eventTimes[0]))"}"#,
+            #"{"code": "ET1", "label": "Votre colis est en cours d'acheminement", "date": "\#(laPosteStamp(eventTimes[1]))"}"#,
+            #"{"code": "DI1", "label": "Votre colis est livré", "date": "\#(laPosteStamp(eventTimes[2]))"}"#,
         ]
         return "[" + all.prefix(stage).reversed().joined(separator: ",") + "]"
     }
@@ -108,9 +117,9 @@ final class FakeCarrier: Sendable {
         let stage = state.withLock { $0.stages[number] ?? 0 }
         guard stage > 0 else { return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: #"{"error": {"code": "404", "message": "Not Found"}}"#))) }
         let events = [
-            #"{"eventType": "USPS in possession of item", "eventTimestamp": "2026-11-18T09:00:00Z", "eventCode": "03"}"#,
-            #"{"eventType": "Departed USPS Regional Facility", "eventTimestamp": "2026-11-19T03:10:00Z", "eventCode": "L1"}"#,
-            #"{"eventType": "Delivered", "eventTimestamp": "2026-11-20T14:02:00Z", "eventCode": "01"}"#,
+            #"{"eventType": "USPS in possession of item", "eventTimestamp": "\#(eventTimes[0].formatted(.iso8601))", "eventCode": "03"}"#,
+            #"{"eventType": "Departed USPS Regional Facility", "eventTimestamp": "\#(eventTimes[1].formatted(.iso8601))", "eventCode": "L1"}"#,
+            #"{"eventType": "Delivered", "eventTimestamp": "\#(eventTimes[2].formatted(.iso8601))", "eventCode": "01"}"#,
         ].prefix(stage)
         return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"trackingNumber": "\#(number)", "trackingEvents": [\#(events.joined(separator: ","))]}"#)))
     }

@@ -101,7 +101,7 @@ extension SQLReturnStore {
         {
             return PollRecordOutcome(status: status, newEvents: [], statusChanges: [])
         }
-        var fresh: [TrackingEventRecord] = []
+        var fresh: [TrackingEventRecord] = [], stale: [TrackingEventRecord] = []
         var changes: [ParcelStatus] = []
         var error: String?
         // The parcel as the last change left it: several events of one poll load it once.
@@ -116,6 +116,13 @@ extension SQLReturnStore {
                 guard inserted == 1 else { continue }
                 fresh.append(e)
                 guard let status = e.status else { continue }
+                if current == nil { current = try loadParcel(db, where: "id = ?", record.parcelID, lock: true) }
+                // A tracking number comes back into use after a carrier's years-old ranges: its
+                // old events (a delivery) must not tell a dispute this parcel arrived.
+                if let issued = current?.createdAt, e.occurredAt < issued.addingTimeInterval(-Self.staleEventSkew) {
+                    stale.append(e)
+                    continue
+                }
                 // Events are applied oldest first: acceptance, then transit, then delivery.
                 let change = try Self.change(
                     StatusChangeRequest(parcelID: record.parcelID, status: status, source: .carrier, occurredAt: e.occurredAt,
@@ -146,8 +153,12 @@ extension SQLReturnStore {
             // Arrived (or expired, cancelled): nothing left to follow.
             try db.execute("DELETE FROM tracking_schedule WHERE parcel_id = ?", [record.parcelID])
         }
-        return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes)
+        return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes, staleEvents: stale)
     }
+
+    /// How long before its parcel was issued a carrier event may be dated and still move it: a
+    /// carrier's local time read as UTC is off by up to 14 hours.
+    static let staleEventSkew: TimeInterval = 86_400
 
     /// The quiet path's statements, by the digest that matched, built once: interpolated per
     /// record they had cost a fresh string (and its hash for the statement cache) each time.
