@@ -19,6 +19,9 @@ struct Returnctl: AsyncParsableCommand {
         subcommands: [StatusCommand.self, ParcelCommand.self, TokenCommand.self, OutboxCommand.self, CarriersCommand.self, LabelCommand.self, TrackCommand.self, MigrateCommand.self, DatabaseCommand.self])
 
     static func main() async {
+        // returnctl talks to people: the services it runs (the poller of `track`) log warnings
+        // only, on stderr, in returnd's own line format.
+        ReturndBootstrap.bootstrapLogging(LogLevels((default: .warning, modules: [:])))
         do {
             var command = try parseAsRoot()
             if var async = command as? any AsyncParsableCommand { try await async.run() } else { try command.run() }

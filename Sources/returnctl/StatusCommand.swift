@@ -180,8 +180,12 @@ struct ParcelCommand: AsyncParsableCommand {
                 return (p, try await runtime.store.trackingEvents(parcelID: p.id))
             }
             let changes = p.history.map { Entry(at: $0.occurredAt, kind: "status", what: $0.status.rawValue, source: $0.source.rawValue, detail: $0.detail ?? "") }
+            // Such an event was stored but moved nothing (a number the carrier used before).
+            let issuedFrom = p.createdAt.addingTimeInterval(-SQLReturnStore.staleEventSkew)
             let events = trackingEvents.map {
-                Entry(at: $0.occurredAt, kind: "carrier", what: $0.code, source: p.carrierID, detail: [$0.description, $0.location].compactMap { $0 }.joined(separator: " @ "))
+                let note = $0.occurredAt < issuedFrom ? " (dated before this parcel was issued: moved nothing)" : ""
+                return Entry(at: $0.occurredAt, kind: "carrier", what: $0.code, source: p.carrierID,
+                             detail: [$0.description, $0.location].compactMap { $0 }.joined(separator: " @ ") + note)
             }
             let timeline = (changes + events).sorted { $0.at < $1.at }
             if options.json { return try printJSON(timeline) }

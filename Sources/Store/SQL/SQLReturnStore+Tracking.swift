@@ -158,7 +158,7 @@ extension SQLReturnStore {
 
     /// How long before its parcel was issued a carrier event may be dated and still move it: a
     /// carrier's local time read as UTC is off by up to 14 hours.
-    static let staleEventSkew: TimeInterval = 86_400
+    public static let staleEventSkew: TimeInterval = 86_400
 
     /// The quiet path's statements, by the digest that matched, built once: interpolated per
     /// record they had cost a fresh string (and its hash for the statement cache) each time.
