@@ -181,11 +181,11 @@ public protocol ReturnStore: Sendable {
     func serialCounters() async throws -> [SerialCounterUsage]
     /// How many parcels are in each status, per country: reads every parcel (`ParcelCountsService`).
     func parcelCounts() async throws -> [ParcelCount]
-    /// The count `ParcelCountsService` last stored, by any instance; nil before the first.
     /// The parcels `filter` matches, least recently changed first (a parcel stuck in its status
     /// leads), at most `limit`, and how many match. Reads every parcel: an operator's read
     /// (`returnctl parcel list`), never on a schedule.
     func parcels(_ filter: ParcelFilter, limit: Int) async throws -> ParcelListPage
+    /// The count `ParcelCountsService` last stored, by any instance; nil before the first.
     func parcelCountSnapshot() async throws -> ParcelCountSnapshot?
     /// Replaces the stored count.
     func saveParcelCountSnapshot(_ snapshot: ParcelCountSnapshot) async throws
