@@ -187,7 +187,7 @@ struct OpenAPIDocumentTests {
 
 @Suite("Parcel view with carrier tracking")
 struct ParcelTrackingViewTests {
-    @Test("GET /v1/parcels/{id} lists the carrier's events, oldest first, with the status each implies")
+    @Test("GET /v1/parcels/{id} lists the carrier's events, oldest first, with the status each implies; one dated before the parcel was issued is marked before_issue and moved nothing")
     func trackingEventsShown() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
@@ -197,9 +197,14 @@ struct ParcelTrackingViewTests {
             _ = try await h.store.recordPoll(PollRecord(parcelID: id, outcome: .events([
                 TrackingEventRecord(code: "ET1", description: "En cours d'acheminement", occurredAt: at.addingTimeInterval(-3600), location: "Lyon", status: .inTransit),
                 TrackingEventRecord(code: "PC1", description: "Pris en charge", occurredAt: at.addingTimeInterval(-7200), location: nil, status: .droppedOff),
+                TrackingEventRecord(code: "DI1", description: "Distribué", occurredAt: at.addingTimeInterval(-365 * 86_400), location: nil, status: .arrivedAtWarehouse),
             ]), polledAt: at, nextPollAt: at.addingTimeInterval(3600)))
             let r = try await client.execute(uri: "/v1/parcels/\(id)", method: .get, headers: bearer(market))
-            let events = try #require(r.parcel["tracking_events"] as? [[String: Any]])
+            #expect(r.parcel["status"] as? String == "in_transit")
+            let all = try #require(r.parcel["tracking_events"] as? [[String: Any]])
+            #expect(all.first?["code"] as? String == "DI1" && all.first?["before_issue"] as? Bool == true)
+            let events = Array(all.dropFirst())
+            #expect(events.allSatisfy { $0["before_issue"] == nil })
             #expect(events.map { $0["code"] as? String } == ["PC1", "ET1"])
             #expect(events.map { $0["status"] as? String } == ["dropped_off", "in_transit"])
             #expect(events.last?["location"] as? String == "Lyon")

@@ -32,7 +32,7 @@ struct ParcelResponse: Encodable {
         var createdAt: Date
         var labelVersion: Int
         var history: [StatusChange]?
-        var trackingEvents: [TrackingEventRecord]?
+        var trackingEvents: [TrackingEventBody]?
         var receipts: [ReceiptRecord]?
         var inspection: [ItemInspection]?
         /// `GET /v1/parcels/{id}` of a labelled parcel: the packages going back under its label.
@@ -64,5 +64,23 @@ struct ParcelResponse: Encodable {
             dropOffBy: p.dropOffBy, fasterRefundBy: p.fasterRefundBy, warehouse: content.carrier.warehouse,
             createdAt: p.createdAt, labelVersion: p.labelVersion,
             history: detailed ? p.history : nil, trackingEvents: nil)
+    }
+}
+
+/// A carrier event as the parcel answer lists it. `before_issue` marks one dated more than a day
+/// before the parcel was issued: stored, but it moved nothing (the carrier used the number before).
+struct TrackingEventBody: Encodable {
+    var event: TrackingEventRecord
+    var beforeIssue: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case beforeIssue = "before_issue"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try event.encode(to: encoder)
+        guard beforeIssue else { return }
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(true, forKey: .beforeIssue)
     }
 }
