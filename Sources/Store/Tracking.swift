@@ -132,7 +132,20 @@ public struct PollRecordOutcome: Sendable {
     /// Status changes the events caused, in order.
     public var statusChanges: [ParcelStatus]
     /// New events dated more than a day before the parcel was issued: stored, but moving nothing
-    /// (`SQLReturnStore.staleEventSkew`). They are another parcel's, under a number the carrier
+    /// (`TrackingEventRecord.isBeforeIssue(of:)`). They are another parcel's, under a number the carrier
     /// used before.
     public var staleEvents: [TrackingEventRecord] = []
+}
+
+extension TrackingEventRecord {
+    /// How long before its parcel was issued a carrier event may be dated and still move it: a
+    /// carrier's local time read as UTC is off by up to 14 hours.
+    public static let issueSkew: TimeInterval = 86_400
+
+    /// Dated more than `issueSkew` before the parcel was issued: another parcel's event, under a
+    /// number the carrier used before. It is stored but moves nothing. The store, the API and
+    /// returnctl all ask this, so they agree on which events those are.
+    public func isBeforeIssue(of parcel: Parcel) -> Bool {
+        occurredAt < parcel.createdAt.addingTimeInterval(-Self.issueSkew)
+    }
 }

@@ -19,9 +19,8 @@ struct ParcelController {
         var response = ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: true)
         response.parcel.receipts = try await runtime.store.receipts(parcelID: parcel.id)
         response.parcel.inspection = try await runtime.store.inspection(parcelID: parcel.id)
-        let issuedFrom = parcel.createdAt.addingTimeInterval(-SQLReturnStore.staleEventSkew)
         response.parcel.trackingEvents = try await runtime.store.trackingEvents(parcelID: parcel.id).map {
-            TrackingEventBody(event: $0, beforeIssue: $0.occurredAt < issuedFrom)
+            TrackingEventBody(event: $0, beforeIssue: $0.isBeforeIssue(of: parcel))
         }
         if parcel.packagesUnderLabel > 0 {
             response.parcel.packagesUnderLabel = try await runtime.store.packages(reusingLabelOf: parcel.id).map(\.id)

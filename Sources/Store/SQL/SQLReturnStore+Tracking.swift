@@ -119,7 +119,7 @@ extension SQLReturnStore {
                 if current == nil { current = try loadParcel(db, where: "id = ?", record.parcelID, lock: true) }
                 // A tracking number comes back into use after a carrier's years-old ranges: its
                 // old events (a delivery) must not tell a dispute this parcel arrived.
-                if let issued = current?.createdAt, e.occurredAt < issued.addingTimeInterval(-Self.staleEventSkew) {
+                if let parcel = current, e.isBeforeIssue(of: parcel) {
                     stale.append(e)
                     continue
                 }
@@ -155,10 +155,6 @@ extension SQLReturnStore {
         }
         return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes, staleEvents: stale)
     }
-
-    /// How long before its parcel was issued a carrier event may be dated and still move it: a
-    /// carrier's local time read as UTC is off by up to 14 hours.
-    public static let staleEventSkew: TimeInterval = 86_400
 
     /// The quiet path's statements, by the digest that matched, built once: interpolated per
     /// record they had cost a fresh string (and its hash for the statement cache) each time.
