@@ -15,7 +15,7 @@ struct ReturnIssuer {
         try s.policy.check(request, now: now)
         let country = request.buyer.address.country
         guard let carrier = s.catalog.service(forCountry: country) else {
-            throw ReturnRefusal(.countryNotServed, "no drop-off service points in \(country); served: \(ServedCountries.all.sorted().joined(separator: ", "))")
+            throw ReturnRefusal(.countryNotServed, ServedCountries.notServedMessage(country))
         }
         let outcome = try await runtime.store.issueReturn(ReturnIssuance(
             request: request, idempotencyKey: idempotencyKey, requestHash: requestHash, now: now, policy: s.policy,

@@ -42,6 +42,14 @@ public enum ServedCountries {
     public static let all: Set<String> = [
         "FR", "US", "ES", "BR", "NL", "IL", "GB", "DE", "IT", "CA", "AU", "BE", "PT", "MX", "CL", "UA", "RU",
     ]
+
+    /// Why `country` gets no label, with the served list. "UK" is what people write for the
+    /// United Kingdom, but ISO 3166-1 has it as GB: the answer says so rather than leave a
+    /// marketplace wondering why a served country is refused.
+    public static func notServedMessage(_ country: String) -> String {
+        let hint = country == "UK" ? " (the United Kingdom is GB in ISO 3166-1: send GB)" : ""
+        return "no drop-off service points in \(country)\(hint); served: \(all.sorted().joined(separator: ", "))"
+    }
 }
 
 extension ParcelStatus {

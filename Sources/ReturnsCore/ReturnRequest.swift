@@ -65,6 +65,23 @@ public struct RequestedItem: Codable, Hashable, Sendable {
         case unitPrice = "unit_price"
         case freeReturn = "free_return"
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sku = try c.decode(String.self, forKey: .sku)
+        title = try c.decode(String.self, forKey: .title)
+        do {
+            quantity = try c.decode(Int.self, forKey: .quantity)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            // Foundation reports a number that is no Int (1.5, 1e30) as "not valid JSON" with no
+            // field at all; the marketplace is told which field and what it takes.
+            throw DecodingError.dataCorruptedError(forKey: .quantity, in: c, debugDescription: "must be a whole number, 1 to 999")
+        }
+        unitPrice = try c.decode(Money.self, forKey: .unitPrice)
+        freeReturn = try c.decode(Bool.self, forKey: .freeReturn)
+    }
 }
 
 /// `POST /v1/returns`: a return of some items of one dispute. Field names are the contract.

@@ -116,7 +116,7 @@ struct AccessAndParcelRouteTests {
         }
     }
 
-    @Test("service points: FR lists La Poste's networks, an unserved country is 404, no country is 400")
+    @Test("service points: FR lists La Poste's networks, an unserved country is 404 (UK told it is GB), no country is 400")
     func servicePoints() async throws {
         let h = try await TestHarness()
         let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
@@ -130,6 +130,8 @@ struct AccessAndParcelRouteTests {
             #expect((ru.json["services"] as? [[String: Any]])?.first?["handover"] as? String == "barcode_only")
             let jp = try await client.execute(uri: "/v1/service-points?country=JP", method: .get, headers: bearer(kiosk))
             #expect(jp.status == .notFound && jp.errorCode == "country_not_served")
+            let uk = try await client.execute(uri: "/v1/service-points?country=uk", method: .get, headers: bearer(kiosk))
+            #expect(uk.status == .notFound && ((uk.json["error"] as? [String: Any])?["message"] as? String)?.contains("(the United Kingdom is GB in ISO 3166-1: send GB)") == true)
             let none = try await client.execute(uri: "/v1/service-points", method: .get, headers: bearer(kiosk))
             #expect(none.status == .badRequest)
         }

@@ -161,6 +161,9 @@ struct ReturnRouteTests {
             ("[]", "the body must be an object"),
             ("\"return\"", "the body must be an object"),
             (body.replacingOccurrences(of: #""quantity": 1"#, with: #""quantity": "1""#), "field items[0].quantity must be a number"),
+            // Foundation says "not valid JSON" with no field for a number that is no Int.
+            (body.replacingOccurrences(of: #""quantity": 1"#, with: #""quantity": 1.5"#), "field items[0].quantity: must be a whole number, 1 to 999"),
+            (body.replacingOccurrences(of: #""quantity": 1"#, with: #""quantity": 1e30"#), "field items[0].quantity: must be a whole number, 1 to 999"),
             (body.replacingOccurrences(of: #""order_id": "8190023345""#, with: #""order_id": null"#), "field order_id must be a string, not null"),
             (body.replacingOccurrences(of: #""order_id": "8190023345""#, with: #""order_id": 8190023345"#), "field order_id must be a string"),
             (body.replacingOccurrences(of: #""free_return": true"#, with: #""free_return": "yes""#), "field items[0].free_return must be true or false"),
@@ -177,13 +180,19 @@ struct ReturnRouteTests {
         }
     }
 
-    @Test("a buyer outside the 17 countries is refused with 422 country_not_served")
+    @Test("a buyer outside the 17 countries is refused with 422 country_not_served listing the served ones; UK is told the United Kingdom is GB")
     func countryNotServed() async throws {
         let h = try await TestHarness()
         let token = try await h.token(.marketplace)
         try await h.run { client in
             let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(country: "JP"))
             #expect(r.status == .unprocessableContent && r.errorCode == "country_not_served")
+            let jp = try #require((r.json["error"] as? [String: Any])?["message"] as? String)
+            #expect(jp == "no drop-off service points in JP; served: AU, BE, BR, CA, CL, DE, ES, FR, GB, IL, IT, MX, NL, PT, RU, UA, US")
+            let uk = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(country: "UK"))
+            #expect(uk.status == .unprocessableContent && uk.errorCode == "country_not_served")
+            let message = try #require((uk.json["error"] as? [String: Any])?["message"] as? String)
+            #expect(message.hasPrefix("no drop-off service points in UK (the United Kingdom is GB in ISO 3166-1: send GB); served: AU,"), "\(message)")
         }
     }
 

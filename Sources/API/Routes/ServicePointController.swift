@@ -37,7 +37,7 @@ struct ServicePointController {
         }
         let services = runtime.snapshot.catalog.services(inCountry: country)
         guard !services.isEmpty else {
-            throw APIError(.notFound, "country_not_served", "no drop-off service points in \(country); served: \(ServedCountries.all.sorted().joined(separator: ", "))")
+            throw APIError(.notFound, "country_not_served", ServedCountries.notServedMessage(country))
         }
         return try .json(Answer(country: country, services: services.map {
             .init(carrier: $0.id, carrierName: $0.carrierName, service: $0.serviceName, networks: $0.dropOffNetworks.map(\.rawValue),
