@@ -19,6 +19,19 @@ public struct Money: Codable, Hashable, Sendable {
 
     public var decimalValue: Decimal? { Money.isDecimalString(amount) ? Decimal(string: amount) : nil }
 
+    /// Digits after the point as the amount was written ("19.90" has 2).
+    public var fractionDigits: Int { amount.split(separator: ".", maxSplits: 1).dropFirst().first?.count ?? 0 }
+
+    /// A non-negative decimal with `fractionDigits` after the point, padded with zeros
+    /// (`Decimal`'s own text drops them). A value with more digits than that keeps them all.
+    public static func text(_ value: Decimal, fractionDigits: Int) -> String {
+        let plain = "\(value)"
+        let parts = plain.split(separator: ".", maxSplits: 1)
+        let fraction = parts.count == 2 ? String(parts[1]) : ""
+        guard fraction.count < fractionDigits else { return plain }
+        return String(parts[0]) + "." + fraction + String(repeating: "0", count: fractionDigits - fraction.count)
+    }
+
     static func isDecimalString(_ s: String) -> Bool {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count) else { return false }

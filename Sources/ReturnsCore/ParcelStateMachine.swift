@@ -75,7 +75,19 @@ extension ParcelStatus {
 
 /// The warehouse's verdict on one item of a parcel.
 public struct ItemInspection: Codable, Hashable, Sendable {
-    public enum Outcome: String, Codable, Sendable { case accepted, rejected }
+    public enum Outcome: String, Codable, Sendable {
+        case accepted, rejected
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            let raw = try c.decode(String.self)
+            // Foundation's own words ("Cannot initialize Outcome from invalid String value") name a Swift type.
+            guard let outcome = Outcome(rawValue: raw) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "must be accepted or rejected, not \(raw)")
+            }
+            self = outcome
+        }
+    }
 
     public var sku: String
     public var disputeID: String?
@@ -126,13 +138,15 @@ public enum InspectionRules {
 
     /// What the refund covers: quantity × unit price of the accepted items, per dispute and currency.
     public static func acceptedAmounts(_ results: [ItemInspection], parcel: Parcel, dispute: String) -> [Money] {
-        var totals: [String: Decimal] = [:]
+        var totals: [String: (sum: Decimal, fractionDigits: Int)] = [:]
         for item in parcel.items where item.disputeID == dispute {
             let verdict = results.first { $0.sku == item.sku && ($0.disputeID == nil || $0.disputeID == item.disputeID) }
             guard verdict?.outcome == .accepted, let price = item.unitPrice.decimalValue else { continue }
-            totals[item.unitPrice.currency, default: 0] += price * Decimal(item.quantity)
+            let total = totals[item.unitPrice.currency, default: (0, 0)]
+            totals[item.unitPrice.currency] = (total.sum + price * Decimal(item.quantity), max(total.fractionDigits, item.unitPrice.fractionDigits))
         }
-        return totals.keys.sorted().map { Money(amount: "\(totals[$0]!)", currency: $0) }
+        // Written with as many decimals as the prices had: 2 × 9.95 is 19.90, as a refund is written, not 19.9.
+        return totals.keys.sorted().map { Money(amount: Money.text(totals[$0]!.sum, fractionDigits: totals[$0]!.fractionDigits), currency: $0) }
     }
 
     struct ItemKey: Hashable {

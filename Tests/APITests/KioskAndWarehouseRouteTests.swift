@@ -228,7 +228,7 @@ struct WarehouseRouteTests {
         }
     }
 
-    @Test("an inspection records per-item outcomes and the accepted amount per dispute and currency")
+    @Test("an inspection records per-item outcomes and the accepted amount per dispute and currency; an outcome other than accepted or rejected is named")
     func inspection() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
@@ -241,6 +241,8 @@ struct WarehouseRouteTests {
             _ = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(code)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
             let incomplete = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "accepted"}]}"#)
             #expect(incomplete.status == .badRequest)
+            let unknown = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "maybe"}, {"sku": "B", "outcome": "accepted"}]}"#)
+            #expect(unknown.status == .badRequest && (unknown.json["error"] as? [String: Any])?["message"] as? String == "field items[0].outcome: must be accepted or rejected, not maybe")
             let verdict = #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "accepted"}, {"sku": "B", "outcome": "rejected", "reason": "seal broken"}]}"#
             let r = try await h.post(client, "/v1/warehouse/inspections", token: scanner, verdict)
             #expect(r.status == .ok)

@@ -100,7 +100,7 @@ struct DisputeNotifierTests {
         let inspected = try #require(service.accepted.last)
         #expect(inspected.type == "return.inspected")
         let event = try JSONDecoder.returnd.decode(DisputeEvent.self, from: Data(try #require(try await h.store.outbox(state: .delivered, limit: 10).last).payload.utf8))
-        #expect(event.acceptedAmounts == [Money(amount: "19.9", currency: "EUR")])
+        #expect(event.acceptedAmounts == [Money(amount: "19.90", currency: "EUR")])
         #expect(event.inspection?.first?.outcome == .accepted)
     }
 

@@ -64,6 +64,36 @@ struct InspectionRulesTests {
         #expect(InspectionRules.acceptedAmounts(results, parcel: parcel, dispute: "D-2") == [Money(amount: "0.01", currency: "EUR")])
     }
 
+    @Test("accepted amounts keep the prices' decimals: 2 × 9.95 is 19.90, 10 and 0.500 make 10.500, not 19.9 and 10.5")
+    func amountsKeepDecimals() throws {
+        var p = parcel
+        p.items = [
+            ParcelItem(disputeID: "D-1", orderID: "O", sku: "A", title: "a", quantity: 2, unitPrice: Money(amount: "9.95", currency: "EUR")),
+            ParcelItem(disputeID: "D-1", orderID: "O", sku: "B", title: "b", quantity: 1, unitPrice: Money(amount: "10", currency: "USD")),
+            ParcelItem(disputeID: "D-1", orderID: "O", sku: "C", title: "c", quantity: 1, unitPrice: Money(amount: "0.500", currency: "USD")),
+            ParcelItem(disputeID: "D-1", orderID: "O", sku: "D", title: "d", quantity: 3, unitPrice: Money(amount: "0.00", currency: "GBP")),
+        ]
+        let results = ["A", "B", "C", "D"].map { ItemInspection(sku: $0, outcome: .accepted) }
+        try InspectionRules.validate(results, parcel: p)
+        #expect(InspectionRules.acceptedAmounts(results, parcel: p, dispute: "D-1") == [
+            Money(amount: "19.90", currency: "EUR"), Money(amount: "0.00", currency: "GBP"), Money(amount: "10.500", currency: "USD"),
+        ])
+    }
+
+    @Test("Money.text writes any well-formed amount back as it was written, from its Decimal and its number of decimals")
+    func moneyTextRoundTrips() {
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let integer = String(UInt64.random(in: 0...999_999_999_999, using: &g))
+            let digits = Int.random(in: 0...4, using: &g)
+            let fraction = String((0..<digits).map { _ in "0123456789".randomElement(using: &g)! })
+            let written = digits == 0 ? integer : integer + "." + fraction
+            let money = Money(amount: written, currency: "EUR")
+            #expect(money.isWellFormed && money.fractionDigits == digits)
+            #expect(Money.text(money.decimalValue!, fractionDigits: digits) == written, "\(written)")
+        }
+    }
+
     @Test("every item judged once; rejections need a reason; unknown items refused")
     func validation() {
         let ok = [ItemInspection(sku: "A", outcome: .accepted), ItemInspection(sku: "B", outcome: .accepted), ItemInspection(sku: "C", outcome: .accepted)]
