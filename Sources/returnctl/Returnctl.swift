@@ -85,11 +85,13 @@ struct GlobalOptions: ParsableArguments {
 }
 
 /// A parcel by id, tracking number or return code, as operators have one or the other at hand.
-func findParcel(_ key: String, _ store: any ReturnStore) async throws -> Parcel {
-    if let p = try await store.parcel(id: key) { return p }
+func findParcel(_ typed: String, _ store: any ReturnStore) async throws -> Parcel {
+    // Typed by an operator or pasted from a log: case and surrounding spaces do not matter.
+    let key = typed.trimmingCharacters(in: .whitespaces)
+    if let p = try await store.parcel(id: key.uppercased()) { return p }
     if let p = try await store.parcel(trackingNumber: key.uppercased()) { return p }
     if let code = try? ReturnCode(parsing: key), let p = try await store.parcel(returnCode: code.canonical) { return p }
-    throw CommandFailure(message: "no parcel with id, tracking number or return code \(key)")
+    throw CommandFailure(message: "no parcel with id, tracking number or return code \(typed)")
 }
 
 func printJSON(_ value: some Encodable) throws {

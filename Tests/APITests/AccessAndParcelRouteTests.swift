@@ -116,7 +116,7 @@ struct AccessAndParcelRouteTests {
         }
     }
 
-    @Test("service points: FR lists La Poste's networks, an unserved country is 404 (UK told it is GB), no country is 400")
+    @Test("service points: FR lists La Poste's networks, an unserved country is 404 (UK told it is GB), no country or one that is not two letters is 400")
     func servicePoints() async throws {
         let h = try await TestHarness()
         let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
@@ -133,7 +133,11 @@ struct AccessAndParcelRouteTests {
             let uk = try await client.execute(uri: "/v1/service-points?country=uk", method: .get, headers: bearer(kiosk))
             #expect(uk.status == .notFound && ((uk.json["error"] as? [String: Any])?["message"] as? String)?.contains("(the United Kingdom is GB in ISO 3166-1: send GB)") == true)
             let none = try await client.execute(uri: "/v1/service-points", method: .get, headers: bearer(kiosk))
-            #expect(none.status == .badRequest)
+            #expect(none.status == .badRequest && ((none.json["error"] as? [String: Any])?["message"] as? String)?.hasSuffix("is required") == true)
+            for given in ["FRA", "%C3%A9%C3%A9", "F1"] {
+                let bad = try await client.execute(uri: "/v1/service-points?country=\(given)", method: .get, headers: bearer(kiosk))
+                #expect(bad.status == .badRequest && ((bad.json["error"] as? [String: Any])?["message"] as? String)?.hasPrefix("query parameter country must be an ISO 3166-1 alpha-2 code such as FR, not ") == true, "\(given)")
+            }
         }
     }
 

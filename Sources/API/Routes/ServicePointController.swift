@@ -32,8 +32,12 @@ struct ServicePointController {
 
     @Sendable func list(_ request: Request, context: ReturndRequestContext) async throws -> Response {
         _ = try context.require(.marketplace, .kiosk, .scanner, .operator)
-        guard let country = request.uri.queryParameters.get("country")?.uppercased(), country.count == 2 else {
+        guard let given = request.uri.queryParameters.get("country") else {
             throw APIError.badRequest("query parameter country (ISO 3166-1 alpha-2, e.g. FR) is required")
+        }
+        let country = given.uppercased()
+        guard country.count == 2, country.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
+            throw APIError.badRequest("query parameter country must be an ISO 3166-1 alpha-2 code such as FR, not \(given.prefix(20))")
         }
         let services = runtime.snapshot.catalog.services(inCountry: country)
         guard !services.isEmpty else {
