@@ -33,7 +33,17 @@ struct LabelCommand: AsyncParsableCommand {
             if output == "-" {
                 FileHandle.standardOutput.write(Data(label.bytes))
             } else {
-                do { try Data(label.bytes).write(to: URL(fileURLWithPath: output)) } catch {
+                // Foundation's words for these ("The file doesn't exist") do not say which part is wrong.
+                let url = URL(fileURLWithPath: output)
+                var isFolder: ObjCBool = false
+                let parent = url.deletingLastPathComponent().path
+                guard FileManager.default.fileExists(atPath: parent, isDirectory: &isFolder), isFolder.boolValue else {
+                    throw CommandFailure(message: "cannot write \(output): no folder \(parent)")
+                }
+                if FileManager.default.fileExists(atPath: output, isDirectory: &isFolder), isFolder.boolValue {
+                    throw CommandFailure(message: "cannot write \(output): it is a folder; name the label's file")
+                }
+                do { try Data(label.bytes).write(to: url) } catch {
                     throw CommandFailure(message: "cannot write \(output): \(error.localizedDescription)")
                 }
                 print("wrote \(output) (\(label.bytes.count) bytes, \(format)) for parcel \(found.id) \(found.trackingNumber)")
