@@ -69,7 +69,7 @@ struct OutboxCommand: AsyncParsableCommand {
         @Argument(help: "The event id (evt_…).") var id: String
 
         func run() async throws {
-            let entry = try await options.withRuntime { try await $0.store.outboxEntry(id: id) }
+            let entry = try await options.withRuntime { try await $0.store.outboxEntry(id: typedID(id, prefix: "evt_")) }
             guard let entry else { throw CommandFailure(message: "no event \(id)") }
             if options.json { return try printJSON(entry) }
             OutboxCommand.table([entry])
@@ -93,7 +93,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 let count = try await options.withRuntime { try await $0.store.retryDeadEvents(at: Date()) }
                 return print("\(count) dead events are due again; the running returnd delivers them in order per dispute")
             }
-            let due = try await options.withRuntime { try await $0.store.retryEvent(id: id, at: Date()) }
+            let due = try await options.withRuntime { try await $0.store.retryEvent(id: typedID(id, prefix: "evt_"), at: Date()) }
             guard due else {
                 throw CommandFailure(message: "no undelivered event \(id)")
             }

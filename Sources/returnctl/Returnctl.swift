@@ -94,6 +94,14 @@ func findParcel(_ typed: String, _ store: any ReturnStore) async throws -> Parce
     throw CommandFailure(message: "no parcel with id, tracking number or return code \(typed)")
 }
 
+/// An id as returnd writes it (`evt_` or `tok_`, then capitals) from what an operator typed:
+/// case and surrounding spaces do not matter.
+func typedID(_ typed: String, prefix: String) -> String {
+    let id = typed.trimmingCharacters(in: .whitespaces)
+    guard id.lowercased().hasPrefix(prefix) else { return id }
+    return prefix + id.dropFirst(prefix.count).uppercased()
+}
+
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

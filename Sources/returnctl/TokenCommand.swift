@@ -63,7 +63,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token id (tok_…).") var id: String
 
         func run() async throws {
-            let revoked = try await options.withRuntime { try await $0.store.revokeToken(id: id, at: Date()) }
+            let revoked = try await options.withRuntime { try await $0.store.revokeToken(id: typedID(id, prefix: "tok_"), at: Date()) }
             guard revoked else {
                 throw CommandFailure(message: "no active token \(id)")
             }
