@@ -143,16 +143,22 @@ struct KioskRouteTests {
         }
     }
 
-    @Test("an expired parcel cannot be dropped off: 409 invalid_transition")
+    @Test("an expired parcel is refused at the kiosk's scan as at its drop-off: 409 invalid_transition saying it expired and when, nothing to print")
     func expiredDropOff() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
         let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
         try await h.run { client in
             let p = try await h.newParcel(client, token: market)
-            _ = try await h.store.changeStatus(.init(parcelID: p["id"] as! String, status: .expired, source: .timer, occurredAt: Date()))
-            let r = try await h.post(client, "/v1/kiosk/dropoffs", token: kiosk, #"{"code": "\#(p["return_code"] as! String)"}"#)
-            #expect(r.status == .conflict && r.errorCode == "invalid_transition")
+            let id = p["id"] as! String
+            _ = try await h.store.changeStatus(.init(parcelID: id, status: .expired, source: .timer, occurredAt: Date()))
+            for route in ["/v1/kiosk/scans", "/v1/kiosk/dropoffs"] {
+                let r = try await h.post(client, route, token: kiosk, #"{"code": "\#(p["return_code"] as! String)"}"#)
+                #expect(r.status == .conflict && r.errorCode == "invalid_transition", "\(route)")
+                let message = (r.json["error"] as? [String: Any])?["message"] as? String
+                #expect(message == "return \(id) expired on \(p["drop_off_by"] as! String) without being dropped off: there is no label to print or parcel to take", "\(route)")
+            }
+            #expect(try await h.store.parcel(id: id)?.status == .expired)
         }
     }
 }
