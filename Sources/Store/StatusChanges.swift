@@ -68,6 +68,9 @@ public enum ReceiptOutcome: Sendable {
     case arrived(StatusChangeOutcome)
     /// Read at the wrong warehouse: recorded and flagged, status unchanged.
     case misrouted(parcel: Parcel, expectedWarehouse: String)
+    /// The parcel expired (or was cancelled), so it cannot arrive, yet a box is at the warehouse:
+    /// the read is recorded, the status unchanged, and what happens next is an operator's call.
+    case closed(parcel: Parcel)
 }
 
 /// Looks parcels up inside a transaction: how a scanned code is resolved to its parcel, in a

@@ -205,6 +205,32 @@ struct WarehouseRouteTests {
         }
     }
 
+    @Test("a parcel read after it expired is recorded and flagged: 409 invalid_transition saying so, status still expired, no dispute event; a retried read is kept once")
+    func expiredReceipt() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        let op = try await h.token(.operator)
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let id = p["id"] as! String
+            _ = try await h.store.changeStatus(.init(parcelID: id, status: .expired, source: .timer, occurredAt: h.clock.date))
+            let events = try await h.store.outbox(state: .pending, limit: 100).count
+            let body = #"{"code": "\#(p["tracking_number"] as! String)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#
+            for _ in 0..<2 {
+                let r = try await h.post(client, "/v1/warehouse/receipts", token: scanner, body)
+                #expect(r.status == .conflict && r.errorCode == "invalid_transition")
+                #expect((r.json["error"] as? [String: Any])?["message"] as? String
+                    == "parcel \(id) expired on \(p["drop_off_by"] as! String) without being dropped off, so it cannot be received; the scan is recorded and flagged for an operator")
+            }
+            let shown = try await client.execute(uri: "/v1/parcels/\(id)", method: .get, headers: bearer(op))
+            #expect(shown.parcel["status"] as? String == "expired")
+            let receipts = try #require(shown.parcel["receipts"] as? [[String: Any]])
+            #expect(receipts.count == 1 && receipts[0]["misrouted"] as? Bool == false && receipts[0]["warehouse_id"] as? String == "WH-FR-LYS")
+            #expect(try await h.store.outbox(state: .pending, limit: 100).count == events)
+        }
+    }
+
     @Test("a scan time in the future, one before the parcel was issued, and a body without scanned_at are 400, and record nothing")
     func badReceipts() async throws {
         let h = try await TestHarness()

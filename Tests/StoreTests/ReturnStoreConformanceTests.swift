@@ -293,6 +293,25 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a read of a parcel that expired is kept once as its receipt, moves nothing and tells no dispute", arguments: StoreKind.allCases)
+    func receiptOfExpiredParcel(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let p = try await store.issueReturn(issuance(request())).parcel
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: p.id, status: .expired, source: .timer, occurredAt: Date()))
+            let pending = try await store.outboxStats().pending
+            let at = Date(timeIntervalSince1970: 1_795_000_000)
+            let read = WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: at, receivedAt: at, scannerTokenID: "T1")
+            for _ in 0..<2 {
+                guard case .closed(let parcel) = try await store.recordReceipt(read) else { Issue.record("not flagged as closed"); return }
+                #expect(parcel.status == .expired)
+            }
+            #expect(try await store.parcel(id: p.id)?.status == .expired)
+            #expect(try await store.receipts(parcelID: p.id).map(\.warehouseID) == ["WH-FR"])
+            #expect(try await store.outboxStats().pending == pending)
+        }
+    }
+
     @Test("a retried receipt is kept once; a read at another warehouse is kept, flagged, and moves nothing", arguments: StoreKind.allCases)
     func receipts(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

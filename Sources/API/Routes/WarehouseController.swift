@@ -59,7 +59,7 @@ struct WarehouseController {
             WarehouseReceipt(parcelID: parcel.id, warehouseID: warehouse, code: body.code, scannedAt: body.scannedAt, receivedAt: now, scannerTokenID: token.id)
         }
         let parcel = switch scanned.outcome {
-        case .misrouted(let parcel, _): parcel
+        case .misrouted(let parcel, _), .closed(let parcel): parcel
         case .arrived(let change): change.parcel
         }
         let meta: Logger.Metadata = ["parcel": "\(parcel.id)", "tracking": "\(parcel.trackingNumber)", "warehouse": "\(warehouse)", "dispute": "\(parcel.disputeIDs.joined(separator: ","))"]
@@ -67,6 +67,10 @@ struct WarehouseController {
         case .misrouted(_, let expected):
             context.logger.warning("parcel.misrouted", metadata: meta.merging(["expected_warehouse": "\(expected)"]) { a, _ in a })
             throw APIError(.conflict, "wrong_warehouse", "parcel \(parcel.id) is addressed to warehouse \(expected), not \(warehouse); the scan is recorded and flagged for an operator")
+        case .closed:
+            context.logger.warning("parcel.received_closed", metadata: meta.merging(["status": "\(parcel.status.rawValue)"]) { a, _ in a })
+            let why = parcel.status == .expired ? "expired on \(parcel.dropOffBy.formatted(.iso8601)) without being dropped off" : "was cancelled"
+            throw APIError(.conflict, "invalid_transition", "parcel \(parcel.id) \(why), so it cannot be received; the scan is recorded and flagged for an operator")
         case .arrived(let change):
             if change.changed { context.logger.notice("parcel.arrived", metadata: meta) }
             return try .json(Answer(parcel: parcelBody(change.parcel), receipts: scanned.receipts))
