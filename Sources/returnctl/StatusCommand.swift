@@ -145,6 +145,9 @@ struct ParcelCommand: AsyncParsableCommand {
             if !out.receipts.isEmpty {
                 print("\nRECEIPTS")
                 printTable(["WAREHOUSE", "SCANNED", "MISROUTED"], out.receipts.map { [$0.warehouseID, $0.scannedAt.formatted(.iso8601), $0.misrouted ? "yes" : "no"] })
+                if p.status == .expired || p.status == .cancelled {
+                    print("read after the parcel was \(p.status.rawValue): kept, but its status and its dispute were left as they were (docs/OPEN-QUESTIONS.md)")
+                }
             }
             if !under.isEmpty {
                 print("\nPACKAGES UNDER THIS LABEL (the rest of an order, the number written by hand)")
