@@ -131,13 +131,19 @@ struct ReturnRouteTests {
         }
     }
 
-    @Test("a malformed body is 400 invalid_request naming the field; an oversized one is 413")
+    @Test("a malformed body is 400 invalid_request naming the field, an empty one says it is empty; an oversized one is 413")
     func malformedBodies() async throws {
         let h = try await TestHarness()
         let token = try await h.token(.marketplace)
         try await h.run { client in
             let notJSON = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(string: "{nope"))
             #expect(notJSON.status == .badRequest && notJSON.errorCode == "invalid_request")
+            #expect((notJSON.json["error"] as? [String: Any])?["message"] as? String == "the body is not valid JSON")
+            let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+            for (uri, caller) in [("/v1/returns", token), ("/v1/kiosk/scans", kiosk)] {
+                let empty = try await client.execute(uri: uri, method: .post, headers: bearer(caller), body: ByteBuffer())
+                #expect(empty.status == .badRequest && (empty.json["error"] as? [String: Any])?["message"] as? String == "the body is empty; send a JSON object", "\(uri)")
+            }
             let withoutOrder = String(buffer: h.returnBody()).replacingOccurrences(of: #""order_id": "8190023345","#, with: "")
             let missing = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(string: withoutOrder))
             #expect(missing.status == .badRequest)

@@ -17,10 +17,7 @@ struct ReturnController {
         let key = try idempotencyKey(request)
         let body = try await request.body.collect(upTo: maxBodyBytes)
         let bytes = Array(body.readableBytesView)
-        let returnRequest: ReturnRequest
-        do { returnRequest = try JSONDecoder.returnd.decode(ReturnRequest.self, from: Data(bytes)) } catch let error as DecodingError {
-            throw APIError.badRequest(error.readable)
-        }
+        let returnRequest = try Request.decodeBody(ReturnRequest.self, from: Data(bytes))
         let outcome = try await ReturnIssuer(runtime: runtime).issue(
             returnRequest, idempotencyKey: key, requestHash: SHA256Hex.digest(bytes), logger: context.logger)
         let content = try runtime.labelContent(for: outcome.parcel)
