@@ -187,7 +187,7 @@ struct WarehouseRouteTests {
         }
     }
 
-    @Test("a parcel scanned at the wrong warehouse is recorded and flagged: 409 wrong_warehouse, status unchanged")
+    @Test("a parcel scanned at the wrong warehouse is recorded and flagged: 409 wrong_warehouse, status unchanged, counted in /metrics")
     func wrongWarehouse() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
@@ -202,10 +202,12 @@ struct WarehouseRouteTests {
             #expect(shown.parcel["status"] as? String == "label_issued")
             let receipts = try #require(shown.parcel["receipts"] as? [[String: Any]])
             #expect(receipts.count == 1 && receipts[0]["misrouted"] as? Bool == true && receipts[0]["warehouse_id"] as? String == "WH-EU-VNL")
+            let metrics = Set(String(buffer: try await client.execute(uri: "/metrics", method: .get).body).split(separator: "\n").map(String.init))
+            #expect(metrics.contains(#"returnd_warehouse_reads_flagged_total{reason="misrouted"} 1"#))
         }
     }
 
-    @Test("a parcel read after it expired is recorded and flagged: 409 invalid_transition saying so, status still expired, no dispute event; a retried read is kept once")
+    @Test("a parcel read after it expired is recorded and flagged: 409 invalid_transition saying so, status still expired, no dispute event, counted in /metrics; a retried read is kept once")
     func expiredReceipt() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
@@ -228,6 +230,10 @@ struct WarehouseRouteTests {
             let receipts = try #require(shown.parcel["receipts"] as? [[String: Any]])
             #expect(receipts.count == 1 && receipts[0]["misrouted"] as? Bool == false && receipts[0]["warehouse_id"] as? String == "WH-FR-LYS")
             #expect(try await h.store.outbox(state: .pending, limit: 100).count == events)
+            // Counted for the alert on flagged reads: both reads, nothing misrouted.
+            let metrics = Set(String(buffer: try await client.execute(uri: "/metrics", method: .get).body).split(separator: "\n").map(String.init))
+            #expect(metrics.contains(#"returnd_warehouse_reads_flagged_total{reason="expired"} 2"#))
+            #expect(metrics.contains(#"returnd_warehouse_reads_flagged_total{reason="misrouted"} 0"#))
         }
     }
 

@@ -35,6 +35,16 @@ public final class ReturndMetrics: Sendable {
         registry.makeCounter(descriptor: .init(metricName: "returnd_parcels_under_used_label", unitName: "total", helpText: "Packages opened for the rest of an order under its used label (no new label)"), labels: [("country", country)]).increment()
     }
 
+    /// A warehouse read kept but flagged for an operator: `misrouted` (the wrong warehouse) or
+    /// the status of a parcel that could no longer arrive (`expired`, `cancelled`).
+    func warehouseReadFlagged(reason: String) {
+        flaggedReads(reason).increment()
+    }
+
+    private func flaggedReads(_ reason: String) -> Counter {
+        registry.makeCounter(descriptor: .init(metricName: "returnd_warehouse_reads_flagged", unitName: "total", helpText: "Warehouse reads kept but flagged for an operator (wrong warehouse, or a parcel that expired), status unchanged"), labels: [("reason", reason)])
+    }
+
     /// Reads the store's state into gauges, then renders everything. The parcels are as
     /// `ParcelCountsService` last counted them (a full read of the parcels, too slow per scrape);
     /// the outbox is read now (its undelivered rows only).
@@ -50,6 +60,8 @@ public final class ReturndMetrics: Sendable {
             registry.makeGauge(descriptor: .init(metricName: "returnd_parcels_count_age", unitName: "seconds", helpText: "Age of the count behind returnd_parcels (metrics.parcel_counts_interval_seconds)"))
                 .set(max(0, runtime.clock().timeIntervalSince(last.countedAt)))
         }
+        // At 0 from the first scrape, so the alert on their increase has series to read.
+        for reason in ["misrouted", "expired"] { _ = flaggedReads(reason) }
         let outbox = try await runtime.store.outboxStats()
         registry.makeGauge(descriptor: .init(metricName: "returnd_outbox_pending", unitName: "", helpText: "Dispute events waiting for delivery")).set(Double(outbox.pending))
         registry.makeGauge(descriptor: .init(metricName: "returnd_outbox_dead_letters", unitName: "", helpText: "Dispute events given up on (returnctl outbox dead)")).set(Double(outbox.dead))

@@ -66,9 +66,11 @@ struct WarehouseController {
         switch scanned.outcome {
         case .misrouted(_, let expected):
             context.logger.warning("parcel.misrouted", metadata: meta.merging(["expected_warehouse": "\(expected)"]) { a, _ in a })
+            runtime.metrics.warehouseReadFlagged(reason: "misrouted")
             throw APIError(.conflict, "wrong_warehouse", "parcel \(parcel.id) is addressed to warehouse \(expected), not \(warehouse); the scan is recorded and flagged for an operator")
         case .closed:
             context.logger.warning("parcel.received_closed", metadata: meta.merging(["status": "\(parcel.status.rawValue)"]) { a, _ in a })
+            runtime.metrics.warehouseReadFlagged(reason: parcel.status.rawValue)
             let why = parcel.status == .expired ? "expired on \(parcel.dropOffBy.formatted(.iso8601)) without being dropped off" : "was cancelled"
             throw APIError(.conflict, "invalid_transition", "parcel \(parcel.id) \(why), so it cannot be received; the scan is recorded and flagged for an operator")
         case .arrived(let change):
