@@ -21,7 +21,13 @@ struct TokenCommand: AsyncParsableCommand {
             if role.needsScope && (scope ?? "").trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--scope is required for role \(role.rawValue)") }
             if !role.needsScope && scope != nil { throw ValidationError("--scope applies to kiosk and scanner tokens only; \(role.rawValue) tokens have none") }
             if role == .kiosk, let scope, !(scope.count >= 4 && scope.dropFirst(2).first == "-" && ServedCountries.all.contains(String(scope.prefix(2)))) {
-                throw ValidationError("a kiosk scope starts with its served country and a hyphen, e.g. FR-PARIS-0042")
+                // Say which part is wrong: a served country in lower case, or UK for GB, read as "not served".
+                let country = String(scope.prefix(2)), shaped = scope.count >= 4 && scope.dropFirst(2).first == "-"
+                let why = !shaped ? ""
+                    : ServedCountries.all.contains(country.uppercased()) ? "; write its country in capitals: \(country.uppercased())\(scope.dropFirst(2))"
+                    : country.uppercased() == "UK" ? "; the United Kingdom is GB in ISO 3166-1: GB\(scope.dropFirst(2))"
+                    : "; \(country) is not served (served: \(ServedCountries.all.sorted().joined(separator: ", ")))"
+                throw ValidationError("a kiosk scope starts with its served country and a hyphen, e.g. FR-PARIS-0042\(why)")
             }
         }
 
