@@ -79,13 +79,20 @@ public struct ParcelFilter: Sendable, Hashable {
     public var warehouseID: String?
     /// Only parcels whose last change (a status, or items joining) is older than this.
     public var changedBefore: Date?
+    /// Only boxes a warehouse holds that returnd could not move on: read at the wrong warehouse
+    /// and not received at their own since, or read after they expired (or were cancelled).
+    public var flaggedReads: Bool
 
-    public init(status: ParcelStatus? = nil, country: String? = nil, carrierID: String? = nil, warehouseID: String? = nil, changedBefore: Date? = nil) {
+    public init(
+        status: ParcelStatus? = nil, country: String? = nil, carrierID: String? = nil, warehouseID: String? = nil, changedBefore: Date? = nil,
+        flaggedReads: Bool = false
+    ) {
         self.status = status
         self.country = country
         self.carrierID = carrierID
         self.warehouseID = warehouseID
         self.changedBefore = changedBefore
+        self.flaggedReads = flaggedReads
     }
 }
 

@@ -73,6 +73,8 @@ struct ParcelCommand: AsyncParsableCommand {
             discussion: """
                 Finds parcels stuck in a status, for example those in transit that nothing moved for ten days:
                   returnctl parcel list --status in_transit --unchanged-days 10
+                and the boxes a warehouse holds that need an operator (the ReturndWarehouseReadsFlagged alert):
+                  returnctl parcel list --flagged
                 CHANGED is when returnd last changed the parcel (its status, or items joining it). \
                 Reads every parcel (0.2 to 1.3 s a million on SQLite here): an operator's read.
                 """)
@@ -83,6 +85,7 @@ struct ParcelCommand: AsyncParsableCommand {
         @Option(help: "Only parcels going back to this warehouse id.") var warehouse: String?
         @Option(help: "Only parcels returnd has not changed for this many days (fractions allowed).") var unchangedDays: Double?
         @Option(help: "Show at most this many (1 to 10000); the count of all that match is printed.") var limit = 50
+        @Flag(help: "Only boxes at a warehouse that returnd could not move on: read at the wrong warehouse and not received at their own since, or read after they expired.") var flagged = false
 
         func validate() throws {
             if let status, ParcelStatus(rawValue: status) == nil {
@@ -95,7 +98,7 @@ struct ParcelCommand: AsyncParsableCommand {
         func run() async throws {
             let filter = ParcelFilter(
                 status: status.flatMap(ParcelStatus.init(rawValue:)), country: country?.uppercased(), carrierID: carrier, warehouseID: warehouse,
-                changedBefore: unchangedDays.map { Date().addingTimeInterval(-$0 * 86_400) })
+                changedBefore: unchangedDays.map { Date().addingTimeInterval(-$0 * 86_400) }, flaggedReads: flagged)
             let page = try await options.withRuntime { try await $0.store.parcels(filter, limit: limit) }
             if options.json { return try printJSON(page) }
             printTable(["PARCEL", "TRACKING", "CC", "CARRIER", "STATUS", "WAREHOUSE", "CHANGED", "CREATED"], page.parcels.map {

@@ -183,6 +183,30 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("--flagged lists the boxes a warehouse read but returnd could not move on: misrouted and not received since, or read after expiry", arguments: StoreKind.allCases)
+    func flaggedParcelList(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            var p: [Parcel] = []
+            for i in 0..<5 { p.append(try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel) }
+            let at = Date()
+            func read(_ parcel: Parcel, at warehouse: String) -> WarehouseReceipt {
+                WarehouseReceipt(parcelID: parcel.id, warehouseID: warehouse, code: parcel.trackingNumber, scannedAt: at, receivedAt: at, scannerTokenID: "T1")
+            }
+            _ = try await store.recordReceipt(read(p[0], at: "WH-DE"))  // misrouted, still on its way
+            _ = try await store.recordReceipt(read(p[1], at: "WH-DE"))  // misrouted, then received at its own
+            _ = try await store.recordReceipt(read(p[1], at: "WH-FR"))
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: p[2].id, status: .expired, source: .timer, occurredAt: at))
+            _ = try await store.recordReceipt(read(p[2], at: "WH-FR"))  // read after it expired
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: p[3].id, status: .expired, source: .timer, occurredAt: at))  // expired, never read
+            _ = try await store.recordReceipt(read(p[4], at: "WH-FR"))  // received as it should be
+            let flagged = try await store.parcels(ParcelFilter(flaggedReads: true), limit: 10)
+            #expect(Set(flagged.parcels.map(\.id)) == [p[0].id, p[2].id] && flagged.matching == 2)
+            #expect(try await store.parcels(ParcelFilter(status: .expired, flaggedReads: true), limit: 10).parcels.map(\.id) == [p[2].id])
+            #expect(try await store.parcels(ParcelFilter(), limit: 10).matching == 5)
+        }
+    }
+
     @Test("an item already in a parcel cannot be returned again", arguments: StoreKind.allCases)
     func duplicateItem(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

@@ -307,6 +307,13 @@ public final class SQLReturnStore: ReturnStore {
         match("carrier_id", filter.carrierID)
         match("warehouse_id", filter.warehouseID)
         match("updated_at", filter.changedBefore, "<")
+        if filter.flaggedReads {
+            // Per parcel through the receipts' (parcel, warehouse, scan time) key, inside the scan below.
+            conditions.append("""
+                EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = p.id
+                        AND ((r.misrouted = 1 AND p.status NOT IN ('arrived_at_warehouse', 'inspected')) OR p.status IN ('expired', 'cancelled')))
+                """)
+        }
         // No index serves this (a status index would cost every receipt a write); the window
         // count gives the number matching from the same scan.
         let sql = """
