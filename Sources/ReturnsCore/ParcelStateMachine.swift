@@ -71,6 +71,21 @@ extension ParcelStatus {
     }
 
     public var isFinal: Bool { self == .inspected || self == .expired || self == .cancelled }
+
+    /// Ended without arriving: nothing can be dropped off or received any more.
+    public var isClosed: Bool { self == .expired || self == .cancelled }
+}
+
+extension Parcel {
+    /// Why a closed parcel can no longer be dropped off or received, said the same at the kiosk
+    /// and at the warehouse; nil while it can.
+    public var closedReason: String? {
+        switch status {
+        case .expired: "expired on \(dropOffBy.formatted(.iso8601)) without being dropped off"
+        case .cancelled: "was cancelled"
+        default: nil
+        }
+    }
 }
 
 /// The warehouse's verdict on one item of a parcel.

@@ -148,7 +148,7 @@ struct ParcelCommand: AsyncParsableCommand {
             if !out.receipts.isEmpty {
                 print("\nRECEIPTS")
                 printTable(["WAREHOUSE", "SCANNED", "MISROUTED"], out.receipts.map { [$0.warehouseID, $0.scannedAt.formatted(.iso8601), $0.misrouted ? "yes" : "no"] })
-                if p.status == .expired || p.status == .cancelled {
+                if p.status.isClosed {
                     print("read after the parcel was \(p.status.rawValue): kept, but its status and its dispute were left as they were (docs/OPEN-QUESTIONS.md)")
                 }
             }

@@ -24,14 +24,10 @@ struct KioskController {
         }
         // Said at the scan, in words for the counter: the scan answered a label to print, and only
         // the drop-off was refused, in the state machine's words.
-        switch parcel.status {
-        case .expired:
-            throw APIError(.conflict, "invalid_transition", "return \(parcel.id) expired on \(parcel.dropOffBy.formatted(.iso8601)) without being dropped off: there is no label to print or parcel to take")
-        case .cancelled:
-            throw APIError(.conflict, "invalid_transition", "return \(parcel.id) was cancelled: there is no label to print or parcel to take")
-        default:
-            return (token, parcel)
+        if let why = parcel.closedReason {
+            throw APIError(.conflict, "invalid_transition", "return \(parcel.id) \(why): there is no label to print or parcel to take")
         }
+        return (token, parcel)
     }
 
     @Sendable func scan(_ request: Request, context: ReturndRequestContext) async throws -> Response {

@@ -71,8 +71,7 @@ struct WarehouseController {
         case .closed:
             context.logger.warning("parcel.received_closed", metadata: meta.merging(["status": "\(parcel.status.rawValue)"]) { a, _ in a })
             runtime.metrics.warehouseReadFlagged(reason: parcel.status.rawValue)
-            let why = parcel.status == .expired ? "expired on \(parcel.dropOffBy.formatted(.iso8601)) without being dropped off" : "was cancelled"
-            throw APIError(.conflict, "invalid_transition", "parcel \(parcel.id) \(why), so it cannot be received; the scan is recorded and flagged for an operator")
+            throw APIError(.conflict, "invalid_transition", "parcel \(parcel.id) \(parcel.closedReason ?? parcel.status.rawValue), so it cannot be received; the scan is recorded and flagged for an operator")
         case .arrived(let change):
             if change.changed { context.logger.notice("parcel.arrived", metadata: meta) }
             return try .json(Answer(parcel: parcelBody(change.parcel), receipts: scanned.receipts))

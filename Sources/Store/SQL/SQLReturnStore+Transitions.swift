@@ -123,7 +123,7 @@ extension SQLReturnStore {
                 """, [r.parcelID, r.warehouseID, r.code, r.scannedAt, r.receivedAt, r.scannerTokenID, misrouted])
         if misrouted { return .misrouted(parcel: parcel, expectedWarehouse: parcel.warehouseID) }
         // Refused by the state machine, but the box is here: without the row nothing would say so.
-        if parcel.status == .expired || parcel.status == .cancelled { return .closed(parcel: parcel) }
+        if parcel.status.isClosed { return .closed(parcel: parcel) }
         guard let plan else { return .arrived(try Self.change(arrival(r), db, loaded: parcel)) }
         guard let planned = try plan.get() else { return .arrived(StatusChangeOutcome(parcel: parcel, changed: false)) }
         return .arrived(try Self.apply(planned, db))
