@@ -116,6 +116,31 @@ struct AccessAndParcelRouteTests {
         }
     }
 
+    @Test("an expired return's label is 410 label_void saying when it expired, to the marketplace and to a kiosk holding its ETag; its parcel answer offers no label")
+    func expiredLabelVoid() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let id = p["id"] as! String
+            #expect(p["label_required"] as? Bool == true && p["label_url"] is String)
+            let live = try await client.execute(uri: "/v1/parcels/\(id)/label?format=png", method: .get, headers: bearer(kiosk))
+            let etag = try #require(live.headers[.eTag])
+            _ = try await h.store.changeStatus(.init(parcelID: id, status: .expired, source: .timer, occurredAt: h.clock.date))
+            let said = "return \(id) expired on \(p["drop_off_by"] as! String) without being dropped off: its label is void, so there is nothing to print"
+            for (token, headers) in [(market, HTTPFields()), (kiosk, [.ifNoneMatch: etag] as HTTPFields)] {
+                let r = try await client.execute(uri: "/v1/parcels/\(id)/label?format=png", method: .get, headers: bearer(token, headers))
+                #expect(r.status == .gone && r.errorCode == "label_void")
+                #expect((r.json["error"] as? [String: Any])?["message"] as? String == said)
+            }
+            let shown = try await client.execute(uri: "/v1/parcels/\(id)", method: .get, headers: bearer(market))
+            #expect(shown.parcel["status"] as? String == "expired")
+            #expect(shown.parcel["label_required"] as? Bool == false)
+            #expect(shown.parcel["label_url"] == nil && shown.parcel["label_urls"] == nil)
+        }
+    }
+
     @Test("service points: FR lists La Poste's networks, an unserved country is 404 (UK told it is GB), no country or one that is not two letters is 400")
     func servicePoints() async throws {
         let h = try await TestHarness()

@@ -23,7 +23,8 @@ struct ParcelResponse: Encodable {
         var itemCount: Int
         var disputes: [String]
         var seller: Seller
-        /// Absent for a package reusing another parcel's label: it has none to print.
+        /// Absent for a package reusing another parcel's label (it has none to print) and for a
+        /// closed parcel (its label is void).
         var labelURL: String?
         var labelURLs: [String: String]?
         var dropOffBy: Date
@@ -57,10 +58,10 @@ struct ParcelResponse: Encodable {
             id: p.id, trackingNumber: p.trackingNumber, carrier: p.carrierID, carrierName: content.carrier.carrierName,
             service: content.carrier.serviceName, country: p.country, status: p.status,
             returnCode: ReturnCode.display(p.returnCode), qrPayload: content.qrPayload,
-            labelRequired: p.hasOwnLabel && content.carrier.handover == .label, reusesLabelOf: p.labelOf,
+            labelRequired: p.hasLiveLabel && content.carrier.handover == .label, reusesLabelOf: p.labelOf,
             items: p.items, itemCount: p.itemCount, disputes: p.disputeIDs, seller: p.seller,
-            labelURL: p.hasOwnLabel ? label + "?format=pdf" : nil,
-            labelURLs: p.hasOwnLabel ? Dictionary(uniqueKeysWithValues: LabelFormat.allCases.map { ($0.rawValue, label + "?format=\($0.rawValue)") }) : nil,
+            labelURL: p.hasLiveLabel ? label + "?format=pdf" : nil,
+            labelURLs: p.hasLiveLabel ? Dictionary(uniqueKeysWithValues: LabelFormat.allCases.map { ($0.rawValue, label + "?format=\($0.rawValue)") }) : nil,
             dropOffBy: p.dropOffBy, fasterRefundBy: p.fasterRefundBy, warehouse: content.carrier.warehouse,
             createdAt: p.createdAt, labelVersion: p.labelVersion,
             history: detailed ? p.history : nil, trackingEvents: nil)

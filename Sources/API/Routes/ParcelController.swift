@@ -41,6 +41,10 @@ struct ParcelController {
         if let labelled = parcel.labelOf {
             throw APIError(.conflict, "label_reused", "parcel \(parcel.id) has no label of its own: its order's free label was used, so it goes back under the label of parcel \(labelled), tracking number \(parcel.trackingNumber) written on the package by hand")
         }
+        // Before the ETag: a kiosk revalidating a cached label must learn that it died.
+        if let why = parcel.closedReason {
+            throw APIError(.gone, "label_void", "return \(parcel.id) \(why): its label is void, so there is nothing to print")
+        }
         // Labels are immutable per parcel version: a kiosk retrying on a flaky line revalidates cheaply.
         let etag = "\"\(parcel.id)-v\(parcel.labelVersion)-\(format.rawValue)\""
         if request.headers[.ifNoneMatch] == etag {
