@@ -207,7 +207,7 @@ struct WarehouseRouteTests {
         }
     }
 
-    @Test("a parcel read after it expired is recorded and flagged: 409 invalid_transition saying so, status still expired, no dispute event, counted in /metrics; a retried read is kept once")
+    @Test("a parcel read after it expired is recorded and flagged: 409 invalid_transition saying so, status still expired, no dispute event, counted in /metrics; a retried read is kept once; its inspection is 409 saying it expired")
     func expiredReceipt() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
@@ -230,6 +230,11 @@ struct WarehouseRouteTests {
             let receipts = try #require(shown.parcel["receipts"] as? [[String: Any]])
             #expect(receipts.count == 1 && receipts[0]["misrouted"] as? Bool == false && receipts[0]["warehouse_id"] as? String == "WH-FR-LYS")
             #expect(try await h.store.outbox(state: .pending, limit: 100).count == events)
+            // Nor can it be inspected: said in the same words.
+            let inspected = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(p["tracking_number"] as! String)", "items": [{"sku": "SKU-1", "outcome": "accepted"}]}"#)
+            #expect(inspected.status == .conflict && inspected.errorCode == "invalid_transition")
+            #expect((inspected.json["error"] as? [String: Any])?["message"] as? String
+                == "parcel \(id) expired on \(p["drop_off_by"] as! String) without being dropped off, so it cannot be inspected")
             // Counted for the alert on flagged reads: both reads, nothing misrouted.
             let metrics = Set(String(buffer: try await client.execute(uri: "/metrics", method: .get).body).split(separator: "\n").map(String.init))
             #expect(metrics.contains(#"returnd_warehouse_reads_flagged_total{reason="expired"} 2"#))
@@ -266,7 +271,7 @@ struct WarehouseRouteTests {
         }
     }
 
-    @Test("an inspection records per-item outcomes and the accepted amount per dispute and currency; an outcome other than accepted or rejected is named")
+    @Test("an inspection records per-item outcomes and the accepted amount per dispute and currency; one before any receipt is 409 saying to record the receipt first; an outcome other than accepted or rejected is named")
     func inspection() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
@@ -276,6 +281,8 @@ struct WarehouseRouteTests {
             let code = p["tracking_number"] as! String
             let early = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "accepted"}, {"sku": "B", "outcome": "accepted"}]}"#)
             #expect(early.status == .conflict && early.errorCode == "invalid_transition")
+            #expect((early.json["error"] as? [String: Any])?["message"] as? String
+                == "parcel \(p["id"] as! String) is label_issued: no warehouse has received it yet; record its receipt (POST /v1/warehouse/receipts) before its inspection")
             _ = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(code)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
             let incomplete = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "accepted"}]}"#)
             #expect(incomplete.status == .badRequest)

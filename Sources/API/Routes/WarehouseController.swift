@@ -86,8 +86,18 @@ struct WarehouseController {
         guard parcel.warehouseID == warehouse else {
             throw APIError(.forbidden, "forbidden_scope", "parcel \(parcel.id) belongs to warehouse \(parcel.warehouseID); this scanner is at \(warehouse)")
         }
-        let outcome = try await runtime.store.changeStatus(StatusChangeRequest(
-            parcelID: parcel.id, status: .inspected, source: .scanner, occurredAt: runtime.clock(), location: warehouse, inspection: body.items))
+        let outcome: StatusChangeOutcome
+        do {
+            outcome = try await runtime.store.changeStatus(StatusChangeRequest(
+                parcelID: parcel.id, status: .inspected, source: .scanner, occurredAt: runtime.clock(), location: warehouse, inspection: body.items))
+        } catch let illegal as ParcelStateMachine.IllegalTransition {
+            // The state machine's words name no parcel and no way on; the status is the write's own.
+            var found = parcel
+            found.status = illegal.from
+            let why = found.closedReason.map { "\($0), so it cannot be inspected" }
+                ?? "is \(illegal.from.rawValue): no warehouse has received it yet; record its receipt (POST /v1/warehouse/receipts) before its inspection"
+            throw APIError(.conflict, "invalid_transition", "parcel \(parcel.id) \(why)")
+        }
         let stored = try await runtime.store.inspection(parcelID: parcel.id)
         if !outcome.changed {
             // A scanner retrying the same verdict is answered as before; a different verdict is refused.
