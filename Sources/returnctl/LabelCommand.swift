@@ -16,7 +16,7 @@ struct LabelCommand: AsyncParsableCommand {
         @Option(name: .shortAndLong, help: "Output file; - for standard output.") var output: String
 
         func validate() throws {
-            guard LabelFormat(rawValue: format) != nil else { throw ValidationError("--format must be one of pdf, png, svg, zpl") }
+            guard LabelFormat(rawValue: format) != nil else { throw ValidationError("--format must be one of pdf, png, svg, zpl, not \(format)") }
         }
 
         func run() async throws {

@@ -99,7 +99,7 @@ struct AccessAndParcelRouteTests {
         }
     }
 
-    @Test("labels carry an ETag; a kiosk revalidating gets 304; an unknown format is 400")
+    @Test("labels carry an ETag; a kiosk revalidating gets 304; an unknown format is 400 naming it")
     func labelCaching() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
@@ -112,7 +112,7 @@ struct AccessAndParcelRouteTests {
             let again = try await client.execute(uri: "/v1/parcels/\(id)/label?format=pdf", method: .get, headers: bearer(market, [.ifNoneMatch: etag]))
             #expect(again.status == .notModified)
             let bad = try await client.execute(uri: "/v1/parcels/\(id)/label?format=gif", method: .get, headers: bearer(market))
-            #expect(bad.status == .badRequest)
+            #expect(bad.status == .badRequest && (bad.json["error"] as? [String: Any])?["message"] as? String == "query parameter format must be one of pdf, png, svg, zpl, not gif")
         }
     }
 

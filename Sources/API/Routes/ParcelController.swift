@@ -32,7 +32,7 @@ struct ParcelController {
         let token = try context.require(.marketplace, .kiosk)
         let formatName = request.uri.queryParameters.get("format") ?? "pdf"
         guard let format = LabelFormat(rawValue: formatName) else {
-            throw APIError.badRequest("format must be one of pdf, png, svg, zpl")
+            throw APIError.badRequest("query parameter format must be one of pdf, png, svg, zpl, not \(formatName.prefix(20))")
         }
         let parcel = try await load(context)
         if token.role == .kiosk && token.kioskCountry != parcel.country {
