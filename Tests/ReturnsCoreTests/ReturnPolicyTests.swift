@@ -49,8 +49,10 @@ struct ReturnPolicyTests {
     func malformed() {
         let cases: [(String, (inout ReturnRequest) -> Void)] = [
             ("quantity", { $0.items[0].quantity = 0 }),
-            ("unit_price", { $0.items[0].unitPrice.amount = "1,50" }),
-            ("buyer.address.country", { $0.buyer.address.country = "France" }),
+            ("items[0].unit_price.amount must be a decimal such as 19.90 (no sign or exponent; up to 12 digits before the point and 4 after), not 1,50", { $0.items[0].unitPrice.amount = "1,50" }),
+            ("items[0].unit_price.amount must be a decimal such as 19.90 (no sign or exponent; up to 12 digits before the point and 4 after), not -1.00", { $0.items[0].unitPrice.amount = "-1.00" }),
+            ("items[0].unit_price.currency must be an ISO 4217 code in capitals such as EUR, not eur", { $0.items[0].unitPrice.currency = "eur" }),
+            ("buyer.address.country must be an ISO 3166-1 alpha-2 code in capitals such as FR, not France", { $0.buyer.address.country = "France" }),
             ("items must not be empty", { $0.items = [] }),
             ("dispute_id", { $0.disputeID = " " }),
             ("appears twice", { $0.items.append($0.items[0]) }),
