@@ -271,7 +271,7 @@ struct WarehouseRouteTests {
         }
     }
 
-    @Test("an inspection records per-item outcomes and the accepted amount per dispute and currency; one before any receipt is 409 saying to record the receipt first; an outcome other than accepted or rejected is named")
+    @Test("an inspection records per-item outcomes and the accepted amount per dispute and currency; one before any receipt is 409 saying to record the receipt first; an outcome other than accepted or rejected is named, and so is a field an inspection item does not have")
     func inspection() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
@@ -288,6 +288,10 @@ struct WarehouseRouteTests {
             #expect(incomplete.status == .badRequest)
             let unknown = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "maybe"}, {"sku": "B", "outcome": "accepted"}]}"#)
             #expect(unknown.status == .badRequest && (unknown.json["error"] as? [String: Any])?["message"] as? String == "field items[0].outcome: must be accepted or rejected, not maybe")
+            // A field returnd does not read is refused, not dropped with the whole line accepted.
+            let partial = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "accepted", "quantity": 1}, {"sku": "B", "outcome": "accepted"}]}"#)
+            #expect(partial.status == .badRequest && (partial.json["error"] as? [String: Any])?["message"] as? String
+                == "field items[0].quantity: not a field of an inspection item (sku, dispute_id, outcome, reason); an outcome covers the whole line, every unit of its quantity")
             let verdict = #"{"code": "\#(code)", "items": [{"sku": "A", "outcome": "accepted"}, {"sku": "B", "outcome": "rejected", "reason": "seal broken"}]}"#
             let r = try await h.post(client, "/v1/warehouse/inspections", token: scanner, verdict)
             #expect(r.status == .ok)

@@ -27,6 +27,34 @@ struct WarehouseController {
     struct InspectionBody: Decodable {
         var code: String
         var items: [ItemInspection]
+
+        enum CodingKeys: String, CodingKey { case code, items }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            code = try c.decode(String.self, forKey: .code)
+            items = try c.decode([ItemInspection].self, forKey: .items)
+            // A verdict moves money: a field returnd does not read (a "quantity" meant to accept
+            // part of a line) must be refused, not dropped and the whole line accepted.
+            _ = try c.decode([OnlyKnownKeys].self, forKey: .items)
+        }
+
+        struct OnlyKnownKeys: Decodable {
+            struct Key: CodingKey {
+                var stringValue: String
+                var intValue: Int? { nil }
+                init(stringValue: String) { self.stringValue = stringValue }
+                init?(intValue: Int) { nil }
+            }
+
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: Key.self)
+                for key in c.allKeys where !["sku", "dispute_id", "outcome", "reason"].contains(key.stringValue) {
+                    throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription:
+                        "not a field of an inspection item (sku, dispute_id, outcome, reason); an outcome covers the whole line, every unit of its quantity")
+                }
+            }
+        }
     }
 
     struct Answer: Encodable {
