@@ -186,7 +186,7 @@ public final class DisputeNotifierService: Service, Sendable {
 
     /// Statuses that say the service, not the event, is the trouble.
     static func isServiceFailure(status: Int) -> Bool {
-        status >= 500 || [401, 403, 408, 429].contains(status)
+        status >= 500 || (300..<400).contains(status) || [401, 403, 408, 429].contains(status)
     }
 
     func deliver(_ entry: OutboxEntry) async -> Attempt {
@@ -220,7 +220,8 @@ public final class DisputeNotifierService: Service, Sendable {
                     return .answered
                 }
             }
-            failure = "HTTP \(response.status)"
+            // A redirect answers every event alike: the service, not the event, is the trouble.
+            failure = "HTTP \(response.status)" + (response.redirectNote.map { " \($0) (disputes.webhook_url)" } ?? "")
             // Honoured up to `maxBackoff`: a service asking for a day (the header allows it) would
             // hold every dispute's updates back for that long.
             retryAfter = response.retryAfter(now: now).map { min($0, configuration.maxBackoff) }

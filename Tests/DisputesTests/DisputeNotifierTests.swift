@@ -263,6 +263,25 @@ struct DisputeNotifierTests {
         #expect(try await h.store.outboxStats().pending == 0)
     }
 
+    @Test("a service answering with a redirect pauses the notifier (every event would get it) and each event's error says where it points and which setting to change")
+    func redirectPauses() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        for i in 0..<20 { try await h.parcel(dispute: "D-\(i)") }
+        try await service.serve { url in
+            let notifier = try h.notifier(url: url)
+            service.mode = .redirect(to: "https://disputes.example/v2/events")
+            #expect(try await notifier.deliverDue() == 0)
+            #expect((8..<16).contains(service.attempts))
+            #expect(notifier.pausedUntil != nil)
+            let tried = try await h.store.outbox(state: .pending, limit: 100).filter { $0.attempts == 1 }
+            #expect(tried.count == service.attempts)
+            #expect(tried.allSatisfy { $0.lastError == "HTTP 308 redirect to https://disputes.example/v2/events, not followed: the configured URL is out of date (disputes.webhook_url)" })
+            #expect(service.accepted.isEmpty)
+        }
+    }
+
     @Test("the service refusing events themselves (4xx) is answering: every event is tried and the notifier is not paused")
     func eventRefusalsDoNotPause() async throws {
         let h = try await NotifierHarness()

@@ -14,6 +14,7 @@ final class FakeDisputeService: Sendable {
         case fail(status: Int)
         case tooManyRequests(retryAfter: Int)
         case hang
+        case redirect(to: String)
     }
 
     struct Received: Sendable {
@@ -73,6 +74,8 @@ final class FakeDisputeService: Sendable {
             return Response(status: .ok)
         case .fail(let status):
             return Response(status: .init(code: status))
+        case .redirect(let location):
+            return Response(status: .permanentRedirect, headers: [.location: location])
         case .tooManyRequests(let seconds):
             return Response(status: .tooManyRequests, headers: [.retryAfter: "\(seconds)"])
         case .accept:

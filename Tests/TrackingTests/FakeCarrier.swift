@@ -13,6 +13,8 @@ final class FakeCarrier: Sendable {
         case status(Int, retryAfter: Int?)
         case slow
         case truncated
+        /// 301 to another address, with the HTML body servers send along.
+        case redirect(to: String)
     }
 
     private struct State {
@@ -88,6 +90,8 @@ final class FakeCarrier: Sendable {
             try await Task.sleep(for: .seconds(3))
         case .truncated:
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"returnCode": 200, "shipment": {"idShip": "CY1", "event": [{"code": "PC1", "la"#)))
+        case .redirect(let location):
+            return Response(status: .movedPermanently, headers: [.location: location, .contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body>Moved</body></html>")))
         case .normal:
             break
         }

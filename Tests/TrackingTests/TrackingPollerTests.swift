@@ -246,6 +246,23 @@ struct TrackingPollerTests {
         }
     }
 
+    @Test("a carrier answering with a redirect fails the poll saying where it points and which file to change, not that the answer was malformed")
+    func redirect() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            let poller = h.poller(h.catalog(base: base))
+            let p = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
+            carrier.setStage(p.trackingNumber, 1)
+            carrier.laPosteMode = .redirect(to: "https://api.laposte.example/suivi/v3/idships")
+            #expect(try await poller.pollDue().map(\.outcome) == ["failed"])
+            let health = try #require(try await h.store.carrierHealth().first { $0.carrierID == "fr_colissimo" })
+            #expect(health.lastError == "carrier error HTTP 301: redirect to https://api.laposte.example/suivi/v3/idships, not followed: the configured URL is out of date (tracking.base_url in carriers/fr_colissimo.yaml, or carriers.endpoints.fr_colissimo in the configuration)")
+            #expect(try await h.store.parcel(id: p.id)?.status == .labelIssued)
+        }
+    }
+
     @Test("the request rate seen by the carrier stays within its rate limit")
     func rateLimit() async throws {
         let h = try await PollerHarness()
