@@ -72,6 +72,16 @@ import Testing
         #expect(config.logLevels.modules["tracking"] == .debug)
     }
 
+    @Test("a file of comments only, or empty, runs on every default, environment overrides still read")
+    func aFileOfCommentsOnlyTakesEveryDefault() async throws {
+        for text in ["", "# every setting at its default\n", "\n---\n"] {
+            let config = try await load(text, environment: ["RETURND_HTTP_PORT": "9090"])
+            #expect(config.httpPort == 9090 && config.policy.windowDays == 15, "\(text)")
+        }
+        // A file that is YAML but no mapping is still refused.
+        #expect(await refusal("- http\n")?.contains("cannot load configuration") == true)
+    }
+
     @Test func anAbsentKeyTakesItsDefault() async throws {
         let config = try await load("http:\n  host: 127.0.0.1\n")
         #expect(config.httpPort == 8080)
@@ -100,9 +110,17 @@ import Testing
         }
     }
 
-    @Test func anOutOfRangeEnvironmentOverrideIsRefused() async {
+    @Test("an environment override out of range is refused naming the variable, not only the file's key (the file holds another value)")
+    func anOutOfRangeEnvironmentOverrideIsRefused() async {
         let message = await refusal("http:\n  port: 8080\n", environment: ["RETURND_HTTP_PORT": "70000"])
-        #expect(message?.contains("http.port: 70000 is out of range; use 1 to 65535") == true, "\(message ?? "loaded")")
+        #expect(message?.hasPrefix("RETURND_HTTP_PORT (in the environment, over http.port in /") == true, "\(message ?? "loaded")")
+        #expect(message?.hasSuffix("returnd.yaml): 70000 is out of range; use 1 to 65535") == true, "\(message ?? "loaded")")
+        let url = await refusal("", environment: ["RETURND_DISPUTES_WEBHOOK_URL": "localhost:8081/events"])
+        #expect(url?.hasPrefix("RETURND_DISPUTES_WEBHOOK_URL (in the environment, over disputes.webhook_url in /") == true, "\(url ?? "loaded")")
+        #expect(url?.hasSuffix("): localhost:8081/events is not an http(s) URL") == true, "\(url ?? "loaded")")
+        // The same value in the file is named by the file's key.
+        let inFile = await refusal("disputes:\n  webhook_url: localhost:8081/events\n")
+        #expect(inFile?.hasSuffix("returnd.yaml: disputes.webhook_url: localhost:8081/events is not an http(s) URL") == true, "\(inFile ?? "loaded")")
     }
 
     @Test("a fractional setting out of range names its bounds as a file would write them") func fractionalBoundsReadAsWritten() async {

@@ -61,17 +61,30 @@ public struct ReturndConfiguration: Sendable {
             // Foundation's own message for this is a dump of NSError fields.
             throw Invalid(description: "\(file): is a folder, not a configuration file")
         }
+        let env = EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "returnd")
+        // A file of comments only (every setting at its default) is valid YAML with no mapping,
+        // which the file provider refuses as "Top level YAML value is not a mapping".
+        if isEmptyDocument(file) {
+            return try ReturndConfiguration(reader: ConfigReader(providers: [env]), file: file, environment: environment)
+        }
         let yaml: FileProvider<YAMLSnapshot>
         do { yaml = try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)) } catch {
             throw Invalid(description: "\(file): cannot load configuration: \(error)")
         }
-        let env = EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "returnd")
-        return try ReturndConfiguration(reader: ConfigReader(providers: [env, yaml]), file: file)
+        return try ReturndConfiguration(reader: ConfigReader(providers: [env, yaml]), file: file, environment: environment)
     }
 
-    init(reader config: ConfigReader, file: String) throws {
+    static func isEmptyDocument(_ file: String) -> Bool {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return false }
+        do {
+            guard let root = try Yams.Parser(yaml: text).singleRoot() else { return true }
+            return root.null != nil
+        } catch { return false }
+    }
+
+    init(reader config: ConfigReader, file: String, environment: [String: String]) throws {
         reader = config
-        let setting = Setting(config: config, file: file)
+        let setting = Setting(config: config, file: file, environment: environment)
         httpHost = setting.string("http.host", default: "127.0.0.1")
         httpPort = try setting.int("http.port", default: 8080, in: 1...65535)
         publicBaseURL = setting.string("http.public_base_url", default: "")
@@ -130,16 +143,16 @@ public struct ReturndConfiguration: Sendable {
         parcelCountsInterval = .seconds(try setting.int("metrics.parcel_counts_interval_seconds", default: 60, in: 1...86400))
         if !disputeWebhookURL.isEmpty {
             guard let u = URL(string: disputeWebhookURL), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
-                throw Invalid(description: "\(file): disputes.webhook_url: \(disputeWebhookURL) is not an http(s) URL")
+                throw Invalid(description: "\(setting.origin("disputes.webhook_url")): \(disputeWebhookURL) is not an http(s) URL")
             }
         }
         guard let level = Logger.Level(rawValue: logLevel) else {
-            throw Invalid(description: "\(file): log.level: \(logLevel) is not a level (trace, debug, info, notice, warning, error, critical)")
+            throw Invalid(description: "\(setting.origin("log.level")): \(logLevel) is not a level (trace, debug, info, notice, warning, error, critical)")
         }
         var modules: [String: Logger.Level] = [:]
         for module in LogLevels.modules {
             guard let raw = setting.string("log.levels.\(module)") else { continue }
-            guard let l = Logger.Level(rawValue: raw) else { throw Invalid(description: "\(file): log.levels.\(module): \(raw) is not a level") }
+            guard let l = Logger.Level(rawValue: raw) else { throw Invalid(description: "\(setting.origin("log.levels.\(module)")): \(raw) is not a level") }
             modules[module] = l
         }
         logLevels = (level, modules)
@@ -167,8 +180,16 @@ public struct ReturndConfiguration: Sendable {
     struct Setting {
         let config: ConfigReader
         let file: String
+        let environment: [String: String]
         /// Every key read, so the file's other keys can be refused.
         let read = YAMLUnknownKeys.ReadKeys()
+
+        /// Where a key's value came from, for a refusal: an operator reading the file would find
+        /// another value there when a `RETURND_…` variable overrides it.
+        func origin(_ key: String) -> String {
+            let variable = "RETURND_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+            return environment[variable] != nil ? "\(variable) (in the environment, over \(key) in \(file))" : "\(file): \(key)"
+        }
 
         func string(_ key: String) -> String? {
             read.keys.insert(key)
@@ -179,27 +200,27 @@ public struct ReturndConfiguration: Sendable {
 
         func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
             guard let raw = string(key) else { return value }
-            guard let n = config.int(forKey: ConfigKey(key)) else { throw Invalid(description: "\(file): \(key): \(raw) is not a whole number") }
-            guard range.contains(n) else { throw Invalid(description: "\(file): \(key): \(n) is out of range; use \(range.lowerBound) to \(range.upperBound)") }
+            guard let n = config.int(forKey: ConfigKey(key)) else { throw Invalid(description: "\(origin(key)): \(raw) is not a whole number") }
+            guard range.contains(n) else { throw Invalid(description: "\(origin(key)): \(n) is out of range; use \(range.lowerBound) to \(range.upperBound)") }
             return n
         }
 
         func number(_ key: String, default value: Double, in range: ClosedRange<Double>) throws -> Double {
             guard let raw = string(key) else { return value }
             guard let n = config.double(forKey: ConfigKey(key)) ?? config.int(forKey: ConfigKey(key)).map(Double.init) else {
-                throw Invalid(description: "\(file): \(key): \(raw) is not a number")
+                throw Invalid(description: "\(origin(key)): \(raw) is not a number")
             }
             guard n.isFinite, range.contains(n) else {
                 // As a YAML file would hold them: no grouping commas, no ".0" on whole numbers.
                 func plain(_ d: Double) -> String { d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d) }
-                throw Invalid(description: "\(file): \(key): \(raw) is out of range; use \(plain(range.lowerBound)) to \(plain(range.upperBound))")
+                throw Invalid(description: "\(origin(key)): \(raw) is out of range; use \(plain(range.lowerBound)) to \(plain(range.upperBound))")
             }
             return n
         }
 
         func bool(_ key: String, default value: Bool) throws -> Bool {
             guard let raw = string(key) else { return value }
-            guard let b = config.bool(forKey: ConfigKey(key)) else { throw Invalid(description: "\(file): \(key): \(raw) is not true or false") }
+            guard let b = config.bool(forKey: ConfigKey(key)) else { throw Invalid(description: "\(origin(key)): \(raw) is not true or false") }
             return b
         }
     }
