@@ -16,6 +16,9 @@ struct StatusCommand: AsyncParsableCommand {
         /// When `parcels` was counted: the daemon's last count, or now.
         var parcelsCountedAt: Date
         var outbox: OutboxStats
+        /// The last error of the oldest pending event, the one holding its dispute back: the
+        /// dispute service's trouble in its own words (connection refused, HTTP 500, a redirect).
+        var oldestPendingError: String?
         var carriers: [CarrierHealthSummary]
         /// Endpoints that asked every instance to wait (`Retry-After`), still in force.
         var holds: [EndpointHold]
@@ -34,7 +37,9 @@ struct StatusCommand: AsyncParsableCommand {
             let stored = countNow ? nil : try await store.parcelCountSnapshot().flatMap { abs(now.timeIntervalSince($0.countedAt)) <= 2 * interval ? $0 : nil }
             let parcels: [ParcelCount]
             if let stored { parcels = stored.counts } else { parcels = try await store.parcelCounts() }
-            return (stored, Output(parcels: parcels, parcelsCountedAt: stored?.countedAt ?? now, outbox: try await store.outboxStats(),
+            let outbox = try await store.outboxStats()
+            let oldestError = outbox.pending > 0 ? try await store.outbox(state: .pending, limit: 1).first?.lastError : nil
+            return (stored, Output(parcels: parcels, parcelsCountedAt: stored?.countedAt ?? now, outbox: outbox, oldestPendingError: oldestError,
                                    carriers: try await store.carrierHealth(), holds: try await store.endpointHolds(now: now), serials: try await store.serialCounters()))
         }
         if options.json { return try printJSON(output) }
@@ -46,7 +51,7 @@ struct StatusCommand: AsyncParsableCommand {
         })
         print("\nOUTBOX  \(output.outbox.pending) pending, \(output.outbox.dead) dead" + (output.outbox.oldestPendingCreatedAt.map {
             ", oldest pending \(Int(Date().timeIntervalSince($0)))s old"
-        } ?? "") + (output.holds.first { $0.endpoint == EndpointHold.disputeService }.map {
+        } ?? "") + (output.oldestPendingError.map { " (its last try: \($0))" } ?? "") + (output.holds.first { $0.endpoint == EndpointHold.disputeService }.map {
             "; the dispute service asked to wait until \($0.until.formatted(.iso8601)) (\($0.reason ?? "Retry-After"))"
         } ?? ""))
         print("\nCARRIERS")
