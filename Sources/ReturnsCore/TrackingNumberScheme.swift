@@ -74,6 +74,19 @@ public enum TrackingNumberScheme: Hashable, Sendable {
         }
     }
 
+    /// For a code a reader gave that names no parcel: the format it has the shape of while its
+    /// check digit fails (a digit mistyped or misread), or nil. No number returnd issued fails
+    /// its check, so such a code can only be a slip, and the reader is told so rather than
+    /// "not found".
+    public static func formatFailingCheckDigit(_ code: String) -> String? {
+        let c = Array(code)
+        let letters = { (r: ArraySlice<Character>) in r.allSatisfy { $0.isASCII && $0.isUppercase } }
+        if c.count == 13, letters(c[0...1]), c[2...10].allSatisfy(\.isASCIIDigit), letters(c[11...12]), !isValidS10(code) { return "UPU S10" }
+        if c.count == 22, c.allSatisfy(\.isASCIIDigit), !isValidIMpb(code) { return "USPS IMpb" }
+        if c.count == 14, c.allSatisfy(\.isASCIIDigit), !isValidRussianPostDomestic(code) { return "Russian Post" }
+        return nil
+    }
+
     // MARK: - Check digits
 
     /// UPU S10 check digit over 8 digits: weights 8,6,4,2,3,5,9,7; 11 - sum mod 11; 10 → 0, 11 → 5.

@@ -38,6 +38,34 @@ struct KioskRouteTests {
         }
     }
 
+    @Test("a tracking number with a mistyped digit is 422 invalid_tracking_number at kiosk and warehouse, records nothing; another carrier's valid number is 404")
+    func mistypedTrackingNumber() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            var digits = Array(p["tracking_number"] as! String)
+            digits[5] = digits[5] == "9" ? "0" : Character(String(digits[5].wholeNumberValue! + 1))
+            let slip = String(digits)
+            for (route, token, body) in [
+                ("/v1/kiosk/dropoffs", kiosk, #"{"code": "\#(slip)"}"#),
+                ("/v1/warehouse/receipts", scanner, #"{"code": "\#(slip.lowercased())", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#),
+            ] {
+                let r = try await h.post(client, route, token: token, body)
+                #expect(r.status == .unprocessableContent && r.errorCode == "invalid_tracking_number", "\(route)")
+                #expect(((r.json["error"] as? [String: Any])?["message"] as? String)?.hasSuffix("is refused: its check digit does not match the digits before it (UPU S10): a digit was mistyped or misread") == true, "\(route)")
+            }
+            #expect(try await h.store.parcel(id: p["id"] as! String)?.status == .labelIssued)
+            #expect(try await h.store.receipts(parcelID: p["id"] as! String).isEmpty)
+            // A valid S10 number of no parcel here (another shipment's barcode) is not a slip.
+            let foreign = TrackingNumberScheme.upuS10(serviceIndicator: "RR", countryCode: "DE").trackingNumber(serial: 4711, date: h.clock.date)
+            let r = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(foreign)"}"#)
+            #expect(r.status == .notFound)
+        }
+    }
+
     @Test("forged, truncated and foreign-key QR codes are 422 invalid_qr_code")
     func forgedQR() async throws {
         let h = try await TestHarness()

@@ -61,6 +61,29 @@ struct TrackingNumberSchemeTests {
         }
     }
 
+    @Test("a code of a scheme's shape failing its check digit is named as that scheme's slip; valid numbers and other shapes are not")
+    func slipsNamed() {
+        let date = Date(timeIntervalSince1970: 1_795_000_000)
+        let schemes: [(TrackingNumberScheme, String)] = [
+            (.upuS10(serviceIndicator: "CY", countryCode: "FR"), "UPU S10"), (.uspsIMpb(prefix: "9400111206"), "USPS IMpb"),
+            (.russianPostDomestic(originIndex: "101000"), "Russian Post"),
+        ]
+        for (scheme, name) in schemes {
+            for serial in [1, 4711, 99_999] {
+                let n = Array(scheme.trackingNumber(serial: serial, date: date))
+                #expect(TrackingNumberScheme.formatFailingCheckDigit(String(n)) == nil, "\(String(n))")
+                for i in n.indices where n[i].isNumber {
+                    var changed = n
+                    changed[i] = Character(String((n[i].wholeNumberValue! + 3) % 10))
+                    #expect(TrackingNumberScheme.formatFailingCheckDigit(String(changed)) == name, "\(String(changed))")
+                }
+            }
+        }
+        for other in ["CY10000004FR", "cy100000048fr", "RH7M-S115-8", "1234567890", "RT1:K1:P0", "CY1000000480FR", ""] {
+            #expect(TrackingNumberScheme.formatFailingCheckDigit(other) == nil, "\(other)")
+        }
+    }
+
     @Test("a single changed digit is caught by every scheme")
     func singleDigitErrorsCaught() {
         let date = Date(timeIntervalSince1970: 1_795_000_000)
