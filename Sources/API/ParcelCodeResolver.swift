@@ -83,12 +83,7 @@ struct ParcelCodeResolver: Sendable {
         if symbols.count == 9 {
             let returnCode: ReturnCode
             do { returnCode = try ReturnCode(parsing: code) } catch {
-                let why = switch error {
-                case .checkMismatch: "its last character does not match: a character was mistyped"
-                case .invalidSymbol(let c): "\(c) is not used in return codes"
-                case .wrongLength: "a return code has 9 characters"
-                }
-                throw APIError(.unprocessableContent, "invalid_return_code", "return code \(code) is refused: \(why)")
+                throw APIError(.unprocessableContent, "invalid_return_code", "return code \(code) is refused: \(error.reason)")
             }
             guard let parcel = try finder.parcel(returnCode: returnCode.canonical) else {
                 throw APIError.notFound("return code \(returnCode)")

@@ -48,6 +48,15 @@ public struct ReturnCode: Hashable, Sendable, CustomStringConvertible {
         case wrongLength
         case invalidSymbol(Character)
         case checkMismatch
+
+        /// What went wrong, in words for the person who typed it.
+        public var reason: String {
+            switch self {
+            case .checkMismatch: "its last character does not match: a character was mistyped"
+            case .invalidSymbol(let c): "\(c) is not used in return codes"
+            case .wrongLength: "a return code has 9 characters"
+            }
+        }
     }
 
     /// Parses what a person typed: any case, hyphens and spaces ignored, O/I/L read as 0/1.
