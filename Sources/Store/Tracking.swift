@@ -135,6 +135,10 @@ public struct PollRecordOutcome: Sendable {
     /// (`TrackingEventRecord.isBeforeIssue(of:)`). They are another parcel's, under a number the carrier
     /// used before.
     public var staleEvents: [TrackingEventRecord] = []
+    /// New events that moved the parcel though the carrier dated them more than
+    /// `TrackingEventRecord.aheadSkew` after the poll: the history and the dispute got the poll's
+    /// time instead (`TrackingEventRecord.statusTime(polledAt:)`).
+    public var aheadEvents: [TrackingEventRecord] = []
 }
 
 extension TrackingEventRecord {
@@ -148,4 +152,17 @@ extension TrackingEventRecord {
     public func isBeforeIssue(of parcel: Parcel) -> Bool {
         occurredAt < parcel.createdAt.addingTimeInterval(-Self.issueSkew)
     }
+
+    /// How far after the poll a carrier may date an event before it is reported as wrong: clocks
+    /// differ by seconds, not minutes (the warehouse scanners' allowance).
+    public static let aheadSkew: TimeInterval = 300
+
+    /// When the status change it causes happened, for the history and the dispute: the carrier's
+    /// date, but never after the poll that brought it. A date still to come is a carrier's clock
+    /// or a local time read as UTC, and a marketplace counting refund days from an arrival in the
+    /// future would never pay.
+    public func statusTime(polledAt: Date) -> Date { min(occurredAt, polledAt) }
+
+    /// Dated more than `aheadSkew` after the poll that brought it.
+    public func isAhead(ofPoll polledAt: Date) -> Bool { occurredAt > polledAt.addingTimeInterval(Self.aheadSkew) }
 }

@@ -438,6 +438,13 @@ public final class TrackingPollerService: Service, Sendable {
                         "occurred_at": "\(e.occurredAt.formatted(.iso8601))", "hint": "stored, status unchanged: the carrier used this number before",
                     ])
                 }
+                for e in outcome.aheadEvents {
+                    logger.warning("tracking.event_after_poll", metadata: [
+                        "parcel": "\(t.parcelID)", "tracking": "\(t.trackingNumber)", "carrier": "\(service.id)", "code": "\(e.code)",
+                        "occurred_at": "\(e.occurredAt.formatted(.iso8601))",
+                        "hint": "the parcel moved, dated at the poll's time: the carrier's clock or time zone is off",
+                    ])
+                }
                 for e in outcome.newEvents where !service.tracking.statusMap.keys.contains(e.code) && e.status == nil {
                     logger.notice("carrier.unknown_code", metadata: ["carrier": "\(service.id)", "code": "\(e.code)", "hint": "add it to tracking.status_map in \(service.sourceFile)"])
                 }

@@ -625,6 +625,33 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a carrier event dated after the poll moves the parcel at the poll's time: the history (noting the carrier's date past the skew) and the dispute never get a date still to come", arguments: StoreKind.allCases)
+    func eventsAfterPoll(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let issued = Date()
+            let p = try await store.issueReturn(issuance(request(), now: issued)).parcel
+            let polled = issued.addingTimeInterval(3600)
+            // Seconds ahead (clocks differ) and days ahead (a carrier's clock, or its local time read as UTC).
+            let accepted = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: polled.addingTimeInterval(60), location: nil, status: .inTransit)
+            let delivered = TrackingEventRecord(code: "DI1", description: "delivered", occurredAt: polled.addingTimeInterval(3 * 86_400), location: "WH-FR", status: .arrivedAtWarehouse)
+            let outcome = try await store.recordPoll(PollRecord(parcelID: p.id, outcome: .events([delivered, accepted]), polledAt: polled, nextPollAt: polled.addingTimeInterval(60)))
+            #expect(outcome.statusChanges == [.inTransit, .arrivedAtWarehouse])
+            #expect(outcome.aheadEvents.map(\.code) == ["DI1"])
+            let history = try #require(try await store.parcel(id: p.id)).history.suffix(2)
+            #expect(history.map(\.status) == [.inTransit, .arrivedAtWarehouse])
+            #expect(history.allSatisfy { abs($0.occurredAt.timeIntervalSince(polled)) < 0.001 }, "\(history)")
+            #expect(history.first?.detail == "carrier PC1: accepted")
+            #expect(history.last?.detail == "at WH-FR; carrier DI1: delivered (dated \(delivered.occurredAt.formatted(.iso8601)) by the carrier, after the poll: recorded at the poll's time)")
+            let arrival = try #require(try await store.outbox(parcelID: p.id).first { $0.type == "return.arrived_at_warehouse" })
+            let event = try JSONDecoder.returnd.decode(DisputeEvent.self, from: Data(arrival.payload.utf8))
+            #expect(abs(event.occurredAt.timeIntervalSince(polled)) < 1, "whole seconds in the event's JSON")
+            // The carrier's own record keeps its date as given.
+            let stored = try await store.trackingEvents(parcelID: p.id).first { $0.code == "DI1" }
+            #expect(stored.map { abs($0.occurredAt.timeIntervalSince(delivered.occurredAt)) < 0.001 } == true)
+        }
+    }
+
     @Test("polls: the answer a parcel had before moves only its schedule; a new answer, or a stale claim, is stored in full", arguments: StoreKind.allCases)
     func quietPolls(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

@@ -101,7 +101,7 @@ extension SQLReturnStore {
         {
             return PollRecordOutcome(status: status, newEvents: [], statusChanges: [])
         }
-        var fresh: [TrackingEventRecord] = [], stale: [TrackingEventRecord] = []
+        var fresh: [TrackingEventRecord] = [], stale: [TrackingEventRecord] = [], ahead: [TrackingEventRecord] = []
         var changes: [ParcelStatus] = []
         var error: String?
         // The parcel as the last change left it: several events of one poll load it once.
@@ -124,12 +124,17 @@ extension SQLReturnStore {
                     continue
                 }
                 // Events are applied oldest first: acceptance, then transit, then delivery.
+                let isAhead = e.isAhead(ofPoll: record.polledAt)
+                let note = isAhead ? " (dated \(e.occurredAt.formatted(.iso8601)) by the carrier, after the poll: recorded at the poll's time)" : ""
                 let change = try Self.change(
-                    StatusChangeRequest(parcelID: record.parcelID, status: status, source: .carrier, occurredAt: e.occurredAt,
-                                        detail: "carrier \(e.code): \(e.description)", location: e.location),
+                    StatusChangeRequest(parcelID: record.parcelID, status: status, source: .carrier, occurredAt: e.statusTime(polledAt: record.polledAt),
+                                        detail: "carrier \(e.code): \(e.description)\(note)", location: e.location),
                     db, loaded: current)
                 current = change.parcel
-                if change.changed { changes.append(status) }
+                if change.changed {
+                    changes.append(status)
+                    if isAhead { ahead.append(e) }
+                }
             }
         case .sameAnswer, .notFound:
             // The same answer's events were all stored with it: nothing to add.
@@ -153,7 +158,7 @@ extension SQLReturnStore {
             // Arrived (or expired, cancelled): nothing left to follow.
             try db.execute("DELETE FROM tracking_schedule WHERE parcel_id = ?", [record.parcelID])
         }
-        return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes, staleEvents: stale)
+        return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes, staleEvents: stale, aheadEvents: ahead)
     }
 
     /// The quiet path's statements, by the digest that matched, built once: interpolated per
