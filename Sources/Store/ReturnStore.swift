@@ -82,10 +82,12 @@ public struct ParcelFilter: Sendable, Hashable {
     /// Only boxes a warehouse holds that returnd could not move on: read at the wrong warehouse
     /// and not received at their own since, or read after they expired (or were cancelled).
     public var flaggedReads: Bool
+    /// Only parcels holding an item of this dispute: the marketplace's id, what an auditor has.
+    public var disputeID: String?
 
     public init(
         status: ParcelStatus? = nil, country: String? = nil, carrierID: String? = nil, warehouseID: String? = nil, changedBefore: Date? = nil,
-        flaggedReads: Bool = false
+        flaggedReads: Bool = false, disputeID: String? = nil
     ) {
         self.status = status
         self.country = country
@@ -93,6 +95,7 @@ public struct ParcelFilter: Sendable, Hashable {
         self.warehouseID = warehouseID
         self.changedBefore = changedBefore
         self.flaggedReads = flaggedReads
+        self.disputeID = disputeID
     }
 }
 

@@ -91,6 +91,7 @@ struct ParcelCommand: AsyncParsableCommand {
         @Option(help: "Only parcels returnd has not changed for this many days (fractions allowed).") var unchangedDays: Double?
         @Option(help: "Show at most this many (1 to 10000); the count of all that match is printed.") var limit = 50
         @Flag(help: "Only boxes at a warehouse that returnd could not move on: read at the wrong warehouse and not received at their own since, or read after they expired.") var flagged = false
+        @Option(help: "Only parcels holding an item of this dispute (the marketplace's dispute id).") var dispute: String?
 
         func validate() throws {
             if let status, ParcelStatus(rawValue: status) == nil {
@@ -103,7 +104,8 @@ struct ParcelCommand: AsyncParsableCommand {
         func run() async throws {
             let filter = ParcelFilter(
                 status: status.flatMap(ParcelStatus.init(rawValue:)), country: country?.uppercased(), carrierID: carrier, warehouseID: warehouse,
-                changedBefore: unchangedDays.map { Date().addingTimeInterval(-$0 * 86_400) }, flaggedReads: flagged)
+                changedBefore: unchangedDays.map { Date().addingTimeInterval(-$0 * 86_400) }, flaggedReads: flagged,
+                disputeID: dispute?.trimmingCharacters(in: .whitespaces))
             let page = try await options.withRuntime { try await $0.store.parcels(filter, limit: limit) }
             if options.json { return try printJSON(page) }
             printTable(["PARCEL", "TRACKING", "CC", "CARRIER", "STATUS", "WAREHOUSE", "CHANGED", "CREATED"], page.parcels.map {

@@ -207,6 +207,24 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("--dispute lists the parcels holding an item of that dispute, whichever parcel each item went into, and no other", arguments: StoreKind.allCases)
+    func parcelsOfDispute(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            // D-1's items go to two sellers, so two parcels; D-2 joins the first seller's parcel; D-3 is apart.
+            let first = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1", skus: ["A"]))).parcel
+            let second = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-2", skus: ["B"]))).parcel
+            let joined = try await store.issueReturn(issuance(request(dispute: "D-2", seller: "S-1", skus: ["C"]))).parcel
+            let apart = try await store.issueReturn(issuance(request(dispute: "D-3", seller: "S-3", skus: ["D"]))).parcel
+            #expect(joined.id == first.id && apart.id != first.id)
+            let d1 = try await store.parcels(ParcelFilter(disputeID: "D-1"), limit: 10)
+            #expect(Set(d1.parcels.map(\.id)) == [first.id, second.id] && d1.matching == 2)
+            #expect(try await store.parcels(ParcelFilter(disputeID: "D-2"), limit: 10).parcels.map(\.id) == [first.id])
+            #expect(try await store.parcels(ParcelFilter(status: .labelIssued, disputeID: "D-3"), limit: 10).parcels.map(\.id) == [apart.id])
+            #expect(try await store.parcels(ParcelFilter(disputeID: "D-9"), limit: 10).matching == 0)
+        }
+    }
+
     @Test("an item already in a parcel cannot be returned again", arguments: StoreKind.allCases)
     func duplicateItem(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

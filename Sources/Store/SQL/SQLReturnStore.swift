@@ -314,6 +314,11 @@ public final class SQLReturnStore: ReturnStore {
                         AND ((r.misrouted = 1 AND p.status NOT IN ('arrived_at_warehouse', 'inspected')) OR p.status IN ('expired', 'cancelled')))
                 """)
         }
+        if let dispute = filter.disputeID {
+            // Through the items' (dispute, sku) index: a dispute's few parcels, not a scan.
+            conditions.append("p.id IN (SELECT i.parcel_id FROM parcel_items i WHERE i.dispute_id = ?)")
+            arguments.append(dispute.sqlValue)
+        }
         // No index serves this (a status index would cost every receipt a write); the window
         // count gives the number matching from the same scan.
         let sql = """
