@@ -81,7 +81,7 @@ struct ParcelCommand: AsyncParsableCommand {
                 and the boxes a warehouse holds that need an operator (the ReturndWarehouseReadsFlagged alert):
                   returnctl parcel list --flagged
                 CHANGED is when returnd last changed the parcel (its status, or items joining it). \
-                Reads every parcel (0.2 to 1.3 s a million on SQLite here): an operator's read.
+                Reads every parcel (0.2 to 1.3 s a million on SQLite here), except with --dispute (an index): an operator's read.
                 """)
         @OptionGroup var options: GlobalOptions
         @Option(help: "Only this status: \(ParcelStatus.allCases.map(\.rawValue).joined(separator: ", ")).") var status: String?
