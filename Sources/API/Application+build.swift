@@ -5,7 +5,9 @@ import ServiceLifecycle
 
 /// The HTTP routes of API v1 (openapi.yaml describes each).
 public func buildRouter(runtime: ReturndRuntime, maxBodyBytes: Int = 1 << 20) -> Router<ReturndRequestContext> {
-    let router = Router(context: ReturndRequestContext.self)
+    // HEAD as GET without the body (RFC 9110): load balancers probe /healthz with it, and a
+    // kiosk may ask a label's size and ETag.
+    let router = Router(context: ReturndRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware(metrics: runtime.metrics))
     let routes = RouteTable()
     router.add(middleware: ErrorMappingMiddleware(routes: routes))

@@ -116,6 +116,33 @@ struct AccessAndParcelRouteTests {
         }
     }
 
+    @Test("HEAD answers as GET without the body (a load balancer's probe, a kiosk asking a label's size and ETag); another method on a known path, one with an id too, is 405 naming the methods it takes")
+    func headAndWrongMethods() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        try await h.run { client in
+            let health = try await client.execute(uri: "/healthz", method: .head)
+            #expect(health.status == .ok && health.body.readableBytes == 0)
+            let id = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(market), body: h.returnBody()).parcel["id"] as! String
+            let get = try await client.execute(uri: "/v1/parcels/\(id)/label?format=png", method: .get, headers: bearer(market))
+            let head = try await client.execute(uri: "/v1/parcels/\(id)/label?format=png", method: .head, headers: bearer(market))
+            #expect(head.status == .ok && head.body.readableBytes == 0)
+            #expect(head.headers[.contentType] == "image/png" && head.headers[.eTag] == get.headers[.eTag])
+            #expect(head.headers[.contentLength] == "\(get.body.readableBytes)")
+            // HEAD needs the same token as GET.
+            #expect(try await client.execute(uri: "/v1/parcels/\(id)/label", method: .head).status == .unauthorized)
+            for (method, uri, allowed) in [
+                (HTTPRequest.Method.put, "/v1/parcels/\(id)/label", "GET, HEAD"), (.delete, "/v1/parcels/\(id)", "GET, HEAD"),
+                (.get, "/v1/returns", "POST"), (.post, "/healthz", "GET, HEAD"),
+            ] {
+                let r = try await client.execute(uri: uri, method: method, headers: bearer(market))
+                #expect(r.status == .methodNotAllowed && r.errorCode == "method_not_allowed", "\(method) \(uri)")
+                #expect(r.headers[.allow] == allowed, "\(method) \(uri)")
+            }
+            #expect(try await client.execute(uri: "/v1/parcels/\(id)/labels", method: .get, headers: bearer(market)).status == .notFound)
+        }
+    }
+
     @Test("an expired return's label is 410 label_void saying when it expired, to the marketplace and to a kiosk holding its ETag; its parcel answer offers no label")
     func expiredLabelVoid() async throws {
         let h = try await TestHarness()
