@@ -200,7 +200,7 @@ public final class DisputeNotifierService: Service, Sendable {
                 ("Returnd-Signature", signer.header(body: body, timestamp: Int(now.timeIntervalSince1970))),
                 ("User-Agent", "returnd"),
             ],
-            body: body, timeout: configuration.requestTimeout, maxResponseBytes: 64 * 1024)
+            body: body, timeout: configuration.requestTimeout, maxResponseBytes: 64 * 1024, oversizedAnswer: .cut)
         let meta: Logger.Metadata = ["event": "\(entry.eventID)", "type": "\(entry.type)", "dispute": "\(entry.disputeID)", "parcel": "\(entry.parcelID)"]
         let failure: String
         var retryAfter: Duration?

@@ -167,6 +167,13 @@ final class CurlEngine: Sendable {
             returnd_easy_getinfo_double(easy, CURLINFO_TOTAL_TIME, &seconds)
             return .success(InboundResponse(status: status, headers: t.headers, body: t.body, totalTime: seconds))
         case CURLE_OPERATION_TIMEDOUT: return .failure(TransportError.timedOut)
+        case CURLE_WRITE_ERROR where t.tooLarge && t.request.oversizedAnswer == .cut:
+            // The status line and headers came before the body that was cut.
+            var status = 0
+            var seconds = 0.0
+            returnd_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            returnd_easy_getinfo_double(easy, CURLINFO_TOTAL_TIME, &seconds)
+            return .success(InboundResponse(status: status, headers: t.headers, body: t.body, totalTime: seconds, bodyCut: true))
         case CURLE_WRITE_ERROR where t.tooLarge: return .failure(TransportError.responseTooLarge(limit: t.request.maxResponseBytes))
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return .failure(TransportError.couldNotConnect(String(cString: curl_easy_strerror(code))))

@@ -11,10 +11,22 @@ public struct OutboundRequest: Sendable {
     public var timeout: Duration
     public var connectTimeout: Duration
     public var maxResponseBytes: Int
+    public var oversizedAnswer: OversizedAnswer
+
+    /// What an answer with a body over `maxResponseBytes` comes to.
+    public enum OversizedAnswer: Sendable {
+        /// `TransportError.responseTooLarge`: the caller reads the body (a carrier's events).
+        case fail
+        /// Its status and headers, the body cut at the bound (`InboundResponse.bodyCut`): the
+        /// caller needs only the status (the dispute service's 2xx means delivered, whatever
+        /// page it sends along).
+        case cut
+    }
 
     public init(
         method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
-        timeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(3), maxResponseBytes: Int = 1 << 20
+        timeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(3), maxResponseBytes: Int = 1 << 20,
+        oversizedAnswer: OversizedAnswer = .fail
     ) {
         self.method = method
         self.url = url
@@ -23,6 +35,7 @@ public struct OutboundRequest: Sendable {
         self.timeout = timeout
         self.connectTimeout = connectTimeout
         self.maxResponseBytes = maxResponseBytes
+        self.oversizedAnswer = oversizedAnswer
     }
 }
 
@@ -33,6 +46,8 @@ public struct InboundResponse: Sendable {
     public var body: [UInt8]
     /// Seconds from sending to the whole answer.
     public var totalTime: Double
+    /// The body was longer than the request's bound and is cut there (`OversizedAnswer.cut`).
+    public var bodyCut = false
 
     public func header(_ name: String) -> String? {
         let lower = name.lowercased()

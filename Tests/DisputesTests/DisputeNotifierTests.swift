@@ -282,6 +282,24 @@ struct DisputeNotifierTests {
         }
     }
 
+    @Test("a 2xx with a page larger than returnd reads is delivered: marked once, not sent again, the notifier not paused")
+    func largeAnswerDelivered() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        for i in 0..<3 { try await h.parcel(dispute: "D-\(i)") }
+        try await service.serve { url in
+            let notifier = try h.notifier(url: url)
+            service.mode = .acceptWithPage(bytes: 1 << 20)
+            #expect(try await notifier.deliverDue() == 3)
+            #expect(notifier.pausedUntil == nil)
+            h.clock.advance(seconds: 3600)
+            #expect(try await notifier.deliverDue() == 0)
+        }
+        #expect(service.accepted.count == 3 && service.attempts == 3 && service.duplicates == 0)
+        #expect(try await h.store.outboxStats().pending == 0)
+    }
+
     @Test("the service refusing events themselves (4xx) is answering: every event is tried and the notifier is not paused")
     func eventRefusalsDoNotPause() async throws {
         let h = try await NotifierHarness()

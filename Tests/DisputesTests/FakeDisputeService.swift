@@ -15,6 +15,8 @@ final class FakeDisputeService: Sendable {
         case tooManyRequests(retryAfter: Int)
         case hang
         case redirect(to: String)
+        /// Accepts, and answers with a page of this many bytes (the updated dispute, say).
+        case acceptWithPage(bytes: Int)
     }
 
     struct Received: Sendable {
@@ -78,7 +80,7 @@ final class FakeDisputeService: Sendable {
             return Response(status: .permanentRedirect, headers: [.location: location])
         case .tooManyRequests(let seconds):
             return Response(status: .tooManyRequests, headers: [.retryAfter: "\(seconds)"])
-        case .accept:
+        case .accept, .acceptWithPage:
             break
         }
         guard signatureIsValid(request.headers[HTTPField.Name("Returnd-Signature")!], body: body) else {
@@ -94,6 +96,9 @@ final class FakeDisputeService: Sendable {
             } else {
                 s.duplicates += 1
             }
+        }
+        if case .acceptWithPage(let bytes) = mode {
+            return Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: bytes)))
         }
         return Response(status: .ok)
     }

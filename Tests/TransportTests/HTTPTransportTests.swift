@@ -72,7 +72,7 @@ struct HTTPTransportTests {
         }
     }
 
-    @Test("a body over the bound fails with responseTooLarge")
+    @Test("a body over the bound fails with responseTooLarge, or, for a caller that reads only the status, is cut at the bound with its status and headers")
     func bound() async throws {
         let transport = HTTPTransport()
         defer { transport.shutdown() }
@@ -81,7 +81,10 @@ struct HTTPTransportTests {
                 try await transport.send(OutboundRequest(url: "\(base)/big", maxResponseBytes: 100_000))
             }
             let whole = try await transport.send(OutboundRequest(url: "\(base)/big", maxResponseBytes: 400_000))
-            #expect(whole.body.count == 300_000)
+            #expect(whole.body.count == 300_000 && !whole.bodyCut)
+            let cut = try await transport.send(OutboundRequest(url: "\(base)/big", maxResponseBytes: 100_000, oversizedAnswer: .cut))
+            #expect(cut.status == 200 && cut.bodyCut && cut.body.count <= 100_000)
+            #expect(cut.header("content-length") == "300000")
         }
     }
 
