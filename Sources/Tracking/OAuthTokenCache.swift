@@ -48,6 +48,10 @@ actor OAuthTokenCache {
         let fetch = Task {
             let response = try await transport.send(OutboundRequest(
                 method: request.method, url: request.url, headers: request.headers.map { ($0.key, $0.value) }, body: request.body, timeout: timeout))
+            if let note = response.redirectNote {
+                throw TrackingResponseError.carrierError(
+                    status: response.status, message: "token endpoint \(note) (tracking.auth.token_url in \(service.sourceFile), or carriers.token_endpoints.\(service.id) in the configuration)")
+            }
             let (token, expiresIn) = try OAuthClientCredentials.parseResponse(status: response.status, body: response.body)
             return (token: token, expires: Date().addingTimeInterval(TimeInterval(expiresIn)))
         }

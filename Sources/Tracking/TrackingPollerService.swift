@@ -340,7 +340,7 @@ public final class TrackingPollerService: Service, Sendable {
             do throws(TrackingResponseError) {
                 // Said as a redirect, not as the "malformed response" its HTML body would make.
                 if let note = response.redirectNote {
-                    throw TrackingResponseError.carrierError(status: response.status, message: "\(note) (tracking.base_url in carriers/\(service.id).yaml, or carriers.endpoints.\(service.id) in the configuration)")
+                    throw TrackingResponseError.carrierError(status: response.status, message: "\(note) (tracking.base_url in \(service.sourceFile), or carriers.endpoints.\(service.id) in the configuration)")
                 }
                 let results = try adapter.parseResponse(status: response.status, body: response.body, numbers: numbers, service: service)
                 health.succeeded()

@@ -27,6 +27,7 @@ final class FakeCarrier: Sendable {
         var uspsInFlight = 0
         var uspsMostInFlight = 0
         var laPosteRequestID: String?
+        var tokenRedirect: String?
     }
 
     private let state = Mutex(State())
@@ -51,6 +52,11 @@ final class FakeCarrier: Sendable {
         set { state.withLock { $0.tokenLifetime = newValue } }
     }
     var tokensIssued: Int { state.withLock { $0.tokensIssued } }
+    /// Set: the token endpoint answers 301 to this address.
+    var tokenRedirect: String? {
+        get { state.withLock { $0.tokenRedirect } }
+        set { state.withLock { $0.tokenRedirect = newValue } }
+    }
     /// Set: La Poste's answers carry this request id, as some carriers' answers carry one that
     /// changes on every call (the events stay the same).
     var laPosteRequestID: String? {
@@ -130,6 +136,7 @@ final class FakeCarrier: Sendable {
 
     func token(_ request: Request) async throws -> Response {
         note("/oauth")
+        if let location = tokenRedirect { return Response(status: .movedPermanently, headers: [.location: location]) }
         let form = String(buffer: try await request.body.collect(upTo: 4096))
         guard form.contains("grant_type=client_credentials"), form.contains("client_id=usps-id"), form.contains("client_secret=usps-secret") else {
             return Response(status: .unauthorized)

@@ -246,7 +246,7 @@ struct TrackingPollerTests {
         }
     }
 
-    @Test("a carrier answering with a redirect fails the poll saying where it points and which file to change, not that the answer was malformed")
+    @Test("a carrier or its token endpoint answering with a redirect fails the poll saying where it points and which setting to change, not that the answer was malformed")
     func redirect() async throws {
         let h = try await PollerHarness()
         defer { h.cleanUp() }
@@ -258,8 +258,18 @@ struct TrackingPollerTests {
             carrier.laPosteMode = .redirect(to: "https://api.laposte.example/suivi/v3/idships")
             #expect(try await poller.pollDue().map(\.outcome) == ["failed"])
             let health = try #require(try await h.store.carrierHealth().first { $0.carrierID == "fr_colissimo" })
-            #expect(health.lastError == "carrier error HTTP 301: redirect to https://api.laposte.example/suivi/v3/idships, not followed: the configured URL is out of date (tracking.base_url in carriers/fr_colissimo.yaml, or carriers.endpoints.fr_colissimo in the configuration)")
+            let file = h.repoCatalog.byID["fr_colissimo"]!.sourceFile
+            #expect(health.lastError == "carrier error HTTP 301: redirect to https://api.laposte.example/suivi/v3/idships, not followed: the configured URL is out of date (tracking.base_url in \(file), or carriers.endpoints.fr_colissimo in the configuration)")
             #expect(try await h.store.parcel(id: p.id)?.status == .labelIssued)
+            // An OAuth carrier's token endpoint that moved is said the same way, naming its setting.
+            carrier.tokenRedirect = "https://apis.usps.example/oauth2/v4/token"
+            let usps = try await h.parcel(h.repoCatalog.byID["us_usps"]!, dispute: "D-2")
+            carrier.setStage(usps.trackingNumber, 1)
+            h.clock.advance(seconds: 3600)
+            _ = try await poller.pollDue()
+            let tokenHealth = try #require(try await h.store.carrierHealth().first { $0.carrierID == "us_usps" })
+            let uspsFile = h.repoCatalog.byID["us_usps"]!.sourceFile
+            #expect(tokenHealth.lastError == "carrier error HTTP 301: token endpoint redirect to https://apis.usps.example/oauth2/v4/token, not followed: the configured URL is out of date (tracking.auth.token_url in \(uspsFile), or carriers.token_endpoints.us_usps in the configuration)")
         }
     }
 
