@@ -23,11 +23,20 @@ public enum ReturndBootstrap {
 
     /// A SQLite path (or `sqlite://path`) or a `postgres://` URL; not yet migrated.
     public static func openStore(url: String, logger: Logger) throws -> SQLReturnStore {
+        if let why = unsupportedURL(url) { throw Failure(description: "database URL: \(why)") }
         if PostgresSettings.isPostgresURL(url) {
             let settings = try PostgresSettings(url: url)
             return SQLReturnStore(backend: try PostgresBackend(settings: settings, logger: logger), logger: logger)
         }
         return try SQLReturnStore.sqlite(path: sqlitePath(url)!, logger: logger)
+    }
+
+    /// Why a database URL names no store returnd knows (`mysql://…`, a typo'd scheme), or nil.
+    /// Such a URL would otherwise be taken as a SQLite path and open a new, empty store there. The
+    /// URL itself is not repeated: it may hold a password.
+    public static func unsupportedURL(_ url: String) -> String? {
+        guard let range = url.range(of: "://"), !PostgresSettings.isPostgresURL(url), !url.hasPrefix("sqlite://") else { return nil }
+        return "a \(url[..<range.lowerBound].prefix(20)):// URL is not a store returnd knows; give a SQLite path (or sqlite://path) or postgres://user:password@host:port/dbname"
     }
 
     /// The file of a SQLite database URL; nil for PostgreSQL.

@@ -64,6 +64,11 @@ struct GlobalOptions: ParsableArguments {
     func runtime(_ loaded: ReturndConfiguration? = nil) async throws -> ReturndRuntime {
         let settings: ReturndConfiguration
         if let loaded { settings = loaded } else { settings = try await load() }
+        // Opening a SQLite path makes an empty store there: a typo'd path or the wrong
+        // configuration would show an operator no parcels at all. Only `migrate` creates one.
+        if let path = ReturndBootstrap.sqlitePath(settings.databaseURL), !FileManager.default.fileExists(atPath: path) {
+            throw CommandFailure(message: "no SQLite store at \(path) (database.url): returnd creates it at its first start, or `returnctl migrate` now")
+        }
         // returnctl talks to people: warnings only, on stderr.
         var logger = Logger(label: "returnctl")
         logger.logLevel = .warning

@@ -82,6 +82,16 @@ import Testing
         #expect(await refusal("- http\n")?.contains("cannot load configuration") == true)
     }
 
+    @Test("a database URL of a scheme returnd does not know is refused, without repeating the URL (it may hold a password), where it would have opened an empty SQLite store at that path")
+    func anUnknownDatabaseSchemeIsRefused() async throws {
+        let message = await refusal("database:\n  url: mysql://returnd:s3cret@db/returnd\n")
+        #expect(message?.hasSuffix("returnd.yaml: database.url: a mysql:// URL is not a store returnd knows; give a SQLite path (or sqlite://path) or postgres://user:password@host:port/dbname") == true, "\(message ?? "loaded")")
+        #expect(message?.contains("s3cret") == false)
+        for url in ["sqlite:///var/lib/returnd/returnd.sqlite", "postgres://u:p@h:5432/d", "postgresql://u:p@h:5432/d", "returnd.sqlite"] {
+            #expect(try await load("database:\n  url: \(url)\n").databaseURL.hasSuffix(url.hasPrefix("returnd") ? "/returnd.sqlite" : url), "\(url)")
+        }
+    }
+
     @Test func anAbsentKeyTakesItsDefault() async throws {
         let config = try await load("http:\n  host: 127.0.0.1\n")
         #expect(config.httpPort == 8080)

@@ -93,6 +93,7 @@ public struct ReturndConfiguration: Sendable {
         // Relative paths of what returnd keeps live under state_directory.
         let inState = { (path: String) in path.hasPrefix("/") ? path : "\(state)/\(path)" }
         let database = setting.string("database.url", default: "returnd.sqlite")
+        if let why = ReturndBootstrap.unsupportedURL(database) { throw Invalid(description: "\(setting.origin("database.url")): \(why)") }
         databaseURL = database.contains("://") ? database : inState(database)
         carriersDirectory = setting.string("carriers.directory", default: "carriers")
         signingKeyFile = inState(setting.string("signing.key_file", default: "signing.keys"))
