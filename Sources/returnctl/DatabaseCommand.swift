@@ -128,7 +128,14 @@ struct DatabaseCommand: AsyncParsableCommand {
         @Option(help: "Destination database URL or SQLite path.") var to: String
 
         func run() async throws {
-            let (counts, sourceURL, destinationURL) = try await options.withStore(url: from, existing: true) { source, sourceURL in
+            let source: String
+            if let from { source = from } else { source = try await options.load().databaseURL }
+            // Said as what it is, not as "the destination already holds data".
+            if let a = ReturndBootstrap.sqlitePath(source), let b = ReturndBootstrap.sqlitePath(to),
+               URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath() == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath() {
+                throw CommandFailure(message: "--to \(to) is the source store itself; name another file or a postgres:// URL")
+            }
+            let (counts, sourceURL, destinationURL) = try await options.withStore(url: source, existing: true) { source, sourceURL in
                 try await options.withStore(url: to) { destination, destinationURL in
                     do {
                         try await source.migrate()
