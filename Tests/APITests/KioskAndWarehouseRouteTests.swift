@@ -171,6 +171,32 @@ struct KioskRouteTests {
         }
     }
 
+    @Test("a return already received at the warehouse is refused at the kiosk's scan and drop-off: 409 already_received saying where and when, its status unchanged; a kiosk retrying its own drop-off still gets 200")
+    func receivedRefusedAtKiosk() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let id = p["id"] as! String, code = p["return_code"] as! String
+            let first = try await h.post(client, "/v1/kiosk/dropoffs", token: kiosk, #"{"code": "\#(code)"}"#)
+            let retry = try await h.post(client, "/v1/kiosk/dropoffs", token: kiosk, #"{"code": "\#(code)"}"#)
+            #expect(first.status == .ok && retry.status == .ok)
+            let scannedAt = h.clock.date.formatted(.iso8601)
+            _ = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(p["tracking_number"] as! String)", "scanned_at": "\#(scannedAt)"}"#)
+            let events = try await h.store.outbox(state: .pending, limit: 100).count
+            for route in ["/v1/kiosk/scans", "/v1/kiosk/dropoffs"] {
+                let r = try await h.post(client, route, token: kiosk, #"{"code": "\#(code)"}"#)
+                #expect(r.status == .conflict && r.errorCode == "already_received", "\(route)")
+                #expect((r.json["error"] as? [String: Any])?["message"] as? String
+                    == "return \(id) was received at warehouse WH-FR-LYS on \(scannedAt): its label was used, so a box handed over with it now is not this return", "\(route)")
+            }
+            #expect(try await h.store.parcel(id: id)?.status == .arrivedAtWarehouse)
+            #expect(try await h.store.outbox(state: .pending, limit: 100).count == events)
+        }
+    }
+
     @Test("an expired parcel is refused at the kiosk's scan as at its drop-off: 409 invalid_transition saying it expired and when, nothing to print")
     func expiredDropOff() async throws {
         let h = try await TestHarness()

@@ -27,6 +27,12 @@ struct KioskController {
         if let why = parcel.closedReason {
             throw APIError(.conflict, "invalid_transition", "return \(parcel.id) \(why): there is no label to print or parcel to take")
         }
+        // Its box is at the warehouse: a box handed over under its label now is another one (a
+        // label printed twice), which the kiosk must not take as this return.
+        if parcel.status == .arrivedAtWarehouse || parcel.status == .inspected {
+            let when = parcel.history.last { $0.status == .arrivedAtWarehouse }.map { " on \($0.occurredAt.formatted(.iso8601))" } ?? ""
+            throw APIError(.conflict, "already_received", "return \(parcel.id) was received at warehouse \(parcel.warehouseID)\(when): its label was used, so a box handed over with it now is not this return")
+        }
         return (token, parcel)
     }
 
