@@ -59,7 +59,8 @@ struct OutboxCommand: AsyncParsableCommand {
             OutboxCommand.table(entries)
             // The table may be cut short: say how many there are, and how to replay them all.
             let dead = stats.dead
-            if dead > 0 { print("\(dead) dead; `returnctl outbox retry --all-dead` makes them all due again") }
+            // A bare header would leave an operator wondering whether the command ran.
+            print(dead > 0 ? "\(dead) dead; `returnctl outbox retry --all-dead` makes them all due again" : "no dead events: every event is delivered or still being tried (\(stats.pending) pending)")
         }
     }
 
