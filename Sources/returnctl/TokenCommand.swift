@@ -60,6 +60,9 @@ struct TokenCommand: AsyncParsableCommand {
             printTable(["ID", "ROLE", "SCOPE", "CREATED", "REVOKED", "LABEL"], tokens.map {
                 [$0.id, $0.role.rawValue, $0.scope ?? "-", $0.createdAt.formatted(.iso8601), $0.revokedAt?.formatted(.iso8601) ?? "-", $0.label ?? ""]
             })
+            let active = tokens.filter { $0.revokedAt == nil }.count
+            print(tokens.isEmpty ? "no tokens: every /v1 request is refused 401; `returnctl token create --role ROLE` makes one"
+                : "\(tokens.count) tokens, \(active) active")
         }
     }
 
