@@ -47,9 +47,9 @@ struct ParcelCodeResolver: Sendable {
             do {
                 let parcel = try self.resolve(code: code, for: step, in: finder).parcel
                 // A scanner whose clock was reset (to 1970, after a flat battery) would date the
-                // arrival the dispute service is told of before its label existed. Five minutes
-                // of skew are allowed, as for a scan time in the future.
-                guard scannedAt >= parcel.createdAt.addingTimeInterval(-300) else {
+                // arrival the dispute service is told of before its label existed. The skew
+                // allowed is `ClockSkew.allowed`, as for a scan time in the future.
+                guard scannedAt >= parcel.createdAt.addingTimeInterval(-ClockSkew.allowed) else {
                     throw APIError.badRequest("scanned_at \(scannedAt.formatted(.iso8601)) is before parcel \(parcel.id) was issued (\(parcel.createdAt.formatted(.iso8601))); check the scanner's clock")
                 }
                 return .found(parcel)

@@ -153,9 +153,8 @@ extension TrackingEventRecord {
         occurredAt < parcel.createdAt.addingTimeInterval(-Self.issueSkew)
     }
 
-    /// How far after the poll a carrier may date an event before it is reported as wrong: clocks
-    /// differ by seconds, not minutes (the warehouse scanners' allowance).
-    public static let aheadSkew: TimeInterval = 300
+    /// How far after the poll a carrier may date an event before it is reported as wrong.
+    public static let aheadSkew = ClockSkew.allowed
 
     /// When the status change it causes happened, for the history and the dispute: the carrier's
     /// date, but never after the poll that brought it. A date still to come is a carrier's clock

@@ -79,7 +79,7 @@ struct WarehouseController {
         let (token, warehouse) = try scanner(context)
         let body = try await request.decodeJSON(ReceiptBody.self)
         let now = runtime.clock()
-        guard body.scannedAt <= now.addingTimeInterval(300) else {
+        guard body.scannedAt <= now.addingTimeInterval(ClockSkew.allowed) else {
             throw APIError.badRequest("scanned_at \(body.scannedAt.formatted(.iso8601)) is in the future; check the scanner's clock")
         }
         // Resolved inside the write: a read before it cost more than the write itself.
