@@ -160,25 +160,23 @@ final class CurlEngine: Sendable {
 
     private func outcome(_ t: Transfer, easy: UnsafeMutableRawPointer, code: CURLcode) -> Result<InboundResponse, any Error> {
         switch code {
-        case CURLE_OK:
-            var status = 0
-            var seconds = 0.0
-            returnd_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            returnd_easy_getinfo_double(easy, CURLINFO_TOTAL_TIME, &seconds)
-            return .success(InboundResponse(status: status, headers: t.headers, body: t.body, totalTime: seconds))
+        case CURLE_OK: return .success(answer(t, easy: easy, bodyCut: false))
         case CURLE_OPERATION_TIMEDOUT: return .failure(TransportError.timedOut)
-        case CURLE_WRITE_ERROR where t.tooLarge && t.request.oversizedAnswer == .cut:
-            // The status line and headers came before the body that was cut.
-            var status = 0
-            var seconds = 0.0
-            returnd_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            returnd_easy_getinfo_double(easy, CURLINFO_TOTAL_TIME, &seconds)
-            return .success(InboundResponse(status: status, headers: t.headers, body: t.body, totalTime: seconds, bodyCut: true))
+        // The status line and headers came before the body that was cut.
+        case CURLE_WRITE_ERROR where t.tooLarge && t.request.oversizedAnswer == .cut: return .success(answer(t, easy: easy, bodyCut: true))
         case CURLE_WRITE_ERROR where t.tooLarge: return .failure(TransportError.responseTooLarge(limit: t.request.maxResponseBytes))
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return .failure(TransportError.couldNotConnect(String(cString: curl_easy_strerror(code))))
         default: return .failure(TransportError.failed(String(cString: curl_easy_strerror(code))))
         }
+    }
+
+    private func answer(_ t: Transfer, easy: UnsafeMutableRawPointer, bodyCut: Bool) -> InboundResponse {
+        var status = 0
+        var seconds = 0.0
+        returnd_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        returnd_easy_getinfo_double(easy, CURLINFO_TOTAL_TIME, &seconds)
+        return InboundResponse(status: status, headers: t.headers, body: t.body, totalTime: seconds, bodyCut: bodyCut)
     }
 
     /// Detaches the easy handle (reset to libcurl's defaults, so nothing of this request reaches

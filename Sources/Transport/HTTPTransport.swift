@@ -54,9 +54,9 @@ public struct InboundResponse: Sendable {
         return headers.last { $0.name == lower }?.value
     }
 
-    /// For a 3xx answer, what to say of it (after its status): returnd follows no redirect (a signed webhook or a
-    /// request carrying a carrier's key is not resent to an address nobody configured), so the
-    /// configured URL is out of date and the operator needs the new one.
+    /// For a 3xx answer, what to say of it (after its status): returnd follows no redirect (a
+    /// signed webhook or a request carrying a carrier's key is not resent to an address nobody
+    /// configured), so the configured URL is out of date and the operator needs the new one.
     public var redirectNote: String? {
         guard (300..<400).contains(status) else { return nil }
         let location = header("location").map { String($0.prefix(300)) } ?? "an address it did not give"
