@@ -76,8 +76,8 @@ struct ParcelCodeResolver: Sendable {
         if let labelled = try finder.parcel(trackingNumber: code.uppercased()) {
             return Resolved(parcel: try package(under: labelled, for: step, in: finder), via: "tracking_number")
         }
-        if let format = TrackingNumberScheme.formatFailingCheckDigit(code.uppercased()) {
-            throw APIError(.unprocessableContent, "invalid_tracking_number", "tracking number \(code) is refused: its check digit does not match the digits before it (\(format)): a digit was mistyped or misread")
+        if let slip = TrackingNumberScheme.checkDigitSlip(code.uppercased()) {
+            throw APIError(.unprocessableContent, "invalid_tracking_number", "tracking number \(code) is refused: \(slip): a digit was mistyped or misread")
         }
         let symbols = code.filter { $0 != "-" && $0 != " " }
         if symbols.count == 9 {

@@ -47,9 +47,14 @@ public enum ServedCountries {
     /// United Kingdom, but ISO 3166-1 has it as GB: the answer says so rather than leave a
     /// marketplace wondering why a served country is refused.
     public static func notServedMessage(_ country: String) -> String {
-        let hint = country == "UK" ? " (the United Kingdom is GB in ISO 3166-1: send GB)" : ""
-        return "no drop-off service points in \(country)\(hint); served: \(all.sorted().joined(separator: ", "))"
+        let hint = country == "UK" ? " (\(ukIsGB): send GB)" : ""
+        return "no drop-off service points in \(country)\(hint); served: \(listed)"
     }
+
+    /// The served countries in order, as messages list them.
+    public static var listed: String { all.sorted().joined(separator: ", ") }
+
+    public static let ukIsGB = "the United Kingdom is GB in ISO 3166-1"
 }
 
 extension ParcelStatus {

@@ -87,6 +87,11 @@ public enum TrackingNumberScheme: Hashable, Sendable {
         return nil
     }
 
+    /// `formatFailingCheckDigit` in words, one wording for the API and returnctl.
+    public static func checkDigitSlip(_ code: String) -> String? {
+        formatFailingCheckDigit(code).map { "its check digit does not match the digits before it (\($0))" }
+    }
+
     // MARK: - Check digits
 
     /// UPU S10 check digit over 8 digits: weights 8,6,4,2,3,5,9,7; 11 - sum mod 11; 10 → 0, 11 → 5.

@@ -96,8 +96,8 @@ func findParcel(_ typed: String, _ store: any ReturnStore) async throws -> Parce
     if let p = try await store.parcel(id: key.uppercased()) { return p }
     if let p = try await store.parcel(trackingNumber: key.uppercased()) { return p }
     if let code = try? ReturnCode(parsing: key), let p = try await store.parcel(returnCode: code.canonical) { return p }
-    if let format = TrackingNumberScheme.formatFailingCheckDigit(key.uppercased()) {
-        throw CommandFailure(message: "no parcel with tracking number \(typed): its check digit does not match the digits before it (\(format)); a digit was mistyped")
+    if let slip = TrackingNumberScheme.checkDigitSlip(key.uppercased()) {
+        throw CommandFailure(message: "no parcel with tracking number \(typed): \(slip); a digit was mistyped")
     }
     if key.filter({ $0 != "-" && $0 != " " }).count == 9 {
         do { _ = try ReturnCode(parsing: key) } catch { throw CommandFailure(message: "no parcel with return code \(typed): \(error.reason)") }

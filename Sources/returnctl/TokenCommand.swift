@@ -25,8 +25,8 @@ struct TokenCommand: AsyncParsableCommand {
                 let country = String(scope.prefix(2)), shaped = scope.count >= 4 && scope.dropFirst(2).first == "-"
                 let why = !shaped ? ""
                     : ServedCountries.all.contains(country.uppercased()) ? "; write its country in capitals: \(country.uppercased())\(scope.dropFirst(2))"
-                    : country.uppercased() == "UK" ? "; the United Kingdom is GB in ISO 3166-1: GB\(scope.dropFirst(2))"
-                    : "; \(country) is not served (served: \(ServedCountries.all.sorted().joined(separator: ", ")))"
+                    : country.uppercased() == "UK" ? "; \(ServedCountries.ukIsGB): GB\(scope.dropFirst(2))"
+                    : "; \(country) is not served (served: \(ServedCountries.listed))"
                 throw ValidationError("a kiosk scope starts with its served country and a hyphen, e.g. FR-PARIS-0042\(why)")
             }
         }
