@@ -39,7 +39,7 @@ public enum ParcelStateMachine {
     public static func apply(_ target: ParcelStatus, to current: ParcelStatus) throws(IllegalTransition) -> Outcome {
         if target == current { return .unchanged }
         switch (current, target) {
-        case (.expired, _), (.cancelled, _), (.inspected, _):
+        case (.expired, _), (.cancelled, _), (.inspected, .expired), (.inspected, .cancelled):
             throw IllegalTransition(from: current, to: target)
         case (.labelIssued, .expired), (.labelIssued, .cancelled), (.droppedOff, .cancelled):
             return .moved(target)
@@ -51,6 +51,8 @@ public enum ParcelStateMachine {
         default:
             let from = rank(current)!, to = rank(target)!
             // Steps may be skipped (no kiosk scan, a scanner before any carrier event), never undone.
+            // An inspected parcel is the end of the line, and what comes after it is old news: a
+            // scanner's retried read, or the carrier's delivery scan posted after the inspection.
             return to > from ? .moved(target) : .unchanged
         }
     }

@@ -325,7 +325,7 @@ struct WarehouseRouteTests {
         }
     }
 
-    @Test("an inspection records per-item outcomes and the accepted amount per dispute and currency; one before any receipt is 409 saying to record the receipt first; an outcome other than accepted or rejected is named, and so is a field an inspection item does not have")
+    @Test("an inspection records per-item outcomes and the accepted amount per dispute and currency; one before any receipt is 409 saying to record the receipt first; a read after it is 200 and changes nothing; an outcome other than accepted or rejected is named, and so is a field an inspection item does not have")
     func inspection() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
@@ -361,6 +361,14 @@ struct WarehouseRouteTests {
             let event = try JSONDecoder.returnd.decode(DisputeEvent.self, from: Data(last.payload.utf8))
             #expect(event.acceptedAmounts == [Money(amount: "4.99", currency: "EUR")])
             #expect(event.inspection?.first { $0.sku == "B" }?.reason == "seal broken")
+            // A scanner's read after the inspection (a retry from its queue, the box read again
+            // on its way to the shelf) is old news: 200, recorded, still inspected, nothing sent.
+            let events = try await h.store.outbox(state: .pending, limit: 50).count
+            let later = h.clock.date.addingTimeInterval(60).formatted(.iso8601)
+            let reread = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(code)", "scanned_at": "\#(later)"}"#)
+            #expect(reread.status == .ok && reread.parcel["status"] as? String == "inspected")
+            #expect((reread.json["receipts"] as? [Any])?.count == 2)
+            #expect(try await h.store.outbox(state: .pending, limit: 50).count == events)
         }
     }
 

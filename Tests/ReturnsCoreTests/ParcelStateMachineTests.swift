@@ -12,16 +12,17 @@ struct ParcelStateMachineTests {
         #expect(try ParcelStateMachine.apply(to, to: from) == .moved(to))
     }
 
-    @Test("repeats and news older than what is known change nothing", arguments: [
+    @Test("repeats and news older than what is known change nothing, an inspected parcel's included", arguments: [
         (ParcelStatus.droppedOff, ParcelStatus.droppedOff), (.inTransit, .droppedOff), (.arrivedAtWarehouse, .inTransit),
         (.arrivedAtWarehouse, .arrivedAtWarehouse), (.arrivedAtWarehouse, .droppedOff), (.inspected, .inspected),
+        (.inspected, .arrivedAtWarehouse), (.inspected, .inTransit), (.inspected, .droppedOff),
     ])
     func harmless(current: ParcelStatus, event: ParcelStatus) throws {
         #expect(try ParcelStateMachine.apply(event, to: current) == .unchanged)
     }
 
     @Test("illegal transitions are refused with both statuses named", arguments: [
-        (ParcelStatus.expired, ParcelStatus.droppedOff), (.cancelled, .arrivedAtWarehouse), (.inspected, .arrivedAtWarehouse),
+        (ParcelStatus.expired, ParcelStatus.droppedOff), (.cancelled, .arrivedAtWarehouse), (.inspected, .expired), (.inspected, .cancelled),
         (.droppedOff, .expired), (.inTransit, .cancelled), (.labelIssued, .inspected), (.inTransit, .inspected), (.expired, .cancelled),
     ])
     func illegal(current: ParcelStatus, event: ParcelStatus) {
