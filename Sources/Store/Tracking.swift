@@ -139,6 +139,9 @@ public struct PollRecordOutcome: Sendable {
     /// `TrackingEventRecord.aheadSkew` after the poll: the history and the dispute got the poll's
     /// time instead (`TrackingEventRecord.statusTime(polledAt:)`).
     public var aheadEvents: [TrackingEventRecord] = []
+    /// New events with a status that found the parcel expired or cancelled (the timer closed it
+    /// while this poll was out): stored, moving nothing, for an operator to look at.
+    public var closedEvents: [TrackingEventRecord] = []
 }
 
 extension TrackingEventRecord {

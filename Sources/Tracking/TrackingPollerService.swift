@@ -445,6 +445,13 @@ public final class TrackingPollerService: Service, Sendable {
                         "hint": "the parcel moved, dated at the poll's time: the carrier's clock or time zone is off",
                     ])
                 }
+                for e in outcome.closedEvents {
+                    logger.warning("tracking.event_after_close", metadata: [
+                        "parcel": "\(t.parcelID)", "tracking": "\(t.trackingNumber)", "carrier": "\(service.id)", "code": "\(e.code)",
+                        "occurred_at": "\(e.occurredAt.formatted(.iso8601))", "status": "\(outcome.status.rawValue)",
+                        "hint": "stored, status unchanged: the return closed while this poll was out; see returnctl parcel show",
+                    ])
+                }
                 for e in outcome.newEvents where !service.tracking.statusMap.keys.contains(e.code) && e.status == nil {
                     logger.notice("carrier.unknown_code", metadata: ["carrier": "\(service.id)", "code": "\(e.code)", "hint": "add it to tracking.status_map in \(service.sourceFile)"])
                 }

@@ -670,6 +670,36 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a poll whose parcel closed or was inspected while it was out stores its events and moves nothing: expired events are reported, the inspected parcel takes the delivery as old news", arguments: StoreKind.allCases)
+    func pollAfterParcelClosed(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let now = Date()
+            let lapsed = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1"), now: now)).parcel
+            let done = try await store.issueReturn(issuance(request(dispute: "D-2", seller: "S-2"), now: now)).parcel
+            // Claimed while both were followed.
+            #expect(try await store.claimPollTargets(now: now.addingTimeInterval(86_400), limit: 10, leaseUntil: now.addingTimeInterval(86_700)).count == 2)
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: lapsed.id, status: .expired, source: .timer, occurredAt: now))
+            _ = try await store.recordReceipt(WarehouseReceipt(parcelID: done.id, warehouseID: "WH-FR", code: done.trackingNumber, scannedAt: now, receivedAt: now, scannerTokenID: "T1"))
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: done.id, status: .inspected, source: .scanner, occurredAt: now, inspection: [ItemInspection(sku: "A", outcome: .accepted)]))
+            let before = try await store.outbox(state: nil, limit: 50).count
+            let polled = now.addingTimeInterval(60)
+            let accepted = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: now.addingTimeInterval(-600), location: nil, status: .inTransit)
+            let delivered = TrackingEventRecord(code: "DI1", description: "delivered", occurredAt: now.addingTimeInterval(30), location: "WH-FR", status: .arrivedAtWarehouse)
+            let late = try await store.recordPoll(PollRecord(parcelID: lapsed.id, outcome: .events([accepted]), polledAt: polled, nextPollAt: polled.addingTimeInterval(60)))
+            #expect(late.status == .expired && late.statusChanges.isEmpty && late.closedEvents.map(\.code) == ["PC1"])
+            let after = try await store.recordPoll(PollRecord(parcelID: done.id, outcome: .events([accepted, delivered]), polledAt: polled, nextPollAt: polled.addingTimeInterval(60)))
+            #expect(after.status == .inspected && after.statusChanges.isEmpty && after.closedEvents.isEmpty)
+            #expect(try await store.trackingEvents(parcelID: lapsed.id).map(\.code) == ["PC1"])
+            #expect(try await store.trackingEvents(parcelID: done.id).map(\.code) == ["PC1", "DI1"])
+            #expect(try await store.parcel(id: lapsed.id)?.status == .expired)
+            #expect(try await store.parcel(id: done.id)?.status == .inspected)
+            #expect(try await store.outbox(state: nil, limit: 50).count == before)
+            // Neither is followed any more.
+            #expect(try await store.claimPollTargets(now: now.addingTimeInterval(2 * 86_400), limit: 10, leaseUntil: now.addingTimeInterval(2 * 86_400 + 300)).isEmpty)
+        }
+    }
+
     @Test("polls: the answer a parcel had before moves only its schedule; a new answer, or a stale claim, is stored in full", arguments: StoreKind.allCases)
     func quietPolls(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

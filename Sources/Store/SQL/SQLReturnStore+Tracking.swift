@@ -101,7 +101,7 @@ extension SQLReturnStore {
         {
             return PollRecordOutcome(status: status, newEvents: [], statusChanges: [])
         }
-        var fresh: [TrackingEventRecord] = [], stale: [TrackingEventRecord] = [], ahead: [TrackingEventRecord] = []
+        var fresh: [TrackingEventRecord] = [], stale: [TrackingEventRecord] = [], ahead: [TrackingEventRecord] = [], closed: [TrackingEventRecord] = []
         var changes: [ParcelStatus] = []
         var error: String?
         // The parcel as the last change left it: several events of one poll load it once.
@@ -126,6 +126,12 @@ extension SQLReturnStore {
                 // Events are applied oldest first: acceptance, then transit, then delivery.
                 let isAhead = e.isAhead(ofPoll: record.polledAt)
                 let note = isAhead ? " (dated \(e.occurredAt.formatted(.iso8601)) by the carrier, after the poll: recorded at the poll's time)" : ""
+                // The parcel expired (or was cancelled) after the claim, before this answer: the
+                // carrier's news is kept, and reported, but nothing follows a closed parcel.
+                if let parcel = current, parcel.status.isClosed {
+                    closed.append(e)
+                    continue
+                }
                 let change = try Self.change(
                     StatusChangeRequest(parcelID: record.parcelID, status: status, source: .carrier, occurredAt: e.statusTime(polledAt: record.polledAt),
                                         detail: "carrier \(e.code): \(e.description)\(note)", location: e.location),
@@ -158,7 +164,7 @@ extension SQLReturnStore {
             // Arrived (or expired, cancelled): nothing left to follow.
             try db.execute("DELETE FROM tracking_schedule WHERE parcel_id = ?", [record.parcelID])
         }
-        return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes, staleEvents: stale, aheadEvents: ahead)
+        return PollRecordOutcome(status: status, newEvents: fresh, statusChanges: changes, staleEvents: stale, aheadEvents: ahead, closedEvents: closed)
     }
 
     /// The quiet path's statements, by the digest that matched, built once: interpolated per
