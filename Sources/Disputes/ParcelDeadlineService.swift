@@ -15,11 +15,16 @@ public final class ParcelDeadlineService: Service, Sendable {
         public var arrivalUnconfirmedAfter: Duration
         /// nil: every key is kept for ever (the default).
         public var idempotencyKeysKeptFor: Duration?
+        /// How long past its deadline an unused label waits for its carrier to be asked once
+        /// more, before it expires anyway; nil (tracking off) expires it at the deadline.
+        public var expiryFinalCheckWait: Duration?
 
-        public init(interval: Duration = .seconds(60), arrivalUnconfirmedAfter: Duration = .seconds(48 * 3600), idempotencyKeysKeptFor: Duration? = nil) {
+        public init(interval: Duration = .seconds(60), arrivalUnconfirmedAfter: Duration = .seconds(48 * 3600), idempotencyKeysKeptFor: Duration? = nil,
+                    expiryFinalCheckWait: Duration? = nil) {
             self.interval = interval
             self.arrivalUnconfirmedAfter = arrivalUnconfirmedAfter
             self.idempotencyKeysKeptFor = idempotencyKeysKeptFor
+            self.expiryFinalCheckWait = expiryFinalCheckWait
         }
     }
 
@@ -64,14 +69,24 @@ public final class ParcelDeadlineService: Service, Sendable {
         let now = clock()
         var expired: [String] = []
         while true {
-            let batch = try await store.overdueLabels(now: now, limit: 200)
+            let wait = configuration.expiryFinalCheckWait
+            let batch = try await store.overdueLabels(now: now, limit: 200, finalCheckWait: wait?.inSeconds)
             if batch.isEmpty { break }
-            for id in batch {
+            for label in batch {
+                let id = label.parcelID
                 do {
-                    let outcome = try await store.changeStatus(StatusChangeRequest(parcelID: id, status: .expired, source: .timer, occurredAt: now, detail: "not dropped off by the deadline"))
+                    let outcome = try await store.changeStatus(StatusChangeRequest(parcelID: id, status: .expired, source: .timer, occurredAt: now, detail: Self.expiryDetail(label, wait: wait)))
                     if outcome.changed {
                         expired.append(id)
-                        logger.notice("parcel.expired", metadata: ["parcel": "\(id)", "tracking": "\(outcome.parcel.trackingNumber)", "dispute": "\(outcome.parcel.disputeIDs.joined(separator: ","))"])
+                        var meta: Logger.Metadata = ["parcel": "\(id)", "tracking": "\(outcome.parcel.trackingNumber)", "dispute": "\(outcome.parcel.disputeIDs.joined(separator: ","))"]
+                        if let checked = label.checkedAt { meta["carrier_asked_at"] = "\(checked.formatted(.iso8601))" }
+                        if label.wasToBeChecked && label.checkedAt == nil {
+                            // The carrier was not asked after the deadline: a box it took may be under this label.
+                            meta["hint"] = "its carrier could not be asked after the deadline (\(label.lastPollError ?? "not polled")); returnctl track shows what it says now"
+                            logger.warning("parcel.expired_unchecked", metadata: meta)
+                        } else {
+                            logger.notice("parcel.expired", metadata: meta)
+                        }
                     }
                 } catch {
                     // A drop-off raced the timer: the parcel moved on, which is what we want.
@@ -91,6 +106,20 @@ public final class ParcelDeadlineService: Service, Sendable {
             ])
         }
         return TickResult(expired: expired, unconfirmed: unconfirmed.map(\.id), forgottenIdempotencyKeys: try await forgetIdempotencyKeys(now: now))
+    }
+
+    /// The expiry's history row, for whoever audits the dispute: whether the carrier was asked.
+    static func expiryDetail(_ label: OverdueLabel, wait: Duration?) -> String {
+        let base = "not dropped off by the deadline"
+        if let checked = label.checkedAt { return "\(base); its carrier, asked at \(checked.formatted(.iso8601)), had no drop-off either" }
+        guard label.wasToBeChecked, let wait else { return base }
+        let why = label.lastPollError.map { "its last poll: \($0)" } ?? "not polled since"
+        return "\(base); its carrier could not be asked in the \(Self.hours(wait)) after it (\(why))"
+    }
+
+    static func hours(_ d: Duration) -> String {
+        let h = d.inSeconds / 3600
+        return h == h.rounded() ? "\(Int(h)) h" : "\(Int((d.inSeconds / 60).rounded())) min"
     }
 
     /// Deletes the keys older than the retention, a bounded number per pass.

@@ -88,6 +88,14 @@ extension Parcel {
         default: nil
         }
     }
+
+    /// `closedReason`, or the same words for an unused label past its deadline that the timers
+    /// have not expired yet (they wait for the carrier's word): a kiosk must not take it then.
+    public func closedReason(at now: Date) -> String? {
+        if let why = closedReason { return why }
+        guard status == .labelIssued, dropOffBy < now else { return nil }
+        return "expired on \(dropOffBy.formatted(.iso8601)) without being dropped off"
+    }
 }
 
 /// The warehouse's verdict on one item of a parcel.

@@ -248,8 +248,11 @@ public protocol ReturnStore: Sendable {
     func outbox(disputeID: String) async throws -> [OutboxEntry]
     func outboxStats() async throws -> OutboxStats
 
-    /// Parcels still `label_issued` past their drop-off deadline.
-    func overdueLabels(now: Date, limit: Int) async throws -> [String]
+    /// Parcels still `label_issued` past their drop-off deadline that may expire now, oldest
+    /// deadline first. With `finalCheckWait`, one whose carrier is followed waits for a poll
+    /// after its deadline that succeeded (a box handed over at a counter that did not scan it
+    /// shows only there), but no longer than that after the deadline: the carrier may be down.
+    func overdueLabels(now: Date, limit: Int, finalCheckWait: TimeInterval?) async throws -> [OverdueLabel]
     /// Deletes up to `limit` `Idempotency-Key`s stored before `before`, oldest first, and says
     /// how many (`returns.idempotency_keys_days`). A replay of a forgotten key is a new request:
     /// its items are in a parcel already, so it is refused `item_already_returned`, naming it.

@@ -201,3 +201,21 @@ struct PlannedEvent: Sendable {
     var event: DisputeEvent
     var payload: String
 }
+
+/// A label past its drop-off deadline that may expire now (`ReturnStore.overdueLabels`).
+public struct OverdueLabel: Sendable, Hashable {
+    public var parcelID: String
+    /// The successful poll after the deadline that still found no drop-off; nil if none was made.
+    public var checkedAt: Date?
+    /// Whether its carrier was to be asked (the parcel is followed and the check was waited for).
+    public var wasToBeChecked: Bool
+    /// Why the last poll failed, when the wait for a check ran out.
+    public var lastPollError: String?
+
+    public init(parcelID: String, checkedAt: Date?, wasToBeChecked: Bool, lastPollError: String?) {
+        self.parcelID = parcelID
+        self.checkedAt = checkedAt
+        self.wasToBeChecked = wasToBeChecked
+        self.lastPollError = lastPollError
+    }
+}

@@ -16,9 +16,12 @@ public struct PollTarget: Sendable, Hashable {
     /// The last stored answer's bytes, digested (`PollRecord.answerDigest`): the same bytes again
     /// need no reading.
     public var answerDigest: String?
+    /// The parcel's drop-off deadline while its label is unused: the poll schedule keeps a poll
+    /// at that time, the check the expiry waits for (`ReturnStore.overdueLabels`).
+    public var dropOffBy: Date?
 
     public init(parcelID: String, carrierID: String, trackingNumber: String, status: ParcelStatus, unchangedPolls: Int, failures: Int, eventsDigest: String? = nil,
-                answerDigest: String? = nil) {
+                answerDigest: String? = nil, dropOffBy: Date? = nil) {
         self.parcelID = parcelID
         self.carrierID = carrierID
         self.trackingNumber = trackingNumber
@@ -27,6 +30,7 @@ public struct PollTarget: Sendable, Hashable {
         self.failures = failures
         self.eventsDigest = eventsDigest
         self.answerDigest = answerDigest
+        self.dropOffBy = dropOffBy
     }
 }
 

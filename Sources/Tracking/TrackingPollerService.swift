@@ -105,7 +105,8 @@ public final class TrackingPollerService: Service, Sendable {
 
     /// Polls one parcel now, whatever its schedule (`returnctl track`).
     public func pollNow(_ parcel: Parcel) async -> Report {
-        let target = PollTarget(parcelID: parcel.id, carrierID: parcel.carrierID, trackingNumber: parcel.trackingNumber, status: parcel.status, unchangedPolls: 0, failures: 0)
+        let target = PollTarget(parcelID: parcel.id, carrierID: parcel.carrierID, trackingNumber: parcel.trackingNumber, status: parcel.status, unchangedPolls: 0, failures: 0,
+                                dropOffBy: parcel.status == .labelIssued ? parcel.dropOffBy : nil)
         // An operator waits for a time within the carrier's rate limit, but not for a whole pass's.
         return await poll(carrierID: parcel.carrierID, targets: [target], catalog: catalog(), horizon: 10).first
             ?? Report(parcelID: parcel.id, trackingNumber: parcel.trackingNumber, carrierID: parcel.carrierID, outcome: "not polled", newEvents: [], statusChanges: [])
@@ -417,7 +418,13 @@ public final class TrackingPollerService: Service, Sendable {
             let quiet = configuration.schedule.interval(status: t.status, unchangedPolls: t.unchangedPolls, changedNow: false, failed: failed)
             // News moves the parcel on: the base interval of the status it most likely has now.
             let news = configuration.schedule.interval(status: t.status == .labelIssued ? .droppedOff : t.status, unchangedPolls: 0, changedNow: true, failed: false)
-            return PollRecord(parcelID: t.parcelID, outcome: outcome, polledAt: now, nextPollAt: now.addingTimeInterval(quiet),
+            var next = now.addingTimeInterval(quiet)
+            // An unused label is asked about once more at its deadline, not up to an interval
+            // after it: the expiry waits for that answer (a box handed over at a counter that
+            // did not scan it must not expire unseen). Within the store's millisecond of it,
+            // this poll is that one.
+            if let deadline = t.dropOffBy, deadline.timeIntervalSince(now) >= 0.001, deadline < next { next = deadline }
+            return PollRecord(parcelID: t.parcelID, outcome: outcome, polledAt: now, nextPollAt: next,
                               nextPollAfterNews: now.addingTimeInterval(news), knownDigest: t.eventsDigest, knownStatus: t.status,
                               answerDigest: answerDigest)
         }

@@ -132,8 +132,18 @@ struct ParcelCommand: AsyncParsableCommand {
             var disputeEvents: [OutboxEntry]
         }
 
+        /// Why a label past its deadline has not expired yet, for the operator asked about it.
+        static func deadlineNote(_ p: Parcel, wait: Duration?, now: Date = Date()) -> String {
+            guard p.status == .labelIssued, p.dropOffBy < now else { return "" }
+            // The rest of an order under a used label is not polled: nothing to wait for.
+            guard let wait, p.labelOf == nil else { return " (passed: expires at the timers' next pass)" }
+            let latest = p.dropOffBy.addingTimeInterval(wait.inSeconds).formatted(.iso8601)
+            return " (passed: expires once its carrier, asked after it, has no drop-off; at \(latest) at the latest)"
+        }
+
         func run() async throws {
-            let (p, under, out) = try await options.withRuntime { runtime in
+            let config = try await options.load()
+            let (p, under, out) = try await options.withRuntime(config) { runtime in
                 let store = runtime.store
                 let p = try await findParcel(parcel, store)
                 let under = p.packagesUnderLabel > 0 ? try await store.packages(reusingLabelOf: p.id) : []
@@ -147,7 +157,7 @@ struct ParcelCommand: AsyncParsableCommand {
                 ["parcel", p.id], ["tracking", p.trackingNumber], ["carrier", p.carrierID], ["country", p.country],
                 ["status", p.status.rawValue], ["return code", ReturnCode.display(p.returnCode)], ["seller", "\(p.seller.name) (\(p.seller.id))"],
                 ["buyer", p.buyer.id], ["warehouse", p.warehouseID], ["disputes", p.disputeIDs.joined(separator: ", ")],
-                ["drop off by", p.dropOffBy.formatted(.iso8601)], ["label version", "\(p.labelVersion)"],
+                ["drop off by", p.dropOffBy.formatted(.iso8601) + Self.deadlineNote(p, wait: config.deadlines.expiryFinalCheckWait)], ["label version", "\(p.labelVersion)"],
                 ["label", p.labelOf.map { "none of its own: goes back under the used label of parcel \($0), number written by hand" } ?? "its own"],
             ])
             print("\nITEMS")

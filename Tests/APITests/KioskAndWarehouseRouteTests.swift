@@ -8,8 +8,9 @@ import Testing
 
 extension TestHarness {
     /// Creates a parcel through the API and answers its JSON.
-    func newParcel(_ client: any TestClientProtocol, token: String, dispute: String = "D-1", country: String = "FR", skus: [String] = ["SKU-1"]) async throws -> [String: Any] {
-        let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: returnBody(dispute: dispute, country: country, skus: skus))
+    func newParcel(_ client: any TestClientProtocol, token: String, dispute: String = "D-1", country: String = "FR", skus: [String] = ["SKU-1"],
+                   seller: String = "S-1203") async throws -> [String: Any] {
+        let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: returnBody(dispute: dispute, seller: seller, country: country, skus: skus))
         return r.parcel
     }
 
@@ -213,6 +214,33 @@ struct KioskRouteTests {
                 #expect(message == "return \(id) expired on \(p["drop_off_by"] as! String) without being dropped off: there is no label to print or parcel to take", "\(route)")
             }
             #expect(try await h.store.parcel(id: id)?.status == .expired)
+        }
+    }
+
+    @Test("a label past its deadline is refused at the kiosk in the same words before the timers expire it (they wait for its carrier's word); a second before, it is taken")
+    func dropOffPastDeadline() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        try await h.run { client in
+            let late = try await h.newParcel(client, token: market)
+            let justInTime = try await h.newParcel(client, token: market, dispute: "D-2", seller: "S-2")
+            let deadline = try #require(try await h.store.parcel(id: late["id"] as! String)).dropOffBy
+            let justInTimeID = justInTime["id"] as! String
+            try await h.store.backend.write { db in
+                try db.execute("UPDATE parcels SET drop_off_by = ? WHERE id = ?", [deadline.addingTimeInterval(1), justInTimeID])
+            }
+            // 0.864 s past the deadline of one, 0.136 s before the other's.
+            h.clock.advance(days: deadline.timeIntervalSince(h.clock.date) / 86_400 + 1e-5)
+            for route in ["/v1/kiosk/scans", "/v1/kiosk/dropoffs"] {
+                let r = try await h.post(client, route, token: kiosk, #"{"code": "\#(late["return_code"] as! String)"}"#)
+                #expect(r.status == .conflict && r.errorCode == "invalid_transition", "\(route)")
+                #expect((r.json["error"] as? [String: Any])?["message"] as? String
+                    == "return \(late["id"] as! String) expired on \(late["drop_off_by"] as! String) without being dropped off: there is no label to print or parcel to take", "\(route)")
+            }
+            #expect(try await h.store.parcel(id: late["id"] as! String)?.status == .labelIssued)
+            let taken = try await h.post(client, "/v1/kiosk/dropoffs", token: kiosk, #"{"code": "\#(justInTime["return_code"] as! String)"}"#)
+            #expect(taken.status == .ok && taken.parcel["status"] as? String == "dropped_off")
         }
     }
 }

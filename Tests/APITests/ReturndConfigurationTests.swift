@@ -108,6 +108,14 @@ import Testing
         #expect(message?.contains("returns.idempotency_keys_days") == true, "\(message ?? "loaded")")
     }
 
+    @Test("an unused label waits 24 h past its deadline for its carrier's final check by default; 0, or tracking off, expires it at the deadline")
+    func expiryFinalCheckWait() async throws {
+        #expect(try await load("http:\n  port: 8080\n").deadlines.expiryFinalCheckWait == .seconds(24 * 3600))
+        #expect(try await load("timers:\n  expiry_final_check_hours: 1.5\n").deadlines.expiryFinalCheckWait == .seconds(5400))
+        #expect(try await load("timers:\n  expiry_final_check_hours: 0\n").deadlines.expiryFinalCheckWait == nil)
+        #expect(try await load("tracking:\n  enabled: false\n").deadlines.expiryFinalCheckWait == nil)
+    }
+
     @Test func aValueThatIsNotANumberIsRefusedNamingTheKey() async {
         let message = await refusal("http:\n  port: eighty\n")
         #expect(message?.contains("http.port: eighty is not a whole number") == true, "\(message ?? "loaded")")

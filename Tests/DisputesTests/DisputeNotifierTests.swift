@@ -439,6 +439,40 @@ struct ParcelDeadlineTests {
         #expect(try await timers.tick().expired.isEmpty)
     }
 
+    @Test("with the final check, a label past its deadline waits for a poll after it that succeeded, then expires saying when its carrier was asked; one whose carrier cannot be asked expires when the wait ends, saying why, as parcel.expired_unchecked")
+    func expiryAfterFinalCheck() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let asked = try await h.parcel(dispute: "D-1")
+        let down = try await h.parcel(dispute: "D-2")
+        let deadline = asked.dropOffBy
+        let clock = TestClock()
+        clock.advance(seconds: deadline.timeIntervalSince(clock.date) + 60)
+        let log = CapturedLog()
+        let timers = ParcelDeadlineService(store: h.store, configuration: .init(expiryFinalCheckWait: .seconds(24 * 3600)), logger: log.logger(), clock: { clock.date })
+        // Past the deadline, neither carrier asked since: nothing expires yet.
+        #expect(try await timers.tick().expired.isEmpty)
+        // A poll before the deadline is no final check.
+        _ = try await h.store.recordPoll(PollRecord(parcelID: asked.id, outcome: .notFound, polledAt: deadline.addingTimeInterval(-1), nextPollAt: deadline))
+        #expect(try await timers.tick().expired.isEmpty)
+        let polled = deadline.addingTimeInterval(30)
+        _ = try await h.store.recordPoll(PollRecord(parcelID: asked.id, outcome: .notFound, polledAt: polled, nextPollAt: polled.addingTimeInterval(3600)))
+        _ = try await h.store.recordPoll(PollRecord(parcelID: down.id, outcome: .failed("HTTP 503"), polledAt: polled, nextPollAt: polled.addingTimeInterval(900)))
+        #expect(try await timers.tick().expired == [asked.id])
+        let expiry = try #require(try await h.store.parcel(id: asked.id)?.history.last)
+        #expect(expiry.status == .expired && expiry.detail == "not dropped off by the deadline; its carrier, asked at \(polled.formatted(.iso8601)), had no drop-off either")
+        #expect(log.lines("parcel.expired").first?.metadata["carrier_asked_at"] == polled.formatted(.iso8601))
+        // The carrier still failing a day after the deadline: the wait is over.
+        clock.advance(seconds: 24 * 3600 - 120)
+        #expect(try await timers.tick().expired.isEmpty)
+        clock.advance(seconds: 120)
+        #expect(try await timers.tick().expired == [down.id])
+        #expect(try await h.store.parcel(id: down.id)?.history.last?.detail
+            == "not dropped off by the deadline; its carrier could not be asked in the 24 h after it (its last poll: HTTP 503)")
+        #expect(log.lines("parcel.expired_unchecked").map { $0.metadata["parcel"] } == [down.id])
+        #expect(try await h.store.outbox(state: .pending, limit: 10).filter { $0.type == "return.expired" }.count == 2)
+    }
+
     @Test("a carrier-reported arrival with no scanner read is flagged after the configured time, a scanned one is not")
     func arrivalUnconfirmed() async throws {
         let h = try await NotifierHarness()

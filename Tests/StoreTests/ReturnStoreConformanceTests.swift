@@ -932,7 +932,58 @@ struct ReturnStoreConformanceTests {
             _ = try await store.issueReturn(issuance(request(dispute: "D-old", seller: "S-old", receivedAt: old), now: old))
             _ = try await store.issueReturn(issuance(request(dispute: "D-new", seller: "S-new")))
             #expect(try await store.parcelCounts() == [ParcelCount(status: .labelIssued, country: "FR", count: 2)])
-            #expect(try await store.overdueLabels(now: Date(), limit: 10).count == 1)
+            #expect(try await store.overdueLabels(now: Date(), limit: 10, finalCheckWait: nil).count == 1)
+        }
+    }
+
+    @Test("an unused label's poll is due at its deadline at the latest, and the label waits past it for a poll after it that succeeded, up to the wait; packages under a used label, never polled, do not wait", arguments: StoreKind.allCases)
+    func overdueLabelsWaitForFinalCheck(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let now = Date()
+            // Received 15 days less 10 minutes ago: its window, and so its label, ends in 10 minutes.
+            func hourBeforeFirstPoll(_ r: ReturnRequest) -> ReturnIssuance {
+                var i = issuance(r, now: now)
+                i.firstPollDelay = 3600
+                return i
+            }
+            let soon = try await store.issueReturn(hourBeforeFirstPoll(request(dispute: "D-1", seller: "S-1", receivedAt: now.addingTimeInterval(-15 * 86400 + 600)))).parcel
+            let deadline = soon.dropOffBy
+            #expect(abs(deadline.timeIntervalSince(now.addingTimeInterval(600))) < 0.001)
+            // Due at the deadline, not an hour after issue (the first poll's delay).
+            #expect(try await store.claimPollTargets(now: deadline.addingTimeInterval(-1), limit: 10, leaseUntil: now).isEmpty)
+            let claimed = try await store.claimPollTargets(now: deadline, limit: 10, leaseUntil: deadline.addingTimeInterval(2 * 86400))
+            #expect(claimed.map(\.parcelID) == [soon.id] && claimed.first?.dropOffBy == deadline)
+            // Joining an open parcel with an earlier window brings its poll forward with its deadline.
+            let later = try await store.issueReturn(hourBeforeFirstPoll(request(dispute: "D-2", seller: "S-2", receivedAt: now.addingTimeInterval(-10 * 86400)))).parcel
+            let joined = try await store.issueReturn(hourBeforeFirstPoll(request(dispute: "D-3", seller: "S-2", skus: ["B"], receivedAt: now.addingTimeInterval(-15 * 86400 + 1200)))).parcel
+            #expect(joined.id == later.id && abs(joined.dropOffBy.timeIntervalSince(now.addingTimeInterval(1200))) < 0.001)
+            #expect(try await store.claimPollTargets(now: joined.dropOffBy.addingTimeInterval(-1), limit: 10, leaseUntil: now).isEmpty)
+            #expect(try await store.claimPollTargets(now: joined.dropOffBy, limit: 10, leaseUntil: joined.dropOffBy.addingTimeInterval(2 * 86400)).map(\.parcelID) == [later.id])
+
+            let after = deadline.addingTimeInterval(3600)
+            func overdue(_ at: Date, wait: TimeInterval? = 86400) async throws -> [String] {
+                try await store.overdueLabels(now: at, limit: 10, finalCheckWait: wait).map(\.parcelID).filter { $0 != later.id }
+            }
+            #expect(try await overdue(after, wait: nil) == [soon.id])
+            #expect(try await overdue(after).isEmpty)
+            // A failed poll after the deadline is no check; one that succeeded is.
+            _ = try await store.recordPoll(PollRecord(parcelID: soon.id, outcome: .failed("timeout"), polledAt: deadline.addingTimeInterval(5), nextPollAt: after))
+            #expect(try await overdue(after).isEmpty)
+            #expect(try await overdue(deadline.addingTimeInterval(86399)).isEmpty)
+            let waited = try #require(try await store.overdueLabels(now: deadline.addingTimeInterval(86401), limit: 10, finalCheckWait: 86400).first)
+            #expect(waited == OverdueLabel(parcelID: soon.id, checkedAt: nil, wasToBeChecked: true, lastPollError: "timeout"))
+            let checkedAt = deadline.addingTimeInterval(60)
+            _ = try await store.recordPoll(PollRecord(parcelID: soon.id, outcome: .events([]), polledAt: checkedAt, nextPollAt: after))
+            let checked = try #require(try await store.overdueLabels(now: after, limit: 10, finalCheckWait: 86400).first)
+            #expect(checked.parcelID == soon.id && checked.checkedAt.map { abs($0.timeIntervalSince(checkedAt)) < 0.001 } == true && checked.lastPollError == nil)
+
+            // The rest of an order under its used label has no schedule: nothing to wait for.
+            let used = try await store.issueReturn(issuance(request(dispute: "D-4", order: "O-4", seller: "S-4", receivedAt: now.addingTimeInterval(-14 * 86400)), now: now)).parcel
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: used.id, status: .droppedOff, source: .kiosk, occurredAt: now))
+            let rest = try await store.issueReturn(issuance(request(dispute: "D-5", order: "O-4", seller: "S-4", skus: ["C"], receivedAt: now.addingTimeInterval(-14 * 86400)), now: now))
+            #expect(rest.kind == .reusedLabel)
+            #expect(try await overdue(rest.parcel.dropOffBy.addingTimeInterval(1)).contains(rest.parcel.id))
         }
     }
 
@@ -983,7 +1034,7 @@ struct ReturnStoreConformanceTests {
             // Oldest arrival first; a read at another warehouse confirms nothing.
             #expect(try await store.unconfirmedArrivals(before: now.addingTimeInterval(-48 * 3600)).map(\.id) == [lostLonger.id, misrouted.id, lost.id])
             #expect(try await store.unconfirmedArrivals(before: now.addingTimeInterval(-75 * 3600)).map(\.id) == [lostLonger.id])
-            #expect(try await store.overdueLabels(now: now.addingTimeInterval(30 * 86400), limit: 10).count == 1)
+            #expect(try await store.overdueLabels(now: now.addingTimeInterval(30 * 86400), limit: 10, finalCheckWait: nil).count == 1)
             // The scanned and the inspected arrivals are forgotten; the misrouted one and the one not yet past the
             // cutoff are still watched.
             #expect(try await watched() == [lostLonger.id, misrouted.id, lost.id, notYet.id])
@@ -1001,7 +1052,7 @@ struct ReturnStoreConformanceTests {
                 func plan(_ query: String, _ arguments: [any SQLBindable]) throws -> String {
                     try db.rows("\(explain) \(query)", arguments).map { $0[column] as String }.joined(separator: "\n")
                 }
-                return [try plan(SQLReturnStore.overdueLabelsQuery, [now, 10]), try plan(SQLReturnStore.watchedArrivalsQuery, [now])]
+                return [try plan(SQLReturnStore.overdueLabelsQuery, [now, now, 10]), try plan(SQLReturnStore.watchedArrivalsQuery, [now])]
             }
             #expect(plans[0].contains("parcels_awaiting_drop_off"), "\(plans[0])")
             #expect(plans[1].contains("arrivals_awaiting_scan") && !plans[1].contains("parcel_history"), "\(plans[1])")

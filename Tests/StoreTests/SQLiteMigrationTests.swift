@@ -28,7 +28,7 @@ struct SQLiteMigrationTests {
         try await store.migrate()
         let migrations = try await backend.migrations()
         #expect(migrations.applied == migrations.known)
-        #expect(try await store.overdueLabels(now: now, limit: 10) == [expired.id])
+        #expect(try await store.overdueLabels(now: now, limit: 10, finalCheckWait: nil).map(\.parcelID) == [expired.id])
         #expect(try await store.unconfirmedArrivals(before: now.addingTimeInterval(-48 * 3600)).map(\.id) == [lost.id])
         #expect(try await store.consistencyProblems().isEmpty)
         try await store.close()

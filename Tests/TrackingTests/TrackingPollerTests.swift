@@ -71,9 +71,10 @@ struct PollerHarness {
             logger: logger, clock: { clock.date })
     }
 
-    func parcel(_ carrier: CarrierService, dispute: String) async throws -> Parcel {
+    /// `receivedAt`: when the buyer received the order, which sets the label's deadline (now by default).
+    func parcel(_ carrier: CarrierService, dispute: String, receivedAt: Date? = nil) async throws -> Parcel {
         let request = ReturnRequest(
-            disputeID: dispute, orderID: "O", receivedAt: Date(), reason: "r",
+            disputeID: dispute, orderID: "O", receivedAt: receivedAt ?? Date(), reason: "r",
             buyer: Buyer(id: "B-\(dispute)", name: "N", address: PostalAddress(lines: ["1"], city: "C", postalCode: "1", country: carrier.country)),
             seller: Seller(id: "S", name: "S"),
             items: [RequestedItem(sku: "A", title: "A", quantity: 1, unitPrice: Money(amount: "1", currency: "EUR"), freeReturn: true)])
@@ -471,6 +472,28 @@ struct TrackingPollerTests {
             let restarted = h.poller(h.catalog(base: base))
             #expect(try await restarted.pollDue().isEmpty)
             #expect(carrier.requests("/suivi").count == first)
+        }
+    }
+
+    @Test("an unused label is polled at its deadline, not an interval after it, then at its interval again: the final check its expiry waits for")
+    func pollAtDropOffDeadline() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            let poller = h.poller(h.catalog(base: base))
+            // Its window ends 300 s from now; unused labels are polled every 600 s.
+            let p = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1", receivedAt: h.clock.date.addingTimeInterval(-15 * 86400 + 300))
+            #expect(try await poller.pollDue().map(\.parcelID) == [p.id])
+            h.clock.advance(seconds: 299.5)
+            #expect(try await poller.pollDue().isEmpty)
+            h.clock.advance(seconds: 1)
+            #expect(try await poller.pollDue().map(\.parcelID) == [p.id])
+            // Past the deadline, its interval (growing) again.
+            h.clock.advance(seconds: 600)
+            #expect(try await poller.pollDue().isEmpty)
+            let expiring = try await h.store.overdueLabels(now: h.clock.date, limit: 10, finalCheckWait: 86400)
+            #expect(expiring.map(\.parcelID) == [p.id] && expiring.first?.checkedAt != nil)
         }
     }
 

@@ -137,10 +137,13 @@ public struct ReturndConfiguration: Sendable {
         firstPollDelay = try setting.number("tracking.first_poll_delay_minutes", default: 60, in: 0...525600) * 60
         // 0, the default: every Idempotency-Key is kept for ever.
         let keyDays = try setting.int("returns.idempotency_keys_days", default: 0, in: 0...36500)
+        // 0 turns the final check off; with tracking off there is nobody to ask.
+        let finalCheckHours = try setting.number("timers.expiry_final_check_hours", default: 24, in: 0...8760)
         deadlines = ParcelDeadlineService.Configuration(
             interval: .seconds(try setting.int("timers.interval_seconds", default: 60, in: 1...86400)),
             arrivalUnconfirmedAfter: .seconds(Int(try setting.number("timers.arrival_unconfirmed_after_hours", default: 48, in: 0.01...87600) * 3600)),
-            idempotencyKeysKeptFor: keyDays == 0 ? nil : .seconds(keyDays * 86400))
+            idempotencyKeysKeptFor: keyDays == 0 ? nil : .seconds(keyDays * 86400),
+            expiryFinalCheckWait: trackingEnabled && finalCheckHours > 0 ? .seconds(Int(finalCheckHours * 3600)) : nil)
         parcelCountsInterval = .seconds(try setting.int("metrics.parcel_counts_interval_seconds", default: 60, in: 1...86400))
         if !disputeWebhookURL.isEmpty {
             guard let u = URL(string: disputeWebhookURL), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {

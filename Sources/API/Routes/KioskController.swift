@@ -23,8 +23,9 @@ struct KioskController {
             throw APIError(.forbidden, "forbidden_scope", "parcel \(parcel.id) is a return from \(parcel.country); this kiosk (\(token.scope ?? "-")) serves \(token.kioskCountry ?? "no country")")
         }
         // Said at the scan, in words for the counter: the scan answered a label to print, and only
-        // the drop-off was refused, in the state machine's words.
-        if let why = parcel.closedReason {
+        // the drop-off was refused, in the state machine's words. Past its deadline a label is
+        // void here at once, though the timers expire it only after asking its carrier.
+        if let why = parcel.closedReason(at: runtime.clock()) {
             throw APIError(.conflict, "invalid_transition", "return \(parcel.id) \(why): there is no label to print or parcel to take")
         }
         // Its box is at the warehouse: a box handed over under its label now is another one (a

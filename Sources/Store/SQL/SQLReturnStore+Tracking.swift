@@ -24,7 +24,7 @@ extension SQLReturnStore {
                 // head of the due index forever and every pass walked them all: a second per
                 // pass with 300,000 parcels received (migration v9/v5 cleared those).
                 let rows = try db.rows("""
-                    SELECT p.id, p.carrier_id, p.tracking_number, p.status, s.unchanged_polls, s.failures, s.events_digest, s.answer_digest
+                    SELECT p.id, p.carrier_id, p.tracking_number, p.status, p.drop_off_by, s.unchanged_polls, s.failures, s.events_digest, s.answer_digest
                     FROM tracking_schedule s JOIN parcels p ON p.id = s.parcel_id
                     WHERE s.next_poll_at <= ? AND (s.lease_until IS NULL OR s.lease_until <= ?)
                     ORDER BY s.next_poll_at LIMIT ?\(db.dialect.skipLocked("s"))
@@ -37,7 +37,8 @@ extension SQLReturnStore {
                     guard status.isFollowedByTracking else { finished.append(id); continue }
                     followed.append(PollTarget(parcelID: id, carrierID: row["carrier_id"], trackingNumber: row["tracking_number"], status: status,
                                                unchangedPolls: row["unchanged_polls"], failures: row["failures"],
-                                               eventsDigest: row["events_digest"], answerDigest: row["answer_digest"]))
+                                               eventsDigest: row["events_digest"], answerDigest: row["answer_digest"],
+                                               dropOffBy: status == .labelIssued ? row["drop_off_by"] as Date : nil))
                 }
                 // One statement each for the whole round: a statement per parcel was a tenth of a pass.
                 if !followed.isEmpty {

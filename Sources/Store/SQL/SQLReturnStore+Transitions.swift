@@ -273,11 +273,29 @@ extension SQLReturnStore {
 
     // MARK: - Timers
 
-    /// Parcels whose label expired unused, oldest first (`parcels_awaiting_drop_off`).
-    static let overdueLabelsQuery = "SELECT id FROM parcels WHERE status = 'label_issued' AND drop_off_by < ? ORDER BY drop_off_by LIMIT ?"
+    /// Parcels whose label expired unused, oldest first (`parcels_awaiting_drop_off`), each with
+    /// its poll schedule: past the second cutoff (the end of the wait for a final check), not
+    /// followed, or asked after its deadline by a poll that succeeded.
+    static let overdueLabelsQuery = """
+        SELECT p.id, p.drop_off_by, s.parcel_id AS followed, s.last_polled_at, s.failures, s.last_error
+        FROM parcels p LEFT JOIN tracking_schedule s ON s.parcel_id = p.id
+        WHERE p.status = 'label_issued' AND p.drop_off_by < ?
+        AND (p.drop_off_by < ? OR s.parcel_id IS NULL OR (s.last_polled_at >= p.drop_off_by AND s.failures = 0))
+        ORDER BY p.drop_off_by LIMIT ?
+        """
 
-    public func overdueLabels(now: Date, limit: Int) async throws -> [String] {
-        try await backend.read { db in try db.strings(Self.overdueLabelsQuery, [now, limit]) }
+    public func overdueLabels(now: Date, limit: Int, finalCheckWait: TimeInterval?) async throws -> [OverdueLabel] {
+        // No wait: every label past its deadline is past the end of the wait too.
+        let waitEnd = now.addingTimeInterval(-(finalCheckWait ?? 0))
+        return try await backend.read { db in
+            try db.rows(Self.overdueLabelsQuery, [now, waitEnd, limit]).map { row in
+                let deadline: Date = row["drop_off_by"], polled: Date? = row["last_polled_at"]
+                let followed = finalCheckWait != nil && (row["followed"] as String?) != nil
+                let checked = followed && (row["failures"] as Int?) == 0 ? polled.flatMap { $0 >= deadline ? $0 : nil } : nil
+                return OverdueLabel(parcelID: row["id"], checkedAt: checked, wasToBeChecked: followed,
+                                    lastPollError: checked == nil && followed ? row["last_error"] : nil)
+            }
+        }
     }
 
     /// The oldest keys past the retention, through `idempotency_keys_created_at`: a pass costs

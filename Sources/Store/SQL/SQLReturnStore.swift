@@ -92,6 +92,10 @@ public final class SQLReturnStore: ReturnStore {
                     UPDATE parcels SET label_version = label_version + 1, drop_off_by = ?, faster_refund_by = ?,
                     buyer_json = ?, updated_at = ? WHERE id = ?
                     """, [deadlines.dropOffBy, deadlines.fasterRefundBy, try json(request.buyer), i.now, openID])
+            if deadlines.dropOffBy < open.dropOffBy {
+                // An item with an earlier deadline brought the parcel's forward: so is its poll at it.
+                try db.execute("UPDATE tracking_schedule SET next_poll_at = ? WHERE parcel_id = ? AND next_poll_at > ?", [deadlines.dropOffBy, openID, deadlines.dropOffBy])
+            }
             try insertItems(db, parcelID: openID, startingAt: open.items.count, request)
         } else {
             // DOMAIN.md: once the order's free label was used, the rest of the order goes back
@@ -124,7 +128,8 @@ public final class SQLReturnStore: ReturnStore {
                 try db.execute("UPDATE parcels SET packages_under_label = packages_under_label + 1 WHERE id = ?", [used.id])
             } else {
                 // Followed from the start (a buyer may skip the kiosk); the poller spaces the polls.
-                try db.execute("INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", [parcelID, i.now.addingTimeInterval(i.firstPollDelay)])
+                // At the latest at the drop-off deadline: the expiry waits for a poll after it.
+                try db.execute("INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", [parcelID, min(i.now.addingTimeInterval(i.firstPollDelay), deadlines.dropOffBy)])
             }
         }
         if let key = i.idempotencyKey {
