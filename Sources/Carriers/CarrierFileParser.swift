@@ -4,6 +4,12 @@ import Yams
 
 /// Turns one carrier YAML file into a `CarrierService`, naming the field of any problem.
 enum CarrierFileParser {
+    /// A country not served, in the words the API uses for a buyer's: "UK" is named as GB.
+    static func notServed(_ country: String) -> String {
+        let hint = country == "UK" ? " (\(ServedCountries.ukIsGB): write GB)" : ""
+        return "\(country) is not one of the served countries\(hint): \(ServedCountries.listed)"
+    }
+
     static func parse(_ text: String, file: String) throws -> CarrierService {
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
@@ -19,7 +25,7 @@ enum CarrierFileParser {
         }
         let country = try r.string("country")
         guard ServedCountries.all.contains(country) else {
-            throw r.error("country", "\(country) is not one of the served countries \(ServedCountries.all.sorted().joined(separator: ","))")
+            throw r.error("country", Self.notServed(country))
         }
         let dropOff = try r.mapping("drop_off")
         let networks = try dropOff.list("networks").enumerated().map { i, n in
@@ -105,7 +111,7 @@ enum CarrierFileParser {
             id: try w.string("id"), name: try w.string("name"),
             address: PostalAddress(lines: lines, city: try wa.string("city"), postalCode: try wa.string("postal_code"), country: try wa.string("country")))
         guard ServedCountries.all.contains(warehouse.address.country) else {
-            throw wa.error("country", "\(warehouse.address.country) is not a served country")
+            throw wa.error("country", Self.notServed(warehouse.address.country))
         }
 
         let service = CarrierService(

@@ -80,6 +80,20 @@ struct CarrierCatalogTests {
         }
     }
 
+    @Test("a country no one serves is refused listing the served ones, for the service and its warehouse; UK is named as GB")
+    func countryNotServed() {
+        func message(_ original: String, _ replacement: String) -> String? {
+            do { _ = try CarrierCatalog.parse(files: [("carriers/xx_test.yaml", validFile.replacingOccurrences(of: original, with: replacement))]) } catch {
+                return error.errors.first?.message
+            }
+            return nil
+        }
+        #expect(message("country: FR\n", "country: ZZ\n") == "ZZ is not one of the served countries: \(ServedCountries.listed)")
+        #expect(message("postal_code: \"1\", country: FR", "postal_code: \"1\", country: UK")
+            == "UK is not one of the served countries (the United Kingdom is GB in ISO 3166-1: write GB): \(ServedCountries.listed)")
+        #expect(ServedCountries.listed.hasPrefix("AU, BE, BR"))
+    }
+
     @Test("a field returnd does not read is refused with the field it most looks like; event codes under status_map are free", arguments: [
         ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, colour: red}", "label.colour", "unknown field"),
         ("auth: {style: none}", "auth: {style: none, credentail: k}", "tracking.auth.credentail", "unknown field (did you mean tracking.auth.credential?)"),

@@ -32,10 +32,11 @@ final class FakeCarrier: Sendable {
 
     private let state = Mutex(State())
     static let okapiKey = "okapi-test-key"
-    /// The events' times: 1, 2 and 3 hours after the fake started, so after the test's parcels
-    /// were issued (an event dated well before its parcel moves nothing). Fixed at the start, so
-    /// the same stage answers the same bytes.
-    private let eventTimes = (1...3).map { Date().addingTimeInterval(Double($0) * 3600) }
+    /// The events' times: 3, 2 and 1 minutes before the fake started, so before the test's
+    /// polls (an event dated after its poll is recorded at the poll's time) and within the day
+    /// before their parcels' issue that an event may be dated and still move one. Fixed at the
+    /// start, so the same stage answers the same bytes.
+    private let eventTimes = (1...3).reversed().map { Date().addingTimeInterval(-Double($0) * 60) }
 
     /// `time` as La Poste writes it, in Paris winter time.
     private func laPosteStamp(_ time: Date) -> String {

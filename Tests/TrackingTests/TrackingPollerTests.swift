@@ -87,7 +87,7 @@ struct PollerHarness {
 
 @Suite("Tracking poller against a fake carrier", .serialized)
 struct TrackingPollerTests {
-    @Test("a parcel moves through its life: acceptance → dropped_off, transit → in_transit, delivered → arrived; events stored once; polling stops")
+    @Test("a parcel moves through its life: acceptance → dropped_off, transit → in_transit, delivered → arrived, each at its carrier event's time; events stored once; polling stops")
     func lifecycle() async throws {
         let h = try await PollerHarness()
         defer { h.cleanUp() }
@@ -111,6 +111,9 @@ struct TrackingPollerTests {
             #expect(try await h.store.trackingEvents(parcelID: p.id).map(\.code) == ["PC1", "ET1", "DI1"])
             let history = try await h.store.parcel(id: p.id)!.history
             #expect(history.map(\.source) == [.marketplace, .carrier, .carrier, .carrier])
+            // Dated before their polls, each change keeps its carrier event's time.
+            let times = try await h.store.trackingEvents(parcelID: p.id).map(\.occurredAt)
+            #expect(history.dropFirst().map(\.occurredAt).elementsEqual(times) { abs($0.timeIntervalSince($1)) < 0.001 }, "\(history) \(times)")
             let events = try await h.store.outbox(state: .pending, limit: 10).map(\.type)
             #expect(events == ["return.label_issued", "return.dropped_off", "return.in_transit", "return.arrived_at_warehouse"])
             let before = carrier.requests("/suivi").count
