@@ -65,6 +65,28 @@ struct ReturnRouteTests {
         }
     }
 
+    @Test("items for a buyer and seller whose open parcel is past its deadline (waiting for its carrier's word) are 503 open_parcel_expiring with Retry-After, storing nothing; sent again once it expired, they get a parcel of their own")
+    func openParcelPastDeadline() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let first = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-1", skus: ["A-1"]))
+            let id = first.parcel["id"] as! String
+            h.clock.advance(days: 10 + 1.0 / 1440)
+            var headers = bearer(token)
+            headers[HTTPField.Name("Idempotency-Key")!] = "k-2"
+            let refused = try await client.execute(uri: "/v1/returns", method: .post, headers: headers, body: h.returnBody(dispute: "D-2", skus: ["B-1"], receivedDaysAgo: 2))
+            #expect(refused.status == .serviceUnavailable && refused.errorCode == "open_parcel_expiring")
+            #expect(refused.headers[.retryAfter] == "60")
+            let message = (refused.json["error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.hasPrefix("parcel \(id) of buyer B-77 and seller S-1203 passed its drop-off deadline (\(first.parcel["drop_off_by"] as! String))"), "\(message)")
+            #expect(try await h.store.parcel(id: id)?.items.map(\.sku) == ["A-1"])
+            _ = try await h.store.changeStatus(.init(parcelID: id, status: .expired, source: .timer, occurredAt: h.clock.date))
+            let again = try await client.execute(uri: "/v1/returns", method: .post, headers: headers, body: h.returnBody(dispute: "D-2", skus: ["B-1"], receivedDaysAgo: 2))
+            #expect(again.status == .created && again.parcel["id"] as? String != id)
+        }
+    }
+
     @Test("items of different sellers never share a parcel")
     func differentSellers() async throws {
         let h = try await TestHarness()

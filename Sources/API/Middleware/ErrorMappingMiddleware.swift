@@ -19,7 +19,9 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             if refusal.code == .serialRangeExhausted {
                 context.logger.critical("serial.exhausted", metadata: ["reason": "\(refusal.message)"])
             }
-            throw APIError(refusal)
+            var error = APIError(refusal)
+            if refusal.code == .openParcelExpiring { error.headers[.retryAfter] = "60" }
+            throw error
         } catch let illegal as ParcelStateMachine.IllegalTransition {
             throw APIError(.conflict, "invalid_transition", illegal.description)
         } catch StoreError.notFound(let what) {

@@ -85,6 +85,16 @@ public final class SQLReturnStore: ReturnStore {
         let parcelID: String
         let kind: ReturnIssuanceOutcome.Kind
         if let openID, let open = try loadParcel(db, where: "id = ?", openID) {
+            // Its deadline passed and the timers wait for its carrier's word before expiring it:
+            // joined, the new items would expire with it; a parcel of their own waits for the
+            // group to close (one open parcel per buyer and seller).
+            guard open.dropOffBy >= i.now else {
+                throw ReturnRefusal(.openParcelExpiring, """
+                    parcel \(open.id) of buyer \(key.buyerID) and seller \(key.sellerID) passed its drop-off deadline (\(open.dropOffBy.formatted(.iso8601))) \
+                    and expires once its carrier is asked whether it was handed over, usually within a minute or two; send the request again then \
+                    (with the same Idempotency-Key, if it had one): these items get a parcel of their own
+                    """)
+            }
             parcelID = openID
             kind = .joined
             let deadlines = i.policy.deadlines(receivedAt: request.receivedAt, createdAt: open.createdAt, existingDropOffBy: open.dropOffBy)
