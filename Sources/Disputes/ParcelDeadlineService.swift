@@ -62,6 +62,8 @@ public final class ParcelDeadlineService: Service, Sendable {
         public var expired: [String]
         public var unconfirmed: [String]
         public var forgottenIdempotencyKeys = 0
+        /// Unused labels past their deadline still there after this pass: waiting for their carrier's word.
+        public var labelsPastDeadline = 0
     }
 
     /// One round of the timers: expiries, unconfirmed arrivals, then aged idempotency keys.
@@ -95,6 +97,10 @@ public final class ParcelDeadlineService: Service, Sendable {
             }
             if batch.count < 200 { break }
         }
+        let waiting = try await store.labelsPastDeadline(now: now).count
+        metrics.makeGauge(descriptor: .init(metricName: "returnd_labels_past_deadline", unitName: "",
+                                            helpText: "Unused labels past their drop-off deadline that wait for their carrier's word before expiring"))
+            .set(Double(waiting))
         let cutoff = now.addingTimeInterval(-configuration.arrivalUnconfirmedAfter.inSeconds)
         let unconfirmed = try await store.unconfirmedArrivals(before: cutoff)
         metrics.makeGauge(descriptor: .init(metricName: "returnd_parcels_arrival_unconfirmed", unitName: "", helpText: "Parcels the carrier delivered that no warehouse scanner has read")).set(Double(unconfirmed.count))
@@ -105,7 +111,8 @@ public final class ParcelDeadlineService: Service, Sendable {
                 "dispute": "\(p.disputeIDs.joined(separator: ","))",
             ])
         }
-        return TickResult(expired: expired, unconfirmed: unconfirmed.map(\.id), forgottenIdempotencyKeys: try await forgetIdempotencyKeys(now: now))
+        return TickResult(expired: expired, unconfirmed: unconfirmed.map(\.id), forgottenIdempotencyKeys: try await forgetIdempotencyKeys(now: now),
+                          labelsPastDeadline: waiting)
     }
 
     /// The expiry's history row, for whoever audits the dispute: whether the carrier was asked.

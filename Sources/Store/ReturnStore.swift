@@ -253,6 +253,9 @@ public protocol ReturnStore: Sendable {
     /// after its deadline that succeeded (a box handed over at a counter that did not scan it
     /// shows only there), but no longer than that after the deadline: the carrier may be down.
     func overdueLabels(now: Date, limit: Int, finalCheckWait: TimeInterval?) async throws -> [OverdueLabel]
+    /// How many unused labels are past their deadline, and the oldest deadline: after the
+    /// timers' pass, those waiting for their carrier's word (`returnctl status`, /metrics).
+    func labelsPastDeadline(now: Date) async throws -> LabelsPastDeadline
     /// Deletes up to `limit` `Idempotency-Key`s stored before `before`, oldest first, and says
     /// how many (`returns.idempotency_keys_days`). A replay of a forgotten key is a new request:
     /// its items are in a parcel already, so it is refused `item_already_returned`, naming it.

@@ -202,6 +202,17 @@ struct PlannedEvent: Sendable {
     var payload: String
 }
 
+/// Unused labels past their deadline (`ReturnStore.labelsPastDeadline`).
+public struct LabelsPastDeadline: Codable, Hashable, Sendable {
+    public var count: Int
+    public var oldestDeadline: Date?
+
+    public init(count: Int, oldestDeadline: Date?) {
+        self.count = count
+        self.oldestDeadline = oldestDeadline
+    }
+}
+
 /// A label past its drop-off deadline that may expire now (`ReturnStore.overdueLabels`).
 public struct OverdueLabel: Sendable, Hashable {
     public var parcelID: String

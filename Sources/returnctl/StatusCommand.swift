@@ -23,6 +23,8 @@ struct StatusCommand: AsyncParsableCommand {
         /// Endpoints that asked every instance to wait (`Retry-After`), still in force.
         var holds: [EndpointHold]
         var serials: [SerialCounterUsage]
+        /// Unused labels past their deadline, not expired yet: the timers wait for their carrier's word.
+        var labelsPastDeadline: LabelsPastDeadline
     }
 
     func run() async throws {
@@ -40,7 +42,8 @@ struct StatusCommand: AsyncParsableCommand {
             let outbox = try await store.outboxStats()
             let oldestError = outbox.pending > 0 ? try await store.outbox(state: .pending, limit: 1).first?.lastError : nil
             return (stored, Output(parcels: parcels, parcelsCountedAt: stored?.countedAt ?? now, outbox: outbox, oldestPendingError: oldestError,
-                                   carriers: try await store.carrierHealth(), holds: try await store.endpointHolds(now: now), serials: try await store.serialCounters()))
+                                   carriers: try await store.carrierHealth(), holds: try await store.endpointHolds(now: now), serials: try await store.serialCounters(),
+                                   labelsPastDeadline: try await store.labelsPastDeadline(now: now)))
         }
         if options.json { return try printJSON(output) }
         let countries = Set(output.parcels.map(\.country)).sorted()
@@ -63,6 +66,13 @@ struct StatusCommand: AsyncParsableCommand {
         printTable(["CARRIER", "FOLLOWED", "FAILING", "LAST POLL", "HELD UNTIL", "LAST ERROR"], (output.carriers + quiet).sorted { $0.carrierID < $1.carrierID }.map {
             [$0.carrierID, "\($0.followed)", "\($0.failing)", $0.lastPolledAt?.formatted(.iso8601) ?? "-", held[$0.carrierID]?.until.formatted(.iso8601) ?? "-", $0.lastError ?? ""]
         })
+        if output.labelsPastDeadline.count > 0, let oldest = output.labelsPastDeadline.oldestDeadline {
+            // Seconds after a deadline this is the timers' next pass; for longer, a carrier that cannot be asked.
+            let why = settings.deadlines.expiryFinalCheckWait.map {
+                "not expired until their carrier is asked (oldest deadline \(oldest.formatted(.iso8601)), by \(oldest.addingTimeInterval($0.inSeconds).formatted(.iso8601)) at the latest)"
+            } ?? "expired at the timers' next pass (oldest deadline \(oldest.formatted(.iso8601)))"
+            print("\nLABELS PAST THEIR DEADLINE  \(output.labelsPastDeadline.count), \(why)")
+        }
         print("\nTRACKING NUMBERS LEFT")
         printTable(["COUNTER", "LEFT"], output.serials.map { [$0.key, "\($0.remaining)"] })
     }

@@ -298,6 +298,16 @@ extension SQLReturnStore {
         }
     }
 
+    /// Through `parcels_awaiting_drop_off`: the labels past their deadline, not every label.
+    static let labelsPastDeadlineQuery = "SELECT COUNT(*) AS n, MIN(drop_off_by) AS oldest FROM parcels WHERE status = 'label_issued' AND drop_off_by < ?"
+
+    public func labelsPastDeadline(now: Date) async throws -> LabelsPastDeadline {
+        try await backend.read { db in
+            let row = try db.row(Self.labelsPastDeadlineQuery, [now])
+            return LabelsPastDeadline(count: row?["n"] ?? 0, oldestDeadline: row?["oldest"])
+        }
+    }
+
     /// The oldest keys past the retention, through `idempotency_keys_created_at`: a pass costs
     /// the keys it forgets, not every key stored.
     static let agedIdempotencyKeysQuery = "SELECT key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?"
