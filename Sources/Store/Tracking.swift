@@ -65,13 +65,16 @@ public struct TrackingEventRecord: Codable, Hashable, Sendable {
     public var location: String?
     /// The canonical status it moves the parcel to, if any.
     public var status: ParcelStatus?
+    /// When returnd stored it; nil for one just read from the carrier. Not part of the answer's JSON.
+    public var recordedAt: Date?
 
-    public init(code: String, description: String, occurredAt: Date, location: String?, status: ParcelStatus?) {
+    public init(code: String, description: String, occurredAt: Date, location: String?, status: ParcelStatus?, recordedAt: Date? = nil) {
         self.code = code
         self.description = description
         self.occurredAt = occurredAt
         self.location = location
         self.status = status
+        self.recordedAt = recordedAt
     }
 
     enum CodingKeys: String, CodingKey {
@@ -168,6 +171,15 @@ extension TrackingEventRecord {
     /// or a local time read as UTC, and a marketplace counting refund days from an arrival in the
     /// future would never pay.
     public func statusTime(polledAt: Date) -> Date { min(occurredAt, polledAt) }
+
+    /// Stored after its parcel expired or was cancelled (a poll that was out then, or
+    /// `returnctl track`): an event with a status that moved nothing, as nothing follows a
+    /// closed parcel. The API and returnctl mark it so.
+    public func isAfterClose(of parcel: Parcel) -> Bool {
+        guard status != nil, parcel.status.isClosed, let recordedAt,
+              let closedAt = parcel.history.last(where: { $0.status == parcel.status })?.occurredAt else { return false }
+        return recordedAt >= closedAt
+    }
 
     /// Dated more than `aheadSkew` after the poll that brought it.
     public func isAhead(ofPoll polledAt: Date) -> Bool { occurredAt > polledAt.addingTimeInterval(Self.aheadSkew) }

@@ -213,9 +213,11 @@ struct ParcelCommand: AsyncParsableCommand {
                 return (p, try await runtime.store.trackingEvents(parcelID: p.id))
             }
             let changes = p.history.map { Entry(at: $0.occurredAt, kind: "status", what: $0.status.rawValue, source: $0.source.rawValue, detail: $0.detail ?? "") }
-            // Such an event was stored but moved nothing (a number the carrier used before).
+            // Such events were stored but moved nothing (a number the carrier used before; news
+            // after the return closed).
             let events = trackingEvents.map {
-                let note = $0.isBeforeIssue(of: p) ? " (dated before this parcel was issued: moved nothing)" : ""
+                let note = $0.isBeforeIssue(of: p) ? " (dated before this parcel was issued: moved nothing)"
+                    : $0.isAfterClose(of: p) ? " (came after the return was \(p.status.rawValue): moved nothing)" : ""
                 return Entry(at: $0.occurredAt, kind: "carrier", what: $0.code, source: p.carrierID,
                              detail: [$0.description, $0.location].compactMap { $0 }.joined(separator: " @ ") + note)
             }

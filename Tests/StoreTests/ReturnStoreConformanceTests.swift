@@ -692,6 +692,10 @@ struct ReturnStoreConformanceTests {
             #expect(after.status == .inspected && after.statusChanges.isEmpty && after.closedEvents.isEmpty)
             #expect(try await store.trackingEvents(parcelID: lapsed.id).map(\.code) == ["PC1"])
             #expect(try await store.trackingEvents(parcelID: done.id).map(\.code) == ["PC1", "DI1"])
+            // Marked for whoever reads the history: the expired return's news moved nothing.
+            let lapsedNow = try #require(try await store.parcel(id: lapsed.id)), doneNow = try #require(try await store.parcel(id: done.id))
+            #expect(try await store.trackingEvents(parcelID: lapsed.id).map { $0.isAfterClose(of: lapsedNow) } == [true])
+            #expect(try await store.trackingEvents(parcelID: done.id).allSatisfy { !$0.isAfterClose(of: doneNow) })
             #expect(try await store.parcel(id: lapsed.id)?.status == .expired)
             #expect(try await store.parcel(id: done.id)?.status == .inspected)
             #expect(try await store.outbox(state: nil, limit: 50).count == before)

@@ -70,18 +70,20 @@ struct ParcelResponse: Encodable {
 
 /// A carrier event as the parcel answer lists it. `before_issue` marks one dated more than a day
 /// before the parcel was issued: stored, but it moved nothing (the carrier used the number before).
+/// `after_close` marks one stored after the return expired or was cancelled: it moved nothing.
 struct TrackingEventBody: Encodable {
     var event: TrackingEventRecord
     var beforeIssue: Bool
+    var afterClose = false
 
     enum CodingKeys: String, CodingKey {
-        case beforeIssue = "before_issue"
+        case beforeIssue = "before_issue", afterClose = "after_close"
     }
 
     func encode(to encoder: any Encoder) throws {
         try event.encode(to: encoder)
-        guard beforeIssue else { return }
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(true, forKey: .beforeIssue)
+        if beforeIssue { try container.encode(true, forKey: .beforeIssue) }
+        if afterClose { try container.encode(true, forKey: .afterClose) }
     }
 }

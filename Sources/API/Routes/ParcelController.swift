@@ -20,7 +20,7 @@ struct ParcelController {
         response.parcel.receipts = try await runtime.store.receipts(parcelID: parcel.id)
         response.parcel.inspection = try await runtime.store.inspection(parcelID: parcel.id)
         response.parcel.trackingEvents = try await runtime.store.trackingEvents(parcelID: parcel.id).map {
-            TrackingEventBody(event: $0, beforeIssue: $0.isBeforeIssue(of: parcel))
+            TrackingEventBody(event: $0, beforeIssue: $0.isBeforeIssue(of: parcel), afterClose: $0.isAfterClose(of: parcel))
         }
         if parcel.packagesUnderLabel > 0 {
             response.parcel.packagesUnderLabel = try await runtime.store.packages(reusingLabelOf: parcel.id).map(\.id)

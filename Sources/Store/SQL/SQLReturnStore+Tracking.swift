@@ -231,7 +231,7 @@ extension SQLReturnStore {
         try await backend.read { db in
             try db.rows("SELECT * FROM tracking_events WHERE parcel_id = ? ORDER BY occurred_at, id", [parcelID]).map {
                 TrackingEventRecord(code: $0["code"], description: $0["description"], occurredAt: $0["occurred_at"], location: $0["location"],
-                                    status: ($0["status"] as String?).flatMap(ParcelStatus.init(rawValue:)))
+                                    status: ($0["status"] as String?).flatMap(ParcelStatus.init(rawValue:)), recordedAt: $0["recorded_at"])
             }
         }
     }
