@@ -120,9 +120,10 @@ public struct Parcel: Codable, Hashable, Sendable {
     /// Whether it has a label of its own to print.
     public var hasOwnLabel: Bool { labelOf == nil }
 
-    /// Whether its label is worth printing: its own, and the parcel not closed (an expired or
-    /// cancelled return's label can no longer be dropped off).
-    public var hasLiveLabel: Bool { hasOwnLabel && !status.isClosed }
+    /// Whether its label is worth printing at `now`: its own, the parcel not closed, and not past
+    /// its deadline (an expired or cancelled return's label can no longer be dropped off, nor can
+    /// one the timers have yet to expire).
+    public func hasLiveLabel(at now: Date) -> Bool { hasOwnLabel && closedReason(at: now) == nil }
 
     /// Each dispute of the items once, in the items' order. Most parcels hold a few items, and
     /// for those a linear search beats hashing every id (this runs on every status change, in

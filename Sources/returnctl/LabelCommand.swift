@@ -49,7 +49,7 @@ struct LabelCommand: AsyncParsableCommand {
                 print("wrote \(output) (\(label.bytes.count) bytes, \(format)) for parcel \(found.id) \(found.trackingNumber)")
             }
             // Rendered still, for an operator or auditor asking what was printed; the API refuses it (410).
-            if let why = found.closedReason {
+            if let why = found.closedReason(at: Date()) {
                 FileHandle.standardError.write(Data("returnctl: note: return \(found.id) \(why): this label is void; do not hand it to a buyer\n".utf8))
             }
         }

@@ -143,8 +143,9 @@ struct AccessAndParcelRouteTests {
         }
     }
 
-    @Test("an expired return's label is 410 label_void saying when it expired, to the marketplace and to a kiosk holding its ETag; its parcel answer offers no label")
-    func expiredLabelVoid() async throws {
+    @Test("an expired return's label, or one past its deadline the timers have yet to expire, is 410 label_void saying when it expired, to the marketplace and to a kiosk holding its ETag; its parcel answer offers no label",
+          arguments: [true, false])
+    func expiredLabelVoid(expiredByTimers: Bool) async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
         let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
@@ -154,7 +155,12 @@ struct AccessAndParcelRouteTests {
             #expect(p["label_required"] as? Bool == true && p["label_url"] is String)
             let live = try await client.execute(uri: "/v1/parcels/\(id)/label?format=png", method: .get, headers: bearer(kiosk))
             let etag = try #require(live.headers[.eTag])
-            _ = try await h.store.changeStatus(.init(parcelID: id, status: .expired, source: .timer, occurredAt: h.clock.date))
+            if expiredByTimers {
+                _ = try await h.store.changeStatus(.init(parcelID: id, status: .expired, source: .timer, occurredAt: h.clock.date))
+            } else {
+                let deadline = try #require(try await h.store.parcel(id: id)).dropOffBy
+                h.clock.advance(days: deadline.timeIntervalSince(h.clock.date) / 86_400 + 1e-5)
+            }
             let said = "return \(id) expired on \(p["drop_off_by"] as! String) without being dropped off: its label is void, so there is nothing to print"
             for (token, headers) in [(market, HTTPFields()), (kiosk, [.ifNoneMatch: etag] as HTTPFields)] {
                 let r = try await client.execute(uri: "/v1/parcels/\(id)/label?format=png", method: .get, headers: bearer(token, headers))
@@ -162,7 +168,7 @@ struct AccessAndParcelRouteTests {
                 #expect((r.json["error"] as? [String: Any])?["message"] as? String == said)
             }
             let shown = try await client.execute(uri: "/v1/parcels/\(id)", method: .get, headers: bearer(market))
-            #expect(shown.parcel["status"] as? String == "expired")
+            #expect(shown.parcel["status"] as? String == (expiredByTimers ? "expired" : "label_issued"))
             #expect(shown.parcel["label_required"] as? Bool == false)
             #expect(shown.parcel["label_url"] == nil && shown.parcel["label_urls"] == nil)
         }

@@ -51,17 +51,19 @@ struct ParcelResponse: Encodable {
 
     var parcel: Body
 
-    init(_ content: LabelContent, baseURL: String, detailed: Bool) {
+    /// `now`: a label past its deadline is listed as dead before the timers expire its return.
+    init(_ content: LabelContent, baseURL: String, detailed: Bool, now: Date) {
         let p = content.parcel
+        let live = p.hasLiveLabel(at: now)
         let label = "\(baseURL)/v1/parcels/\(p.id)/label"
         parcel = Body(
             id: p.id, trackingNumber: p.trackingNumber, carrier: p.carrierID, carrierName: content.carrier.carrierName,
             service: content.carrier.serviceName, country: p.country, status: p.status,
             returnCode: ReturnCode.display(p.returnCode), qrPayload: content.qrPayload,
-            labelRequired: p.hasLiveLabel && content.carrier.handover == .label, reusesLabelOf: p.labelOf,
+            labelRequired: live && content.carrier.handover == .label, reusesLabelOf: p.labelOf,
             items: p.items, itemCount: p.itemCount, disputes: p.disputeIDs, seller: p.seller,
-            labelURL: p.hasLiveLabel ? label + "?format=pdf" : nil,
-            labelURLs: p.hasLiveLabel ? Dictionary(uniqueKeysWithValues: LabelFormat.allCases.map { ($0.rawValue, label + "?format=\($0.rawValue)") }) : nil,
+            labelURL: live ? label + "?format=pdf" : nil,
+            labelURLs: live ? Dictionary(uniqueKeysWithValues: LabelFormat.allCases.map { ($0.rawValue, label + "?format=\($0.rawValue)") }) : nil,
             dropOffBy: p.dropOffBy, fasterRefundBy: p.fasterRefundBy, warehouse: content.carrier.warehouse,
             createdAt: p.createdAt, labelVersion: p.labelVersion,
             history: detailed ? p.history : nil, trackingEvents: nil)

@@ -40,7 +40,7 @@ struct KioskController {
     @Sendable func scan(_ request: Request, context: ReturndRequestContext) async throws -> Response {
         let (token, parcel) = try await resolve(request, context)
         context.logger.info("kiosk.scanned", metadata: ["parcel": "\(parcel.id)", "tracking": "\(parcel.trackingNumber)", "service_point": "\(token.scope ?? "-")"])
-        return try .json(ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: false))
+        return try .json(ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: false, now: runtime.clock()))
     }
 
     @Sendable func dropOff(_ request: Request, context: ReturndRequestContext) async throws -> Response {
@@ -53,6 +53,6 @@ struct KioskController {
                 "dispute": "\(parcel.disputeIDs.joined(separator: ","))",
             ])
         }
-        return try .json(ParcelResponse(try runtime.labelContent(for: outcome.parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: false))
+        return try .json(ParcelResponse(try runtime.labelContent(for: outcome.parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: false, now: runtime.clock()))
     }
 }

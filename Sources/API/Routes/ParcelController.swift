@@ -16,7 +16,7 @@ struct ParcelController {
     @Sendable func show(_ request: Request, context: ReturndRequestContext) async throws -> Response {
         _ = try context.require(.marketplace, .operator)
         let parcel = try await load(context)
-        var response = ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: true)
+        var response = ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: true, now: runtime.clock())
         response.parcel.receipts = try await runtime.store.receipts(parcelID: parcel.id)
         response.parcel.inspection = try await runtime.store.inspection(parcelID: parcel.id)
         response.parcel.trackingEvents = try await runtime.store.trackingEvents(parcelID: parcel.id).map {
@@ -41,8 +41,9 @@ struct ParcelController {
         if let labelled = parcel.labelOf {
             throw APIError(.conflict, "label_reused", "parcel \(parcel.id) has no label of its own: its order's free label was used, so it goes back under the label of parcel \(labelled), tracking number \(parcel.trackingNumber) written on the package by hand")
         }
-        // Before the ETag: a kiosk revalidating a cached label must learn that it died.
-        if let why = parcel.closedReason {
+        // Before the ETag: a kiosk revalidating a cached label must learn that it died, also
+        // when its deadline passed and the timers have yet to expire it.
+        if let why = parcel.closedReason(at: runtime.clock()) {
             throw APIError(.gone, "label_void", "return \(parcel.id) \(why): its label is void, so there is nothing to print")
         }
         // Labels are immutable per parcel version: a kiosk retrying on a flaky line revalidates cheaply.

@@ -21,7 +21,7 @@ struct ReturnController {
         let outcome = try await ReturnIssuer(runtime: runtime).issue(
             returnRequest, idempotencyKey: key, requestHash: SHA256Hex.digest(bytes), logger: context.logger)
         let content = try runtime.labelContent(for: outcome.parcel)
-        let response = ParcelResponse(content, baseURL: runtime.snapshot.publicBaseURL, detailed: false)
+        let response = ParcelResponse(content, baseURL: runtime.snapshot.publicBaseURL, detailed: false, now: runtime.clock())
         var headers: HTTPFields = [.location: "/v1/parcels/\(outcome.parcel.id)"]
         headers[ReturndHeaders.returnOutcome] = outcome.kind.rawValue
         return try .json(response, status: [.created, .reusedLabel].contains(outcome.kind) ? .created : .ok, headers: headers)

@@ -142,6 +142,6 @@ struct WarehouseController {
     }
 
     func parcelBody(_ parcel: Parcel) throws -> ParcelResponse.Body {
-        ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: true).parcel
+        ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: true, now: runtime.clock()).parcel
     }
 }
