@@ -79,8 +79,9 @@ public struct ParcelFilter: Sendable, Hashable {
     public var warehouseID: String?
     /// Only parcels whose last change (a status, or items joining) is older than this.
     public var changedBefore: Date?
-    /// Only boxes a warehouse holds that returnd could not move on: read at the wrong warehouse
-    /// and not received at their own since, or read after they expired (or were cancelled).
+    /// Only boxes that need an operator, as returnd could not move them on: read at the wrong
+    /// warehouse and not received at their own since; read after they expired (or were
+    /// cancelled); or reported by their carrier after that (a box it took under a dead label).
     public var flaggedReads: Bool
     /// Only parcels holding an item of this dispute: the marketplace's id, what an auditor has.
     public var disputeID: String?

@@ -88,7 +88,8 @@ struct ParcelCommand: AsyncParsableCommand {
             discussion: """
                 Finds parcels stuck in a status, for example those in transit that nothing moved for ten days:
                   returnctl parcel list --status in_transit --unchanged-days 10
-                and the boxes a warehouse holds that need an operator (the ReturndWarehouseReadsFlagged alert):
+                and the boxes that need an operator, held by a warehouse (the ReturndWarehouseReadsFlagged alert) \
+                or taken by a carrier after their return expired (tracking.event_after_close in the log):
                   returnctl parcel list --flagged
                 CHANGED is when returnd last changed the parcel (its status, or items joining it). \
                 Reads every parcel (0.2 to 1.3 s a million on SQLite here), except with --dispute (an index): an operator's read.
@@ -100,7 +101,7 @@ struct ParcelCommand: AsyncParsableCommand {
         @Option(help: "Only parcels going back to this warehouse id.") var warehouse: String?
         @Option(help: "Only parcels returnd has not changed for this many days (fractions allowed).") var unchangedDays: Double?
         @Option(help: "Show at most this many (1 to 10000); the count of all that match is printed.") var limit = 50
-        @Flag(help: "Only boxes at a warehouse that returnd could not move on: read at the wrong warehouse and not received at their own since, or read after they expired.") var flagged = false
+        @Flag(help: "Only boxes that returnd could not move on: read at the wrong warehouse and not received at their own since, read after they expired, or reported by their carrier after they expired.") var flagged = false
         @Option(help: "Only parcels holding an item of this dispute (the marketplace's dispute id).") var dispute: String?
 
         func validate() throws {

@@ -323,10 +323,15 @@ public final class SQLReturnStore: ReturnStore {
         match("warehouse_id", filter.warehouseID)
         match("updated_at", filter.changedBefore, "<")
         if filter.flaggedReads {
-            // Per parcel through the receipts' (parcel, warehouse, scan time) key, inside the scan below.
+            // Per parcel through the receipts' (parcel, warehouse, scan time) key and the carrier
+            // events' (parcel, ...) key, inside the scan below. A carrier event stored after the
+            // return closed is `TrackingEventRecord.isAfterClose`.
             conditions.append("""
-                EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = p.id
-                        AND ((r.misrouted = 1 AND p.status NOT IN ('arrived_at_warehouse', 'inspected')) OR p.status IN ('expired', 'cancelled')))
+                (EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = p.id
+                         AND ((r.misrouted = 1 AND p.status NOT IN ('arrived_at_warehouse', 'inspected')) OR p.status IN ('expired', 'cancelled')))
+                 OR (p.status IN ('expired', 'cancelled') AND EXISTS (
+                     SELECT 1 FROM tracking_events e WHERE e.parcel_id = p.id AND e.status IS NOT NULL
+                     AND e.recorded_at >= (SELECT MAX(h.occurred_at) FROM parcel_history h WHERE h.parcel_id = p.id AND h.status = p.status))))
                 """)
         }
         if let dispute = filter.disputeID {
