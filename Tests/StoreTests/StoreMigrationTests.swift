@@ -74,6 +74,36 @@ struct StoreMigrationTests {
     }
 }
 
+extension StoreMigrationTests {
+    @Test("the deadline-poll migration brings an unused label's next poll forward to its deadline, and leaves later polls of other labels and of moving parcels alone", arguments: StoreKind.allCases)
+    func pollsAtDropOffDeadline(_ kind: StoreKind) async throws {
+        let before = (sqlite: "v14: idempotency keys by age", postgresql: "v10: idempotency keys by age")
+        try await withStore(kind, migrate: { try await $0.migrate(upTo: before) }) { t in
+            let store = t.store
+            let now = Date()
+            // Its label ends in 10 minutes; another's in 10 days; a third is on its way.
+            let soon = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1", receivedAt: now.addingTimeInterval(-15 * 86400 + 600)))).parcel
+            let later = try await store.issueReturn(issuance(request(dispute: "D-2", seller: "S-2", receivedAt: now.addingTimeInterval(-5 * 86400)))).parcel
+            let moving = try await store.issueReturn(issuance(request(dispute: "D-3", seller: "S-3", receivedAt: now.addingTimeInterval(-15 * 86400 + 600)))).parcel
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: moving.id, status: .droppedOff, source: .carrier, occurredAt: now))
+            // As returnd scheduled them before: the next poll 12 hours on, whatever the deadline.
+            let old = now.addingTimeInterval(12 * 3600)
+            try await store.backend.write { db in try db.execute("UPDATE tracking_schedule SET next_poll_at = ?", [old]) }
+
+            try await store.migrate()
+            let migrations = try await store.backend.migrations()
+            #expect(migrations.applied == migrations.known)
+            let next = try await store.backend.read { db in
+                try db.rows("SELECT parcel_id, next_poll_at FROM tracking_schedule").reduce(into: [String: Date]()) { $0[$1["parcel_id"]] = $1["next_poll_at"] as Date }
+            }
+            #expect(next[soon.id].map { abs($0.timeIntervalSince(soon.dropOffBy)) < 0.001 } == true)
+            #expect(next[later.id].map { abs($0.timeIntervalSince(old)) < 0.001 } == true)
+            #expect(next[moving.id].map { abs($0.timeIntervalSince(old)) < 0.001 } == true)
+            #expect(try await store.consistencyProblems().isEmpty)
+        }
+    }
+}
+
 /// A carrier arrival as returnd wrote it before `arrivals_awaiting_scan` existed: the parcel's
 /// status and its history row (the dispute event is left out; no migration reads it).
 func oldCarrierArrival(_ store: SQLReturnStore, _ parcelID: String, at date: Date, changeStatus: Bool = true) async throws {

@@ -170,6 +170,7 @@ enum PostgresMigrations {
         Migration(id: "v8: endpoint limits shared by instances", statements: [StoreIndexes.endpointLimits]),
         Migration(id: "v9: the last parcel count", statements: [StoreIndexes.parcelCountSnapshot(dateType: "TIMESTAMPTZ")]),
         Migration(id: "v10: idempotency keys by age", statements: [StoreIndexes.idempotencyKeysByAge]),
+        Migration(id: "v11: unused labels polled at their deadline", statements: [StoreIndexes.pollsAtDropOffDeadline]),
     ]
 
     /// `upTo`: the last migration to apply (a store of that age, for the migration tests).

@@ -84,6 +84,15 @@ extension StoreIndexes {
     /// oldest without reading the others. One more index entry per return with a key.
     static let idempotencyKeysByAge = "CREATE INDEX idempotency_keys_created_at ON idempotency_keys(created_at)"
 
+    /// Unused labels' next polls brought forward to their deadline, as issuance and the poller
+    /// schedule them since the timers wait for a poll after the deadline before expiring a label:
+    /// one scheduled hours after it would have held its expiry up that long.
+    static let pollsAtDropOffDeadline = """
+        UPDATE tracking_schedule SET next_poll_at = (SELECT p.drop_off_by FROM parcels p WHERE p.id = tracking_schedule.parcel_id)
+        WHERE parcel_id IN (SELECT id FROM parcels WHERE status = 'label_issued')
+        AND next_poll_at > (SELECT p.drop_off_by FROM parcels p WHERE p.id = tracking_schedule.parcel_id)
+        """
+
     /// The last count of the parcels by status and country (`ParcelCountsService`): `returnctl
     /// status` and the other instances read it instead of every parcel again. One row; the
     /// counts as JSON, since they are only ever read whole.

@@ -181,6 +181,9 @@ enum SQLiteMigrations {
         m.registerMigration("v14: idempotency keys by age") { db in
             try db.execute(sql: StoreIndexes.idempotencyKeysByAge)
         }
+        m.registerMigration("v15: unused labels polled at their deadline") { db in
+            try db.execute(sql: StoreIndexes.pollsAtDropOffDeadline)
+        }
         return m
     }
 
