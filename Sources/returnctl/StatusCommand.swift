@@ -171,6 +171,10 @@ struct ParcelCommand: AsyncParsableCommand {
                 ["drop off by", p.dropOffBy.formatted(.iso8601) + Self.deadlineNote(p, wait: config.deadlines.expiryFinalCheckWait)], ["label version", "\(p.labelVersion)"],
                 ["label", p.labelOf.map { "none of its own: goes back under the used label of parcel \($0), number written by hand" } ?? "its own"],
             ])
+            // Why --flagged listed it: the carrier has a box under a dead label.
+            if let late = out.trackingEvents.last(where: { $0.isAfterClose(of: p) }) {
+                print("\nits carrier reported it after it was \(p.status.rawValue) (\(late.code) \(late.description), \(late.occurredAt.formatted(.iso8601))): kept, but its status and its dispute were left as they were (returnctl parcel history; docs/OPEN-QUESTIONS.md)")
+            }
             print("\nITEMS")
             printTable(["DISPUTE", "SKU", "QTY", "PRICE", "TITLE"], p.items.map { [$0.disputeID, $0.sku, "\($0.quantity)", "\($0.unitPrice.amount) \($0.unitPrice.currency)", $0.title] })
             if !out.receipts.isEmpty {
