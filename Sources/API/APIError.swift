@@ -28,15 +28,14 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) was not found") }
 
     /// Business refusals: every one is a 4xx naming the rule, except running out of tracking
-    /// numbers, which is ours to fix (503, and the operator is alarmed), and an open parcel
-    /// about to expire, which passes (503 with Retry-After).
+    /// numbers, which is ours to fix (503, and the operator is alarmed).
     public init(_ refusal: ReturnRefusal) {
         let status: HTTPResponse.Status = switch refusal.code {
         case .invalidRequest: .badRequest
         case .returnWindowClosed, .receivedInFuture, .itemNotFreeReturn, .idempotencyKeyReused: .unprocessableContent
         case .itemAlreadyReturned: .conflict
         case .countryNotServed: .unprocessableContent
-        case .serialRangeExhausted, .openParcelExpiring: .serviceUnavailable
+        case .serialRangeExhausted: .serviceUnavailable
         }
         self.init(status, refusal.code.rawValue, refusal.message)
     }

@@ -9,9 +9,6 @@ public struct ReturnRefusal: Error, Hashable, Sendable, CustomStringConvertible 
         case countryNotServed = "country_not_served"
         case idempotencyKeyReused = "idempotency_key_reused"
         case serialRangeExhausted = "tracking_numbers_exhausted"
-        /// The buyer and seller's open parcel is past its deadline, waiting for its carrier's
-        /// word before it expires: new items can neither join it nor open a second one yet.
-        case openParcelExpiring = "open_parcel_expiring"
     }
 
     public var code: Code

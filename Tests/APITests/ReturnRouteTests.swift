@@ -65,7 +65,7 @@ struct ReturnRouteTests {
         }
     }
 
-    @Test("items for a buyer and seller whose open parcel is past its deadline (waiting for its carrier's word) are 503 open_parcel_expiring with Retry-After, storing nothing; sent again once it expired, they get a parcel of their own")
+    @Test("items for a buyer and seller whose open parcel is past its deadline (waiting for its carrier's word) open a parcel of their own (201), which later items join; the waiting parcel keeps its items and its deadline")
     func openParcelPastDeadline() async throws {
         let h = try await TestHarness()
         let token = try await h.token(.marketplace)
@@ -73,17 +73,20 @@ struct ReturnRouteTests {
             let first = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-1", skus: ["A-1"]))
             let id = first.parcel["id"] as! String
             h.clock.advance(days: 10 + 1.0 / 1440)
-            var headers = bearer(token)
-            headers[HTTPField.Name("Idempotency-Key")!] = "k-2"
-            let refused = try await client.execute(uri: "/v1/returns", method: .post, headers: headers, body: h.returnBody(dispute: "D-2", skus: ["B-1"], receivedDaysAgo: 2))
-            #expect(refused.status == .serviceUnavailable && refused.errorCode == "open_parcel_expiring")
-            #expect(refused.headers[.retryAfter] == "60")
-            let message = (refused.json["error"] as? [String: Any])?["message"] as? String ?? ""
-            #expect(message.hasPrefix("parcel \(id) of buyer B-77 and seller S-1203 passed its drop-off deadline (\(first.parcel["drop_off_by"] as! String))"), "\(message)")
-            #expect(try await h.store.parcel(id: id)?.items.map(\.sku) == ["A-1"])
+            let second = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-2", skus: ["B-1"], receivedDaysAgo: 2))
+            #expect(second.status == .created && second.headers[HTTPField.Name("Returnd-Outcome")!] == "created")
+            let own = try #require(second.parcel["id"] as? String)
+            #expect(own != id && second.parcel["label_required"] as? Bool == true)
+            let waiting = try #require(try await h.store.parcel(id: id))
+            #expect(waiting.items.map(\.sku) == ["A-1"] && waiting.status == .labelIssued)
+            #expect(waiting.dropOffBy.formatted(.iso8601) == first.parcel["drop_off_by"] as? String)
+            let third = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-3", skus: ["C-1"], receivedDaysAgo: 2))
+            #expect(third.status == .ok && third.parcel["id"] as? String == own)
+            // Once the waiting parcel expires, the buyer and seller still have one open parcel.
             _ = try await h.store.changeStatus(.init(parcelID: id, status: .expired, source: .timer, occurredAt: h.clock.date))
-            let again = try await client.execute(uri: "/v1/returns", method: .post, headers: headers, body: h.returnBody(dispute: "D-2", skus: ["B-1"], receivedDaysAgo: 2))
-            #expect(again.status == .created && again.parcel["id"] as? String != id)
+            let fourth = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-4", skus: ["E-1"], receivedDaysAgo: 2))
+            #expect(fourth.status == .ok && fourth.parcel["id"] as? String == own)
+            #expect(try await h.store.consistencyProblems().isEmpty)
         }
     }
 

@@ -104,6 +104,35 @@ extension StoreMigrationTests {
     }
 }
 
+extension StoreMigrationTests {
+    @Test("the closed-to-items migration keeps an open parcel open; past its deadline it then takes no more items, and a buyer and seller have a second unused label, never two open parcels", arguments: StoreKind.allCases)
+    func openParcelsClosedToItems(_ kind: StoreKind) async throws {
+        let before = (sqlite: "v15: unused labels polled at their deadline", postgresql: "v11: unused labels polled at their deadline")
+        try await withStore(kind, migrate: { try await $0.migrate(upTo: before) }) { t in
+            let store = t.store
+            let now = Date()
+            let open = try await store.issueReturn(issuance(request(dispute: "D-1", skus: ["A"], receivedAt: now.addingTimeInterval(-14 * 86400)), now: now)).parcel
+
+            try await store.migrate()
+            let migrations = try await store.backend.migrations()
+            #expect(migrations.applied == migrations.known)
+            let joined = try await store.issueReturn(issuance(request(dispute: "D-2", skus: ["B"], receivedAt: now.addingTimeInterval(-86400)), now: now))
+            #expect(joined.kind == .joined && joined.parcel.id == open.id)
+            let later = open.dropOffBy.addingTimeInterval(60)
+            let own = try await store.issueReturn(issuance(request(dispute: "D-3", skus: ["C"], receivedAt: later.addingTimeInterval(-86400)), now: later))
+            #expect(own.kind == .created && own.parcel.id != open.id)
+            let next = try await store.issueReturn(issuance(request(dispute: "D-4", skus: ["E"], receivedAt: later.addingTimeInterval(-86400)), now: later))
+            #expect(next.kind == .joined && next.parcel.id == own.parcel.id)
+            #expect(try await store.parcel(id: open.id)?.items.map(\.sku) == ["A", "B"])
+            #expect(try await store.consistencyProblems().isEmpty)
+            // Still one open parcel per buyer and seller: a second one not closed to items is refused.
+            await #expect(throws: (any Error).self) {
+                try await store.backend.write { db in try db.execute("UPDATE parcels SET closed_to_items = 0 WHERE id = ?", [open.id]) }
+            }
+        }
+    }
+}
+
 /// A carrier arrival as returnd wrote it before `arrivals_awaiting_scan` existed: the parcel's
 /// status and its history row (the dispute event is left out; no migration reads it).
 func oldCarrierArrival(_ store: SQLReturnStore, _ parcelID: String, at date: Date, changeStatus: Bool = true) async throws {

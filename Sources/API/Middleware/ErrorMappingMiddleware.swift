@@ -19,9 +19,7 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             if refusal.code == .serialRangeExhausted {
                 context.logger.critical("serial.exhausted", metadata: ["reason": "\(refusal.message)"])
             }
-            var error = APIError(refusal)
-            if refusal.code == .openParcelExpiring { error.headers[.retryAfter] = "60" }
-            throw error
+            throw APIError(refusal)
         } catch let illegal as ParcelStateMachine.IllegalTransition {
             throw APIError(.conflict, "invalid_transition", illegal.description)
         } catch StoreError.notFound(let what) {

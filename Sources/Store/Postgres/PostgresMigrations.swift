@@ -171,6 +171,7 @@ enum PostgresMigrations {
         Migration(id: "v9: the last parcel count", statements: [StoreIndexes.parcelCountSnapshot(dateType: "TIMESTAMPTZ")]),
         Migration(id: "v10: idempotency keys by age", statements: [StoreIndexes.idempotencyKeysByAge]),
         Migration(id: "v11: unused labels polled at their deadline", statements: [StoreIndexes.pollsAtDropOffDeadline]),
+        Migration(id: "v12: open parcels closed to items past their deadline", statements: StoreIndexes.closedToItems),
     ]
 
     /// `upTo`: the last migration to apply (a store of that age, for the migration tests).

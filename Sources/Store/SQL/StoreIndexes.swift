@@ -84,6 +84,15 @@ extension StoreIndexes {
     /// oldest without reading the others. One more index entry per return with a key.
     static let idempotencyKeysByAge = "CREATE INDEX idempotency_keys_created_at ON idempotency_keys(created_at)"
 
+    /// An open parcel past its deadline, waiting for its carrier's word before it expires, takes
+    /// no more items (`closed_to_items`): new items of its buyer and seller open a parcel of their
+    /// own, so the one open parcel per buyer and seller is the one not closed to items.
+    static let closedToItems = [
+        "ALTER TABLE parcels ADD COLUMN closed_to_items INTEGER NOT NULL DEFAULT 0",
+        "DROP INDEX parcels_open_group",
+        "CREATE UNIQUE INDEX parcels_open_group ON parcels(buyer_id, seller_id, country) WHERE status = 'label_issued' AND closed_to_items = 0",
+    ]
+
     /// Unused labels' next polls brought forward to their deadline, as issuance and the poller
     /// schedule them since the timers wait for a poll after the deadline before expiring a label:
     /// one scheduled hours after it would have held its expiry up that long.

@@ -15,7 +15,7 @@ public enum StoreTables {
     /// In foreign-key order: a table comes after the ones it points at.
     public static let all: [Table] = [
         Table(name: "parcels", columns: ["id", "tracking_number", "return_code", "carrier_id", "country", "status", "buyer_id", "seller_id", "seller_name",
-                                         "buyer_json", "warehouse_id", "drop_off_by", "faster_refund_by", "created_at", "updated_at", "label_version", "label_of", "packages_under_label"],
+                                         "buyer_json", "warehouse_id", "drop_off_by", "faster_refund_by", "created_at", "updated_at", "label_version", "label_of", "packages_under_label", "closed_to_items"],
               key: ["id"], dateColumns: ["drop_off_by", "faster_refund_by", "created_at", "updated_at"]),
         Table(name: "parcel_items", columns: ["parcel_id", "position", "dispute_id", "order_id", "sku", "title", "quantity", "unit_amount", "currency"],
               key: ["parcel_id", "position"], dateColumns: []),
@@ -95,7 +95,7 @@ extension SQLReturnStore {
                 SELECT id FROM parcels WHERE (tracking_number IS NULL) = (label_of IS NULL) LIMIT 20
                 """),
             ("two open parcels for one buyer and seller", """
-                SELECT buyer_id FROM parcels WHERE status = 'label_issued' GROUP BY buyer_id, seller_id, country HAVING COUNT(*) > 1 LIMIT 20
+                SELECT buyer_id FROM parcels WHERE status = 'label_issued' AND closed_to_items = 0 GROUP BY buyer_id, seller_id, country HAVING COUNT(*) > 1 LIMIT 20
                 """),
         ]
         let own = try await backend.read { db in

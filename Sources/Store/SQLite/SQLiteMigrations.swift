@@ -184,6 +184,9 @@ enum SQLiteMigrations {
         m.registerMigration("v15: unused labels polled at their deadline") { db in
             try db.execute(sql: StoreIndexes.pollsAtDropOffDeadline)
         }
+        m.registerMigration("v16: open parcels closed to items past their deadline") { db in
+            for statement in StoreIndexes.closedToItems { try db.execute(sql: statement) }
+        }
         return m
     }
 
