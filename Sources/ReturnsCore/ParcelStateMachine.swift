@@ -83,7 +83,7 @@ extension Parcel {
     /// and at the warehouse; nil while it can.
     public var closedReason: String? {
         switch status {
-        case .expired: "expired on \(dropOffBy.formatted(.iso8601)) without being dropped off"
+        case .expired: expiredReason
         case .cancelled: "was cancelled"
         default: nil
         }
@@ -92,10 +92,10 @@ extension Parcel {
     /// `closedReason`, or the same words for an unused label past its deadline that the timers
     /// have not expired yet (they wait for the carrier's word): a kiosk must not take it then.
     public func closedReason(at now: Date) -> String? {
-        if let why = closedReason { return why }
-        guard status == .labelIssued, dropOffBy < now else { return nil }
-        return "expired on \(dropOffBy.formatted(.iso8601)) without being dropped off"
+        closedReason ?? (status == .labelIssued && dropOffBy < now ? expiredReason : nil)
     }
+
+    var expiredReason: String { "expired on \(dropOffBy.formatted(.iso8601)) without being dropped off" }
 }
 
 /// The warehouse's verdict on one item of a parcel.
