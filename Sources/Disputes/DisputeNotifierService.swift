@@ -140,8 +140,9 @@ public final class DisputeNotifierService: Service, Sendable {
             }
             pausedGauge.set(1.0)
             logger.warning("outbox.paused", metadata: [
-                "error": "\(failure)", "failed_passes": "\(failedPasses + 1)", "attempts": "\(pass.serviceFailures)",
-                "unsent": "\(pass.unsent.count)", "paused_until": "\(until.formatted(.iso8601))",
+                "error": "\(failure)", "failed_passes": "\(failedPasses + 1)",
+                // This pass's, not an event's: `outbox.delivery_failed` has each event's attempts.
+                "failed_in_pass": "\(pass.serviceFailures)", "not_tried_in_pass": "\(pass.unsent.count)", "paused_until": "\(until.formatted(.iso8601))",
             ])
         } else if pass.answered > 0, failedPasses > 0 {
             let down = health.failingSince.map { Int(clock().timeIntervalSince($0).rounded()) } ?? 0
