@@ -23,10 +23,15 @@ struct ReturnPolicyTests {
         } throws: { ($0 as? ReturnRefusal)?.code == .returnWindowClosed && "\($0)".contains("15-day return window") }
     }
 
-    @Test("the window length is configuration")
+    @Test("the window length is configuration: a 30-day window accepts day 20, which the default refuses, and refuses day 31 naming its length")
     func configurableWindow() throws {
         let long = ReturnPolicy(windowDays: 30)
-        try long.check(sampleRequest(receivedAt: now.addingTimeInterval(-20 * 86_400)), now: now)
+        let day20 = sampleRequest(receivedAt: now.addingTimeInterval(-20 * 86_400))
+        try long.check(day20, now: now)
+        #expect { try policy.check(day20, now: now) } throws: { ($0 as? ReturnRefusal)?.code == .returnWindowClosed }
+        #expect {
+            try long.check(sampleRequest(receivedAt: now.addingTimeInterval(-31 * 86_400)), now: now)
+        } throws: { ($0 as? ReturnRefusal)?.code == .returnWindowClosed && "\($0)".contains("30-day return window") }
     }
 
     @Test("items not flagged free-return are refused, naming them")
