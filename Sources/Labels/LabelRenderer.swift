@@ -46,17 +46,32 @@ public final class LabelRenderer: Sendable {
         let key = CacheKey(parcelID: content.parcel.id, labelVersion: content.parcel.labelVersion, format: format)
         if let hit = cache.withLock({ $0.entries[key] }) { return hit }
         let label = try Self.renderUncached(content, format: format)
+        // The encoders' buffers grow ahead of their content (the PNG sink reserves 32 KiB for an
+        // 11 KB label), so the cache keeps an exact-size copy and counts what it holds in memory:
+        // counting bytes alone let a 64 MiB cache hold about three times that.
+        guard label.bytes.count <= cacheLimitBytes else { return label }
+        let kept = RenderedLabel(format: format, bytes: Self.compacted(label.bytes))
         cache.withLock { c in
-            guard c.entries[key] == nil, label.bytes.count <= cacheLimitBytes else { return }
-            c.entries[key] = label
+            guard c.entries[key] == nil else { return }
+            c.entries[key] = kept
             c.order.append(key)
-            c.bytes += label.bytes.count
+            c.bytes += kept.bytes.capacity
             while c.bytes > cacheLimitBytes, !c.order.isEmpty {
                 let old = c.order.removeFirst()
-                c.bytes -= c.entries.removeValue(forKey: old)?.bytes.count ?? 0
+                c.bytes -= c.entries.removeValue(forKey: old)?.bytes.capacity ?? 0
             }
         }
-        return label
+        return kept
+    }
+
+    /// What the cache holds in memory now, counting each label's buffer.
+    public var cachedBytes: Int { cache.withLock { $0.bytes } }
+
+    /// A copy in a buffer of exactly its size (`Array(bytes)` would share the oversized one).
+    static func compacted(_ bytes: [UInt8]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: bytes)
+        }
     }
 
     public static func renderUncached(_ content: LabelContent, format: LabelFormat) throws -> RenderedLabel {

@@ -287,6 +287,22 @@ struct LabelRenderingTests {
         #expect(!text.contains(carrier.warehouse.address.lines[0]))
     }
 
+    @Test("the label cache holds at most its limit in memory, counting each label's buffer, not only its bytes")
+    func cacheBoundedByMemory() throws {
+        let limit = 256 << 10
+        let renderer = LabelRenderer(cacheLimitBytes: limit)
+        var content = sampleContent(catalog.services[0])
+        var sizes: [Int] = []
+        for i in 0..<60 {
+            content.parcel.id = "P\(i)"
+            let label = try renderer.render(content, format: .png)
+            sizes.append(label.bytes.count)
+            #expect(renderer.cachedBytes <= limit, "\(renderer.cachedBytes) bytes held after \(i + 1) labels")
+        }
+        // Full: as many labels as fit, each about its PNG's size.
+        #expect(renderer.cachedBytes > limit - 2 * sizes.max()!, "\(renderer.cachedBytes)")
+    }
+
     @Test("cached renders are reused per parcel version and redone when the version grows")
     func cacheFollowsVersion() throws {
         let renderer = LabelRenderer()
