@@ -11,10 +11,9 @@ public struct Money: Codable, Hashable, Sendable {
         self.currency = currency
     }
 
-    /// Non-negative, at most 12 integer and 4 fraction digits.
+    /// Non-negative, at most 12 integer and 4 fraction digits, in a currency in circulation.
     public var isWellFormed: Bool {
-        Money.isDecimalString(amount) && currency.count == 3
-            && currency.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) }
+        Money.isDecimalString(amount) && Money.currencies.contains(currency)
     }
 
     public var decimalValue: Decimal? { Money.isDecimalString(amount) ? Decimal(string: amount) : nil }

@@ -234,6 +234,15 @@ struct OpenAPIDocumentTests {
         #expect(served == documented)
     }
 
+    @Test("Money.currency lists exactly the currencies the server accepts in a price")
+    func currenciesMatch() throws {
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let money = try #require((schemas["Money"] as? [String: Any])?["properties"] as? [String: Any])
+        let listed = try #require((money["currency"] as? [String: Any])?["enum"] as? [String])
+        #expect(listed.count == Set(listed).count, "a currency is listed twice")
+        #expect(Set(listed) == Money.currencies)
+    }
+
     @Test("a parcel answer carries every field the document marks required")
     func parcelFieldsMatch() async throws {
         let h = try await TestHarness()

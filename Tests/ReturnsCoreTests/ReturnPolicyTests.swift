@@ -56,7 +56,7 @@ struct ReturnPolicyTests {
             ("quantity", { $0.items[0].quantity = 0 }),
             ("items[0].unit_price.amount must be a decimal such as 19.90 (no sign or exponent; up to 12 digits before the point and 4 after), not 1,50", { $0.items[0].unitPrice.amount = "1,50" }),
             ("items[0].unit_price.amount must be a decimal such as 19.90 (no sign or exponent; up to 12 digits before the point and 4 after), not -1.00", { $0.items[0].unitPrice.amount = "-1.00" }),
-            ("items[0].unit_price.currency must be an ISO 4217 code in capitals such as EUR, not eur", { $0.items[0].unitPrice.currency = "eur" }),
+            ("items[0].unit_price.currency must be the ISO 4217 code of a currency in circulation, in capitals, such as EUR, not eur", { $0.items[0].unitPrice.currency = "eur" }),
             ("buyer.address.country must be an ISO 3166-1 alpha-2 code in capitals such as FR, not France", { $0.buyer.address.country = "France" }),
             ("items must not be empty", { $0.items = [] }),
             ("dispute_id", { $0.disputeID = " " }),
@@ -73,6 +73,26 @@ struct ReturnPolicyTests {
             #expect {
                 try policy.check(r, now: now)
             } throws: { ($0 as? ReturnRefusal)?.code == .invalidRequest && "\($0)".contains(field) }
+        }
+    }
+
+    @Test("a price in a code that is no currency in circulation is refused: unknown, test, metal, fund or withdrawn")
+    func currencyNotInCirculation() {
+        for code in ["XYZ", "ABC", "XTS", "XXX", "XAU", "CHE", "USN", "HRK", "EURO", "EU"] {
+            var r = sampleRequest(receivedAt: now)
+            r.items[0].unitPrice.currency = code
+            #expect {
+                try policy.check(r, now: now)
+            } throws: { ($0 as? ReturnRefusal)?.code == .invalidRequest && "\($0)".contains("unit_price.currency") && "\($0)".contains("not \(code)") }
+        }
+    }
+
+    @Test("prices in the currencies of the countries served, and in zero- and three-decimal currencies, are accepted")
+    func currenciesInCirculation() throws {
+        for code in ["EUR", "USD", "BRL", "ILS", "GBP", "CAD", "AUD", "MXN", "CLP", "UAH", "RUB", "JPY", "KWD", "XOF", "XCG"] {
+            var r = sampleRequest(receivedAt: now)
+            r.items[0].unitPrice.currency = code
+            try policy.check(r, now: now)
         }
     }
 
