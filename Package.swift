@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // C libraries: a module map and a shim header each, nothing else.
@@ -56,7 +57,11 @@ let package = Package(
         ),
         .target(
             name: "Labels",
-            dependencies: ["ReturnsCore", "Carriers", "CQREncode", "CZint", "CCairo", "CPNG", "CFriBidi"],
+            dependencies: [
+                "ReturnsCore", "Carriers", "CQREncode", "CZint", "CCairo", "CPNG", "CFriBidi",
+                // Already built for SwiftNIO: the cache's eviction queue.
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: strict
         ),
         .target(

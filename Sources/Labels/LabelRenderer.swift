@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Synchronization
 
@@ -31,7 +32,8 @@ public final class LabelRenderer: Sendable {
 
     private struct Cache {
         var entries: [CacheKey: RenderedLabel] = [:]
-        var order: [CacheKey] = []
+        /// Keys oldest first: the cache forgets the labels it made longest ago.
+        var order: Deque<CacheKey> = []
         var bytes = 0
     }
 

@@ -303,6 +303,31 @@ struct LabelRenderingTests {
         #expect(renderer.cachedBytes > limit - 2 * sizes.max()!, "\(renderer.cachedBytes)")
     }
 
+    @Test("a full label cache forgets the oldest labels first and keeps the newest")
+    func cacheEvictsOldestFirst() throws {
+        let limit = 64 << 10
+        let renderer = LabelRenderer(cacheLimitBytes: limit)
+        var content = sampleContent(catalog.services[0])
+        var made = 0
+        // ZPL labels of about 1.5 KB: fill the cache several times over.
+        while made < 200 {
+            content.parcel.id = "P\(made)"
+            _ = try renderer.render(content, format: .zpl)
+            made += 1
+        }
+        // A changed item under the same version shows whether the cache still holds the label:
+        // a held label comes back as it was, a forgotten one is drawn again with the change.
+        content.parcel.items[0].sku = "CHANGED-SKU"
+        func held(_ id: String) throws -> Bool {
+            content.parcel.id = id
+            return !String(decoding: try renderer.render(content, format: .zpl).bytes, as: UTF8.self).contains("CHANGED-SKU")
+        }
+        #expect(try held("P199"), "the newest label was forgotten")
+        #expect(try held("P190"))
+        #expect(try !held("P0"), "the oldest label is still held")
+        #expect(try !held("P10"))
+    }
+
     @Test("cached renders are reused per parcel version and redone when the version grows")
     func cacheFollowsVersion() throws {
         let renderer = LabelRenderer()
