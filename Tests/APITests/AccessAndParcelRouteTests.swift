@@ -143,6 +143,28 @@ struct AccessAndParcelRouteTests {
         }
     }
 
+    @Test("a path of 20,000 characters is answered 404 or 405 with the path cut short in the message, not echoed whole")
+    func longPathNotEchoed() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let long = String(repeating: "A", count: 20_000)
+        try await h.run { client in
+            for (method, uri, status) in [
+                (HTTPRequest.Method.get, "/v1/parcels/\(long)", HTTPResponse.Status.notFound),
+                (.get, "/v1/parcels/\(long)/label", .notFound),
+                (.delete, "/v1/parcels/\(long)", .methodNotAllowed),
+                (.get, "/v1/\(long)", .notFound),
+            ] {
+                let r = try await client.execute(uri: uri, method: method, headers: bearer(market))
+                let message = (r.json["error"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(r.status == status, "\(method) \(uri.prefix(30))")
+                #expect(r.body.readableBytes < 400, "\(method) \(uri.prefix(30)): \(r.body.readableBytes) bytes")
+                // Still says which path: its start, and how long it was.
+                #expect(message.contains("AAAAAAAAAA…") && message.contains("bytes)"), "\(message.prefix(200))")
+            }
+        }
+    }
+
     @Test("an expired return's label, or one past its deadline the timers have yet to expire, is 410 label_void saying when it expired, to the marketplace and to a kiosk holding its ETag; its parcel answer offers no label",
           arguments: [true, false])
     func expiredLabelVoid(expiredByTimers: Bool) async throws {

@@ -66,7 +66,7 @@ struct ParcelController {
     func load(_ context: ReturndRequestContext) async throws -> Parcel {
         let id = context.parameters.get("id") ?? ""
         guard ParcelID.isWellFormed(id), let parcel = try await runtime.store.parcel(id: id) else {
-            throw APIError.notFound("parcel \(id)")
+            throw APIError.notFound("parcel \(APIError.quoted(id))")
         }
         return parcel
     }
