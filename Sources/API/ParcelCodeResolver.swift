@@ -118,22 +118,3 @@ extension ParcelCodeResolver {
 struct CodeBody: Decodable {
     var code: String
 }
-
-extension Request {
-    /// Decodes a small JSON body into `T`, answering 400 with the field at fault.
-    func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int = 64 * 1024) async throws -> T {
-        let buffer = try await body.collect(upTo: limit)
-        return try Self.decodeBody(T.self, from: Data(buffer.readableBytesView))
-    }
-
-    /// A request body as `T`, or 400 saying what is wrong: empty, or the field at fault.
-    static func decodeBody<T: Decodable>(_ type: T.Type, from data: Data) throws(APIError) -> T {
-        // Foundation calls an empty body "not valid JSON", which sends a client looking at its JSON.
-        guard !data.isEmpty else { throw .badRequest("the body is empty; send a JSON object") }
-        do { return try JSONDecoder.returnd.decode(T.self, from: data) } catch let error as DecodingError {
-            throw .badRequest(error.readable)
-        } catch {
-            throw .badRequest("the body is not valid JSON")
-        }
-    }
-}

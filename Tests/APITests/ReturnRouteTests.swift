@@ -183,6 +183,36 @@ struct ReturnRouteTests {
         }
     }
 
+    @Test("a key sent twice in one object, at the top or nested, is 400 naming it and where, and nothing is stored; a scanner's body alike")
+    func repeatedKeysRefused() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        let body = String(buffer: h.returnBody())
+        let cases: [(String, String)] = [
+            (body.replacingOccurrences(of: #""dispute_id": "D-20261123-0042","#, with: #""dispute_id": "D-20261123-0042", "dispute_id": "D-OTHER","#),
+             "the body has the key dispute_id twice; send each key once"),
+            (body.replacingOccurrences(of: #""currency": "EUR""#, with: #""currency": "EUR", "currency": "USD""#),
+             "field items[0].unit_price has the key currency twice; send each key once"),
+            (body.replacingOccurrences(of: #""city": "Москва""#, with: #""city": "Москва", "city": "Тверь""#),
+             "field buyer.address has the key city twice; send each key once"),
+        ]
+        try await h.run { client in
+            for (text, message) in cases {
+                let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(string: text))
+                #expect(r.status == .badRequest && r.errorCode == "invalid_request", "\(message)")
+                #expect((r.json["error"] as? [String: Any])?["message"] as? String == message)
+            }
+            #expect(try await h.runtime.store.outbox(disputeID: "D-20261123-0042").isEmpty)
+            #expect(try await h.runtime.store.outbox(disputeID: "D-OTHER").isEmpty)
+            // The same body once each is taken.
+            #expect(try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody()).status == .created)
+            let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+            let receipt = try await client.execute(uri: "/v1/warehouse/receipts", method: .post, headers: bearer(scanner),
+                                                   body: ByteBuffer(string: #"{"code": "A", "code": "B", "scanned_at": "2026-11-23T10:00:00Z"}"#))
+            #expect(receipt.status == .badRequest && (receipt.json["error"] as? [String: Any])?["message"] as? String == "the body has the key code twice; send each key once")
+        }
+    }
+
     @Test("a value of the wrong JSON kind is named with JSON's words (a number, a string, an array), not Swift's types")
     func wrongKindsNamedInJSONWords() async throws {
         let h = try await TestHarness()

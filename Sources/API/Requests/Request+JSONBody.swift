@@ -1,0 +1,57 @@
+import Carriers
+import Foundation
+import Hummingbird
+
+extension Request {
+    /// Decodes a small JSON body into `T`, answering 400 with the field at fault.
+    func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int = 64 * 1024) async throws -> T {
+        let buffer = try await body.collect(upTo: limit)
+        return try Self.decodeBody(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// A request body as `T`, or 400 saying what is wrong: empty, the field at fault, or a key
+    /// sent twice in one object.
+    static func decodeBody<T: Decodable>(_ type: T.Type, from data: Data) throws(APIError) -> T {
+        // Foundation calls an empty body "not valid JSON", which sends a client looking at its JSON.
+        guard !data.isEmpty else { throw .badRequest("the body is empty; send a JSON object") }
+        let value: T
+        do { value = try JSONDecoder.returnd.decode(T.self, from: data) } catch let error as DecodingError {
+            throw .badRequest(error.readable)
+        } catch {
+            throw .badRequest("the body is not valid JSON")
+        }
+        // Foundation's decoder takes one of a repeated key's values and says nothing, and a proxy
+        // or another reader of the same body may take the other: `"dispute_id": "D-1",
+        // "dispute_id": "D-2"` must not become a parcel for D-1 that nobody asked for by name.
+        if let repeated = Self.repeatedKey(in: data) {
+            throw .badRequest("\(repeated.path.isEmpty ? "the body" : "field \(APIError.quoted(repeated.path, max: 120))") has the key \(APIError.quoted(repeated.key, max: 64)) twice; send each key once")
+        }
+        return value
+    }
+
+    /// The first key that appears twice in one object, with the path of that object; nil when
+    /// there is none (or when the body does not parse as strict JSON, which the decoder has
+    /// already judged).
+    static func repeatedKey(in data: Data) -> (path: String, key: String)? {
+        guard let document = try? JSONValue.parse([UInt8](data)) else { return nil }
+        func search(_ value: JSONValue, _ path: String) -> (path: String, key: String)? {
+            switch value {
+            case .object(let members):
+                var seen = Set<String>()
+                for m in members where !seen.insert(m.key).inserted { return (path, m.key) }
+                for m in members {
+                    if let found = search(m.value, path.isEmpty ? m.key : "\(path).\(m.key)") { return found }
+                }
+                return nil
+            case .array(let elements):
+                for (i, e) in elements.enumerated() {
+                    if let found = search(e, "\(path)[\(i)]") { return found }
+                }
+                return nil
+            default:
+                return nil
+            }
+        }
+        return search(document, "")
+    }
+}
