@@ -73,10 +73,13 @@ struct ParcelCodeResolver: Sendable {
             }
             return Resolved(parcel: parcel, via: "qr")
         }
-        if let labelled = try finder.parcel(trackingNumber: code.uppercased()) {
+        // No scheme's number holds a space or a dash, but people type one as a carrier prints it
+        // ("9400 1112 0620 6400 0000 03", "CY 100 000 003 FR").
+        let number = code.uppercased().filter { $0 != " " && $0 != "-" }
+        if let labelled = try finder.parcel(trackingNumber: number) {
             return Resolved(parcel: try package(under: labelled, for: step, in: finder), via: "tracking_number")
         }
-        if let slip = TrackingNumberScheme.checkDigitSlip(code.uppercased()) {
+        if let slip = TrackingNumberScheme.checkDigitSlip(number) {
             throw APIError(.unprocessableContent, "invalid_tracking_number", "tracking number \(code) is refused: \(slip): a digit was mistyped or misread")
         }
         let symbols = code.filter { $0 != "-" && $0 != " " }

@@ -49,9 +49,7 @@ struct HostileTextTests {
     @Test("kiosk and warehouse routes answer every hostile code, scan time, SKU and outcome with 2xx or 4xx")
     func scanRoutes() async throws {
         let h = try await TestHarness()
-        let market = try await h.token(.marketplace)
-        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
-        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        let (market, kiosk, scanner) = try await h.parties()
         try await h.run { client in
             let p = try await h.newParcel(client, token: market)
             let tracking = p["tracking_number"] as! String

@@ -19,6 +19,13 @@ extension TestHarness {
     }
 }
 
+/// A tracking number with its sixth character (a digit in every scheme) typed one off.
+func mistyped(_ number: String) -> String {
+    var digits = Array(number)
+    digits[5] = digits[5] == "9" ? "0" : Character(String(digits[5].wholeNumberValue! + 1))
+    return String(digits)
+}
+
 @Suite("Kiosk scans and drop-offs")
 struct KioskRouteTests {
     @Test("a kiosk scan of the QR payload or the typed return code answers the parcel and its label link")
@@ -39,17 +46,35 @@ struct KioskRouteTests {
         }
     }
 
+    @Test("a tracking number typed in groups, with spaces or dashes and in any case, finds its parcel at the kiosk and the warehouse; a slip typed so is still a slip")
+    func trackingNumberTypedInGroups() async throws {
+        let h = try await TestHarness()
+        let (market, kiosk, scanner) = try await h.parties()
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let number = Array(p["tracking_number"] as! String)
+            func grouped(_ chars: [Character], _ separator: String) -> String {
+                stride(from: 0, to: chars.count, by: 4).map { String(chars[$0..<min($0 + 4, chars.count)]) }.joined(separator: separator)
+            }
+            for typed in [grouped(number, " "), grouped(number, "-").lowercased()] {
+                let r = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(typed)"}"#)
+                #expect(r.status == .ok && r.parcel["id"] as? String == p["id"] as? String, "\(typed)")
+            }
+            let receipt = try await h.post(client, "/v1/warehouse/receipts", token: scanner,
+                                           #"{"code": "\#(grouped(number, " "))", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            #expect(receipt.status == .ok && receipt.parcel["status"] as? String == "arrived_at_warehouse")
+            let r = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(grouped(Array(mistyped(String(number))), " "))"}"#)
+            #expect(r.status == .unprocessableContent && r.errorCode == "invalid_tracking_number")
+        }
+    }
+
     @Test("a tracking number with a mistyped digit is 422 invalid_tracking_number at kiosk and warehouse, records nothing; another carrier's valid number is 404")
     func mistypedTrackingNumber() async throws {
         let h = try await TestHarness()
-        let market = try await h.token(.marketplace)
-        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
-        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        let (market, kiosk, scanner) = try await h.parties()
         try await h.run { client in
             let p = try await h.newParcel(client, token: market)
-            var digits = Array(p["tracking_number"] as! String)
-            digits[5] = digits[5] == "9" ? "0" : Character(String(digits[5].wholeNumberValue! + 1))
-            let slip = String(digits)
+            let slip = mistyped(p["tracking_number"] as! String)
             for (route, token, body) in [
                 ("/v1/kiosk/dropoffs", kiosk, #"{"code": "\#(slip)"}"#),
                 ("/v1/warehouse/receipts", scanner, #"{"code": "\#(slip.lowercased())", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#),
@@ -108,9 +133,7 @@ struct KioskRouteTests {
     @Test("codes with letters that uppercase to several characters (ß → SS) are 422 invalid_return_code at kiosk and warehouse")
     func multiCharacterUppercaseCodes() async throws {
         let h = try await TestHarness()
-        let market = try await h.token(.marketplace)
-        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
-        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        let (market, kiosk, scanner) = try await h.parties()
         try await h.run { client in
             let code = try await h.newParcel(client, token: market)["return_code"] as! String
             // These used to trap the whole process inside the return-code parser.
@@ -175,9 +198,7 @@ struct KioskRouteTests {
     @Test("a return already received at the warehouse is refused at the kiosk's scan and drop-off: 409 already_received saying where and when, its status unchanged; a kiosk retrying its own drop-off still gets 200")
     func receivedRefusedAtKiosk() async throws {
         let h = try await TestHarness()
-        let market = try await h.token(.marketplace)
-        let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
-        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        let (market, kiosk, scanner) = try await h.parties()
         try await h.run { client in
             let p = try await h.newParcel(client, token: market)
             let id = p["id"] as! String, code = p["return_code"] as! String

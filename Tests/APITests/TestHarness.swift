@@ -49,6 +49,12 @@ struct TestHarness {
         return secret
     }
 
+    /// Tokens for the callers along a French parcel's way back: the marketplace, a Paris kiosk
+    /// and the scanner of the Lyon warehouse the French carriers deliver to.
+    func parties() async throws -> (market: String, kiosk: String, scanner: String) {
+        (try await token(.marketplace), try await token(.kiosk, scope: "FR-PARIS-0042"), try await token(.scanner, scope: "WH-FR-LYS"))
+    }
+
     var application: some ApplicationProtocol {
         Application(router: buildRouter(runtime: runtime, maxBodyBytes: 64 * 1024))
     }
