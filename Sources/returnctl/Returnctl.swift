@@ -113,8 +113,13 @@ func typedID(_ typed: String, prefix: String) -> String {
     return prefix + id.dropFirst(prefix.count).uppercased()
 }
 
+/// `--json` output. Keys are snake_case, as in the HTTP API and the dispute events that
+/// `parcel show` and `outbox` print: the store's own types name their fields in Swift's
+/// camelCase, and one document held both (`createdAt` beside `created_at`). No output is a
+/// dictionary keyed by data the conversion would change (`db check` keys rows by table name).
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
