@@ -94,9 +94,11 @@ func findParcel(_ typed: String, _ store: any ReturnStore) async throws -> Parce
     // Typed by an operator or pasted from a log: case and surrounding spaces do not matter.
     let key = typed.trimmingCharacters(in: .whitespaces)
     if let p = try await store.parcel(id: key.uppercased()) { return p }
-    if let p = try await store.parcel(trackingNumber: key.uppercased()) { return p }
+    // A tracking number copied as its carrier prints it, in groups, as kiosks and scanners take it.
+    let number = key.uppercased().filter { $0 != " " && $0 != "-" }
+    if let p = try await store.parcel(trackingNumber: number) { return p }
     if let code = try? ReturnCode(parsing: key), let p = try await store.parcel(returnCode: code.canonical) { return p }
-    if let slip = TrackingNumberScheme.checkDigitSlip(key.uppercased()) {
+    if let slip = TrackingNumberScheme.checkDigitSlip(number) {
         throw CommandFailure(message: "no parcel with tracking number \(typed): \(slip); a digit was mistyped")
     }
     if key.filter({ $0 != "-" && $0 != " " }).count == 9 {
