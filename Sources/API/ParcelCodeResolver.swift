@@ -73,9 +73,7 @@ struct ParcelCodeResolver: Sendable {
             }
             return Resolved(parcel: parcel, via: "qr")
         }
-        // No scheme's number holds a space or a dash, but people type one as a carrier prints it
-        // ("9400 1112 0620 6400 0000 03", "CY 100 000 003 FR").
-        let number = code.uppercased().filter { $0 != " " && $0 != "-" }
+        let number = TrackingNumberScheme.typed(code)
         if let labelled = try finder.parcel(trackingNumber: number) {
             return Resolved(parcel: try package(under: labelled, for: step, in: finder), via: "tracking_number")
         }

@@ -87,6 +87,13 @@ public enum TrackingNumberScheme: Hashable, Sendable {
         return nil
     }
 
+    /// A tracking number as a person or a scanner sent it, in the form stored: no scheme's number
+    /// holds a space or a dash, but people type one as a carrier prints it, in groups
+    /// ("9400 1112 0620 6400 0000 03", "CY 100 000 003 FR"), and in any case.
+    public static func typed(_ text: String) -> String {
+        text.uppercased().filter { $0 != " " && $0 != "-" }
+    }
+
     /// `formatFailingCheckDigit` in words, one wording for the API and returnctl.
     public static func checkDigitSlip(_ code: String) -> String? {
         formatFailingCheckDigit(code).map { "its check digit does not match the digits before it (\($0))" }

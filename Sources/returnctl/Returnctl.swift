@@ -95,7 +95,7 @@ func findParcel(_ typed: String, _ store: any ReturnStore) async throws -> Parce
     let key = typed.trimmingCharacters(in: .whitespaces)
     if let p = try await store.parcel(id: key.uppercased()) { return p }
     // A tracking number copied as its carrier prints it, in groups, as kiosks and scanners take it.
-    let number = key.uppercased().filter { $0 != " " && $0 != "-" }
+    let number = TrackingNumberScheme.typed(key)
     if let p = try await store.parcel(trackingNumber: number) { return p }
     if let code = try? ReturnCode(parsing: key), let p = try await store.parcel(returnCode: code.canonical) { return p }
     if let slip = TrackingNumberScheme.checkDigitSlip(number) {

@@ -11,6 +11,14 @@ struct TrackingNumberSchemeTests {
         #expect(TrackingNumberScheme.s10CheckDigit("12345678") == 5)
     }
 
+    @Test("a number typed in groups with spaces or dashes, in lower case, reads as the stored number, and its check digit is judged on that")
+    func typedInGroups() {
+        #expect(TrackingNumberScheme.typed("rr 1234 5678 5cn") == "RR123456785CN")
+        #expect(TrackingNumberScheme.typed("9400-1000-0000-0000-0000-00") == "9400100000000000000000")
+        #expect(TrackingNumberScheme.isValidS10(TrackingNumberScheme.typed("RR-123-456-785-CN")))
+        #expect(TrackingNumberScheme.checkDigitSlip(TrackingNumberScheme.typed("rr 1234 5678 6cn")) != nil)
+    }
+
     @Test("UPU S10 maps a remainder of 10 to 0 and 11 to 5")
     func s10SpecialRemainders() throws {
         // Find serials whose raw check is 10 and 11 by brute force, then compare with the rule.
