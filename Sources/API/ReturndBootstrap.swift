@@ -82,8 +82,8 @@ public enum ReturndBootstrap {
             logger.notice("signing.key_created", metadata: ["file": "\(path)"])
         }
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw Failure(description: "signing.key_file: cannot read \(path): \(error.localizedDescription)")
+        do { text = try TextFile.read(path) } catch {
+            throw Failure(description: "signing.key_file: \(error)")
         }
         do { return try ReturnPayloadSigner(keyFile: text) } catch {
             throw Failure(description: "signing.key_file: \(path) must hold lines of `KEYID base64-secret` (KEYID: 1-8 capitals or digits, secret at least 16 bytes)")
@@ -100,7 +100,11 @@ public enum ReturndBootstrap {
             }
             logger.notice("disputes.secret_created", metadata: ["file": "\(path)"])
         }
-        do { return try WebhookSigner(secretFile: try String(contentsOfFile: path, encoding: .utf8)) } catch {
+        let text: String
+        do { text = try TextFile.read(path) } catch {
+            throw Failure(description: "disputes.secret_file: \(error)")
+        }
+        do { return try WebhookSigner(secretFile: text) } catch {
             throw Failure(description: "disputes.secret_file: \(path): \(error)")
         }
     }

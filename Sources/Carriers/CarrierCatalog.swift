@@ -60,8 +60,8 @@ public struct CarrierCatalog: Sendable {
         var errors: [CarrierFileError] = []
         for name in names {
             let path = url.appendingPathComponent(name).path
-            do { files.append((path, try String(contentsOfFile: path, encoding: .utf8))) } catch {
-                errors.append(CarrierFileError(file: path, field: "-", message: "cannot read: \(error.localizedDescription)"))
+            do { files.append((path, try TextFile.read(path))) } catch {
+                errors.append(CarrierFileError(file: path, field: "-", message: error.reason))
             }
         }
         if files.isEmpty && errors.isEmpty {

@@ -20,15 +20,27 @@ public struct CarrierCredentials: Sendable {
         public var description: String { "credential \(name) not found in \(directory)" }
     }
 
+    /// There, but not usable: unreadable, not text, or not in the form asked. Never quotes the file.
+    public struct Unusable: Error, CustomStringConvertible {
+        public var name: String
+        public var directory: String
+        public var reason: String
+        public var description: String { "credential \(name) in \(directory) \(reason)" }
+    }
+
     public func read(_ name: String) throws -> String {
         let path = URL(fileURLWithPath: directory).appendingPathComponent(prefix + name).path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw Missing(name: prefix + name, directory: directory) }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        do { return try TextFile.read(path, limit: 64 * 1024).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
+            if error.doesNotExist { throw Missing(name: prefix + name, directory: directory) }
+            throw Unusable(name: prefix + name, directory: directory, reason: error.reason)
+        }
     }
 
     func pair(_ name: String) throws -> (String, String) {
         let text = try read(name)
-        guard let colon = text.firstIndex(of: ":") else { throw Missing(name: "\(name) (as id:secret)", directory: directory) }
+        guard let colon = text.firstIndex(of: ":") else {
+            throw Unusable(name: prefix + name, directory: directory, reason: "is not in the form id:secret")
+        }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 }

@@ -193,7 +193,7 @@ struct TrackingPollerTests {
         }
     }
 
-    @Test("a carrier's key file is read at each pass: a new key is used from the next pass, a missing one fails the poll before any request; a carrier without auth is asked without one")
+    @Test("a carrier's key file is read at each pass: a new key is used from the next pass, a missing or unreadable one fails the poll before any request, saying which; a carrier without auth is asked without one")
     func credentialsPerPass() async throws {
         let h = try await PollerHarness()
         defer { h.cleanUp() }
@@ -217,7 +217,14 @@ struct TrackingPollerTests {
             let missing = try await poller.pollDue()
             #expect(missing.map(\.outcome) == ["failed"])
             #expect(carrier.requests("/suivi").count == 2)
-            #expect(try await h.store.carrierHealth().first { $0.carrierID == "fr_colissimo" }?.lastError?.contains("laposte_okapi_key") == true)
+            #expect(try await h.store.carrierHealth().first { $0.carrierID == "fr_colissimo" }?.lastError?.contains("credential laposte_okapi_key not found") == true)
+            // A key file that is there but not text (a binary key copied in): said so, not "not found".
+            try Data([0x6B, 0x65, 0x79, 0xFF, 0xFE]).write(to: keyFile)
+            h.clock.advance(seconds: 3600)
+            #expect(try await poller.pollDue().map(\.outcome) == ["failed"])
+            #expect(carrier.requests("/suivi").count == 2)
+            #expect(try await h.store.carrierHealth().first { $0.carrierID == "fr_colissimo" }?.lastError?.contains("credential laposte_okapi_key in \(h.directory.path)/credentials is not UTF-8 text") == true)
+            try FileManager.default.removeItem(at: keyFile)
             // A carrier without auth needs no file: its request goes out as it is (this fake
             // carrier refuses it, which shows it arrived without a key).
             var open = h.catalog(base: base).byID["fr_colissimo"]!
