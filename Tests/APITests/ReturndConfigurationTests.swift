@@ -148,13 +148,19 @@ import Testing
         #expect(growth?.contains("tracking.growth: 0.5 is out of range; use 1 to 100") == true, "\(growth ?? "loaded")")
     }
 
-    @Test("a folder given as the configuration file is refused naming it as a folder")
+    @Test("a configuration file that is a folder, a FIFO, not text or absent is refused saying which, without waiting for a FIFO's writer")
     func aFolderIsNotAConfiguration() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-config-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let error = await #expect(throws: ReturndConfiguration.Invalid.self) { try await ReturndConfiguration.load(file: dir.path, environment: [:]) }
-        #expect(error?.description == "\(dir.path): is a folder, not a configuration file")
+        let fifo = dir.appendingPathComponent("fifo.yaml").path, binary = dir.appendingPathComponent("binary.yaml")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        try Data([0x68, 0x74, 0x74, 0x70, 0x3A, 0xFF]).write(to: binary)
+        for (file, reason) in [(dir.path, "is a folder, not a file"), (fifo, "is not a regular file (a device, pipe or socket)"),
+                               (binary.path, "is not UTF-8 text"), (dir.appendingPathComponent("absent.yaml").path, "does not exist")] {
+            let error = await #expect(throws: ReturndConfiguration.Invalid.self) { try await ReturndConfiguration.load(file: file, environment: [:]) }
+            #expect(error?.description == "\(file): \(reason)")
+        }
     }
 
     @Test func zeroWorkersAreRefused() async {

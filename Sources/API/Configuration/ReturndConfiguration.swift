@@ -56,11 +56,9 @@ public struct ReturndConfiguration: Sendable {
 
     /// Loads `file` (YAML) under environment overrides; `environment` is injectable for tests.
     public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> ReturndConfiguration {
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: file, isDirectory: &isFolder), isFolder.boolValue {
-            // Foundation's own message for this is a dump of NSError fields.
-            throw Invalid(description: "\(file): is a folder, not a configuration file")
-        }
+        // Read once first for the reason in plain words: the file provider's message for a
+        // folder, a FIFO, a device or a permission denied is a dump of NSError fields.
+        do { _ = try TextFile.read(file) } catch { throw Invalid(description: "\(file): \(error.reason)") }
         let env = EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "returnd")
         // A file of comments only (every setting at its default) is valid YAML with no mapping,
         // which the file provider refuses as "Top level YAML value is not a mapping".
