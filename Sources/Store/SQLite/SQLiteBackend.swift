@@ -42,11 +42,53 @@ public final class SQLiteBackend: SQLBackend {
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
             }
         }
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-        pool = try DatabasePool(path: path, configuration: config)
+        do {
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StoreError.database("cannot open the SQLite store: \(Self.openFailure(path: path, error: error))")
+        }
         writer = SQLiteGroupCommit(pool: pool, walSync: SQLiteWALSync(databasePath: path, sync: walSync, logger: logger))
         self.path = path
+    }
+
+    /// Why `path` did not open, in words an operator can act on. SQLite says "unable to open
+    /// database file" alike for a folder, a missing permission on the file or on its folder
+    /// (the WAL and its index are made beside the file), and names no path. The commonest
+    /// cause: a store made by `sudo returnctl migrate` belongs to root, and returnd runs as
+    /// its own user.
+    static func openFailure(path: String, error: any Error) -> String {
+        var isFolder: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+        if exists && isFolder.boolValue { return "\(path) is a folder, not a SQLite file" }
+        if let e = error as? DatabaseError, e.resultCode == .SQLITE_NOTADB {
+            return "\(path) is not a SQLite database (or is encrypted)"
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        // A folder on the way that this user may not enter hides everything below it.
+        var above = folder
+        var ancestors: [String] = []
+        while above.path != "/" && !above.path.isEmpty { ancestors.append(above.path); above.deleteLastPathComponent() }
+        for dir in ancestors.reversed() where faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) != 0 && errno == EACCES {
+            return "this process (uid \(geteuid())) cannot enter \(dir)\(owner(dir)), on the way to \(path)"
+        }
+        if FileManager.default.fileExists(atPath: folder.path), faccessat(AT_FDCWD, folder.path, W_OK | X_OK, AT_EACCESS) != 0 {
+            return "this process (uid \(geteuid())) cannot write in \(folder.path)\(owner(folder.path)), where SQLite keeps the store's -wal and -shm files"
+        }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            if faccessat(AT_FDCWD, file, R_OK | W_OK, AT_EACCESS) != 0 {
+                return "this process (uid \(geteuid())) cannot read and write \(file)\(owner(file))"
+            }
+        }
+        if let e = error as? DatabaseError { return "\(path): SQLite error \(e.extendedResultCode.rawValue): \(e.message ?? "\(e.resultCode)")" }
+        return "\(path): \(error.localizedDescription)"
+    }
+
+    static func owner(_ path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "" }
+        return " (uid \(info.st_uid)'s, mode \(String(info.st_mode & 0o7777, radix: 8)))"
     }
 
     public var dialect: SQLDialect { .sqlite }
