@@ -2,6 +2,7 @@ import API
 import ArgumentParser
 import Carriers
 import Foundation
+import ReturnsCore
 import Store
 
 struct CarriersCommand: AsyncParsableCommand {
@@ -55,7 +56,7 @@ struct CarriersCommand: AsyncParsableCommand {
                 if !known.contains(carrier) { throw CommandFailure(message: "no carrier \(carrier) in carriers/; ids: \(known.joined(separator: ", "))") }
                 throw CommandFailure(message: "carrier \(carrier) is not held")
             }
-            print("\(carrier): hold until \(lifted.until.formatted(.iso8601)) ended (\(lifted.reason ?? "Retry-After"))")
+            print("\(carrier): hold until \(lifted.until.formatted(.iso8601)) ended (\((lifted.reason ?? "Retry-After").controlCharactersEscaped))")
         }
     }
 }

@@ -128,7 +128,11 @@ func printJSON(_ value: some Encodable) throws {
 }
 
 /// A plain text table: columns padded to their widest cell.
+/// Cells are written with their control characters escaped: stored text from outside (a
+/// carrier's event description, a dispute service's error) must not reach the operator's
+/// terminal as an escape sequence, nor break a row in two.
 func printTable(_ header: [String], _ rows: [[String]]) {
+    let rows = rows.map { $0.map(\.controlCharactersEscaped) }
     let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max() ?? 0 }
     for row in [header] + rows {
         print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))

@@ -54,8 +54,8 @@ struct StatusCommand: AsyncParsableCommand {
         })
         print("\nOUTBOX  \(output.outbox.pending) pending, \(output.outbox.dead) dead" + (output.outbox.oldestPendingCreatedAt.map {
             ", oldest pending \(Int(Date().timeIntervalSince($0)))s old"
-        } ?? "") + (output.oldestPendingError.map { " (its last try: \($0))" } ?? "") + (output.holds.first { $0.endpoint == EndpointHold.disputeService }.map {
-            "; the dispute service asked to wait until \($0.until.formatted(.iso8601)) (\($0.reason ?? "Retry-After"))"
+        } ?? "") + (output.oldestPendingError.map { " (its last try: \($0.controlCharactersEscaped))" } ?? "") + (output.holds.first { $0.endpoint == EndpointHold.disputeService }.map {
+            "; the dispute service asked to wait until \($0.until.formatted(.iso8601)) (\(($0.reason ?? "Retry-After").controlCharactersEscaped))"
         } ?? ""))
         print("\nCARRIERS")
         let held = Dictionary(output.holds.compactMap { h in h.carrierID.map { ($0, h) } }, uniquingKeysWith: { a, _ in a })
@@ -173,7 +173,7 @@ struct ParcelCommand: AsyncParsableCommand {
             ])
             // Why --flagged listed it: the carrier has a box under a dead label.
             if let late = out.trackingEvents.last(where: { $0.isAfterClose(of: p) }) {
-                print("\nits carrier reported it after it was \(p.status.rawValue) (\(late.code) \(late.description), \(late.occurredAt.formatted(.iso8601))): kept, but its status and its dispute were left as they were (returnctl parcel history; docs/OPEN-QUESTIONS.md)")
+                print("\nits carrier reported it after it was \(p.status.rawValue) (\("\(late.code) \(late.description)".controlCharactersEscaped), \(late.occurredAt.formatted(.iso8601))): kept, but its status and its dispute were left as they were (returnctl parcel history; docs/OPEN-QUESTIONS.md)")
             }
             print("\nITEMS")
             printTable(["DISPUTE", "SKU", "QTY", "PRICE", "TITLE"], p.items.map { [$0.disputeID, $0.sku, "\($0.quantity)", "\($0.unitPrice.amount) \($0.unitPrice.currency)", $0.title] })

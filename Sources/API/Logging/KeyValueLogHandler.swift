@@ -1,9 +1,10 @@
 import Foundation
 import Logging
+import ReturnsCore
 import Synchronization
 
 /// One line per event for journald: `<syslog level>event key=value …`. The `<N>` prefix lets
-/// `journalctl -p warning` filter; values with spaces or quotes are quoted.
+/// `journalctl -p warning` filter; values with spaces, quotes or control characters are quoted.
 public struct KeyValueLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     let label: String
@@ -28,18 +29,22 @@ public struct KeyValueLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        FileHandle.standardError.write(Data(Self.line(level: event.level, module: label, message: event.message.description, metadata: merged).utf8))
+    }
+
+    /// The line written for one event, its newline included.
+    static func line(level: Logger.Level, module: String, message: String, metadata: Logger.Metadata) -> String {
+        var merged = metadata
         // Our messages are event names; a library's sentence becomes `library.message` with the
         // sentence as a value, so every line keeps the `event key=value` shape.
-        let message = event.message.description
         let isEventName = message.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 95 }
         if !isEventName { merged["message"] = .string(message) }
-        var line = "<\(Self.syslogPriority(event.level))>\(isEventName ? message : "library.message")"
-        line += " level=\(event.level.rawValue) module=\(label)"
+        var line = "<\(syslogPriority(level))>\(isEventName ? message : "library.message")"
+        line += " level=\(level.rawValue) module=\(module)"
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(Self.quote(value.description))"
+            line += " \(key)=\(quote(value.description))"
         }
-        line += "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        return line + "\n"
     }
 
     static func syslogPriority(_ level: Logger.Level) -> Int {
@@ -53,10 +58,16 @@ public struct KeyValueLogHandler: LogHandler {
         }
     }
 
+    /// A value as it is, or quoted when it holds a space, a quote, an `=` or a control
+    /// character; inside quotes, backslashes and quotes are escaped and control characters
+    /// written out (`\n`, `\u{1B}`): a value from outside (a carrier's event code, an error a
+    /// service sent) must not start a line of its own, nor make journald store the line as
+    /// "blob data", nor reach an operator's terminal as an escape sequence.
     static func quote(_ s: String) -> String {
-        guard s.isEmpty || s.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n") + "\""
+        // Escaping only ever lengthens: the same length means no control character.
+        let hasControls = s.controlCharactersEscaped.utf8.count != s.utf8.count
+        guard s.isEmpty || hasControls || s.utf8.contains(where: { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").controlCharactersEscaped + "\""
     }
 }
 
