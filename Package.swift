@@ -196,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "TrackingTests",
             dependencies: [
-                "Tracking", "Carriers", "Store", "Transport",
+                "Tracking", "Carriers", "Store", "Transport", "LogCapture",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

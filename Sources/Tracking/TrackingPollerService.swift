@@ -343,7 +343,14 @@ public final class TrackingPollerService: Service, Sendable {
                 if let note = response.redirectNote {
                     throw TrackingResponseError.carrierError(status: response.status, message: "\(note) (tracking.base_url in \(service.sourceFile), or carriers.endpoints.\(service.id) in the configuration)")
                 }
-                let results = try adapter.parseResponse(status: response.status, body: response.body, numbers: numbers, service: service)
+                let parsed = try adapter.parseResponse(status: response.status, body: response.body, numbers: numbers, service: service)
+                let (results, dropped, cut) = TrackingAnswerBounds.apply(parsed)
+                if dropped + cut > 0 {
+                    logger.warning("carrier.answer_trimmed", metadata: meta().merging([
+                        "events_dropped": "\(dropped)", "texts_cut": "\(cut)",
+                        "hint": "past returnd's bounds: the newest \(TrackingAnswerBounds.eventsPerNumber) events per number kept, long texts cut",
+                    ]) { a, _ in a })
+                }
                 health.succeeded()
                 return .results(results, answerDigest: answerDigest)
             } catch {

@@ -15,6 +15,9 @@ final class FakeCarrier: Sendable {
         case truncated
         /// 301 to another address, with the HTML body servers send along.
         case redirect(to: String)
+        /// A broken API: the number's acceptance, then `events` transit scans a second apart,
+        /// each labelled with `labelLength` letters.
+        case flood(events: Int, labelLength: Int)
     }
 
     private struct State {
@@ -99,6 +102,14 @@ final class FakeCarrier: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"returnCode": 200, "shipment": {"idShip": "CY1", "event": [{"code": "PC1", "la"#)))
         case .redirect(let location):
             return Response(status: .movedPermanently, headers: [.location: location, .contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body>Moved</body></html>")))
+        case .flood(let count, let length):
+            let label = String(repeating: "é", count: length)
+            let scans = (0..<count).map { i in
+                #"{"code": "ET1", "label": "\#(label)", "date": "\#(laPosteStamp(eventTimes[0].addingTimeInterval(Double(i + 1))))"}"#
+            }
+            let accepted = #"{"code": "PC1", "label": "Votre colis est pris en charge", "date": "\#(laPosteStamp(eventTimes[0]))"}"#
+            let body = #"{"returnCode": 200, "shipment": {"idShip": "\#(ids)", "event": [\#((scans.reversed() + [accepted]).joined(separator: ","))]}}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         case .normal:
             break
         }

@@ -1,5 +1,6 @@
 import Carriers
 import Foundation
+import LogCapture
 import Logging
 import Prometheus
 import ReturnsCore
@@ -60,9 +61,9 @@ struct PollerHarness {
 
     /// `store`: another instance's store on the same file (this harness's by default).
     func poller(_ catalog: CarrierCatalog, timeout: Duration = .seconds(5), concurrency: Int = 4, batchLimit: Int = 500,
-                store: SQLReturnStore? = nil) -> TrackingPollerService {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+                store: SQLReturnStore? = nil, log: CapturedLog? = nil) -> TrackingPollerService {
+        var logger = log?.logger() ?? Logger(label: "test")
+        if log == nil { logger.logLevel = .critical }
         let clock = clock
         return TrackingPollerService(
             store: store ?? self.store, transport: transport, catalog: { catalog }, credentials: CarrierCredentials(directory: directory.appendingPathComponent("credentials").path),
@@ -120,6 +121,30 @@ struct TrackingPollerTests {
             h.clock.advance(seconds: 100_000)
             #expect(try await poller.pollDue().isEmpty)
             #expect(carrier.requests("/suivi").count == before)
+        }
+    }
+
+    @Test("a carrier answering far more events and text than any parcel has: the newest 200 events kept, long texts cut, a warning saying so; the parcel still moves")
+    func floodedAnswerBounded() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            let log = CapturedLog()
+            let poller = h.poller(h.catalog(base: base), log: log)
+            let p = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
+            carrier.laPosteMode = .flood(events: 1_000, labelLength: 1_000)
+            #expect(try await poller.pollDue().map(\.outcome) == ["events"])
+            let stored = try await h.store.trackingEvents(parcelID: p.id)
+            #expect(stored.count == TrackingAnswerBounds.eventsPerNumber)
+            // The newest: the last 200 scans, the acceptance and the oldest scans dropped.
+            #expect(stored.allSatisfy { $0.code == "ET1" })
+            #expect(stored.map(\.occurredAt).max().map { stored.map(\.occurredAt).min()!.distance(to: $0) } == 199)
+            #expect(stored.allSatisfy { $0.description.unicodeScalars.count == 500 && $0.description.hasSuffix("é…") })
+            #expect(try await h.store.parcel(id: p.id)?.status == .inTransit)
+            let warning = try #require(log.lines("carrier.answer_trimmed").first)
+            #expect(warning.level == .warning)
+            #expect(warning.metadata["events_dropped"] == "801" && warning.metadata["texts_cut"] == "200")
         }
     }
 
