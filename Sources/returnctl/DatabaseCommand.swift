@@ -86,6 +86,8 @@ struct DatabaseCommand: AsyncParsableCommand {
         struct Output: Encodable {
             var backend: String
             var migrationsPending: [String]
+            /// Applied by a newer returnd: this version cannot judge the store.
+            var migrationsUnknown: [String]
             var problems: [String]
             var rows: [String: Int]
         }
@@ -94,22 +96,30 @@ struct DatabaseCommand: AsyncParsableCommand {
             let (migrations, output) = try await options.withStore(url: database, existing: true) { store, _ in
                 let migrations = try await store.backend.migrations()
                 let pending = migrations.known.filter { !migrations.applied.contains($0) }
-                // Rules only make sense on a current schema.
-                let problems = pending.isEmpty ? try await store.consistencyProblems() : []
-                let rows = pending.isEmpty ? try await store.rowCounts() : [:]
-                return (migrations, Output(backend: store.backend.dialect.name, migrationsPending: pending, problems: problems, rows: rows))
+                let unknown = migrations.applied.filter { !migrations.known.contains($0) }
+                // Rules only make sense on a schema this version knows, current.
+                let current = pending.isEmpty && unknown.isEmpty
+                let problems = current ? try await store.consistencyProblems() : []
+                let rows = current ? try await store.rowCounts() : [:]
+                return (migrations, Output(backend: store.backend.dialect.name, migrationsPending: pending, migrationsUnknown: unknown, problems: problems, rows: rows))
             }
-            let (pending, problems, rows) = (output.migrationsPending, output.problems, output.rows)
+            let (pending, unknown, problems, rows) = (output.migrationsPending, output.migrationsUnknown, output.problems, output.rows)
             if options.json { try printJSON(output) } else {
                 print("backend: \(output.backend)")
-                print(pending.isEmpty ? "schema: current (\(migrations.applied.count) migrations)" : "schema: \(pending.count) migration(s) pending; run returnctl migrate")
+                if !unknown.isEmpty {
+                    print("schema: newer than this returnctl; \(unknown.count) migration(s) it does not know:")
+                    for id in unknown { print("  unknown: \(id)") }
+                } else {
+                    print(pending.isEmpty ? "schema: current (\(migrations.applied.count) migrations)" : "schema: \(pending.count) migration(s) pending; run returnctl migrate")
+                }
                 for id in pending { print("  pending: \(id)") }
-                if pending.isEmpty {
+                if pending.isEmpty && unknown.isEmpty {
                     printTable(["TABLE", "ROWS"], StoreTables.all.map { [$0.name, "\(rows[$0.name] ?? 0)"] })
                     print(problems.isEmpty ? "problems: none" : "problems: \(problems.count)")
                     for p in problems { print("  \(p)") }
                 }
             }
+            if !unknown.isEmpty { throw CommandFailure(message: SQLReturnStore.newerSchema(unknown)) }
             if !pending.isEmpty { throw CommandFailure(message: "\(pending.count) migration(s) pending") }
             if !problems.isEmpty { throw CommandFailure(message: "\(problems.count) problem(s) found") }
         }

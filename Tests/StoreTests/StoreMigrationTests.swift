@@ -133,6 +133,29 @@ extension StoreMigrationTests {
     }
 }
 
+extension StoreMigrationTests {
+    @Test("a store a newer returnd upgraded is refused by migrate, naming the migration it does not know; nothing is applied or changed", arguments: StoreKind.allCases)
+    func newerSchemaRefused(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let parcel = try await store.issueReturn(issuance(request(dispute: "D-1"))).parcel
+            let table = store.backend is SQLiteBackend ? "grdb_migrations (identifier)" : "returnd_migrations (id, applied_at)"
+            let values = store.backend is SQLiteBackend ? "('v99: from a newer returnd')" : "('v99: from a newer returnd', now())"
+            try await store.backend.write { db in try db.execute("INSERT INTO \(table) VALUES \(values)") }
+            let before = try await store.backend.migrations()
+            #expect(before.applied == before.known + ["v99: from a newer returnd"])
+            do {
+                try await store.migrate()
+                Issue.record("migrated a store a newer returnd had upgraded")
+            } catch {
+                #expect("\(error)" == "the store was upgraded by a newer returnd: it holds a migration this version does not know (v99: from a newer returnd). Run that version or a later one; going back to this one needs the backup taken before the upgrade")
+            }
+            #expect(try await store.backend.migrations().applied == before.applied)
+            #expect(try await store.parcel(id: parcel.id)?.status == .labelIssued)
+        }
+    }
+}
+
 /// A carrier arrival as returnd wrote it before `arrivals_awaiting_scan` existed: the parcel's
 /// status and its history row (the dispute event is left out; no migration reads it).
 func oldCarrierArrival(_ store: SQLReturnStore, _ parcelID: String, at date: Date, changeStatus: Bool = true) async throws {

@@ -20,8 +20,19 @@ public final class SQLReturnStore: ReturnStore {
         SQLReturnStore(backend: try SQLiteBackend(path: path, busyTimeout: busyTimeout, logger: logger), logger: logger)
     }
 
+    /// Creates or upgrades the schema; refuses a store a newer returnd has upgraded. This
+    /// version would not keep what those migrations added (a newer table its writes do not fill,
+    /// a column its inserts leave out), and nothing in the store says how to go back.
     public func migrate() async throws {
+        let (known, applied) = try await backend.migrations()
+        let unknown = applied.filter { !known.contains($0) }
+        if !unknown.isEmpty { throw StoreError.database(Self.newerSchema(unknown)) }
         try await backend.migrate()
+    }
+
+    public static func newerSchema(_ unknown: [String]) -> String {
+        "the store was upgraded by a newer returnd: it holds \(unknown.count == 1 ? "a migration" : "migrations") this version does not know (\(unknown.joined(separator: "; "))). "
+            + "Run that version or a later one; going back to this one needs the backup taken before the upgrade"
     }
 
     public func close() async throws {

@@ -131,8 +131,11 @@ public final class SQLiteBackend: SQLBackend {
     }
 
     public func migrations() async throws -> (known: [String], applied: [String]) {
-        let applied = try await pool.read { db in try SQLiteMigrations.migrator.appliedMigrations(db) }
-        return (SQLiteMigrations.migrator.migrations, applied)
+        // Every applied id, those a newer returnd applied included (GRDB's `appliedMigrations`
+        // lists only the ones this version registers): in this version's order, then the rest.
+        let known = SQLiteMigrations.migrator.migrations
+        let applied = try await pool.read { db in try SQLiteMigrations.migrator.appliedIdentifiers(db) }
+        return (known, known.filter(applied.contains) + applied.subtracting(known).sorted())
     }
 
     public func integrityProblems() async throws -> [String] {
