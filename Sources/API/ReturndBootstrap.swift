@@ -127,7 +127,7 @@ public enum ReturndBootstrap {
             services.append(poller)
         }
         services.append(ParcelDeadlineService(store: runtime.store, configuration: config.deadlines, logger: Logger(label: "returnd.timers"), metrics: runtime.metrics.registry))
-        services.append(ParcelCountsService(runtime: runtime, interval: config.parcelCountsInterval, logger: Logger(label: "returnd.main")))
+        services.append(ParcelCountsService(runtime: runtime, interval: config.parcelCountsInterval, inspectionOverdueAfter: config.inspectionOverdueAfter, logger: Logger(label: "returnd.main")))
         return services
     }
 

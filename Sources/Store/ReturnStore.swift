@@ -63,11 +63,25 @@ public struct ParcelCount: Sendable, Hashable, Codable {
     public var status: ParcelStatus
     public var country: String
     public var count: Int
+    /// Of those, the ones waiting longer than their status should last: parcels at the
+    /// warehouse not inspected (unchanged) since before the count's `inspectionOverdueBefore`.
+    /// 0 for every other status.
+    public var overdue: Int
 
-    public init(status: ParcelStatus, country: String, count: Int) {
+    public init(status: ParcelStatus, country: String, count: Int, overdue: Int = 0) {
         self.status = status
         self.country = country
         self.count = count
+        self.overdue = overdue
+    }
+
+    enum CodingKeys: String, CodingKey { case status, country, count, overdue }
+
+    /// Counts stored before `overdue` existed read as 0 overdue.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(status: try c.decode(ParcelStatus.self, forKey: .status), country: try c.decode(String.self, forKey: .country),
+                  count: try c.decode(Int.self, forKey: .count), overdue: try c.decodeIfPresent(Int.self, forKey: .overdue) ?? 0)
     }
 }
 
@@ -191,7 +205,9 @@ public protocol ReturnStore: Sendable {
 
     func serialCounters() async throws -> [SerialCounterUsage]
     /// How many parcels are in each status, per country: reads every parcel (`ParcelCountsService`).
-    func parcelCounts() async throws -> [ParcelCount]
+    /// Every parcel counted by status and country; `inspectionOverdueBefore`: parcels at the
+    /// warehouse unchanged since before it are counted `overdue` too, in the same pass.
+    func parcelCounts(inspectionOverdueBefore: Date?) async throws -> [ParcelCount]
     /// The parcels `filter` matches, least recently changed first (a parcel stuck in its status
     /// leads), at most `limit`, and how many match. Reads every parcel: an operator's read
     /// (`returnctl parcel list`), never on a schedule.
@@ -304,6 +320,10 @@ public protocol ReturnStore: Sendable {
 }
 
 extension ReturnStore {
+    public func parcelCounts() async throws -> [ParcelCount] {
+        try await parcelCounts(inspectionOverdueBefore: nil)
+    }
+
     public func recordReceipt(_ receipt: WarehouseReceipt) async throws -> ReceiptOutcome {
         try await recordReceipt(receipt, seen: nil)
     }

@@ -38,7 +38,9 @@ struct StatusCommand: AsyncParsableCommand {
             // intervals (no daemon running) is not shown as current: then this command counts.
             let stored = countNow ? nil : try await store.parcelCountSnapshot().flatMap { abs(now.timeIntervalSince($0.countedAt)) <= 2 * interval ? $0 : nil }
             let parcels: [ParcelCount]
-            if let stored { parcels = stored.counts } else { parcels = try await store.parcelCounts() }
+            if let stored { parcels = stored.counts } else {
+                parcels = try await store.parcelCounts(inspectionOverdueBefore: now.addingTimeInterval(-settings.inspectionOverdueAfter.inSeconds))
+            }
             let outbox = try await store.outboxStats()
             let oldestError = outbox.pending > 0 ? try await store.outbox(state: .pending, limit: 1).first?.lastError : nil
             return (stored, Output(parcels: parcels, parcelsCountedAt: stored?.countedAt ?? now, outbox: outbox, oldestPendingError: oldestError,
@@ -52,6 +54,13 @@ struct StatusCommand: AsyncParsableCommand {
             let row = output.parcels.filter { $0.status == status }
             return [status.rawValue, "\(row.reduce(0) { $0 + $1.count })"] + countries.map { c in "\(row.first { $0.country == c }?.count ?? 0)" }
         })
+        let overdue = output.parcels.filter { $0.overdue > 0 }
+        if !overdue.isEmpty {
+            let days = settings.inspectionOverdueAfter.inSeconds / 86400
+            let shown = days == days.rounded() ? "\(Int(days))" : String(format: "%.2f", days)
+            print("\(overdue.reduce(0) { $0 + $1.overdue }) at the warehouse over \(shown) days, not inspected (" + overdue.map { "\($0.country) \($0.overdue)" }.joined(separator: ", ")
+                  + "): returnctl parcel list --status arrived_at_warehouse --unchanged-days \(shown)")
+        }
         print("\nOUTBOX  \(output.outbox.pending) pending, \(output.outbox.dead) dead" + (output.outbox.oldestPendingCreatedAt.map {
             ", oldest pending \(Int(Date().timeIntervalSince($0)))s old"
         } ?? "") + (output.oldestPendingError.map { " (its last try: \($0.controlCharactersEscaped))" } ?? "") + (output.holds.first { $0.endpoint == EndpointHold.disputeService }.map {

@@ -204,6 +204,30 @@ struct MetricsRouteTests {
         }
     }
 
+    @Test("parcels at the warehouse unchanged past metrics.inspection_overdue_days are served per country, every served country at 0 otherwise")
+    func inspectionOverdueGauge() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let late = try #require(try await h.newParcel(client, token: token, country: "FR")["id"] as? String)
+            let recent = try #require(try await h.newParcel(client, token: token, dispute: "D-2", country: "ES")["id"] as? String)
+            _ = try await h.newParcel(client, token: token, dispute: "D-3", seller: "S-3")
+            let store = try #require(h.runtime.store as? SQLReturnStore)
+            for (id, daysAgo) in [(late, 5.0), (recent, 1.0)] {
+                _ = try await store.changeStatus(StatusChangeRequest(parcelID: id, status: .arrivedAtWarehouse, source: .scanner, occurredAt: h.runtime.clock()))
+                // The row's last change, on the harness's clock (the store stamps it with the machine's).
+                try await store.backend.write { db in try db.execute("UPDATE parcels SET updated_at = ? WHERE id = ?", [h.runtime.clock().addingTimeInterval(-daysAgo * 86400), id]) }
+            }
+            try await ParcelCountsService(runtime: h.runtime, interval: .seconds(60), inspectionOverdueAfter: .seconds(4 * 86400), logger: Logger(label: "test")).count()
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let served = Dictionary(text.split(separator: "\n").filter { $0.hasPrefix("returnd_parcels_inspection_overdue{") }.map {
+                (String($0.split(separator: " ")[0]), Double($0.split(separator: " ")[1]))
+            }, uniquingKeysWith: { a, _ in a })
+            let countries = Set(h.runtime.snapshot.catalog.services.map(\.country))
+            #expect(served == Dictionary(uniqueKeysWithValues: countries.map { (#"returnd_parcels_inspection_overdue{country="\#($0)"}"#, $0 == "FR" ? 1.0 : 0) }), "\(served)")
+        }
+    }
+
     @Test("a count is stored; another instance takes one younger than its interval as it is, and counts again once it is older; a service never takes its own")
     func countsAreShared() async throws {
         let h = try await TestHarness()

@@ -948,6 +948,34 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("the count finds, in the same pass, the parcels at the warehouse unchanged since before the overdue time; inspected or recent ones are not overdue", arguments: StoreKind.allCases)
+    func inspectionOverdueCounted(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let now = Date()
+            var issued: [String] = []
+            for n in 1...4 { issued.append(try await store.issueReturn(issuance(request(dispute: "D-\(n)", seller: "S-\(n)"))).parcel.id) }
+            let ids = issued
+            for id in ids.prefix(3) {
+                _ = try await store.changeStatus(StatusChangeRequest(parcelID: id, status: .arrivedAtWarehouse, source: .scanner, occurredAt: now))
+            }
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: ids[2], status: .inspected, source: .scanner, occurredAt: now,
+                                                                 inspection: [ItemInspection(sku: "A", outcome: .accepted)]))
+            // The first arrived five days ago, the second an hour ago (the row's last change is what counts).
+            try await store.backend.write { db in
+                try db.execute("UPDATE parcels SET updated_at = ? WHERE id = ?", [now.addingTimeInterval(-5 * 86400), ids[0]])
+                try db.execute("UPDATE parcels SET updated_at = ? WHERE id = ?", [now.addingTimeInterval(-3600), ids[1]])
+                try db.execute("UPDATE parcels SET updated_at = ? WHERE id = ?", [now.addingTimeInterval(-9 * 86400), ids[2]])
+                try db.execute("UPDATE parcels SET updated_at = ? WHERE id = ?", [now.addingTimeInterval(-9 * 86400), ids[3]])
+            }
+            let counts = try await store.parcelCounts(inspectionOverdueBefore: now.addingTimeInterval(-4 * 86400))
+            #expect(counts == [ParcelCount(status: .arrivedAtWarehouse, country: "FR", count: 2, overdue: 1),
+                               ParcelCount(status: .inspected, country: "FR", count: 1),
+                               ParcelCount(status: .labelIssued, country: "FR", count: 1)])
+            #expect(try await store.parcelCounts().allSatisfy { $0.overdue == 0 })
+        }
+    }
+
     @Test("an unused label's poll is due at its deadline at the latest, and the label waits past it for a poll after it that succeeded, up to the wait; packages under a used label, never polled, do not wait", arguments: StoreKind.allCases)
     func overdueLabelsWaitForFinalCheck(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

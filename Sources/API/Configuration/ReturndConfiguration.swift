@@ -39,6 +39,8 @@ public struct ReturndConfiguration: Sendable {
     public var deadlines: ParcelDeadlineService.Configuration
     /// How often the parcels are counted for `/metrics` and the status line.
     public var parcelCountsInterval: Duration
+    /// A parcel at the warehouse longer than this without an inspection is counted overdue.
+    public var inspectionOverdueAfter: Duration
     public var tracking: TrackingPollerService.Configuration
     public var trackingEnabled: Bool
     /// Where carrier secrets are: systemd's `$CREDENTIALS_DIRECTORY` when set.
@@ -143,6 +145,8 @@ public struct ReturndConfiguration: Sendable {
             idempotencyKeysKeptFor: keyDays == 0 ? nil : .seconds(keyDays * 86400),
             expiryFinalCheckWait: trackingEnabled && finalCheckHours > 0 ? .seconds(Int(finalCheckHours * 3600)) : nil)
         parcelCountsInterval = .seconds(try setting.int("metrics.parcel_counts_interval_seconds", default: 60, in: 1...86400))
+        // DOMAIN: inspection takes about 2 business days; 4 calendar days spans a weekend.
+        inspectionOverdueAfter = .seconds(Int(try setting.number("metrics.inspection_overdue_days", default: 4, in: 0.01...365) * 86400))
         if !disputeWebhookURL.isEmpty {
             guard let u = URL(string: disputeWebhookURL), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
                 throw Invalid(description: "\(setting.origin("disputes.webhook_url")): \(disputeWebhookURL) is not an http(s) URL")

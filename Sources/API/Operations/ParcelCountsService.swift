@@ -5,7 +5,8 @@ import ServiceLifecycle
 import Store
 
 /// Counts the stored parcels by status and country every `interval` for `/metrics` and the
-/// systemd status line. The count reads every parcel (no index holds every status: each would
+/// systemd status line, and in the same pass the parcels at the warehouse waiting for their
+/// inspection longer than they should (`returnd_parcels_inspection_overdue`). The count reads every parcel (no index holds every status: each would
 /// cost every status change a write), about 2.5 s per million on SQLite, so it is not done per
 /// scrape: a scrape of a large store took longer than Prometheus's 10 s timeout, and the status
 /// line ran it in the loop that pings the watchdog.
@@ -16,13 +17,16 @@ import Store
 public final class ParcelCountsService: Service, Sendable {
     let runtime: ReturndRuntime
     let interval: Duration
+    /// Parcels at the warehouse this long without an inspection are counted overdue.
+    let inspectionOverdueAfter: Duration
     let logger: Logger
     /// Tells this service's stored counts from another instance's.
     let id = UUID().uuidString
 
-    public init(runtime: ReturndRuntime, interval: Duration, logger: Logger) {
+    public init(runtime: ReturndRuntime, interval: Duration, inspectionOverdueAfter: Duration = .seconds(4 * 86400), logger: Logger) {
         self.runtime = runtime
         self.interval = interval
+        self.inspectionOverdueAfter = inspectionOverdueAfter
         self.logger = logger
     }
 
@@ -45,7 +49,7 @@ public final class ParcelCountsService: Service, Sendable {
             return
         }
         let start = ContinuousClock.now, countedAt = runtime.clock()
-        let counts = try await runtime.store.parcelCounts()
+        let counts = try await runtime.store.parcelCounts(inspectionOverdueBefore: countedAt.addingTimeInterval(-inspectionOverdueAfter.inSeconds))
         runtime.parcelCounts = ReturndRuntime.ParcelCounts(counts: counts, countedAt: countedAt)
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15

@@ -57,6 +57,12 @@ public final class ReturndMetrics: Sendable {
                     registry.makeGauge(descriptor: .init(metricName: "returnd_parcels", unitName: "", helpText: "Parcels by status and country"), labels: [("status", status.rawValue), ("country", country)]).set(Double(n))
                 }
             }
+            // Every country served or counted, at 0 too, so that the alert on it has series to read.
+            for country in Set(counts.map(\.country) + runtime.snapshot.catalog.services.map(\.country)).sorted() {
+                let n = counts.filter { $0.status == .arrivedAtWarehouse && $0.country == country }.reduce(0) { $0 + $1.overdue }
+                registry.makeGauge(descriptor: .init(metricName: "returnd_parcels_inspection_overdue", unitName: "", helpText: "Parcels at the warehouse longer than metrics.inspection_overdue_days without an inspection, by country"),
+                                   labels: [("country", country)]).set(Double(n))
+            }
             registry.makeGauge(descriptor: .init(metricName: "returnd_parcels_count_age", unitName: "seconds", helpText: "Age of the count behind returnd_parcels (metrics.parcel_counts_interval_seconds)"))
                 .set(max(0, runtime.clock().timeIntervalSince(last.countedAt)))
         }

@@ -318,11 +318,17 @@ public final class SQLReturnStore: ReturnStore {
             labelOf: labelOf, packagesUnderLabel: row["packages_under_label"] ?? 0)
     }
 
-    public func parcelCounts() async throws -> [ParcelCount] {
-        try await backend.read { db in
-            try db.rows("SELECT status, country, COUNT(*) AS n FROM parcels GROUP BY status, country ORDER BY status, country").compactMap {
+    public func parcelCounts(inspectionOverdueBefore: Date?) async throws -> [ParcelCount] {
+        // One pass over the parcels either way: the overdue ones are summed beside the count.
+        let before = inspectionOverdueBefore ?? .distantPast
+        return try await backend.read { db in
+            try db.rows("""
+                SELECT status, country, COUNT(*) AS n,
+                    SUM(CASE WHEN status = 'arrived_at_warehouse' AND updated_at < ? THEN 1 ELSE 0 END) AS overdue
+                FROM parcels GROUP BY status, country ORDER BY status, country
+                """, [before]).compactMap {
                 guard let status = ParcelStatus(rawValue: $0["status"]) else { return nil }
-                return ParcelCount(status: status, country: $0["country"], count: $0["n"])
+                return ParcelCount(status: status, country: $0["country"], count: $0["n"], overdue: $0["overdue"])
             }
         }
     }
