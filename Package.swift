@@ -177,7 +177,7 @@ let package = Package(
         ),
 
         .testTarget(name: "ReturnsCoreTests", dependencies: ["ReturnsCore"], swiftSettings: strict),
-        .testTarget(name: "CarriersTests", dependencies: ["Carriers"], swiftSettings: strict),
+        .testTarget(name: "CarriersTests", dependencies: ["Carriers", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Carriers"], swiftSettings: strict),
         // What tests read of the logs; a target of its own so that every test target can use it.
         .target(name: "LogCapture", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/LogCapture", swiftSettings: strict),

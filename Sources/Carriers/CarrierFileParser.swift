@@ -10,6 +10,8 @@ enum CarrierFileParser {
         return "\(country) is not one of the served countries\(hint): \(ServedCountries.listed)"
     }
 
+    static let maxValues = 10_000
+
     static func parse(_ text: String, file: String) throws -> CarrierService {
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
@@ -17,6 +19,11 @@ enum CarrierFileParser {
         }
         guard let root = node?.mapping else {
             throw CarrierFileError(file: file, field: "-", message: "must be a mapping of fields")
+        }
+        // A carrier file holds a few hundred values; aliases that multiply them are refused
+        // before anything walks them (see `Node.expandedSize`).
+        if node!.expandedSize(limit: maxValues) >= maxValues {
+            throw CarrierFileError(file: file, field: "-", message: "holds more than \(maxValues) values once its aliases (*name) are expanded: not a carrier file")
         }
         let r = FieldReader(file: file, path: "", mapping: root, log: YAMLUnknownKeys.ReadKeys())
         let id = try r.string("id")

@@ -163,6 +163,14 @@ import Testing
         }
     }
 
+    @Test("a configuration whose aliases stand for millions of values is refused at once, where the loader walked them for minutes")
+    func aliasBombRefused() async {
+        var lines = ["x0: &a0 {" + (0..<9).map { "k\($0): v" }.joined(separator: ", ") + "}"]
+        for i in 1..<8 { lines.append("x\(i): &a\(i) {" + (0..<9).map { "m\($0): *a\(i - 1)" }.joined(separator: ", ") + "}") }
+        let message = await refusal(lines.joined(separator: "\n") + "\nhttp: *a7\n")
+        #expect(message?.hasSuffix("returnd.yaml: holds more than 10000 values once its aliases (*name) are expanded: not a configuration") == true, "\(message ?? "loaded")")
+    }
+
     @Test func zeroWorkersAreRefused() async {
         let message = await refusal("tracking:\n  concurrency_per_carrier: 0\n")
         #expect(message?.contains("tracking.concurrency_per_carrier: 0 is out of range") == true, "\(message ?? "loaded")")

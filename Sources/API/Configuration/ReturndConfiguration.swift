@@ -60,7 +60,13 @@ public struct ReturndConfiguration: Sendable {
     public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> ReturndConfiguration {
         // Read once first for the reason in plain words: the file provider's message for a
         // folder, a FIFO, a device or a permission denied is a dump of NSError fields.
-        do { _ = try TextFile.read(file) } catch { throw Invalid(description: "\(file): \(error.reason)") }
+        let text: String
+        do { text = try TextFile.read(file) } catch { throw Invalid(description: "\(file): \(error.reason)") }
+        // returnd.yaml holds about a hundred values; aliases that multiply them are refused before
+        // anything walks them (see `Node.expandedSize`).
+        if let root = try? Yams.Parser(yaml: text).singleRoot(), root.expandedSize(limit: maxValues) >= maxValues {
+            throw Invalid(description: "\(file): holds more than \(maxValues) values once its aliases (*name) are expanded: not a configuration")
+        }
         let env = EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "returnd")
         // A file of comments only (every setting at its default) is valid YAML with no mapping,
         // which the file provider refuses as "Top level YAML value is not a mapping".
@@ -73,6 +79,8 @@ public struct ReturndConfiguration: Sendable {
         }
         return try ReturndConfiguration(reader: ConfigReader(providers: [env, yaml]), file: file, environment: environment)
     }
+
+    static let maxValues = 10_000
 
     static func isEmptyDocument(_ file: String) -> Bool {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return false }
