@@ -204,7 +204,7 @@ struct MetricsRouteTests {
         }
     }
 
-    @Test("parcels at the warehouse unchanged past metrics.inspection_overdue_days are served per country, every served country at 0 otherwise")
+    @Test("parcels at the warehouse unchanged past metrics.inspection_overdue_days are served per country, every served country at 0 otherwise, and named in the systemd status line")
     func inspectionOverdueGauge() async throws {
         let h = try await TestHarness()
         let token = try await h.token(.marketplace)
@@ -225,6 +225,8 @@ struct MetricsRouteTests {
             }, uniquingKeysWith: { a, _ in a })
             let countries = Set(h.runtime.snapshot.catalog.services.map(\.country))
             #expect(served == Dictionary(uniqueKeysWithValues: countries.map { (#"returnd_parcels_inspection_overdue{country="\#($0)"}"#, $0 == "FR" ? 1.0 : 0) }), "\(served)")
+            let line = try await h.runtime.parcelStatusLine()
+            #expect(line.hasPrefix("serving; 1 labels waiting, 0 parcels moving, 1 at the warehouse past their inspection; outbox "), "\(line)")
         }
     }
 

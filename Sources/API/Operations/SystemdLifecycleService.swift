@@ -87,6 +87,7 @@ public final class SystemdLifecycleService: Service, Sendable {
         }
         let moving = counts.filter { [.droppedOff, .inTransit].contains($0.status) }.reduce(0) { $0 + $1.count }
         let waiting = counts.filter { $0.status == .labelIssued }.reduce(0) { $0 + $1.count }
-        return "serving; \(waiting) labels waiting, \(moving) parcels moving; \(backlog)"
+        let overdue = counts.reduce(0) { $0 + $1.overdue }
+        return "serving; \(waiting) labels waiting, \(moving) parcels moving\(overdue > 0 ? ", \(overdue) at the warehouse past their inspection" : ""); \(backlog)"
     }
 }
