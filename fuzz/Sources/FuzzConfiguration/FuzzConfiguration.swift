@@ -38,5 +38,6 @@ func check(_ c: ReturndConfiguration) {
     precondition(c.tracking.concurrencyPerCarrier >= 1 && c.tracking.batchLimit >= 1 && c.tracking.lease > 0, "tracking")
     precondition(c.tracking.requestTimeout > .zero && c.tracking.idleInterval > .zero, "tracking timing")
     precondition(c.deadlines.interval > .zero && c.deadlines.arrivalUnconfirmedAfter > .zero, "timers")
+    precondition(c.inspectionOverdueAfter > .zero, "inspection overdue")
     precondition(c.policy.windowDays >= 1 && c.policy.maxItemsPerRequest >= 1, "policy")
 }
