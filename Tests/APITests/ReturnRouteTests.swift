@@ -213,6 +213,29 @@ struct ReturnRouteTests {
         }
     }
 
+    @Test("a body that is not UTF-8 is refused saying so: UTF-16 (which carried a repeated key past its check) and Latin-1; UTF-8 with a byte order mark is taken")
+    func bodyEncodingNamed() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        let body = String(buffer: h.returnBody())
+        let repeated = body.replacingOccurrences(of: #""dispute_id": "D-20261123-0042","#, with: #""dispute_id": "D-20261123-0042", "dispute_id": "D-OTHER","#)
+        let latin1 = Array(body.replacingOccurrences(of: "Иван Петров", with: "Jeanne Dupré").unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
+        let cases: [([UInt8], String)] = [
+            ([0xFF, 0xFE] + repeated.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }, "the body is UTF-16 or UTF-32; send JSON in UTF-8"),
+            (body.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }, "the body is UTF-16 or UTF-32; send JSON in UTF-8"),
+            (latin1, "the body is not UTF-8 (Latin-1, say); send JSON in UTF-8"),
+        ]
+        try await h.run { client in
+            for (bytes, message) in cases {
+                let r = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(bytes: bytes))
+                #expect(r.status == .badRequest && (r.json["error"] as? [String: Any])?["message"] as? String == message, "\(message)")
+            }
+            #expect(try await h.runtime.store.outbox(disputeID: "D-20261123-0042").isEmpty)
+            let withMark = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(bytes: [0xEF, 0xBB, 0xBF] + Array(body.utf8)))
+            #expect(withMark.status == .created)
+        }
+    }
+
     @Test("a value of the wrong JSON kind is named with JSON's words (a number, a string, an array), not Swift's types")
     func wrongKindsNamedInJSONWords() async throws {
         let h = try await TestHarness()

@@ -14,6 +14,15 @@ extension Request {
     static func decodeBody<T: Decodable>(_ type: T.Type, from data: Data) throws(APIError) -> T {
         // Foundation calls an empty body "not valid JSON", which sends a client looking at its JSON.
         guard !data.isEmpty else { throw .badRequest("the body is empty; send a JSON object") }
+        // JSON between systems is UTF-8 (RFC 8259). Foundation's decoder also reads UTF-16 and
+        // UTF-32, which the repeated-key check below does not: such a body slipped past it.
+        // And a body in Latin-1 was only "not valid JSON", which sends a client looking at its
+        // brackets rather than its encoding.
+        let bytes = [UInt8](data)
+        if JSONValue.mayBeWideEncoding(bytes) { throw .badRequest("the body is UTF-16 or UTF-32; send JSON in UTF-8") }
+        if String(validating: bytes, as: UTF8.self) == nil {
+            throw .badRequest("the body is not UTF-8 (Latin-1, say); send JSON in UTF-8")
+        }
         let value: T
         do { value = try JSONDecoder.returnd.decode(T.self, from: data) } catch let error as DecodingError {
             throw .badRequest(error.readable)
@@ -23,7 +32,7 @@ extension Request {
         // Foundation's decoder takes one of a repeated key's values and says nothing, and a proxy
         // or another reader of the same body may take the other: `"dispute_id": "D-1",
         // "dispute_id": "D-2"` must not become a parcel for D-1 that nobody asked for by name.
-        if let repeated = Self.repeatedKey(in: data) {
+        if let repeated = Self.repeatedKey(in: bytes) {
             throw .badRequest("\(repeated.path.isEmpty ? "the body" : "field \(APIError.quoted(repeated.path, max: 120))") has the key \(APIError.quoted(repeated.key, max: 64)) twice; send each key once")
         }
         return value
@@ -32,8 +41,8 @@ extension Request {
     /// The first key that appears twice in one object, with the path of that object; nil when
     /// there is none (or when the body does not parse as strict JSON, which the decoder has
     /// already judged).
-    static func repeatedKey(in data: Data) -> (path: String, key: String)? {
-        guard let document = try? JSONValue.parse([UInt8](data)) else { return nil }
+    static func repeatedKey(in bytes: [UInt8]) -> (path: String, key: String)? {
+        guard let document = try? JSONValue.parse(bytes) else { return nil }
         func search(_ value: JSONValue, _ path: String) -> (path: String, key: String)? {
             switch value {
             case .object(let members):
