@@ -948,6 +948,17 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("db check names the parcels holding an item priced in a currency not in circulation, as stored before prices were checked against ISO 4217", arguments: StoreKind.allCases)
+    func checkNamesCurrencyNotInCirculation(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let parcel = try await store.issueReturn(issuance(request(dispute: "D-1"))).parcel
+            #expect(try await store.consistencyProblems().isEmpty)
+            try await store.backend.write { db in try db.execute("UPDATE parcel_items SET currency = 'XTS' WHERE parcel_id = ?", [parcel.id]) }
+            #expect(try await store.consistencyProblems() == ["item priced in a currency not in circulation (ISO 4217): \(parcel.id) (XTS)"])
+        }
+    }
+
     @Test("the count finds, in the same pass, the parcels at the warehouse unchanged since before the overdue time; inspected or recent ones are not overdue", arguments: StoreKind.allCases)
     func inspectionOverdueCounted(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
