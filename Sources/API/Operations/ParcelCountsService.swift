@@ -6,7 +6,8 @@ import Store
 
 /// Counts the stored parcels by status and country every `interval` for `/metrics` and the
 /// systemd status line, and in the same pass the parcels at the warehouse waiting for their
-/// inspection longer than they should (`returnd_parcels_inspection_overdue`). The count reads every parcel (no index holds every status: each would
+/// inspection longer than they should (`returnd_parcels_inspection_overdue`). The count reads
+/// every parcel (no index holds every status: each would
 /// cost every status change a write), about 2.5 s per million on SQLite, so it is not done per
 /// scrape: a scrape of a large store took longer than Prometheus's 10 s timeout, and the status
 /// line ran it in the loop that pings the watchdog.
