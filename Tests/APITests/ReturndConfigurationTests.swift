@@ -80,6 +80,7 @@ import Testing
         }
         // A file that is YAML but no mapping is still refused.
         #expect(await refusal("- http\n")?.contains("cannot load configuration") == true)
+        #expect(await refusal("http: [unclosed\n")?.contains("cannot load configuration") == true)
     }
 
     @Test("a database URL of a scheme returnd does not know is refused, without repeating the URL (it may hold a password), where it would have opened an empty SQLite store at that path")

@@ -58,39 +58,37 @@ public struct ReturndConfiguration: Sendable {
 
     /// Loads `file` (YAML) under environment overrides; `environment` is injectable for tests.
     public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> ReturndConfiguration {
-        // Read once first for the reason in plain words: the file provider's message for a
-        // folder, a FIFO, a device or a permission denied is a dump of NSError fields.
+        // Read and parsed once here, for the reason in plain words (the file provider's message
+        // for a folder, a FIFO, a device or a permission denied is a dump of NSError fields), for
+        // the alias check, the empty-document case and the unknown keys. The file provider
+        // reads it again on its own.
         let text: String
         do { text = try TextFile.read(file) } catch { throw Invalid(description: "\(file): \(error.reason)") }
+        // `isYAML` false: the file provider below says where it is not, as before.
+        var root: Node?, isYAML = true
+        do { root = try Yams.Parser(yaml: text).singleRoot() } catch { isYAML = false }
         // returnd.yaml holds about a hundred values; aliases that multiply them are refused before
         // anything walks them (see `Node.expandedSize`).
-        if let root = try? Yams.Parser(yaml: text).singleRoot(), root.expandedSize(limit: maxValues) >= maxValues {
+        if let root, root.expandedSize(limit: maxValues) >= maxValues {
             throw Invalid(description: "\(file): holds more than \(maxValues) values once its aliases (*name) are expanded: not a configuration")
         }
         let env = EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "returnd")
         // A file of comments only (every setting at its default) is valid YAML with no mapping,
         // which the file provider refuses as "Top level YAML value is not a mapping".
-        if isEmptyDocument(file) {
-            return try ReturndConfiguration(reader: ConfigReader(providers: [env]), file: file, environment: environment)
+        if isYAML && (root == nil || root?.null != nil) {
+            return try ReturndConfiguration(reader: ConfigReader(providers: [env]), file: file, mapping: nil, environment: environment)
         }
         let yaml: FileProvider<YAMLSnapshot>
         do { yaml = try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)) } catch {
             throw Invalid(description: "\(file): cannot load configuration: \(error)")
         }
-        return try ReturndConfiguration(reader: ConfigReader(providers: [env, yaml]), file: file, environment: environment)
+        return try ReturndConfiguration(reader: ConfigReader(providers: [env, yaml]), file: file, mapping: root?.mapping, environment: environment)
     }
 
     static let maxValues = 10_000
 
-    static func isEmptyDocument(_ file: String) -> Bool {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return false }
-        do {
-            guard let root = try Yams.Parser(yaml: text).singleRoot() else { return true }
-            return root.null != nil
-        } catch { return false }
-    }
-
-    init(reader config: ConfigReader, file: String, environment: [String: String]) throws {
+    /// `mapping`: the file as parsed, for the keys returnd does not read.
+    init(reader config: ConfigReader, file: String, mapping: Node.Mapping?, environment: [String: String]) throws {
         reader = config
         let setting = Setting(config: config, file: file, environment: environment)
         httpHost = setting.string("http.host", default: "127.0.0.1")
@@ -153,8 +151,7 @@ public struct ReturndConfiguration: Sendable {
             idempotencyKeysKeptFor: keyDays == 0 ? nil : .seconds(keyDays * 86400),
             expiryFinalCheckWait: trackingEnabled && finalCheckHours > 0 ? .seconds(Int(finalCheckHours * 3600)) : nil)
         parcelCountsInterval = .seconds(try setting.int("metrics.parcel_counts_interval_seconds", default: 60, in: 1...86400))
-        // DOMAIN: inspection takes about 2 business days; 4 calendar days spans a weekend.
-        inspectionOverdueAfter = .seconds(Int(try setting.number("metrics.inspection_overdue_days", default: 4, in: 0.01...365) * 86400))
+        inspectionOverdueAfter = .seconds(Int(try setting.number("metrics.inspection_overdue_days", default: ParcelCountsService.defaultInspectionOverdueDays, in: 0.01...365) * 86400))
         if !disputeWebhookURL.isEmpty {
             guard let u = URL(string: disputeWebhookURL), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
                 throw Invalid(description: "\(setting.origin("disputes.webhook_url")): \(disputeWebhookURL) is not an http(s) URL")
@@ -170,7 +167,7 @@ public struct ReturndConfiguration: Sendable {
             modules[module] = l
         }
         logLevels = (level, modules)
-        try Self.refuseUnknownKeys(file: file, read: setting.read.keys)
+        if let mapping { try Self.refuseUnknownKeys(file: file, mapping: mapping, read: setting.read.keys) }
     }
 
     /// Sections whose keys are names returnd does not know in advance (carrier ids).
@@ -179,9 +176,7 @@ public struct ReturndConfiguration: Sendable {
     /// A key in the file that returnd never reads is a misspelling or a setting of another
     /// version: refused, naming the closest key. Environment variables are not checked: their
     /// names map back to keys ambiguously.
-    static func refuseUnknownKeys(file: String, read: Set<String>) throws {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-              let root = try? Yams.Parser(yaml: text).singleRoot(), let mapping = root.mapping else { return }
+    static func refuseUnknownKeys(file: String, mapping: Node.Mapping, read: Set<String>) throws {
         let unknown = YAMLUnknownKeys.find(in: mapping, read: read, open: openSections)
         guard !unknown.isEmpty else { return }
         throw Invalid(description: "\(file): \(YAMLUnknownKeys.describe(unknown, as: "a setting of returnd"))")

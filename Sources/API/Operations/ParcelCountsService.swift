@@ -24,7 +24,11 @@ public final class ParcelCountsService: Service, Sendable {
     /// Tells this service's stored counts from another instance's.
     let id = UUID().uuidString
 
-    public init(runtime: ReturndRuntime, interval: Duration, inspectionOverdueAfter: Duration = .seconds(4 * 86400), logger: Logger) {
+    /// `metrics.inspection_overdue_days` by default. DOMAIN: inspection takes about 2 business
+    /// days; 4 calendar days spans a weekend.
+    public static let defaultInspectionOverdueDays = 4.0
+
+    public init(runtime: ReturndRuntime, interval: Duration, inspectionOverdueAfter: Duration = .seconds(defaultInspectionOverdueDays * 86400), logger: Logger) {
         self.runtime = runtime
         self.interval = interval
         self.inspectionOverdueAfter = inspectionOverdueAfter
