@@ -148,7 +148,7 @@ public enum ReturndBootstrap {
             logger: logger)
     }
 
-    public static func bootstrapLogging(_ levels: LogLevels) {
-        LoggingSystem.bootstrap { label in KeyValueLogHandler(label: label, levels: levels) }
+    public static func bootstrapLogging(_ levels: LogLevels, writer: LogWriter = .standardError) {
+        LoggingSystem.bootstrap { label in KeyValueLogHandler(label: label, levels: levels, writer: writer) }
     }
 }

@@ -20,8 +20,9 @@ struct Returnctl: AsyncParsableCommand {
 
     static func main() async {
         // returnctl talks to people: the services it runs (the poller of `track`) log warnings
-        // only, on stderr, in returnd's own line format.
-        ReturndBootstrap.bootstrapLogging(LogLevels((default: .warning, modules: [:])))
+        // only, on stderr, in returnd's own line format, each written at once so that they stay
+        // in order with returnctl's own output.
+        ReturndBootstrap.bootstrapLogging(LogLevels((default: .warning, modules: [:])), writer: LogWriter(descriptor: 2, linesPerSecond: 0, synchronous: true))
         do {
             var command = try parseAsRoot()
             if var async = command as? any AsyncParsableCommand { try await async.run() } else { try command.run() }

@@ -19,10 +19,11 @@ struct ReturndCommand: AsyncParsableCommand {
     func run() async throws {
         let settings: ReturndConfiguration
         do { settings = try await ReturndConfiguration.load(file: config) } catch {
-            FileHandle.standardError.write(Data("<3>config.invalid error=\"\(error)\"\n".utf8))
+            LogWriter.standardError.append(KeyValueLogHandler.line(level: .error, module: "returnd", message: "config.invalid", metadata: ["error": "\(error)"]), level: .error)
             throw ExitCode.failure
         }
         let levels = LogLevels(settings.logLevels)
+        LogWriter.standardError.setLinesPerSecond(settings.logLinesPerSecond)
         ReturndBootstrap.bootstrapLogging(levels)
         let logger = Logger(label: "returnd")
         let runtime: ReturndRuntime

@@ -28,7 +28,7 @@ struct TestHarness {
     let clock = TestClock()
     let signer = try! ReturnPayloadSigner(keys: [.init(id: "K1", secret: Array(repeating: 9, count: 32))])
 
-    init() async throws {
+    init(metrics: ReturndMetrics = ReturndMetrics()) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-api-\(UUID().uuidString)")
         store = try SQLReturnStore.sqlite(path: directory.appendingPathComponent("returnd.sqlite").path)
         try await store.migrate()
@@ -38,7 +38,7 @@ struct TestHarness {
         let clock = clock
         runtime = ReturndRuntime(
             store: store, snapshot: .init(catalog: catalog, policy: ReturnPolicy(), signer: signer),
-            logger: logger, clock: { clock.date })
+            logger: logger, metrics: metrics, clock: { clock.date })
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }

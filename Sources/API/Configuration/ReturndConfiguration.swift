@@ -49,6 +49,8 @@ public struct ReturndConfiguration: Sendable {
     public var firstPollDelay: TimeInterval
     /// `log.level`, and `log.levels.<module>` for the modules of `LogLevels.modules`.
     public var logLevels: (default: Logger.Level, modules: [String: Logger.Level])
+    /// Lines below warning, and lines at warning or above, written per second at most (0: no bound).
+    public var logLinesPerSecond: Int
     /// Read by key for each loaded carrier: `carriers.endpoints.<carrier id>`.
     let reader: ConfigReader
 
@@ -167,6 +169,7 @@ public struct ReturndConfiguration: Sendable {
             modules[module] = l
         }
         logLevels = (level, modules)
+        logLinesPerSecond = try setting.int("log.lines_per_second", default: LogWriter.defaultLinesPerSecond, in: 0...10_000_000)
         if let mapping { try Self.refuseUnknownKeys(file: file, mapping: mapping, read: setting.read.keys) }
     }
 

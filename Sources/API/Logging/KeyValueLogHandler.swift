@@ -5,14 +5,17 @@ import Synchronization
 
 /// One line per event for journald: `<syslog level>event key=value …`. The `<N>` prefix lets
 /// `journalctl -p warning` filter; values with spaces, quotes or control characters are quoted.
+/// Lines go through a `LogWriter`, which never makes the caller wait for the write.
 public struct KeyValueLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     let label: String
     let levels: LogLevels
+    let writer: LogWriter
 
-    public init(label: String, levels: LogLevels) {
+    public init(label: String, levels: LogLevels, writer: LogWriter = .standardError) {
         self.label = label
         self.levels = levels
+        self.writer = writer
     }
 
     /// Read on every log call, so a reload changes levels at once.
@@ -27,13 +30,14 @@ public struct KeyValueLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        guard writer.admits(event.level) else { return }
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        FileHandle.standardError.write(Data(Self.line(level: event.level, module: label, message: event.message.description, metadata: merged).utf8))
+        writer.append(Self.line(level: event.level, module: label, message: event.message.description, metadata: merged), level: event.level)
     }
 
     /// The line written for one event, its newline included.
-    static func line(level: Logger.Level, module: String, message: String, metadata: Logger.Metadata) -> String {
+    public static func line(level: Logger.Level, module: String, message: String, metadata: Logger.Metadata) -> String {
         var merged = metadata
         // Our messages are event names; a library's sentence becomes `library.message` with the
         // sentence as a value, so every line keeps the `event key=value` shape.

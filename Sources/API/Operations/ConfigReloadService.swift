@@ -33,6 +33,7 @@ public final class ConfigReloadService: Service, Sendable {
             let signer = try ReturndBootstrap.loadSigner(config, logger: logger)
             runtime.replace(.init(catalog: catalog, policy: config.policy, signer: signer, publicBaseURL: config.publicBaseURL, firstPollDelay: config.firstPollDelay))
             logLevels.update(config.logLevels)
+            LogWriter.standardError.setLinesPerSecond(config.logLinesPerSecond)
             logger.notice("config.reloaded", metadata: ["file": "\(configFile)", "carriers": "\(catalog.services.count)"])
         } catch {
             logger.error("config.reload_failed", metadata: ["error": "\(error)", "kept": "previous configuration"])

@@ -10,9 +10,13 @@ public final class ReturndMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     /// The carriers given a hold gauge so far, to drop the gauge of one a reload took out.
     private let holdGauges = Mutex<[String: Gauge]>([:])
+    /// The log lines left out, as the writer counts them, and what the counters were given so far.
+    private let logWriter: LogWriter
+    private let logDropsCounted = Mutex(LogWriter.Dropped())
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logWriter: LogWriter = .standardError) {
         self.registry = registry
+        self.logWriter = logWriter
     }
 
     static let latencyBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
@@ -74,6 +78,7 @@ public final class ReturndMetrics: Sendable {
         registry.makeGauge(descriptor: .init(metricName: "returnd_outbox_oldest_pending_age", unitName: "seconds", helpText: "Age of the oldest undelivered dispute event"))
             .set(outbox.oldestPendingCreatedAt.map { max(0, runtime.clock().timeIntervalSince($0)) } ?? 0)
         try await holds(runtime: runtime)
+        logDrops()
         // A carrier's serial range running out stops its new labels (`tracking_numbers_exhausted`):
         // an alert on the trend gives weeks to widen `tracking_number.serial_range` in its file.
         for counter in try await runtime.store.serialCounters() {
@@ -83,6 +88,18 @@ public final class ReturndMetrics: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer
+    }
+
+    /// The writer's totals as counters, at 0 for each reason from the first scrape on.
+    private func logDrops() {
+        let total = logWriter.dropped
+        logDropsCounted.withLock { counted in
+            for (reason, now, before) in [("rate", total.rate, counted.rate), ("backlog", total.backlog, counted.backlog), ("write_failed", total.writeFailed, counted.writeFailed)] {
+                registry.makeCounter(descriptor: .init(metricName: "returnd_log_lines_dropped", unitName: "total", helpText: "Log lines left out: beyond log.lines_per_second (rate), the log reader not keeping up (backlog), or a failed write (write_failed)"),
+                                     labels: [("reason", reason)]).increment(by: Int64(now - before))
+            }
+            counted = total
+        }
     }
 
     /// Seconds left of each stored `Retry-After` hold, which any instance may have heard: 0 for
