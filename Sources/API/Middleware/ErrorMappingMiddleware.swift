@@ -55,7 +55,7 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             throw mapped
         } catch {
             context.logger.error("request.failed", metadata: ["error": "\(error)", "path": "\(APIError.quoted(request.uri.path))"])
-            throw APIError(.internalServerError, "internal_error", "internal error; the request id is in the returnd log")
+            throw APIError(.internalServerError, "internal_error", "internal error; returnd's log has the cause under request id \(context.id) (also in the Returnd-Request-Id header)")
         }
     }
 }

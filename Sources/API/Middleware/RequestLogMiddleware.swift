@@ -3,6 +3,8 @@ import Logging
 
 /// One log line and one metric per request: method, route (the pattern, not the ids in it),
 /// status, duration, request id. Never headers or bodies: tokens and addresses stay out.
+/// Every answer, an error too, carries the request id (`Returnd-Request-Id`), so a kiosk or
+/// scanner that reports a failure gives the operator the id to find its log lines by.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = ReturndRequestContext
     let metrics: ReturndMetrics
@@ -22,12 +24,15 @@ struct RequestLogMiddleware: RouterMiddleware {
             ])
         }
         do {
-            let response = try await next(request, context)
+            var response = try await next(request, context)
             status = response.status.code
+            response.headers[ReturndHeaders.requestID] = context.id
             return response
         } catch let error as any HTTPResponseError {
             status = error.status.code
-            throw error
+            var response = try error.response(from: request, context: context)
+            response.headers[ReturndHeaders.requestID] = context.id
+            return response
         }
     }
 }

@@ -40,4 +40,6 @@ enum ReturndHeaders {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     /// `created`, `joined` or `replayed`: what a 2xx of `POST /v1/returns` did.
     static let returnOutcome = HTTPField.Name("Returnd-Outcome")!
+    /// On every answer: the id of the request's log lines (`request_id=`, `hb.request.id=`).
+    static let requestID = HTTPField.Name("Returnd-Request-Id")!
 }
