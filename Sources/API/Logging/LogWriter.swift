@@ -41,6 +41,8 @@ public final class LogWriter: Sendable {
 
     private struct State {
         var pending: [UInt8] = []
+        /// The buffer last written, emptied, kept for its capacity while the queue is idle.
+        var spare: [UInt8] = []
         /// Bytes taken by the queue and not yet written: they count against the capacity too.
         var inFlight = 0
         var writing = false
@@ -151,6 +153,7 @@ public final class LogWriter: Sendable {
         // Swapped with the backlog: the writes go from one buffer while lines fill the other,
         // and neither is reallocated once both have grown.
         var buffer: [UInt8] = []
+        state.withLock { swap(&buffer, &$0.spare) }
         while true {
             let now = ContinuousClock.now
             buffer.removeAll(keepingCapacity: true)
@@ -176,6 +179,7 @@ public final class LogWriter: Sendable {
                     }
                 }
                 s.writing = false
+                swap(&buffer, &s.spare)
                 return .stop
             }
             switch step {
