@@ -52,6 +52,80 @@ if let path = option("--timer-passes") {
     print("timer\t\(String(format: "%.1f", migrated * 1000))\t\(count)\t\(found)\t\(String(format: "%.2f", sorted[sorted.count / 2] * 1000))\t\(String(format: "%.2f", sorted.last! * 1000))")
     exit(0)
 }
+// `--life URL --count N`: N returns through a whole life in a store (a SQLite path or a
+// postgres:// URL), as returnd writes them, for bench/disk to measure what each parcel leaves
+// on disk. Each: a request like DESIGN.md's (a buyer with a name, email and address, two items
+// with titles), a kiosk drop-off, three polls of the carrier bringing eight events with texts as
+// La Poste writes them, a warehouse receipt, an inspection of both items, the timers' pass, and
+// every dispute event delivered. Prints `life<TAB>N<TAB>per_s`.
+if let url = option("--life") {
+    let store = url.contains("://") ? SQLReturnStore(backend: try PostgresBackend(url: url)) : try SQLReturnStore.sqlite(path: url)
+    try await store.migrate()
+    let issued = Date().addingTimeInterval(-12 * 86_400)
+    let start = ContinuousClock.now
+    var done = 0
+    while done < count {
+        let batch = min(10_000, count - done)
+        let base = done
+        _ = try await concurrently(batch, [store]) { i, store in try await life(store, base + i, issued) }
+        done += batch
+    }
+    // The timers' pass, which forgets the carrier arrivals a scanner confirmed since.
+    _ = try await store.unconfirmedArrivals(before: Date())
+    // Every dispute event delivered, as the notifier marks them.
+    while true {
+        let due = try await store.claimDueEvents(now: Date(), limit: 500, leaseUntil: Date().addingTimeInterval(60))
+        if due.isEmpty { break }
+        for e in due { try await store.markDelivered(seq: e.seq, at: Date()) }
+    }
+    try await store.close()
+    print("life\t\(count)\t\(String(format: "%.0f", Double(count) / seconds(ContinuousClock.now - start)))")
+    exit(0)
+}
+
+/// One return's life, written through the store as returnd's routes and services write it.
+@Sendable func life(_ store: SQLReturnStore, _ i: Int, _ issued: Date) async throws {
+    let request = ReturnRequest(
+        disputeID: "D-20261123-\(i)", orderID: "81900\(i)", receivedAt: issued.addingTimeInterval(-3 * 86_400), reason: "not_as_described",
+        buyer: Buyer(id: "B-\(i)", name: "Jeanne Dupont-Moreau", email: "jeanne.dupont\(i)@example.org",
+                     address: PostalAddress(lines: ["12 rue de la République", "Bâtiment B, 3e étage"], city: "Lyon", postalCode: "69002", country: "FR")),
+        seller: Seller(id: "S-1203", name: "Shenzhen Gadget Store"),
+        items: [RequestedItem(sku: "SKU7781-2", title: "USB-C cable 2 m, braided, 100 W", quantity: 1, unitPrice: Money(amount: "4.99", currency: "EUR"), freeReturn: true),
+                RequestedItem(sku: "SKU9102-1", title: "Phone case, transparent, anti-shock", quantity: 2, unitPrice: Money(amount: "7.50", currency: "EUR"), freeReturn: true)])
+    let parcel = try await store.issueReturn(ReturnIssuance(
+        request: request, idempotencyKey: "life-\(i)", requestHash: SHA256Hex.digest("life-\(i)".utf8), now: issued, policy: ReturnPolicy(),
+        carrierID: "fr_colissimo", warehouseID: "WH-FR-LYS", scheme: .upuS10(serviceIndicator: "CY", countryCode: "FR"), serialCounterKey: "s10",
+        serialRange: 10_000_000...99_999_999, firstPollDelay: 3600)).parcel
+    let day = 86_400.0
+    _ = try await store.changeStatus(StatusChangeRequest(parcelID: parcel.id, status: .droppedOff, source: .kiosk, occurredAt: issued.addingTimeInterval(day), location: "FR-PARIS-0042"))
+    // What La Poste's tracking says of a parcel, oldest first; each poll answers with all of it so far.
+    let events: [(String, String, String?, ParcelStatus?)] = [
+        ("PCHCFM", "Votre colis a été déposé dans un point de dépôt La Poste", "PARIS 11", .droppedOff),
+        ("PCHTAR", "Votre colis est pris en charge par La Poste", "PARIS PLATEFORME COLIS", .inTransit),
+        ("ETAACH", "Votre colis est en cours d'acheminement", "WISSOUS PFC", .inTransit),
+        ("ETAARR", "Votre colis est arrivé sur son site de distribution", "LYON PPDC", .inTransit),
+        ("ETADIS", "Votre colis est en préparation pour la livraison", "LYON CEDEX 07", .inTransit),
+        ("MLVARS", "Votre colis est en cours de livraison", "LYON CEDEX 07", .inTransit),
+        ("LIVCFM", "Votre colis a été livré au destinataire", "ENTREPOT RETOURS LYON", .arrivedAtWarehouse),
+        ("RSTBRT", "Le destinataire a signé la preuve de livraison", "ENTREPOT RETOURS LYON", nil),
+    ]
+    let records = events.enumerated().map { n, e in
+        TrackingEventRecord(code: e.0, description: e.1, occurredAt: issued.addingTimeInterval(day + Double(n) * 0.4 * day), location: e.2, status: e.3)
+    }
+    for seen in [2, 5, 8] {
+        let answer = Array(records.prefix(seen))
+        let polledAt = answer.last!.occurredAt.addingTimeInterval(3600)
+        _ = try await store.recordPoll(PollRecord(
+            parcelID: parcel.id, outcome: .events(answer), polledAt: polledAt, nextPollAt: polledAt.addingTimeInterval(3600),
+            answerDigest: SHA256Hex.digest("\(parcel.id)-\(seen)".utf8)))
+    }
+    let scanned = records.last!.occurredAt.addingTimeInterval(2 * 3600)
+    _ = try await store.recordReceipt(WarehouseReceipt(parcelID: parcel.id, warehouseID: "WH-FR-LYS", code: parcel.trackingNumber, scannedAt: scanned, receivedAt: scanned, scannerTokenID: "T0000000000001"))
+    _ = try await store.changeStatus(StatusChangeRequest(
+        parcelID: parcel.id, status: .inspected, source: .scanner, occurredAt: scanned.addingTimeInterval(2 * day), location: "WH-FR-LYS",
+        inspection: [ItemInspection(sku: "SKU7781-2", outcome: .accepted), ItemInspection(sku: "SKU9102-1", outcome: .rejected, reason: "seal broken")]))
+}
+
 guard let postgresBase = ProcessInfo.processInfo.environment["RETURND_TEST_POSTGRES_URL"] else {
     FileHandle.standardError.write(Data("RETURND_TEST_POSTGRES_URL is not set (eval \"$(scripts/postgres-start)\")\n".utf8))
     exit(1)
