@@ -148,6 +148,20 @@ public enum ReturndBootstrap {
             logger: logger)
     }
 
+    /// `http.max_connections`, or fewer if the open files limit has no room for them beside what
+    /// the store, the carriers and the dispute deliveries need; said once at start.
+    public static func maxConnections(_ config: ReturndConfiguration, fileLimit: Int, carriers: Int, logger: Logger) -> Int {
+        let reserve = FileDescriptorLimit.reserve(carriers: carriers, concurrencyPerCarrier: config.tracking.concurrencyPerCarrier, disputeConcurrency: config.notifier.concurrency)
+        let connections = FileDescriptorLimit.connections(configured: config.maxConnections, limit: fileLimit, reserve: reserve)
+        if connections < config.maxConnections {
+            logger.warning("http.max_connections_capped", metadata: [
+                "configured": "\(config.maxConnections)", "limit": "\(connections)", "open_files_limit": "\(fileLimit)", "reserved": "\(reserve)",
+                "action": "raise the open files limit (LimitNOFILE= in the unit, or the hard limit) or lower http.max_connections",
+            ])
+        }
+        return connections
+    }
+
     public static func bootstrapLogging(_ levels: LogLevels, writer: LogWriter = .standardError) {
         LoggingSystem.bootstrap { label in KeyValueLogHandler(label: label, levels: levels, writer: writer) }
     }

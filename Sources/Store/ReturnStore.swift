@@ -264,6 +264,9 @@ public protocol ReturnStore: Sendable {
     /// Every event of a dispute, oldest first, whatever its state (`returnctl outbox list --dispute`).
     func outbox(disputeID: String) async throws -> [OutboxEntry]
     func outboxStats() async throws -> OutboxStats
+    /// The bytes the store takes on disk (`returnctl status`, `returnd_store_bytes`): about
+    /// 10 KB a return, kept for good (README, "Disk per return").
+    func storeBytes() async throws -> Int
 
     /// Parcels still `label_issued` past their drop-off deadline that may expire now, oldest
     /// deadline first. With `finalCheckWait`, one whose carrier is followed waits for a poll

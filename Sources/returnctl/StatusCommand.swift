@@ -25,6 +25,8 @@ struct StatusCommand: AsyncParsableCommand {
         var serials: [SerialCounterUsage]
         /// Unused labels past their deadline, not expired yet: the timers wait for their carrier's word.
         var labelsPastDeadline: LabelsPastDeadline
+        /// The bytes the store takes on disk.
+        var storeBytes: Int
     }
 
     func run() async throws {
@@ -45,7 +47,7 @@ struct StatusCommand: AsyncParsableCommand {
             let oldestError = outbox.pending > 0 ? try await store.outbox(state: .pending, limit: 1).first?.lastError : nil
             return (stored, Output(parcels: parcels, parcelsCountedAt: stored?.countedAt ?? now, outbox: outbox, oldestPendingError: oldestError,
                                    carriers: try await store.carrierHealth(), holds: try await store.endpointHolds(now: now), serials: try await store.serialCounters(),
-                                   labelsPastDeadline: try await store.labelsPastDeadline(now: now)))
+                                   labelsPastDeadline: try await store.labelsPastDeadline(now: now), storeBytes: try await store.storeBytes()))
         }
         if options.json { return try printJSON(output) }
         let countries = Set(output.parcels.map(\.country)).sorted()
@@ -84,6 +86,8 @@ struct StatusCommand: AsyncParsableCommand {
         }
         print("\nTRACKING NUMBERS LEFT")
         printTable(["COUNTER", "LEFT"], output.serials.map { [$0.key, "\($0.remaining)"] })
+        // Nothing is deleted: a store grows by about 10 KB a return for good (README, "Disk per return").
+        print("\nSTORE  " + ByteCountFormatter.string(fromByteCount: Int64(output.storeBytes), countStyle: .binary) + " on disk (\(settings.databaseURL.contains("://") ? "PostgreSQL" : "SQLite"); about 10 KB a return, kept for good)")
     }
 }
 

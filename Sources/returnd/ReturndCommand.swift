@@ -26,6 +26,7 @@ struct ReturndCommand: AsyncParsableCommand {
         LogWriter.standardError.setLinesPerSecond(settings.logLinesPerSecond)
         ReturndBootstrap.bootstrapLogging(levels)
         let logger = Logger(label: "returnd")
+        let fileLimit = FileDescriptorLimit.raise()
         let runtime: ReturndRuntime
         let background: [any Service]
         let transport = HTTPTransport()
@@ -40,17 +41,7 @@ struct ReturndCommand: AsyncParsableCommand {
             "host": "\(settings.httpHost)", "port": "\(settings.httpPort)", "database": "\(ReturndBootstrap.redactedDatabaseURL(settings.databaseURL))",
             "carriers": "\(runtime.snapshot.catalog.services.count)",
         ])
-        let fileLimit = FileDescriptorLimit.raise()
-        let reserve = FileDescriptorLimit.reserve(
-            carriers: runtime.snapshot.catalog.services.count, concurrencyPerCarrier: settings.tracking.concurrencyPerCarrier,
-            disputeConcurrency: settings.notifier.concurrency)
-        let maxConnections = FileDescriptorLimit.connections(configured: settings.maxConnections, limit: fileLimit, reserve: reserve)
-        if maxConnections < settings.maxConnections {
-            logger.warning("http.max_connections_capped", metadata: [
-                "configured": "\(settings.maxConnections)", "limit": "\(maxConnections)", "open_files_limit": "\(fileLimit)", "reserved": "\(reserve)",
-                "action": "raise the open files limit (LimitNOFILE= in the unit, or the hard limit) or lower http.max_connections",
-            ])
-        }
+        let maxConnections = ReturndBootstrap.maxConnections(settings, fileLimit: fileLimit, carriers: runtime.snapshot.catalog.services.count, logger: logger)
         let notifier = SystemdNotifier()
         let app = buildApplication(runtime: runtime, host: settings.httpHost, port: settings.httpPort, maxBodyBytes: settings.maxRequestBodyBytes, idleTimeout: settings.idleTimeout, requestHeadTimeout: settings.requestHeadTimeout, maxConnections: maxConnections, notifier: notifier)
         let reload = ConfigReloadService(configFile: config, runtime: runtime, logLevels: levels, logger: logger)

@@ -39,6 +39,8 @@ struct MetricsRouteTests {
             #expect(lines.contains(#"returnd_http_requests_total{method="POST",route="/v1/returns",status="201"} 1"#))
             #expect(lines.contains(#"returnd_http_requests_total{method="GET",route="/v1/parcels/{id}",status="404"} 1"#) || lines.contains(#"returnd_http_requests_total{method="GET",route="/v1/parcels/:id",status="404"} 1"#), "\(text)")
             #expect(text.contains("returnd_label_render_seconds_bucket"))
+            let storeBytes = lines.first { $0.hasPrefix("returnd_store_bytes ") }.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+            #expect(storeBytes == Double(try await h.runtime.store.storeBytes()) && (storeBytes ?? 0) > 0, "\(text)")
             // The serial range the label came from, as the store has it.
             let counters = try await h.runtime.store.serialCounters()
             #expect(!counters.isEmpty)

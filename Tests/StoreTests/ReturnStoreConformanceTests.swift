@@ -61,6 +61,18 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("the store's size on disk is read, and grows with the returns stored", arguments: StoreKind.allCases)
+    func storeBytes(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let before = try await t.store.storeBytes()
+            #expect(before > 0)
+            // About 2 MB: more than SQLite's pages or PostgreSQL's files could hold unused.
+            for i in 0..<1000 { _ = try await t.store.issueReturn(issuance(request(dispute: "D-\(i)", buyer: "B-\(i)"), key: "k-\(i)")) }
+            let after = try await t.store.storeBytes()
+            #expect(after >= before + 500 * 1000, "\(before) → \(after) bytes")
+        }
+    }
+
     @Test("the same buyer and seller share the open parcel; another seller gets its own", arguments: StoreKind.allCases)
     func grouping(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

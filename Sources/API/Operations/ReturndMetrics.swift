@@ -78,6 +78,8 @@ public final class ReturndMetrics: Sendable {
         registry.makeGauge(descriptor: .init(metricName: "returnd_outbox_oldest_pending_age", unitName: "seconds", helpText: "Age of the oldest undelivered dispute event"))
             .set(outbox.oldestPendingCreatedAt.map { max(0, runtime.clock().timeIntervalSince($0)) } ?? 0)
         try await holds(runtime: runtime)
+        registry.makeGauge(descriptor: .init(metricName: "returnd_store", unitName: "bytes", helpText: "Bytes the store takes on disk (SQLite's pages, or PostgreSQL's database): about 10 KB a return, kept for good"))
+            .set(Double(try await runtime.store.storeBytes()))
         logDrops()
         // A carrier's serial range running out stops its new labels (`tracking_numbers_exhausted`):
         // an alert on the trend gives weeks to widen `tracking_number.serial_range` in its file.

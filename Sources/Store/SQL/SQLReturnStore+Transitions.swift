@@ -264,6 +264,11 @@ extension SQLReturnStore {
         }
     }
 
+    public func storeBytes() async throws -> Int {
+        let query = backend.dialect.storeBytes
+        return try await backend.read { db in try db.int(query) ?? 0 }
+    }
+
     static func outboxEntry(_ r: SQLRow) -> OutboxEntry {
         OutboxEntry(
             seq: r["seq"], eventID: r["event_id"], disputeID: r["dispute_id"], parcelID: r["parcel_id"], type: r["type"],

@@ -21,13 +21,17 @@ public struct SQLDialect: Sendable {
     /// writer 75 to 170 ms a pass with 100,000 events undelivered (a dispute service down), every
     /// half second. PostgreSQL: in the write, so that instances skip each other's locked rows.
     public var claimsOutboxOutsideTheWrite: Bool
+    /// The bytes the store takes: SQLite's pages (the WAL aside, folded in at checkpoints), or
+    /// PostgreSQL's database as `pg_database_size` counts it. Both read no rows.
+    public var storeBytes: String
 
     public static let sqlite = SQLDialect(
         name: "sqlite", lockRow: "", skipLocked: { _ in "" }, serialBlock: 1, textsOfJSONArray: "SELECT value FROM json_each(?)",
-        claimsOutboxOutsideTheWrite: true)
+        claimsOutboxOutsideTheWrite: true, storeBytes: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
     public static let postgres = SQLDialect(
         name: "postgresql", lockRow: " FOR UPDATE", skipLocked: { " FOR UPDATE OF \($0) SKIP LOCKED" }, serialBlock: 32,
-        textsOfJSONArray: "SELECT json_array_elements_text(?::json)", claimsOutboxOutsideTheWrite: false)
+        textsOfJSONArray: "SELECT json_array_elements_text(?::json)", claimsOutboxOutsideTheWrite: false,
+        storeBytes: "SELECT pg_database_size(current_database())")
 }
 
 /// One connection inside one transaction. Placeholders are `?`; the PostgreSQL session
