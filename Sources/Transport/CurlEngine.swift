@@ -165,6 +165,7 @@ final class CurlEngine: Sendable {
         // The status line and headers came before the body that was cut.
         case CURLE_WRITE_ERROR where t.tooLarge && t.request.oversizedAnswer == .cut: return .success(answer(t, easy: easy, bodyCut: true))
         case CURLE_WRITE_ERROR where t.tooLarge: return .failure(TransportError.responseTooLarge(limit: t.request.maxResponseBytes))
+        case CURLE_WRITE_ERROR where t.headerBytes > Self.maxHeaderBytes: return .failure(TransportError.headersTooLarge(limit: Self.maxHeaderBytes))
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return .failure(TransportError.couldNotConnect(String(cString: curl_easy_strerror(code))))
         default: return .failure(TransportError.failed(String(cString: curl_easy_strerror(code))))
@@ -216,10 +217,18 @@ final class CurlEngine: Sendable {
         return n
     }
 
+    /// The status lines and headers of one transfer at most; real answers carry a few KB.
+    /// Debian 12's libcurl stops at 300 KB on its own (its fix of CVE-2023-38039) but says only
+    /// "Failure when receiving data from the peer"; this bound comes first and says what it was,
+    /// and does not depend on how libcurl was built.
+    static let maxHeaderBytes = 256 * 1024
+
     private static let writeHeader: curl_write_callback = { data, size, count, context in
         guard let data, let context else { return 0 }
         let t = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
         let n = size * count
+        t.headerBytes += n
+        guard t.headerBytes <= maxHeaderBytes else { return 0 } // CURLE_WRITE_ERROR
         let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { HeaderLine(UnsafeBufferPointer(start: $0, count: n)) }
         switch line {
         case .status: t.headers = [] // a new response (after 100 Continue or a redirect) starts over
@@ -239,6 +248,7 @@ private final class Transfer: @unchecked Sendable {
     var headerList: UnsafeMutablePointer<curl_slist>?
     var body: [UInt8] = []
     var headers: [(name: String, value: String)] = []
+    var headerBytes = 0
     var tooLarge = false
 
     init(id: UInt64, request: OutboundRequest, continuation: CheckedContinuation<InboundResponse, any Error>) {

@@ -80,6 +80,8 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
     case timedOut
     case couldNotConnect(String)
     case responseTooLarge(limit: Int)
+    /// The answer's status line and headers passed `limit` bytes (a broken or hostile server).
+    case headersTooLarge(limit: Int)
     case invalidRequest(String)
     case failed(String)
     case shutDown
@@ -89,6 +91,7 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
         case .timedOut: "timed out"
         case .couldNotConnect(let m): "could not connect: \(m)"
         case .responseTooLarge(let limit): "response larger than \(limit) bytes"
+        case .headersTooLarge(let limit): "response headers larger than \(limit) bytes"
         case .invalidRequest(let m): "invalid request: \(m)"
         case .failed(let m): "transfer failed: \(m)"
         case .shutDown: "transport is shut down"

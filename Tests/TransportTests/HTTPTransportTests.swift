@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
-import Transport
+@testable import Transport
 
 /// A small HTTP server on 127.0.0.1 standing for the outside world.
 func withLocalServer(_ body: @Sendable (_ base: String) async throws -> Void) async throws {
@@ -31,8 +31,51 @@ func withLocalServer(_ body: @Sendable (_ base: String) async throws -> Void) as
     }
 }
 
+/// A server standing for a broken or hostile endpoint: it answers a status line, then header
+/// lines without end, until the client goes away.
+func withHeaderFlood(_ body: @Sendable (_ base: String) async throws -> Void) async throws {
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    try withUnsafeMutablePointer(to: &address) { a in
+        try a.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
+            guard bind(listener, a, length) == 0, listen(listener, 8) == 0, getsockname(listener, a, &length) == 0 else { throw TransportError.failed("listen") }
+        }
+    }
+    let port = Int(UInt16(bigEndian: address.sin_port))
+    Thread {
+        while true {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            Thread {
+                defer { close(client) }
+                let line = Array("X-Flood: \(String(repeating: "x", count: 1000))\r\n".utf8)
+                _ = send(client, "HTTP/1.1 200 OK\r\n", 17, Int32(MSG_NOSIGNAL))
+                while line.withUnsafeBytes({ send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) > 0 {}
+            }.start()
+        }
+    }.start()
+    defer { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+    try await body("http://127.0.0.1:\(port)")
+}
+
 @Suite("libcurl transport against a local server")
 struct HTTPTransportTests {
+    @Test("an answer whose headers never end fails at the header bound, saying so, not at the timeout with every header held")
+    func headerFlood() async throws {
+        let transport = HTTPTransport()
+        defer { transport.shutdown() }
+        try await withHeaderFlood { base in
+            // Without a bound the headers would be kept until the timeout passed. Without
+            // returnd's own, libcurl's (300 KB) fails it as "Failure when receiving data from the peer".
+            await #expect(throws: TransportError.headersTooLarge(limit: CurlEngine.maxHeaderBytes)) {
+                try await transport.send(OutboundRequest(url: "\(base)/track", timeout: .seconds(30)))
+            }
+        }
+    }
+
     @Test("GET returns status, lower-cased headers and body")
     func get() async throws {
         let transport = HTTPTransport()
