@@ -76,8 +76,8 @@ public enum ReturndBootstrap {
         let path = config.signingKeyFile
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: path, contents: Data(ReturnPayloadSigner.newKeyFile().utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw Failure(description: "signing.key_file: cannot create \(path)")
+            do { try TextFile.create(path, holding: ReturnPayloadSigner.newKeyFile(), mode: 0o600) } catch {
+                throw Failure(description: "signing.key_file: \(error)")
             }
             logger.notice("signing.key_created", metadata: ["file": "\(path)"])
         }
@@ -95,8 +95,8 @@ public enum ReturndBootstrap {
         let path = config.disputeSecretFile
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: path, contents: Data(WebhookSigner.newSecretFile().utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw Failure(description: "disputes.secret_file: cannot create \(path)")
+            do { try TextFile.create(path, holding: WebhookSigner.newSecretFile(), mode: 0o600) } catch {
+                throw Failure(description: "disputes.secret_file: \(error)")
             }
             logger.notice("disputes.secret_created", metadata: ["file": "\(path)"])
         }

@@ -52,6 +52,42 @@ public enum TextFile {
         return text
     }
 
+    /// Creates `path` holding `text`, whole and on disk before it returns: written to a file of
+    /// its own in the same folder with `mode` from the start, synced, linked in under `path`
+    /// (which must not exist yet) and the folder synced. For the secrets returnd makes on first
+    /// start: a signing key must not be lost to a power cut after labels were signed with it.
+    /// (FileManager's `createFile` opened its file 0666 less the umask before setting the mode,
+    /// did not sync the folder, renamed over an existing file, and returned only false.)
+    public static func create(_ path: String, holding text: String, mode: mode_t) throws(Failure) {
+        func fail(_ what: String, _ code: Int32) -> Failure {
+            Failure(path: path, reason: "cannot be created: \(what)\(String(cString: strerror(code)))", doesNotExist: false)
+        }
+        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let temporary = "\(path).new-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw fail("", errno) }
+        var linked = false
+        defer { if !linked { unlink(temporary) } }
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { let code = errno; close(fd); throw fail("", code) }
+            offset += n
+        }
+        guard fsync(fd) == 0 else { let code = errno; close(fd); throw fail("sync: ", code) }
+        close(fd)
+        // link, not rename: a file another process made at `path` meanwhile is kept, not replaced.
+        guard link(temporary, path) == 0 else { throw fail("", errno) }
+        linked = true
+        unlink(temporary)
+        let dir = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dir >= 0 else { throw fail("its folder: ", errno) }
+        defer { close(dir) }
+        guard fsync(dir) == 0 else { throw fail("sync of its folder: ", errno) }
+    }
+
     static func openFailure(path: String, errno code: Int32) -> String {
         switch code {
         case ENOENT: return "does not exist"

@@ -21,6 +21,29 @@ struct TextFileTests {
         do { _ = try TextFile.read(path, limit: limit); return nil } catch { return error }
     }
 
+    @Test("a created file holds its text with its mode, leaves nothing beside it, and never replaces a file already there")
+    func create() throws {
+        let keys = path("signing.keys")
+        try TextFile.create(keys, holding: "K1 c2VjcmV0c2VjcmV0c2VjcmV0\n", mode: 0o600)
+        #expect(try TextFile.read(keys) == "K1 c2VjcmV0c2VjcmV0c2VjcmV0\n")
+        var info = stat()
+        #expect(stat(keys, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(throws: TextFile.Failure(path: keys, reason: "cannot be created: File exists", doesNotExist: false)) {
+            try TextFile.create(keys, holding: "K2 other\n", mode: 0o600)
+        }
+        #expect(try TextFile.read(keys) == "K1 c2VjcmV0c2VjcmV0c2VjcmV0\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["signing.keys"])
+    }
+
+    @Test("a file that cannot be created says why, and leaves nothing")
+    func createFailure() throws {
+        let missing = path("no-such-folder/signing.keys")
+        #expect(throws: TextFile.Failure(path: missing, reason: "cannot be created: No such file or directory", doesNotExist: false)) {
+            try TextFile.create(missing, holding: "K1 x\n", mode: 0o600)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+
     @Test("a UTF-8 file is read whole, across several reads")
     func readsText() throws {
         let text = "K1 " + String(repeating: "é", count: 20_000) + "\n"
