@@ -15,10 +15,32 @@ public enum ReturndBootstrap {
         public var description: String
     }
 
-    public static func openStore(_ config: ReturndConfiguration, logger: Logger) async throws -> any ReturnStore {
+    /// The store, migrated. `waitForDatabase`: how long a PostgreSQL server that cannot be reached
+    /// is waited for (returnd at start, `database.startup_wait_seconds`), trying again with backoff.
+    /// Before, returnd gave up at once, and with `Restart=on-failure` after 2 s systemd's start
+    /// limit (5 starts in 10 s) left it down for good after a database outage of 10 s at boot.
+    public static func openStore(_ config: ReturndConfiguration, logger: Logger, waitForDatabase: Duration = .zero) async throws -> any ReturnStore {
         let store = try openStore(url: config.databaseURL, logger: logger)
-        try await store.migrate()
-        return store
+        let deadline = ContinuousClock.now + waitForDatabase
+        var delay = Duration.milliseconds(500)
+        var attempt = 1
+        while true {
+            do {
+                try await store.migrate()
+                return store
+            } catch StoreError.unavailable(let why) where PostgresSettings.isPostgresURL(config.databaseURL) && ContinuousClock.now + delay < deadline {
+                logger.warning("store.unreachable", metadata: [
+                    "error": "\(why)", "attempt": "\(attempt)", "retry_in_s": "\(delay.components.seconds).\(delay.components.attoseconds / 100_000_000_000_000_000)",
+                    "gives_up_in_s": "\((deadline - ContinuousClock.now).components.seconds)", "setting": "database.startup_wait_seconds",
+                ])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+                attempt += 1
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        }
     }
 
     /// A SQLite path (or `sqlite://path`) or a `postgres://` URL; not yet migrated.
@@ -138,10 +160,11 @@ public enum ReturndBootstrap {
             logger: Logger(label: "returnd.tracking"), metrics: runtime.metrics.registry)
     }
 
-    public static func runtime(_ config: ReturndConfiguration, logger: Logger) async throws -> ReturndRuntime {
+    /// `waitForDatabase`: see `openStore`; returnctl does not wait.
+    public static func runtime(_ config: ReturndConfiguration, logger: Logger, waitForDatabase: Duration = .zero) async throws -> ReturndRuntime {
         let catalog = try loadCarriers(config)
         let signer = try loadSigner(config, logger: logger)
-        let store = try await openStore(config, logger: logger)
+        let store = try await openStore(config, logger: logger, waitForDatabase: waitForDatabase)
         return ReturndRuntime(
             store: store,
             snapshot: .init(catalog: catalog, policy: config.policy, signer: signer, publicBaseURL: config.publicBaseURL, firstPollDelay: config.firstPollDelay),

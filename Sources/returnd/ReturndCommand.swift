@@ -31,7 +31,7 @@ struct ReturndCommand: AsyncParsableCommand {
         let background: [any Service]
         let transport = HTTPTransport()
         do {
-            runtime = try await ReturndBootstrap.runtime(settings, logger: logger)
+            runtime = try await ReturndBootstrap.runtime(settings, logger: logger, waitForDatabase: settings.databaseStartupWait)
             background = try ReturndBootstrap.backgroundServices(settings, runtime: runtime, transport: transport, logger: logger)
         } catch {
             logger.critical("startup.failed", metadata: ["error": "\(error)"])

@@ -18,6 +18,8 @@ public struct ReturndConfiguration: Sendable {
     public var stateDirectory: String
     /// A SQLite file path, or `postgres://user:password@host:port/dbname?sslmode=…` for several instances.
     public var databaseURL: String
+    /// How long returnd waits at start for a PostgreSQL server it cannot reach.
+    public var databaseStartupWait: Duration
     public var carriersDirectory: String
     public var signingKeyFile: String
     public var disputeWebhookURL: String
@@ -103,6 +105,7 @@ public struct ReturndConfiguration: Sendable {
         let database = setting.string("database.url", default: "returnd.sqlite")
         if let why = ReturndBootstrap.unsupportedURL(database) { throw Invalid(description: "\(setting.origin("database.url")): \(why)") }
         databaseURL = database.contains("://") ? database : inState(database)
+        databaseStartupWait = .seconds(try setting.int("database.startup_wait_seconds", default: 60, in: 0...3600))
         carriersDirectory = setting.string("carriers.directory", default: "carriers")
         signingKeyFile = inState(setting.string("signing.key_file", default: "signing.keys"))
         disputeWebhookURL = setting.string("disputes.webhook_url", default: "")
