@@ -98,10 +98,13 @@ public enum ReturndBootstrap {
         let path = config.signingKeyFile
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            do { try TextFile.create(path, holding: ReturnPayloadSigner.newKeyFile(), mode: 0o600) } catch {
-                throw Failure(description: "signing.key_file: \(error)")
+            do {
+                try TextFile.create(path, holding: ReturnPayloadSigner.newKeyFile(), mode: 0o600)
+                logger.notice("signing.key_created", metadata: ["file": "\(path)"])
+            } catch {
+                // Another instance sharing the folder made it meanwhile: its key is the one to use.
+                guard FileManager.default.fileExists(atPath: path) else { throw Failure(description: "signing.key_file: \(error)") }
             }
-            logger.notice("signing.key_created", metadata: ["file": "\(path)"])
         }
         let text: String
         do { text = try TextFile.read(path) } catch {
@@ -117,10 +120,12 @@ public enum ReturndBootstrap {
         let path = config.disputeSecretFile
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            do { try TextFile.create(path, holding: WebhookSigner.newSecretFile(), mode: 0o600) } catch {
-                throw Failure(description: "disputes.secret_file: \(error)")
+            do {
+                try TextFile.create(path, holding: WebhookSigner.newSecretFile(), mode: 0o600)
+                logger.notice("disputes.secret_created", metadata: ["file": "\(path)"])
+            } catch {
+                guard FileManager.default.fileExists(atPath: path) else { throw Failure(description: "disputes.secret_file: \(error)") }
             }
-            logger.notice("disputes.secret_created", metadata: ["file": "\(path)"])
         }
         let text: String
         do { text = try TextFile.read(path) } catch {

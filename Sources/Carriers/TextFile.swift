@@ -63,7 +63,8 @@ public enum TextFile {
             Failure(path: path, reason: "cannot be created: \(what)\(String(cString: strerror(code)))", doesNotExist: false)
         }
         let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        let temporary = "\(path).new-\(getpid())"
+        // Its own name per call: two callers at once (two instances, or two threads) never share it.
+        let temporary = "\(path).new-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw fail("", errno) }
         var linked = false
