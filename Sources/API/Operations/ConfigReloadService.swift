@@ -10,12 +10,15 @@ public final class ConfigReloadService: Service, Sendable {
     let configFile: String
     let runtime: ReturndRuntime
     let logLevels: LogLevels
+    /// Takes the reloaded `log.lines_per_second`.
+    let logWriter: LogWriter
     let logger: Logger
 
-    public init(configFile: String, runtime: ReturndRuntime, logLevels: LogLevels, logger: Logger) {
+    public init(configFile: String, runtime: ReturndRuntime, logLevels: LogLevels, logWriter: LogWriter = .standardError, logger: Logger) {
         self.configFile = configFile
         self.runtime = runtime
         self.logLevels = logLevels
+        self.logWriter = logWriter
         self.logger = logger
     }
 
@@ -33,7 +36,7 @@ public final class ConfigReloadService: Service, Sendable {
             let signer = try ReturndBootstrap.loadSigner(config, logger: logger)
             runtime.replace(.init(catalog: catalog, policy: config.policy, signer: signer, publicBaseURL: config.publicBaseURL, firstPollDelay: config.firstPollDelay))
             logLevels.update(config.logLevels)
-            LogWriter.standardError.setLinesPerSecond(config.logLinesPerSecond)
+            logWriter.setLinesPerSecond(config.logLinesPerSecond)
             logger.notice("config.reloaded", metadata: ["file": "\(configFile)", "carriers": "\(catalog.services.count)"])
         } catch {
             logger.error("config.reload_failed", metadata: ["error": "\(error)", "kept": "previous configuration"])
