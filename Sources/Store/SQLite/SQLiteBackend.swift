@@ -17,7 +17,9 @@ public final class SQLiteBackend: SQLBackend {
     }
 
     /// `walSync`: how the WAL's data is synced; tests put a failing or slow disk here.
-    init(path: String, busyTimeout: TimeInterval, walSync: @escaping SQLiteWALSync.Sync, logger: Logger) throws {
+    /// `freeSpace`: how much room the disk has left; tests put a nearly full disk here.
+    init(path: String, busyTimeout: TimeInterval, walSync: @escaping SQLiteWALSync.Sync,
+         freeSpace: @escaping SQLiteWALBudget.FreeSpace = SQLiteWALBudget.diskFreeSpace, logger: Logger) throws {
         _ = SQLiteSession.memoryStatisticsOff
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
@@ -49,7 +51,9 @@ public final class SQLiteBackend: SQLBackend {
         } catch {
             throw StoreError.database("cannot open the SQLite store: \(Self.openFailure(path: path, error: error))")
         }
-        writer = SQLiteGroupCommit(pool: pool, walSync: SQLiteWALSync(databasePath: path, sync: walSync, logger: logger))
+        writer = SQLiteGroupCommit(
+            pool: pool, walSync: SQLiteWALSync(databasePath: path, sync: walSync, logger: logger),
+            walBudget: SQLiteWALBudget(databasePath: path, freeSpace: freeSpace, busyTimeout: busyTimeout, logger: logger))
         self.path = path
     }
 

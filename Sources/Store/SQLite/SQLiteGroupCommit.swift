@@ -12,11 +12,13 @@ import Synchronization
 ///
 /// No background task: the first writer to find nobody committing leads, committing batches
 /// until the queue is empty, then steps down.
+///
+/// On a disk low on space the writer keeps the WAL small (`SQLiteWALBudget`).
 final class SQLiteGroupCommit: Sendable {
     private struct Pending: Sendable {
-        /// Runs the write. `isolated`: in its own savepoint, never throws. Otherwise a failure
-        /// throws `WriteFailed` and the batch is run again isolated.
-        let apply: @Sendable (Database, _ isolated: Bool) throws -> Void
+        /// Runs the write: true if it wrote. `isolated`: in its own savepoint, never throws.
+        /// Otherwise a failure throws `WriteFailed` and the batch is run again isolated.
+        let apply: @Sendable (Database, _ isolated: Bool) throws -> Bool
         let finish: @Sendable ((any Error)?) -> Void
     }
 
@@ -30,11 +32,13 @@ final class SQLiteGroupCommit: Sendable {
     private let pool: DatabasePool
     let walSync: SQLiteWALSync
     private let queue = Mutex(Queue())
+    private let walBudget: SQLiteWALBudget
     private let maxBatch: Int
 
-    init(pool: DatabasePool, walSync: SQLiteWALSync, maxBatch: Int = 512) {
+    init(pool: DatabasePool, walSync: SQLiteWALSync, walBudget: SQLiteWALBudget, maxBatch: Int = 512) {
         self.pool = pool
         self.walSync = walSync
+        self.walBudget = walBudget
         self.maxBatch = maxBatch
     }
 
@@ -46,10 +50,11 @@ final class SQLiteGroupCommit: Sendable {
                 guard isolated else {
                     do { promise.stage(.success(try operation(db))) } catch {
                         // Kept for a batch of one, which is not run again.
+                        self.walBudget.noteFailure(error)
                         promise.stage(.failure(error))
                         throw WriteFailed()
                     }
-                    return
+                    return true
                 }
                 do {
                     var out: T?
@@ -58,8 +63,11 @@ final class SQLiteGroupCommit: Sendable {
                         return .commit
                     }
                     promise.stage(.success(out!))
+                    return true
                 } catch {
+                    self.walBudget.noteFailure(error)
                     promise.stage(.failure(error))
+                    return false
                 }
             },
             finish: { promise.finish(commitError: $0) })
@@ -88,25 +96,30 @@ final class SQLiteGroupCommit: Sendable {
     private func drain(_ db: Database, turns: Int = 32) -> Bool {
         for _ in 0..<turns {
             guard let batch = nextBatch() else { return false }
+            var wrote = true
             do {
                 do {
                     try db.inTransaction {
-                        for p in batch { try p.apply(db, false) }
+                        for p in batch { _ = try p.apply(db, false) }
                         return .commit
                     }
                 } catch is WriteFailed where batch.count > 1 {
                     // GRDB rolled the whole batch back: again, each write in a savepoint.
                     try db.inTransaction {
-                        for p in batch { try p.apply(db, true) }
+                        wrote = try batch.map { try $0.apply(db, true) }.contains(true)
                         return .commit
                     }
                 } catch is WriteFailed {
                     // A batch of one: its failure is staged and nothing was written.
+                    wrote = false
                 }
                 // Committed, not yet durable: answered once the WAL is synced.
                 walSync.committed(batch.map(\.finish))
+                walBudget.afterBatch(db, committed: wrote)
             } catch {
+                walBudget.noteFailure(error)
                 for p in batch { p.finish(error) }
+                walBudget.afterBatch(db, committed: false)
             }
         }
         return true

@@ -122,3 +122,14 @@ struct SQLiteSession: SQLSession {
         DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)), sql: sql)
     }
 }
+
+extension Database {
+    /// Runs `body` with this connection waiting at most `milliseconds` for a lock, then sets
+    /// `restore` again (GRDB's busy timeout is the connection's, fixed at open).
+    func withBusyTimeout<T>(milliseconds: Int32, restore: Int32, _ body: () throws -> T) rethrows -> T {
+        guard let connection = sqliteConnection else { return try body() }
+        sqlite3_busy_timeout(connection, milliseconds)
+        defer { sqlite3_busy_timeout(connection, restore) }
+        return try body()
+    }
+}
