@@ -162,6 +162,22 @@ struct PostgresConnectionTests {
         #expect(why.contains("PostgreSQL"))
     }
 
+    @Test("a server short of disk, memory or connections, or failing its disk, is unavailable (503, retry); another server error is not",
+          arguments: [("disk_full", true), ("out_of_memory", true), ("too_many_connections", true), ("io_error", true), ("invalid_parameter_value", false)])
+    func resourceErrorsAreUnavailable(condition: String, unavailable: Bool) async throws {
+        try await withStore(.postgresql) { t in
+            // The server raises the condition as it would itself (`could not extend file`: 53100).
+            let error = await Self.error {
+                _ = try await t.store.backend.write { db in try db.execute("DO $$ BEGIN RAISE EXCEPTION 'stands for the server' USING ERRCODE = '\(condition)'; END $$") }
+            }
+            switch error {
+            case StoreError.unavailable(let why)?: #expect(unavailable && why.contains("stands for the server"), "\(why)")
+            case StoreError.database(let why)?: #expect(!unavailable && why.contains("stands for the server"), "\(why)")
+            default: Issue.record("expected a StoreError, got \(String(describing: error))")
+            }
+        }
+    }
+
     @Test("a connection the server ends during a transaction is unavailable; the next call gets a new connection")
     func terminatedMidTransactionIsUnavailable() async throws {
         try await withStore(.postgresql) { t in

@@ -102,11 +102,15 @@ public final class PostgresBackend: SQLBackend {
 
     static let connectionLost: [PSQLError.Code] = [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown]
 
-    /// Class 08 (connection exception), and the server shutting down or not yet accepting
-    /// connections (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now).
+    /// Class 08 (connection exception), the server shutting down or not yet accepting
+    /// connections (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now), and
+    /// the server short of a resource or its disk failing it: 53100 disk full, 53200 out of
+    /// memory, 53300 too many connections, 58030 I/O error, as SQLite's full disk and I/O errors
+    /// are. A full disk on the server was answered 500 until 2026-12-05 (reproduced on a tmpfs);
+    /// the same request succeeds once an operator frees space.
     static func isUnavailable(sqlState: String?) -> Bool {
         guard let sqlState else { return false }
-        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03", "53100", "53200", "53300", "58030"].contains(sqlState)
     }
 
     private func attempts<T>(_ begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
