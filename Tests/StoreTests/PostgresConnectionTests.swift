@@ -162,8 +162,9 @@ struct PostgresConnectionTests {
         #expect(why.contains("PostgreSQL"))
     }
 
-    @Test("a server short of disk, memory or connections, or failing its disk, is unavailable (503, retry); another server error is not",
-          arguments: [("disk_full", true), ("out_of_memory", true), ("too_many_connections", true), ("io_error", true), ("invalid_parameter_value", false)])
+    @Test("a server short of disk, memory or connections, failing its disk, or timing a statement or a lock wait out, is unavailable (503, retry); another server error is not",
+          arguments: [("disk_full", true), ("out_of_memory", true), ("too_many_connections", true), ("io_error", true),
+                      ("query_canceled", true), ("lock_not_available", true), ("invalid_parameter_value", false)])
     func resourceErrorsAreUnavailable(condition: String, unavailable: Bool) async throws {
         try await withStore(.postgresql) { t in
             // The server raises the condition as it would itself (`could not extend file`: 53100).

@@ -106,11 +106,13 @@ public final class PostgresBackend: SQLBackend {
     /// connections (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now), and
     /// the server short of a resource or its disk failing it: 53100 disk full, 53200 out of
     /// memory, 53300 too many connections, 58030 I/O error, as SQLite's full disk and I/O errors
-    /// are. A full disk on the server was answered 500 until 2026-12-05 (reproduced on a tmpfs);
-    /// the same request succeeds once an operator frees space.
+    /// are; and a statement that ran past statement_timeout (57014) or waited past lock_timeout
+    /// for a row another transaction holds (55P03), as SQLite's busy timeout is. A full disk on
+    /// the server was answered 500 until 2026-12-05 (reproduced on a tmpfs); the same request
+    /// succeeds once an operator frees space.
     static func isUnavailable(sqlState: String?) -> Bool {
         guard let sqlState else { return false }
-        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03", "53100", "53200", "53300", "58030"].contains(sqlState)
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03", "53100", "53200", "53300", "58030", "57014", "55P03"].contains(sqlState)
     }
 
     private func attempts<T>(_ begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
