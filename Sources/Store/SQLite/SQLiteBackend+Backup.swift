@@ -29,22 +29,27 @@ extension SQLiteBackend {
             throw StoreError.database("no folder \(parent) to write \(path) in")
         }
         let partial = path + ".partial"
-        for leftover in [partial, partial + "-journal", partial + "-wal", partial + "-shm"] { try? manager.removeItem(atPath: leftover) }
+        let leftovers = [partial, partial + "-journal", partial + "-wal", partial + "-shm"]
+        for leftover in leftovers { try? manager.removeItem(atPath: leftover) }
         let start = ContinuousClock.now
+        var destination: DatabaseQueue?
         do {
             // SQLite's default for a new file: synchronous=FULL, rollback journal; the backup's
             // one commit syncs the file.
-            let destination = try DatabaseQueue(path: partial)
+            let target = try DatabaseQueue(path: partial)
+            destination = target
             try await pool.read { source in
-                try destination.writeWithoutTransaction { target in try source.backup(to: target) }
+                try target.writeWithoutTransaction { target in try source.backup(to: target) }
             }
-            let problems = try await destination.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" } }
-            try destination.close()
+            let problems = try await target.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check").filter { $0 != "ok" } }
+            try target.close()
             guard problems.isEmpty else { throw StoreError.corrupt("the copy fails SQLite's quick_check: \(problems.prefix(3).joined(separator: "; "))") }
             try manager.moveItem(atPath: partial, toPath: path)
         } catch {
-            try? manager.removeItem(atPath: partial)
-            throw error
+            // Nothing of a copy cut short stays: a full disk left its journal beside it.
+            try? destination?.close()
+            for leftover in leftovers { try? manager.removeItem(atPath: leftover) }
+            throw Self.backupFailure(error, folder: parent)
         }
         // The new name is durable only once its folder is synced.
         let folder = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -54,5 +59,17 @@ extension SQLiteBackend {
         }
         let bytes = (try manager.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
         return StoreBackup(path: path, bytes: bytes, seconds: (ContinuousClock.now - start).inSeconds)
+    }
+
+    /// SQLite's backup reports its failures with the code alone ("SQLite error 13: not an
+    /// error", for a full disk): the code's own words, and what to do about a full disk.
+    static func backupFailure(_ error: any Error, folder: String) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        let words = error.message.flatMap { $0 == "not an error" ? nil : $0 } ?? SQLiteSession.words(for: error.extendedResultCode)
+        let sentence = "SQLite error \(error.extendedResultCode.rawValue): \(words)"
+        if error.resultCode == .SQLITE_FULL {
+            return StoreError.database("\(sentence): no space left in \(folder) for the copy (about the store's size; `returnctl status` shows it); nothing was left there")
+        }
+        return StoreError.database(sentence)
     }
 }

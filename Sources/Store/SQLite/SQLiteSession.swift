@@ -123,6 +123,11 @@ struct SQLiteSession: SQLSession {
     }
 }
 
+extension SQLiteSession {
+    /// SQLite's own words for a result code ("database or disk is full").
+    static func words(for code: ResultCode) -> String { String(cString: sqlite3_errstr(code.rawValue)) }
+}
+
 extension Database {
     /// Runs `body` with this connection waiting at most `milliseconds` for a lock, then sets
     /// `restore` again (GRDB's busy timeout is the connection's, fixed at open).
