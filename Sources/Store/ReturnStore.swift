@@ -267,6 +267,10 @@ public protocol ReturnStore: Sendable {
     /// The bytes the store takes on disk (`returnctl status`, `returnd_store_bytes`): about
     /// 10 KB a return, kept for good (README, "Disk per return").
     func storeBytes() async throws -> Int
+    /// Bytes free on the file system holding a SQLite store (`returnd_store_free_bytes`; at 0
+    /// every write is refused, under 128 MiB the WAL is kept small); nil on PostgreSQL, whose
+    /// server's disk is its own.
+    func storeFreeBytes() async throws -> Int?
 
     /// Parcels still `label_issued` past their drop-off deadline that may expire now, oldest
     /// deadline first. With `finalCheckWait`, one whose carrier is followed waits for a poll

@@ -27,6 +27,8 @@ struct StatusCommand: AsyncParsableCommand {
         var labelsPastDeadline: LabelsPastDeadline
         /// The bytes the store takes on disk.
         var storeBytes: Int
+        /// Bytes free where a SQLite store is (nil on PostgreSQL).
+        var storeFreeBytes: Int?
     }
 
     func run() async throws {
@@ -47,7 +49,7 @@ struct StatusCommand: AsyncParsableCommand {
             let oldestError = outbox.pending > 0 ? try await store.outbox(state: .pending, limit: 1).first?.lastError : nil
             return (stored, Output(parcels: parcels, parcelsCountedAt: stored?.countedAt ?? now, outbox: outbox, oldestPendingError: oldestError,
                                    carriers: try await store.carrierHealth(), holds: try await store.endpointHolds(now: now), serials: try await store.serialCounters(),
-                                   labelsPastDeadline: try await store.labelsPastDeadline(now: now), storeBytes: try await store.storeBytes()))
+                                   labelsPastDeadline: try await store.labelsPastDeadline(now: now), storeBytes: try await store.storeBytes(), storeFreeBytes: try await store.storeFreeBytes()))
         }
         if options.json { return try printJSON(output) }
         let countries = Set(output.parcels.map(\.country)).sorted()
@@ -87,7 +89,13 @@ struct StatusCommand: AsyncParsableCommand {
         print("\nTRACKING NUMBERS LEFT")
         printTable(["COUNTER", "LEFT"], output.serials.map { [$0.key, "\($0.remaining)"] })
         // Nothing is deleted: a store grows by about 10 KB a return for good (README, "Disk per return").
-        print("\nSTORE  " + ByteCountFormatter.string(fromByteCount: Int64(output.storeBytes), countStyle: .binary) + " on disk (\(settings.databaseURL.contains("://") ? "PostgreSQL" : "SQLite"); about 10 KB a return, kept for good)")
+        func size(_ bytes: Int) -> String { ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .binary) }
+        let kind = settings.databaseURL.contains("://") ? "PostgreSQL" : "SQLite"
+        var free = ""
+        if let bytes = output.storeFreeBytes {
+            free = ", \(size(bytes)) free there" + (bytes < 128 << 20 ? ": low, the WAL is kept small; writes fail at 0" : "")
+        }
+        print("\nSTORE  \(size(output.storeBytes)) on disk (\(kind); about 10 KB a return, kept for good)\(free)")
     }
 }
 

@@ -41,6 +41,9 @@ struct MetricsRouteTests {
             #expect(text.contains("returnd_label_render_seconds_bucket"))
             let storeBytes = lines.first { $0.hasPrefix("returnd_store_bytes ") }.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } }
             #expect(storeBytes == Double(try await h.runtime.store.storeBytes()) && (storeBytes ?? 0) > 0, "\(text)")
+            let freeBytes = lines.first { $0.hasPrefix("returnd_store_free_bytes ") }.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+            let freeNow = try #require(try await h.runtime.store.storeFreeBytes())
+            #expect(freeBytes.map { $0 > 0 && abs($0 - Double(freeNow)) < Double(64 << 20) } == true, "\(text)")
             // The serial range the label came from, as the store has it.
             let counters = try await h.runtime.store.serialCounters()
             #expect(!counters.isEmpty)

@@ -73,6 +73,29 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("the free space where the store lives: the SQLite file's file system, as df counts it; none on PostgreSQL (the server's disk is its own)", arguments: StoreKind.allCases)
+    func storeFreeBytes(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let free = try await t.store.storeFreeBytes()
+            guard let directory = t.directory else {
+                #expect(free == nil)
+                return
+            }
+            let df = Process()
+            df.executableURL = URL(fileURLWithPath: "/bin/df")
+            df.arguments = ["-B1", "--output=avail", directory.path]
+            let out = Pipe()
+            df.standardOutput = out
+            try df.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            df.waitUntilExit()
+            let avail = try #require(text.split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }, "\(text)")
+            let returned = try #require(free)
+            // Other processes write meanwhile: the same within 64 MiB.
+            #expect(returned > 0 && abs(returned - avail) < 64 << 20, "returnd \(returned), df \(avail)")
+        }
+    }
+
     @Test("the same buyer and seller share the open parcel; another seller gets its own", arguments: StoreKind.allCases)
     func grouping(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

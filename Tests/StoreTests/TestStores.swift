@@ -22,7 +22,8 @@ final class TestStore: Sendable {
     let store: SQLReturnStore
     /// SQLite path or PostgreSQL URL: a second "instance" opens the same data through it.
     let url: String
-    private let directory: URL?
+    /// The SQLite store's folder (nil on PostgreSQL).
+    let directory: URL?
     private let database: String?
 
     /// `migrate`: how the new store is brought up to date (all migrations unless told).

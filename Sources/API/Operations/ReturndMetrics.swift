@@ -80,6 +80,10 @@ public final class ReturndMetrics: Sendable {
         try await holds(runtime: runtime)
         registry.makeGauge(descriptor: .init(metricName: "returnd_store", unitName: "bytes", helpText: "Bytes the store takes on disk (SQLite's pages, or PostgreSQL's database): about 10 KB a return, kept for good"))
             .set(Double(try await runtime.store.storeBytes()))
+        if let free = try await runtime.store.storeFreeBytes() {
+            registry.makeGauge(descriptor: .init(metricName: "returnd_store_free", unitName: "bytes", helpText: "Bytes free on the file system holding the SQLite store: under 128 MiB the WAL is kept small, at 0 every write is refused (503)"))
+                .set(Double(free))
+        }
         logDrops()
         // A carrier's serial range running out stops its new labels (`tracking_numbers_exhausted`):
         // an alert on the trend gives weeks to widen `tracking_number.serial_range` in its file.

@@ -269,6 +269,8 @@ extension SQLReturnStore {
         return try await backend.read { db in try db.int(query) ?? 0 }
     }
 
+    public func storeFreeBytes() async throws -> Int? { backend.freeBytes() }
+
     static func outboxEntry(_ r: SQLRow) -> OutboxEntry {
         OutboxEntry(
             seq: r["seq"], eventID: r["event_id"], disputeID: r["dispute_id"], parcelID: r["parcel_id"], type: r["type"],

@@ -94,10 +94,15 @@ public protocol SQLBackend: Sendable {
     func close() async throws
     /// Throws when the database cannot serve: unreachable, or refusing writes.
     func ping() async throws
+    /// Bytes free on the file system holding the store, when it is this machine's (SQLite).
+    func freeBytes() -> Int?
 }
 
 extension SQLBackend {
     public func ping() async throws {
         _ = try await read { db in try db.int("SELECT 1") }
     }
+
+    /// A database server's disk is its own: nil.
+    public func freeBytes() -> Int? { nil }
 }

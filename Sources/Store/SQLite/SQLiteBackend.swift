@@ -97,6 +97,10 @@ public final class SQLiteBackend: SQLBackend {
 
     public var dialect: SQLDialect { .sqlite }
 
+    public func freeBytes() -> Int? {
+        SQLiteWALBudget.diskFreeSpace((path as NSString).deletingLastPathComponent).map { Int($0) }
+    }
+
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         do { return try await writer.write { db in try body(SQLiteSession(db: db)) } } catch let error as DatabaseError {
