@@ -27,7 +27,7 @@ public func buildApplication(
     requestHeadTimeout: Duration = .seconds(10), maxConnections: Int = 1024,
     services: [any Service] = [], notifier: SystemdNotifier = SystemdNotifier()
 ) -> some ApplicationProtocol {
-    let gauge = ConnectionGauge(limit: maxConnections, logger: runtime.logger)
+    let gauge = ConnectionGauge(limit: maxConnections, logger: runtime.logger, metrics: runtime.metrics)
     let headDeadline = TimeAmount.nanoseconds(Int64(requestHeadTimeout.components.seconds) * 1_000_000_000 + requestHeadTimeout.components.attoseconds / 1_000_000_000)
     return Application(
         router: buildRouter(runtime: runtime, maxBodyBytes: maxBodyBytes),

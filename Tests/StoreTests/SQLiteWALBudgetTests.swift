@@ -65,7 +65,7 @@ struct SQLiteWALBudgetTests {
     @Test("with 128 MiB or more free, the WAL grows past 4 MiB (its budget is 64 MiB)")
     func walGrowsWithRoom() async throws {
         try await Self.withHarness(free: 10 << 30) { h in
-            let largest = try await h.insert(2_000, prefix: "a")
+            let largest = try await h.insert(600, prefix: "a")
             #expect(largest > 8 * Self.mib, "WAL at most \(largest) bytes")
             #expect(h.log.lines("store.low_space").isEmpty)
         }
@@ -74,9 +74,9 @@ struct SQLiteWALBudgetTests {
     @Test("with less than 128 MiB free, the WAL is emptied whenever it holds more than 4 MiB, every row kept, and a warning names the free space")
     func walKeptSmallOnALowDisk() async throws {
         try await Self.withHarness(free: 100 * Int64(Self.mib)) { h in
-            let largest = try await h.insert(2_000, prefix: "a")
+            let largest = try await h.insert(600, prefix: "a")
             #expect(largest <= 5 * Self.mib, "WAL reached \(largest) bytes")
-            #expect(try await h.rows() == 2_000)
+            #expect(try await h.rows() == 600)
             #expect(h.log.lines("store.low_space").map(\.metadata["free_mib"]) == ["100"])
             #expect(h.log.lines("store.low_space").first?.level == .warning)
         }
@@ -88,7 +88,7 @@ struct SQLiteWALBudgetTests {
             _ = try await h.insert(10, prefix: "a")
             h.free.value = 300 * Int64(Self.mib)
             try await Task.sleep(for: .milliseconds(1_100))  // free space is looked at once a second
-            let largest = try await h.insert(2_000, prefix: "b")
+            let largest = try await h.insert(600, prefix: "b")
             #expect(largest > 8 * Self.mib, "WAL at most \(largest) bytes")
             #expect(h.log.lines("store.space_regained").count == 1)
         }
@@ -109,9 +109,9 @@ struct SQLiteWALBudgetTests {
                 }
             }
             try await h.backend.write { db in _ = try db.execute("PRAGMA max_page_count = 1073741823", []) }
-            let largest = try await h.insert(2_000, prefix: "a")
+            let largest = try await h.insert(600, prefix: "a")
             #expect(largest <= 5 * Self.mib, "WAL reached \(largest) bytes")
-            #expect(try await h.rows() == 2_000)
+            #expect(try await h.rows() == 600)
             #expect(h.log.lines("store.low_space").map(\.metadata["free_mib"]) == ["none (a write found the disk full)"])
         }
     }

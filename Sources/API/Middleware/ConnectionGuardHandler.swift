@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 import Synchronization
 
@@ -11,10 +12,12 @@ final class ConnectionGauge: Sendable {
     private let open = Atomic<Int>(0)
     private let lastWarning = Atomic<Int64>(0)
     private let logger: Logger
+    private let metrics: ReturndMetrics
 
-    init(limit: Int, logger: Logger) {
+    init(limit: Int, logger: Logger, metrics: ReturndMetrics) {
         self.limit = limit
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Counts a new connection in; false when it is one too many.
@@ -28,6 +31,28 @@ final class ConnectionGauge: Sendable {
         guard now - last >= 60, lastWarning.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return }
         logger.warning("http.connections_exhausted", metadata: ["limit": "\(limit)", "action": "new connections get 503 until some close; raise http.max_connections if this is real traffic"])
     }
+}
+
+extension ConnectionGauge {
+    /// A request that could not be read as HTTP: its answer, logged and counted as the router's
+    /// are (`route="unreadable"`), with the request id it carries.
+    func unreadable(_ error: HTTPParserError) -> (status: HTTPResponse.Status, id: String, body: String) {
+        let (status, code, message): (HTTPResponse.Status, String, String) = switch error {
+        case .headerOverflow:
+            (.requestHeaderFieldsTooLarge, "headers_too_large", "the request line and headers are larger than 80 KiB")
+        default:
+            (.badRequest, "invalid_request", "the request is not well-formed HTTP/1.1 (\(error))")
+        }
+        let id = (0..<2).map { _ in String(UInt64.random(in: .min ... .max), radix: 16).leftPadded(to: 16) }.joined()
+        metrics.request(method: "unknown", route: "unreadable", status: status.code, duration: .zero)
+        logger.info("http.unreadable_request", metadata: ["status": "\(status.code)", "reason": "\(error)", "request_id": "\(id)"])
+        let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
+        return (status, id, body)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
 /// Two bounds Hummingbird's idle timeout leaves open:
@@ -88,6 +113,29 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             deadline = nil
         }
         context.fireChannelRead(data)
+    }
+
+    /// A request head the parser refused (over 80 KiB, not HTTP) reaches no route: Hummingbird
+    /// answers it a bare 400 with no body and logs nothing, so the client and the operator
+    /// learned nothing. While a head is awaited it is answered here, as any error is (JSON, a
+    /// request id, a log line, a metric); during a request, Hummingbird's answer stands.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parse = error as? HTTPParserError, admitted, deadline != nil else {
+            context.fireErrorCaught(error)
+            return
+        }
+        deadline?.cancel()
+        deadline = nil
+        let answer = gauge.unreadable(parse)
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        fields[.contentLength] = "\(answer.body.utf8.count)"
+        fields[.connection] = "close"
+        fields[ReturndHeaders.requestID] = answer.id
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(string: answer.body))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
