@@ -152,12 +152,17 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: headDeadline) { channel.close(promise: nil) }
     }
 
+    /// JSON like every other error, so a kiosk shows why.
+    private static let rejection = #"{"error":{"code":"too_many_connections","message":"returnd holds http.max_connections connections now; send the request again in a moment"}}"#
+
     private func reject(_ context: ChannelHandlerContext) {
         var fields = HTTPFields()
         fields[.connection] = "close"
-        fields[.contentLength] = "0"
+        fields[.contentType] = "application/json"
+        fields[.contentLength] = "\(Self.rejection.utf8.count)"
         fields[HTTPField.Name("Retry-After")!] = "1"
         context.write(wrapOutboundOut(.head(HTTPResponse(status: .serviceUnavailable, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(string: Self.rejection))), promise: nil)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
