@@ -80,6 +80,11 @@ public final class SQLiteBackend: SQLBackend {
         if FileManager.default.fileExists(atPath: folder.path), faccessat(AT_FDCWD, folder.path, W_OK | X_OK, AT_EACCESS) != 0 {
             return "this process (uid \(geteuid())) cannot write in \(folder.path)\(owner(folder.path)), where SQLite keeps the store's -wal and -shm files"
         }
+        // A full disk: SQLite says "disk I/O error" (it cannot size the -shm file it maps), which
+        // reads as failing hardware.
+        if let free = SQLiteWALBudget.diskFreeSpace(folder.path), free < 1 << 20, (error as? DatabaseError)?.resultCode == .SQLITE_IOERR || (error as? DatabaseError)?.resultCode == .SQLITE_FULL {
+            return "no space left in \(folder.path) (\(free) bytes free): SQLite cannot make the -wal and -shm files it keeps beside \(path); free space there (`df`, `du`, old backups) and start again"
+        }
         for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
             if faccessat(AT_FDCWD, file, R_OK | W_OK, AT_EACCESS) != 0 {
                 return "this process (uid \(geteuid())) cannot read and write \(file)\(owner(file))"
