@@ -41,6 +41,8 @@ public final class SQLiteBackend: SQLBackend {
                 try db.execute(sql: "PRAGMA cache_size = -16384")
                 // Checkpoint every 64 MiB of WAL, not 4 MiB: a page written by many commits
                 // is copied into the database once, and fewer commits pay for a checkpoint.
+                // On a disk with under 128 MiB free the writer empties it every 4 MiB
+                // (SQLiteWALBudget).
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
             }
         }
