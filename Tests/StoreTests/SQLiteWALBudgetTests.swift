@@ -94,6 +94,32 @@ struct SQLiteWALBudgetTests {
         }
     }
 
+    @Test("a reader holding its snapshot does not hold the writes up: the WAL grows past 4 MiB meanwhile, and is emptied once the reader lets go")
+    func readerHoldingItsSnapshot() async throws {
+        try await Self.withHarness(free: 100 * Int64(Self.mib)) { h in
+            _ = try await h.insert(10, prefix: "a")
+            let started = Mutex(false)
+            let gate = DispatchSemaphore(value: 0)
+            // A long read (a backup, `returnctl db check`) on one of the pool's reader threads.
+            let reader = Task {
+                try await h.backend.read { db in
+                    _ = try db.int("SELECT count(*) FROM serial_counters")
+                    started.withLock { $0 = true }
+                    gate.wait()
+                }
+            }
+            while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
+            let largest = try await h.insert(300, prefix: "b")
+            #expect(largest > 5 * Self.mib, "WAL at most \(largest) bytes")
+            gate.signal()
+            try await reader.value
+            try await Task.sleep(for: .milliseconds(1_100))  // a checkpoint that waited in vain is tried a second later
+            _ = try await h.insert(5, prefix: "c")
+            #expect(h.walBytes < Self.mib, "WAL \(h.walBytes) bytes")
+            #expect(try await h.rows() == 315)
+        }
+    }
+
     @Test("a write that finds the disk full keeps the WAL small from then on, free space unknown")
     func fullDiskKeepsWALSmall() async throws {
         try await Self.withHarness(free: nil) { h in

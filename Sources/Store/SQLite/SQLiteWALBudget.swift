@@ -38,7 +38,8 @@ final class SQLiteWALBudget: Sendable {
     private struct State {
         var low = false
         var lastLook: ContinuousClock.Instant?
-        var lastFailedCheckpoint: ContinuousClock.Instant?
+        /// No checkpoint before then: one failed.
+        var nextCheckpoint: ContinuousClock.Instant?
     }
 
     private let walPath: String
@@ -92,10 +93,7 @@ final class SQLiteWALBudget: Sendable {
         }
         let due = state.withLock { s -> Bool in
             guard s.low else { return false }
-            // A checkpoint that failed (no room to grow the database, a reader held on) is
-            // tried again after the next commit, but not more than 10 times a second; while
-            // writes fail, once a second.
-            if let last = s.lastFailedCheckpoint, now - last < (committed ? .milliseconds(100) : .seconds(1)) { return false }
+            if let next = s.nextCheckpoint, now < next { return false }
             return true
         }
         guard due, Self.fileSize(walPath) > Self.smallWAL else { return }
@@ -103,9 +101,15 @@ final class SQLiteWALBudget: Sendable {
             // Checkpoints sync the WAL before and the database after, as SQLite's automatic one
             // does: what leaves the WAL is durable.
             try db.withBusyTimeout(milliseconds: 250, restore: busyTimeoutMilliseconds) { _ = try db.checkpoint(.truncate) }
-            state.withLock { $0.lastFailedCheckpoint = nil }
+            state.withLock { $0.nextCheckpoint = nil }
         } catch {
-            state.withLock { $0.lastFailedCheckpoint = now }
+            // No room to grow the database: tried again 100 ms after, when a commit shows
+            // space again (freed space goes to the WAL within a second otherwise); once a second
+            // while writes fail. A reader that held on past 250 ms (a backup, `returnctl db
+            // check`): once a second, so that the writer waits a quarter of the time at most.
+            let full = (error as? DatabaseError)?.resultCode == .SQLITE_FULL
+            let wait: Duration = full && committed ? .milliseconds(100) : .seconds(1)
+            state.withLock { $0.nextCheckpoint = now + wait }
         }
     }
 
