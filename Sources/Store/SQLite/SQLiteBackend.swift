@@ -105,7 +105,7 @@ public final class SQLiteBackend: SQLBackend {
     public var dialect: SQLDialect { .sqlite }
 
     public func freeBytes() -> Int? {
-        SQLiteWALBudget.diskFreeSpace((path as NSString).deletingLastPathComponent).map { Int($0) }
+        SQLiteWALBudget.diskFreeSpace(SQLiteWALBudget.folder(of: path)).map { Int($0) }
     }
 
     @discardableResult

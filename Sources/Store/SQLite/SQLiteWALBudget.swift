@@ -51,14 +51,11 @@ final class SQLiteWALBudget: Sendable {
 
     init(databasePath: String, freeSpace: @escaping FreeSpace, busyTimeout: TimeInterval, logger: Logger) {
         walPath = databasePath + "-wal"
-        folder = (databasePath as NSString).deletingLastPathComponent
+        folder = Self.folder(of: databasePath)
         self.freeSpace = freeSpace
         busyTimeoutMilliseconds = Int32(busyTimeout * 1000)
         self.logger = logger
     }
-
-    /// True while the WAL is kept small.
-    var keepsWALSmall: Bool { state.withLock { $0.low } }
 
     /// A write failed: a full disk keeps the WAL small from now on, whatever `statvfs` said.
     func noteFailure(_ error: any Error) {
@@ -118,6 +115,12 @@ final class SQLiteWALBudget: Sendable {
             "free_mib": free.map { "\($0 >> 20)" } ?? "none (a write found the disk full)", "folder": "\(folder)",
             "detail": "the WAL is kept under 4 MiB (64 MiB otherwise) until 256 MiB are free; free space on this file system",
         ])
+    }
+
+    /// The folder a store's file is in ("." for a bare file name).
+    static func folder(of path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
     }
 
     static func fileSize(_ path: String) -> Int {
