@@ -179,6 +179,23 @@ struct PostgresConnectionTests {
         }
     }
 
+    @Test("a write refused as read-only (a standby after a failover: 25006) is unavailable, and its connection dropped: the next write connects again and succeeds")
+    func readOnlyServerIsUnavailable() async throws {
+        try await withStore(.postgresql) { t in
+            // The connection now behaves as one to a standby would; the pool hands the last
+            // connection back first, so the next write gets this one.
+            try await t.store.backend.write { db in _ = try db.execute("SET SESSION default_transaction_read_only = on") }
+            let error = await Self.error { _ = try await t.store.issueReturn(issuance(request(dispute: "D-1"))) }
+            guard case StoreError.unavailable(let why)? = error else {
+                Issue.record("expected StoreError.unavailable, got \(String(describing: error))")
+                return
+            }
+            #expect(why.contains("25006"), "\(why)")
+            let parcel = try await t.store.issueReturn(issuance(request(dispute: "D-1"))).parcel
+            #expect(try await t.store.parcel(id: parcel.id)?.id == parcel.id)
+        }
+    }
+
     @Test("a connection the server ends during a transaction is unavailable; the next call gets a new connection")
     func terminatedMidTransactionIsUnavailable() async throws {
         try await withStore(.postgresql) { t in

@@ -107,12 +107,13 @@ public final class PostgresBackend: SQLBackend {
     /// the server short of a resource or its disk failing it: 53100 disk full, 53200 out of
     /// memory, 53300 too many connections, 58030 I/O error, as SQLite's full disk and I/O errors
     /// are; and a statement that ran past statement_timeout (57014) or waited past lock_timeout
-    /// for a row another transaction holds (55P03), as SQLite's busy timeout is. A full disk on
+    /// for a row another transaction holds (55P03), as SQLite's busy timeout is; and a write
+    /// refused by a read-only server (25006, a standby after a failover). A full disk on
     /// the server was answered 500 until 2026-12-05 (reproduced on a tmpfs); the same request
     /// succeeds once an operator frees space.
     static func isUnavailable(sqlState: String?) -> Bool {
         guard let sqlState else { return false }
-        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03", "53100", "53200", "53300", "58030", "57014", "55P03"].contains(sqlState)
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03", "53100", "53200", "53300", "58030", "57014", "55P03", "25006"].contains(sqlState)
     }
 
     private func attempts<T>(_ begin: String, _ body: (any SQLSession) throws -> T) throws -> T {
@@ -135,6 +136,12 @@ public final class PostgresBackend: SQLBackend {
                     throw error
                 }
                 _ = try? session.execute("ROLLBACK")
+                if Self.sqlState(error) == "25006" {
+                    // A read-only server: a standby the name or address now leads to after a
+                    // failover. Not reused: the next call connects again, to the new primary.
+                    broken = true
+                    throw error
+                }
                 guard attempt < Self.maxAttempts, let state = Self.sqlState(error), Self.retryable.contains(state) else { throw error }
                 logger.debug("store.transaction_retry", metadata: ["sqlstate": "\(state)", "attempt": "\(attempt)"])
                 usleep(UInt32.random(in: 1_000...(5_000 * UInt32(attempt))))
