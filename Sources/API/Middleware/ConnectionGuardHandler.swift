@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -43,16 +44,12 @@ extension ConnectionGauge {
         default:
             (.badRequest, "invalid_request", "the request is not well-formed HTTP/1.1 (\(error))")
         }
-        let id = (0..<2).map { _ in String(UInt64.random(in: .min ... .max), radix: 16).leftPadded(to: 16) }.joined()
+        let id = RequestID().description  // as the router's requests get theirs
         metrics.request(method: "unknown", route: "unreadable", status: status.code, duration: .zero)
         logger.info("http.unreadable_request", metadata: ["status": "\(status.code)", "reason": "\(error)", "request_id": "\(id)"])
         let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
         return (status, id, body)
     }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
 /// Two bounds Hummingbird's idle timeout leaves open:

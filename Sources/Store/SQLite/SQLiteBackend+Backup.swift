@@ -22,7 +22,7 @@ extension SQLiteBackend {
     public func backup(to path: String) async throws -> StoreBackup {
         let manager = FileManager.default
         guard !manager.fileExists(atPath: path) else { throw StoreError.database("\(path) exists; a backup never overwrites a file") }
-        let parent = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let parent = SQLiteWALBudget.folder(of: path)
         var isFolder: ObjCBool = false
         guard manager.fileExists(atPath: parent, isDirectory: &isFolder), isFolder.boolValue else {
             // SQLite would say only "unable to open database file".
