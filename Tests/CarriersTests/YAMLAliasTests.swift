@@ -21,6 +21,18 @@ struct YAMLAliasTests {
         #expect(bomb.expandedSize(limit: 10_000) == 10_000)
     }
 
+    @Test("a carrier file whose key holds nested aliases (a fuzzer's, 18 s in Yams's duplicate-key check) is refused at once, naming why",
+          arguments: ["? {status_map: *a7}\n: x\n", "*a7 : x\n", "? [*a7]\n: x\n"])
+    func complexKeyRefused(tail: String) {
+        let text = aliasBomb(under: "tracking").replacingOccurrences(of: "tracking: *a7\n", with: tail)
+        do {
+            _ = try CarrierCatalog.parse(files: [("carriers/fr_x.yaml", text)])
+            Issue.record("parsed a carrier file with a key of aliases")
+        } catch {
+            #expect(error.errors == [CarrierFileError(file: "carriers/fr_x.yaml", field: "-", message: "has a key that is not a plain name (an alias, a list or a mapping): not a carrier file")])
+        }
+    }
+
     @Test("a carrier file whose aliases stand for more than 10,000 values is refused as a whole, naming why")
     func carrierFileRefused() {
         do {
