@@ -50,12 +50,54 @@ extension ConnectionGauge {
         let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
         return (status, id, body)
     }
+
+    /// A request head begun but not finished by the head deadline: the whole 408 answer as
+    /// bytes (no request was read, so nothing in HTTP's pipeline may pair a response with it),
+    /// logged and counted as an unreadable request.
+    func headTimedOut(after deadline: TimeAmount) -> String {
+        let id = RequestID().description
+        let seconds = Double(deadline.nanoseconds) / 1e9
+        metrics.request(method: "unknown", route: "unreadable", status: 408, duration: .zero)
+        logger.info("http.unreadable_request", metadata: ["status": "408", "reason": "request head not complete after \(seconds) s", "request_id": "\(id)"])
+        let body = #"{"error":{"code":"request_timeout","message":"the request line and headers did not arrive whole within http.request_head_timeout_seconds (\#(seconds) s)"}}"#
+        return "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+            + "Connection: close\r\n\(ReturndHeaders.requestID.canonicalName): \(id)\r\n\r\n\(body)"
+    }
+}
+
+/// First in the pipeline, before HTTP's decoder: tells the guard whether any byte has come in
+/// since it armed its deadline (a head begun gets a 408; an idle kept-alive connection is just
+/// closed, as a client reusing it may be sending its next request that very moment), and
+/// writes the guard's 408 straight to the socket.
+final class RequestHeadBytesHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    var arrived = false
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        arrived = true
+        context.fireChannelRead(data)
+    }
+
+    /// Writes `response` and closes once it is out (or at once if the pipeline is gone).
+    func answerAndClose(_ response: String, channel: any Channel) {
+        guard let context else {
+            channel.close(promise: nil)
+            return
+        }
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: response))).whenComplete { _ in channel.close(promise: nil) }
+    }
 }
 
 /// Two bounds Hummingbird's idle timeout leaves open:
 /// - A request head must arrive whole within `headDeadline` of the connection opening (or of
 ///   the previous response ending). A client trickling one byte inside every idle window
-///   (slowloris) is closed here.
+///   (slowloris) is answered 408 and closed here; a connection with nothing sent is closed.
 /// - Past `gauge.limit` open connections, a new connection's request is answered 503 with
 ///   `Connection: close`, so memory and file descriptors stay bounded.
 final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -69,6 +111,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var counted = false
     private var admitted = true
     private var deadline: Scheduled<Void>?
+    private let headBytes = RequestHeadBytesHandler()
 
     init(headDeadline: TimeAmount, gauge: ConnectionGauge) {
         self.headDeadline = headDeadline
@@ -79,6 +122,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         counted = true
         admitted = gauge.admit()
         if !admitted { gauge.warnFull() }
+        // Without it the deadline still closes the connection, only with no 408.
+        try? context.pipeline.syncOperations.addHandler(headBytes, position: .first)
         if context.channel.isActive { arm(context) }
     }
 
@@ -146,7 +191,18 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func arm(_ context: ChannelHandlerContext) {
         deadline?.cancel()
         let channel = context.channel
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: headDeadline) { channel.close(promise: nil) }
+        headBytes.arrived = false
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: headDeadline) { [weak self] in
+            guard let self else { return channel.close(promise: nil) }
+            // No head is awaited any more: the parser's complaint about the rest, as the
+            // connection closes, gets no second answer from errorCaught.
+            deadline = nil
+            if headBytes.arrived {
+                headBytes.answerAndClose(gauge.headTimedOut(after: headDeadline), channel: channel)
+            } else {
+                channel.close(promise: nil)
+            }
+        }
     }
 
     /// JSON like every other error, so a kiosk shows why.
