@@ -12,34 +12,15 @@ enum CarrierFileParser {
 
     static let maxValues = 10_000
 
-    /// Yams hashes every mapping key to find duplicates, and a key holding aliases is hashed as
-    /// all the values they stand for: a 2.5 KB file a fuzzer made (`? {status_map: *a7}` over
-    /// nine-fold nested aliases) took 18 s in Yams before `expandedSize` below could refuse it.
-    /// So a first read takes each alias as a plain value, and a key that is not a plain value,
-    /// or is an alias, is refused before the real read. Carrier files use neither.
-    static func refuseComplexKeys(_ text: String, file: String) throws {
-        let placeholder = "returnd-alias-placeholder"
-        let defanged = text.replacingOccurrences(of: #"\*[^\s,\[\]{}]+"#, with: placeholder, options: .regularExpression)
-        // One that does not parse this way gets its error from the real read.
-        guard let node = try? Yams.compose(yaml: defanged) else { return }
-        func walk(_ node: Node) throws {
-            switch node {
-            case .scalar, .alias: return
-            case .sequence(let sequence): for child in sequence { try walk(child) }
-            case .mapping(let mapping):
-                for (key, value) in mapping {
-                    guard let name = key.scalar?.string, name != placeholder else {
-                        throw CarrierFileError(file: file, field: "-", message: "has a key that is not a plain name (an alias, a list or a mapping): not a carrier file")
-                    }
-                    try walk(value)
-                }
-            }
-        }
-        try walk(node)
-    }
-
     static func parse(_ text: String, file: String) throws -> CarrierService {
-        try refuseComplexKeys(text, file: file)
+        // Before Yams composes it: see `Node.keyShape`.
+        switch Node.keyShape(ofYAML: text) {
+        case .plainNames: break
+        case .notPlainName:
+            throw CarrierFileError(file: file, field: "-", message: "has a key that is not a plain name (an alias, a list or a mapping): not a carrier file")
+        case .unreadable(let reason):
+            throw CarrierFileError(file: file, field: "-", message: "not valid YAML: \(reason)")
+        }
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             throw CarrierFileError(file: file, field: "-", message: "not valid YAML: \(error)")

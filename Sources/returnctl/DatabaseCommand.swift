@@ -137,6 +137,17 @@ struct DatabaseCommand: AsyncParsableCommand {
         @Option(help: "Source. Default: database.url of the configuration.") var from: String?
         @Option(help: "Destination database URL or SQLite path.") var to: String
 
+        /// How to empty a destination a failed copy left rows in, so the next copy is let in.
+        static func emptying(_ url: String) -> String {
+            if let path = ReturndBootstrap.sqlitePath(url) {
+                return "delete \(path) (and \(path)-wal and \(path)-shm if there), then copy again"
+            }
+            let parts = URLComponents(string: url)
+            let database = parts.map { String($0.path.dropFirst()) }.flatMap { $0.isEmpty ? nil : $0 } ?? "returnd"
+            let owner = parts?.user ?? "returnd"
+            return "as a PostgreSQL superuser run DROP DATABASE \(database); CREATE DATABASE \(database) OWNER \(owner); then copy again"
+        }
+
         func run() async throws {
             let source: String
             if let from { source = from } else { source = try await options.load().databaseURL }
@@ -156,6 +167,10 @@ struct DatabaseCommand: AsyncParsableCommand {
                         return (counts, sourceURL, destinationURL)
                     } catch let failure as CommandFailure {
                         throw failure
+                    } catch let stopped as StoreCopyStopped {
+                        throw CommandFailure(message: "copy failed: \(stopped). The destination keeps the rows copied so far; \(Self.emptying(destinationURL))")
+                    } catch let notEmpty as StoreCopyDestinationNotEmpty {
+                        throw CommandFailure(message: "\(notEmpty). If a copy that failed left it there, \(Self.emptying(destinationURL))")
                     } catch {
                         throw CommandFailure(message: "copy failed: \(error)")
                     }

@@ -164,12 +164,31 @@ import Testing
         }
     }
 
-    @Test("a configuration whose aliases stand for millions of values is refused at once, where the loader walked them for minutes")
-    func aliasBombRefused() async {
+    /// Eight lines whose aliases stand for 9^8 (43 million) values, then `tail`.
+    static func aliasBomb(_ tail: String) -> String {
         var lines = ["x0: &a0 {" + (0..<9).map { "k\($0): v" }.joined(separator: ", ") + "}"]
         for i in 1..<8 { lines.append("x\(i): &a\(i) {" + (0..<9).map { "m\($0): *a\(i - 1)" }.joined(separator: ", ") + "}") }
-        let message = await refusal(lines.joined(separator: "\n") + "\nhttp: *a7\n")
+        return lines.joined(separator: "\n") + "\n" + tail
+    }
+
+    @Test("a configuration whose aliases stand for millions of values is refused at once, where the loader walked them for minutes")
+    func aliasBombRefused() async {
+        let message = await refusal(Self.aliasBomb("http: *a7\n"))
         #expect(message?.hasSuffix("returnd.yaml: holds more than 10000 values once its aliases (*name) are expanded: not a configuration") == true, "\(message ?? "loaded")")
+    }
+
+    @Test("a configuration whose key holds those aliases is refused at once, where Yams's duplicate-key check took 21 s",
+          arguments: ["? {http: *a7}\n: x\n", "*a7 : x\n", "? [*a7]\n: x\n"])
+    func complexKeyRefused(tail: String) async {
+        let message = await refusal(Self.aliasBomb(tail))
+        #expect(message?.hasSuffix("returnd.yaml: has a key that is not a plain name (an alias, a list or a mapping): not a configuration") == true, "\(message ?? "loaded")")
+    }
+
+    @Test("a key given twice is refused naming it and where, without quoting the file (its database password with it)")
+    func duplicateKeyRefusedWithoutTheFile() async {
+        let message = await refusal("http:\n  port: 1\ndatabase:\n  url: postgres://u:secret@h/db\nhttp:\n  port: 2\n")
+        #expect(message?.hasSuffix("returnd.yaml: cannot load configuration: not valid YAML: a mapping holds the key 'http' more than once (the first at line 1, column 1)") == true, "\(message ?? "loaded")")
+        #expect(message?.contains("secret") == false)
     }
 
     @Test func zeroWorkersAreRefused() async {

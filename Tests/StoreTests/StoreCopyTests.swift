@@ -59,7 +59,27 @@ struct StoreCopyTests {
                 #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
                 #expect(try await d.consistencyProblems().isEmpty)
                 // A second copy into a database that holds data is refused.
-                await #expect(throws: StoreError.self) { try await s.copy(to: d) }
+                let refused = await #expect(throws: StoreCopyDestinationNotEmpty.self) { try await s.copy(to: d) }
+                #expect(refused?.table == "parcels")
+            }
+        }
+    }
+
+    @Test("a copy that fails part way says the table and rows it got to; the next one is refused until the destination is emptied")
+    func copyStoppedPartWay() async throws {
+        try await withStore(.sqlite) { source in
+            let ids = try await source.store.parcelsOfOwnDisputes(10)
+            try await withStore(.postgresql) { destination in
+                // The destination refuses the third table's rows, as a full disk or a dropped connection would fail a batch.
+                try await destination.store.backend.write { db in try db.execute("ALTER TABLE parcel_history ADD CONSTRAINT refuse_all CHECK (false) NOT VALID") }
+                let stopped = await #expect(throws: StoreCopyStopped.self) { try await source.store.copy(to: destination.store, batchSize: 4) }
+                #expect(stopped?.table == "parcel_history" && stopped?.rowsCopied == 0 && stopped?.tablesCopied == 2)
+                #expect(stopped?.reason.contains("refuse_all") == true, "\(stopped?.reason ?? "")")
+                // What was committed before the failure stays: every parcel, none of their history.
+                let counts = try await destination.store.rowCounts()
+                #expect(counts["parcels"] == ids.count && counts["parcel_history"] ?? 0 == 0)
+                let again = await #expect(throws: StoreCopyDestinationNotEmpty.self) { try await source.store.copy(to: destination.store) }
+                #expect(again?.table == "parcels")
             }
         }
     }

@@ -68,7 +68,15 @@ public struct ReturndConfiguration: Sendable {
         // reads it again on its own.
         let text: String
         do { text = try TextFile.read(file) } catch { throw Invalid(description: "\(file): \(error.reason)") }
-        // `isYAML` false: the file provider below says where it is not, as before.
+        // Before Yams composes it: see `Node.keyShape` (21 s for such a file otherwise).
+        switch Node.keyShape(ofYAML: text) {
+        case .plainNames: break
+        case .notPlainName:
+            throw Invalid(description: "\(file): has a key that is not a plain name (an alias, a list or a mapping): not a configuration")
+        case .unreadable(let reason):
+            throw Invalid(description: "\(file): cannot load configuration: not valid YAML: \(reason)")
+        }
+        // `isYAML` false (an alias to no anchor, say): the file provider below says where.
         var root: Node?, isYAML = true
         do { root = try Yams.Parser(yaml: text).singleRoot() } catch { isYAML = false }
         // returnd.yaml holds about a hundred values; aliases that multiply them are refused before

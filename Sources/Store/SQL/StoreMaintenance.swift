@@ -49,6 +49,24 @@ public struct TableCount: Sendable, Codable, Hashable {
     public var destination: Int
 }
 
+/// Refused before a row is copied: a copy goes into an empty database only.
+public struct StoreCopyDestinationNotEmpty: Error, CustomStringConvertible {
+    public let table: String
+    public var description: String { "the destination already holds data (table \(table)); copy into an empty, migrated database" }
+}
+
+/// A copy that failed part way: the destination holds the tables before `table` and
+/// `rowsCopied` rows of it.
+public struct StoreCopyStopped: Error, CustomStringConvertible {
+    public let table: String
+    public let rowsCopied: Int
+    public let tablesCopied: Int
+    public let reason: String
+    public var description: String {
+        "the copy stopped in table \(table) after \(rowsCopied) of its rows (\(tablesCopied) tables copied whole before it): \(reason)"
+    }
+}
+
 extension SQLReturnStore {
     /// A consistent copy of a SQLite store into a new file while returnd runs
     /// (`SQLiteBackend.backup`). PostgreSQL has its own tools for that.
@@ -118,35 +136,45 @@ extension SQLReturnStore {
     public func copy(to destination: SQLReturnStore, batchSize: Int = 2000, progress: @Sendable (String, Int) -> Void = { _, _ in }) async throws -> [TableCount] {
         let existing = try await destination.rowCounts()
         if let table = StoreTables.all.first(where: { (existing[$0.name] ?? 0) > 0 }) {
-            throw StoreError.database("the destination already holds data (table \(table.name)); copy into an empty, migrated database")
+            throw StoreCopyDestinationNotEmpty(table: table.name)
         }
-        for table in StoreTables.all {
-            var after: [SQLValue]?
+        for (done, table) in StoreTables.all.enumerated() {
+            // Each batch commits on its own, so a failure leaves the batches before it there:
+            // the error says how far it got, and the caller how to start again.
             var copied = 0
-            while true {
-                let last = after
-                let rows = try await backend.read { db in try Self.page(table, after: last, limit: batchSize, db) }
-                guard !rows.isEmpty else { break }
-                let placeholders = "(" + Array(repeating: "?", count: table.columns.count).joined(separator: ", ") + ")"
-                let sql = "INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES \(placeholders)"
-                try await destination.backend.write { db in
-                    for row in rows { try db.execute(sql, row) }
-                }
-                copied += rows.count
-                progress(table.name, copied)
-                let keyIndexes = table.key.map { table.columns.firstIndex(of: $0)! }
-                after = keyIndexes.map { rows.last![$0] }
-            }
-            if let identity = table.identity, destination.backend.dialect.name == SQLDialect.postgres.name {
-                // New rows continue after the copied ones.
-                try await destination.backend.write { db in
-                    try db.execute("SELECT setval(pg_get_serial_sequence('\(table.name)', '\(identity)'), COALESCE(MAX(\(identity)), 0) + 1, false) FROM \(table.name)")
-                }
+            do { try await copyTable(table, to: destination, batchSize: batchSize) { copied = $0; progress(table.name, $0) } } catch {
+                throw StoreCopyStopped(table: table.name, rowsCopied: copied, tablesCopied: done, reason: "\(error)")
             }
         }
         let source = try await rowCounts()
         let copied = try await destination.rowCounts()
         return StoreTables.all.map { TableCount(table: $0.name, source: source[$0.name] ?? 0, destination: copied[$0.name] ?? 0) }
+    }
+
+    /// One table in pages of `batchSize`, each committed; `copied` after each.
+    private func copyTable(_ table: StoreTables.Table, to destination: SQLReturnStore, batchSize: Int, copied: (Int) -> Void) async throws {
+        var after: [SQLValue]?
+        var count = 0
+        let placeholders = "(" + Array(repeating: "?", count: table.columns.count).joined(separator: ", ") + ")"
+        let sql = "INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES \(placeholders)"
+        let keyIndexes = table.key.map { table.columns.firstIndex(of: $0)! }
+        while true {
+            let last = after
+            let rows = try await backend.read { db in try Self.page(table, after: last, limit: batchSize, db) }
+            guard !rows.isEmpty else { break }
+            try await destination.backend.write { db in
+                for row in rows { try db.execute(sql, row) }
+            }
+            count += rows.count
+            copied(count)
+            after = keyIndexes.map { rows.last![$0] }
+        }
+        if let identity = table.identity, destination.backend.dialect.name == SQLDialect.postgres.name {
+            // New rows continue after the copied ones.
+            try await destination.backend.write { db in
+                try db.execute("SELECT setval(pg_get_serial_sequence('\(table.name)', '\(identity)'), COALESCE(MAX(\(identity)), 0) + 1, false) FROM \(table.name)")
+            }
+        }
     }
 
     /// One page of a table in key order, values typed for any backend (dates as dates).
