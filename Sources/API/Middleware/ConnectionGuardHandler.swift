@@ -94,7 +94,25 @@ final class RequestHeadBytesHandler: ChannelInboundHandler, RemovableChannelHand
     }
 }
 
-/// Two bounds Hummingbird's idle timeout leaves open:
+/// HTTP/1.0 without `Connection: keep-alive` is one request per connection (RFC 9112, 9.3).
+/// HTTPTypes, which Hummingbird's routes see, has no version, so Hummingbird kept such a
+/// connection open after its answer, and a client that reads to the end (a simple scanner) waited
+/// for the head deadline, 10 s by default, at every request. Behind HTTP's decoder, where the
+/// version is still known, such a request is marked `Connection: close`, which Hummingbird obeys.
+final class HTTP10ConnectionCloseHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .head(var head) = unwrapInboundIn(data), head.version == .http1_0, !head.isKeepAlive else {
+            return context.fireChannelRead(data)
+        }
+        head.headers.replaceOrAdd(name: "connection", value: "close")
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+    }
+}
+
+/// Two bounds Hummingbird's idle timeout leaves open (and, on the way, HTTP/1.0's close above):
 /// - A request head must arrive whole within `headDeadline` of the connection opening (or of
 ///   the previous response ending). A client trickling one byte inside every idle window
 ///   (slowloris) is answered 408 and closed here; a connection with nothing sent is closed.
@@ -124,6 +142,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         if !admitted { gauge.warnFull() }
         // Without it the deadline still closes the connection, only with no 408.
         try? context.pipeline.syncOperations.addHandler(headBytes, position: .first)
+        if let decoder = try? context.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
+            try? context.pipeline.syncOperations.addHandler(HTTP10ConnectionCloseHandler(), position: .after(decoder))
+        }
         if context.channel.isActive { arm(context) }
     }
 
