@@ -76,6 +76,19 @@ struct UnreadableRequestTests {
         #expect(c.log.lines("http.unreadable_request").map { $0.metadata["status"] } == ["400"])
     }
 
+    @Test("a TLS handshake on the plain port and HTTP/2 without an upgrade are named as such, in the answer and the log", arguments: [
+        ([0x16, 0x03, 0x01, 0x00, 0x2e, 0x01, 0x00, 0x00, 0x2a, 0x03, 0x03] as [UInt8], "a TLS handshake: returnd serves plain HTTP on this port"),
+        (Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8), "HTTP/2 without an upgrade: returnd serves HTTP/1.1"),
+    ])
+    func otherProtocolsNamed(bytes: [UInt8], named: String) throws {
+        let c = try Connection()
+        try c.channel.writeInbound(ByteBuffer(bytes: bytes))
+        let answer = try c.errorAnswer()
+        #expect(answer.head.hasPrefix("http/1.1 400 ") && answer.code == "invalid_request", "\(answer.head)")
+        #expect(answer.body.contains(named), "\(answer.body)")
+        #expect(c.log.lines("http.unreadable_request").first?.metadata["reason"]?.hasPrefix(named) == true)
+    }
+
     @Test("a parse error during a request (a broken chunked body) is left to Hummingbird, whose answer to that request is under way")
     func midRequestLeftToHummingbird() throws {
         let c = try Connection()

@@ -37,18 +37,32 @@ final class ConnectionGauge: Sendable {
 extension ConnectionGauge {
     /// A request that could not be read as HTTP: its answer, logged and counted as the router's
     /// are (`route="unreadable"`), with the request id it carries.
-    func unreadable(_ error: HTTPParserError) -> (status: HTTPResponse.Status, id: String, body: String) {
+    /// `opening`: the request's first bytes, to name what a client sent instead of HTTP/1.1.
+    func unreadable(_ error: HTTPParserError, opening: [UInt8] = []) -> (status: HTTPResponse.Status, id: String, body: String) {
         let (status, code, message): (HTTPResponse.Status, String, String) = switch error {
         case .headerOverflow:
             (.requestHeaderFieldsTooLarge, "headers_too_large", "the request line and headers are larger than 80 KiB")
         default:
-            (.badRequest, "invalid_request", "the request is not well-formed HTTP/1.1 (\(error))")
+            (.badRequest, "invalid_request", Self.notHTTP11(error, opening: opening))
         }
         let id = RequestID().description  // as the router's requests get theirs
         metrics.request(method: "unknown", route: "unreadable", status: status.code, duration: .zero)
-        logger.info("http.unreadable_request", metadata: ["status": "\(status.code)", "reason": "\(error)", "request_id": "\(id)"])
+        logger.info("http.unreadable_request", metadata: ["status": "\(status.code)", "reason": "\(message)", "request_id": "\(id)"])
         let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
         return (status, id, body)
+    }
+
+    /// The parser's own words ("invalid HTTP method", "paused") do not say what came instead;
+    /// the two a misconfigured client most likely sends are named, for the operator reading the log.
+    static func notHTTP11(_ error: HTTPParserError, opening: [UInt8]) -> String {
+        // A TLS record of type handshake (22): a kiosk set to https:// on the plain port.
+        if opening.first == 0x16 {
+            return "a TLS handshake: returnd serves plain HTTP on this port (a client set to https:// needs TLS from a proxy in front)"
+        }
+        if opening.starts(with: "PRI * HTTP/2".utf8) {
+            return "HTTP/2 without an upgrade: returnd serves HTTP/1.1"
+        }
+        return "the request is not well-formed HTTP/1.1 (\(error))"
     }
 
     /// A request head begun but not finished by the head deadline: the whole 408 answer as
@@ -74,6 +88,9 @@ final class RequestHeadBytesHandler: ChannelInboundHandler, RemovableChannelHand
     typealias InboundOut = ByteBuffer
 
     var arrived = false
+    /// The first bytes since the guard armed its deadline (16 at most), to name what a client
+    /// sent that is not HTTP/1.1.
+    var opening: [UInt8] = []
     private var context: ChannelHandlerContext?
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -81,7 +98,14 @@ final class RequestHeadBytesHandler: ChannelInboundHandler, RemovableChannelHand
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         arrived = true
+        if opening.count < 16 { opening.append(contentsOf: unwrapInboundIn(data).readableBytesView.prefix(16 - opening.count)) }
         context.fireChannelRead(data)
+    }
+
+    /// A new request head is awaited.
+    func rearm() {
+        arrived = false
+        opening.removeAll(keepingCapacity: true)
     }
 
     /// Writes `response` and closes once it is out (or at once if the pipeline is gone).
@@ -189,7 +213,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         deadline?.cancel()
         deadline = nil
-        let answer = gauge.unreadable(parse)
+        let answer = gauge.unreadable(parse, opening: headBytes.opening)
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         fields[.contentLength] = "\(answer.body.utf8.count)"
@@ -212,7 +236,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func arm(_ context: ChannelHandlerContext) {
         deadline?.cancel()
         let channel = context.channel
-        headBytes.arrived = false
+        headBytes.rearm()
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: headDeadline) { [weak self] in
             guard let self else { return channel.close(promise: nil) }
             // No head is awaited any more: the parser's complaint about the rest, as the
