@@ -59,7 +59,7 @@ extension ConnectionGauge {
         if opening.first == 0x16 {
             return "a TLS handshake: returnd serves plain HTTP on this port (a client set to https:// needs TLS from a proxy in front)"
         }
-        if opening.starts(with: "PRI * HTTP/2".utf8) {
+        if opening.starts(with: "PRI ".utf8) {
             return "HTTP/2 without an upgrade: returnd serves HTTP/1.1"
         }
         return "the request is not well-formed HTTP/1.1 (\(error))"
@@ -88,24 +88,37 @@ final class RequestHeadBytesHandler: ChannelInboundHandler, RemovableChannelHand
     typealias InboundOut = ByteBuffer
 
     var arrived = false
-    /// The first bytes since the guard armed its deadline (16 at most), to name what a client
-    /// sent that is not HTTP/1.1.
-    var opening: [UInt8] = []
+    /// The first four bytes since the guard armed its deadline (big-endian, `openingCount` of
+    /// them), to name what a client sent that is not HTTP/1.1. An integer, not an array: this
+    /// runs at every request.
+    private var opening: UInt32 = 0
+    private var openingCount = 0
     private var context: ChannelHandlerContext?
+
+    var openingBytes: [UInt8] { (0..<openingCount).map { UInt8(truncatingIfNeeded: opening >> (8 * UInt32(openingCount - 1 - $0))) } }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         arrived = true
-        if opening.count < 16 { opening.append(contentsOf: unwrapInboundIn(data).readableBytesView.prefix(16 - opening.count)) }
+        if openingCount < 4 {
+            let buffer = unwrapInboundIn(data)
+            var index = buffer.readerIndex
+            while openingCount < 4, let byte = buffer.getInteger(at: index, as: UInt8.self) {
+                opening = opening << 8 | UInt32(byte)
+                openingCount += 1
+                index += 1
+            }
+        }
         context.fireChannelRead(data)
     }
 
     /// A new request head is awaited.
     func rearm() {
         arrived = false
-        opening.removeAll(keepingCapacity: true)
+        opening = 0
+        openingCount = 0
     }
 
     /// Writes `response` and closes once it is out (or at once if the pipeline is gone).
@@ -128,10 +141,14 @@ final class HTTP10ConnectionCloseHandler: ChannelInboundHandler, RemovableChanne
     typealias InboundOut = HTTPServerRequestPart
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(var head) = unwrapInboundIn(data), head.version == .http1_0, !head.isKeepAlive else {
-            return context.fireChannelRead(data)
+        guard case .head(var head) = unwrapInboundIn(data) else { return context.fireChannelRead(data) }
+        guard head.version == .http1_0 else {
+            // A connection does not change its version: the rest of its requests skip this hop.
+            context.fireChannelRead(data)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            return
         }
-        head.headers.replaceOrAdd(name: "connection", value: "close")
+        if !head.isKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 }
@@ -213,7 +230,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         deadline?.cancel()
         deadline = nil
-        let answer = gauge.unreadable(parse, opening: headBytes.opening)
+        let answer = gauge.unreadable(parse, opening: headBytes.openingBytes)
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         fields[.contentLength] = "\(answer.body.utf8.count)"
@@ -237,8 +254,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         deadline?.cancel()
         let channel = context.channel
         headBytes.rearm()
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: headDeadline) { [weak self] in
-            guard let self else { return channel.close(promise: nil) }
+        // `self` held, not weak (a weak reference costs at every request): the task is cancelled
+        // when the handler goes, which lets go of it.
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: headDeadline) { [self] in
             // No head is awaited any more: the parser's complaint about the rest, as the
             // connection closes, gets no second answer from errorCaught.
             deadline = nil
