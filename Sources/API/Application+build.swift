@@ -24,10 +24,10 @@ public func buildRouter(runtime: ReturndRuntime, maxBodyBytes: Int = 1 << 20) ->
 
 public func buildApplication(
     runtime: ReturndRuntime, host: String, port: Int, maxBodyBytes: Int = 1 << 20, idleTimeout: Duration = .seconds(30),
-    requestHeadTimeout: Duration = .seconds(10), maxConnections: Int = 1024,
+    requestHeadTimeout: Duration = .seconds(10), maxConnections: ConnectionCap = ConnectionCap(1024),
     services: [any Service] = [], notifier: SystemdNotifier = SystemdNotifier()
 ) -> some ApplicationProtocol {
-    let gauge = ConnectionGauge(limit: maxConnections, logger: runtime.logger, metrics: runtime.metrics)
+    let gauge = ConnectionGauge(cap: maxConnections, logger: runtime.logger, metrics: runtime.metrics)
     let headDeadline = TimeAmount.nanoseconds(Int64(requestHeadTimeout.components.seconds) * 1_000_000_000 + requestHeadTimeout.components.attoseconds / 1_000_000_000)
     return Application(
         router: buildRouter(runtime: runtime, maxBodyBytes: maxBodyBytes),

@@ -177,7 +177,8 @@ public enum ReturndBootstrap {
     }
 
     /// `http.max_connections`, or fewer if the open files limit has no room for them beside what
-    /// the store, the carriers and the dispute deliveries need; said once at start.
+    /// the store, the carriers and the dispute deliveries need; said at start and at each reload
+    /// that leaves it capped.
     public static func maxConnections(_ config: ReturndConfiguration, fileLimit: Int, carriers: Int, logger: Logger) -> Int {
         let reserve = FileDescriptorLimit.reserve(carriers: carriers, concurrencyPerCarrier: config.tracking.concurrencyPerCarrier, disputeConcurrency: config.notifier.concurrency)
         let connections = FileDescriptorLimit.connections(configured: config.maxConnections, limit: fileLimit, reserve: reserve)

@@ -41,10 +41,14 @@ struct ReturndCommand: AsyncParsableCommand {
             "host": "\(settings.httpHost)", "port": "\(settings.httpPort)", "database": "\(ReturndBootstrap.redactedDatabaseURL(settings.databaseURL))",
             "carriers": "\(runtime.snapshot.catalog.services.count)",
         ])
-        let maxConnections = ReturndBootstrap.maxConnections(settings, fileLimit: fileLimit, carriers: runtime.snapshot.catalog.services.count, logger: logger)
+        let maxConnections = ConnectionCap(ReturndBootstrap.maxConnections(settings, fileLimit: fileLimit, carriers: runtime.snapshot.catalog.services.count, logger: logger))
         let notifier = SystemdNotifier()
         let app = buildApplication(runtime: runtime, host: settings.httpHost, port: settings.httpPort, maxBodyBytes: settings.maxRequestBodyBytes, idleTimeout: settings.idleTimeout, requestHeadTimeout: settings.requestHeadTimeout, maxConnections: maxConnections, notifier: notifier)
-        let reload = ConfigReloadService(configFile: config, runtime: runtime, logLevels: levels, logger: logger)
+        // The HTTP, poller and notifier settings stay as started; the carriers a reload brings
+        // change the files they need, and so the connections left room for.
+        let reload = ConfigReloadService(configFile: config, runtime: runtime, logLevels: levels, carriersReloaded: { carriers in
+            maxConnections.set(ReturndBootstrap.maxConnections(settings, fileLimit: fileLimit, carriers: carriers, logger: logger))
+        }, logger: logger)
         let lifecycle = SystemdLifecycleService(notifier: notifier, runtime: runtime, drain: settings.shutdownDrain, logger: logger)
         // Started in order, stopped in reverse: the lifecycle service hears of shutdown first
         // (STOPPING=1), then HTTP stops taking requests and finishes those in flight, then the

@@ -18,11 +18,13 @@ struct UnreadableRequestTests {
         let log: CapturedLog
         let metrics: ReturndMetrics
 
-        init() throws {
+        /// `gauge`: the open connections counted, shared with other `Connection`s given the same
+        /// (made with `log` and `metrics`); by default one of its own, admitting 10.
+        init(gauge: ConnectionGauge? = nil, log: CapturedLog = CapturedLog(), metrics: ReturndMetrics = ReturndMetrics()) throws {
             channel = EmbeddedChannel()
-            log = CapturedLog()
-            metrics = ReturndMetrics()
-            let gauge = ConnectionGauge(limit: 10, logger: log.logger(label: "returnd"), metrics: metrics)
+            self.log = log
+            self.metrics = metrics
+            let gauge = gauge ?? ConnectionGauge(limit: 10, logger: log.logger(label: "returnd"), metrics: metrics)
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(headDeadline: .seconds(10), gauge: gauge))

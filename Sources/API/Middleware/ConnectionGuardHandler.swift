@@ -9,16 +9,21 @@ import Synchronization
 
 /// How many connections are open, shared by every connection's guard.
 final class ConnectionGauge: Sendable {
-    let limit: Int
+    let cap: ConnectionCap
+    var limit: Int { cap.limit }
     private let open = Atomic<Int>(0)
     private let lastWarning = Atomic<Int64>(0)
     private let logger: Logger
     private let metrics: ReturndMetrics
 
-    init(limit: Int, logger: Logger, metrics: ReturndMetrics) {
-        self.limit = limit
+    init(cap: ConnectionCap, logger: Logger, metrics: ReturndMetrics) {
+        self.cap = cap
         self.logger = logger
         self.metrics = metrics
+    }
+
+    convenience init(limit: Int, logger: Logger, metrics: ReturndMetrics) {
+        self.init(cap: ConnectionCap(limit), logger: logger, metrics: metrics)
     }
 
     /// Counts a new connection in; false when it is one too many.

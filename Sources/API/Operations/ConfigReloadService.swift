@@ -12,13 +12,18 @@ public final class ConfigReloadService: Service, Sendable {
     let logLevels: LogLevels
     /// Takes the reloaded `log.lines_per_second`.
     let logWriter: LogWriter
+    /// Takes the number of carriers reloaded: each needs files of its own for its requests,
+    /// which leaves fewer for connections (`ConnectionCap`).
+    let carriersReloaded: @Sendable (Int) -> Void
     let logger: Logger
 
-    public init(configFile: String, runtime: ReturndRuntime, logLevels: LogLevels, logWriter: LogWriter = .standardError, logger: Logger) {
+    public init(configFile: String, runtime: ReturndRuntime, logLevels: LogLevels, logWriter: LogWriter = .standardError,
+                carriersReloaded: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger) {
         self.configFile = configFile
         self.runtime = runtime
         self.logLevels = logLevels
         self.logWriter = logWriter
+        self.carriersReloaded = carriersReloaded
         self.logger = logger
     }
 
@@ -37,6 +42,7 @@ public final class ConfigReloadService: Service, Sendable {
             runtime.replace(.init(catalog: catalog, policy: config.policy, signer: signer, publicBaseURL: config.publicBaseURL, firstPollDelay: config.firstPollDelay))
             logLevels.update(config.logLevels)
             logWriter.setLinesPerSecond(config.logLinesPerSecond)
+            carriersReloaded(catalog.services.count)
             logger.notice("config.reloaded", metadata: ["file": "\(configFile)", "carriers": "\(catalog.services.count)"])
         } catch {
             logger.error("config.reload_failed", metadata: ["error": "\(error)", "kept": "previous configuration"])

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Open files returnd may hold (`RLIMIT_NOFILE`). systemd starts a service with a soft limit of
 /// 1,024 (and a hard one of 524,288): at the soft limit every connection past about a thousand
@@ -32,4 +33,18 @@ public enum FileDescriptorLimit {
     public static func connections(configured: Int, limit: Int, reserve: Int) -> Int {
         max(1, min(configured, limit - reserve))
     }
+}
+
+/// The connections returnd holds at most: `http.max_connections`, or fewer if the open files
+/// limit has no room for them beside the rest (`FileDescriptorLimit.reserve`). Worked out at
+/// start and again at each reload, whose carriers need files of their own; each new connection
+/// is counted against the value in force.
+public final class ConnectionCap: Sendable {
+    private let value: Atomic<Int>
+
+    public init(_ limit: Int) { value = Atomic(limit) }
+
+    public var limit: Int { value.load(ordering: .relaxed) }
+
+    public func set(_ limit: Int) { value.store(limit, ordering: .relaxed) }
 }
