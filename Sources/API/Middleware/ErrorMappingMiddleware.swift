@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import ReturnsCore
 import Store
 
@@ -31,6 +32,14 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             var error = APIError(.serviceUnavailable, "store_unavailable", "the database cannot take requests right now; send the same request again in a moment (with the same Idempotency-Key, if it had one)")
             error.headers[.retryAfter] = "2"
             throw error
+        } catch let broken as HTTPParserError {
+            // The body broke off or was not well-formed: the client's doing. As a 500 it was
+            // logged as an error and counted toward the 5xx alert, which a kiosk on a flaky link,
+            // dropping mid-request, could set off with no fault of returnd's.
+            if broken == .invalidEOFState {
+                throw APIError(.badRequest, "incomplete_request", "the connection ended before the request body did; send the request again (with the same Idempotency-Key, if it had one)")
+            }
+            throw APIError(.badRequest, "invalid_request", "the request body is not well-formed HTTP/1.1 (\(broken))")
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "body_too_large", "the request body is larger than the configured http.max_request_body_bytes")
         } catch let error as HTTPError {
