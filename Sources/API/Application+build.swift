@@ -24,17 +24,17 @@ public func buildRouter(runtime: ReturndRuntime, maxBodyBytes: Int = 1 << 20) ->
 
 public func buildApplication(
     runtime: ReturndRuntime, host: String, port: Int, maxBodyBytes: Int = 1 << 20, idleTimeout: Duration = .seconds(30),
-    requestHeadTimeout: Duration = .seconds(10), maxConnections: ConnectionCap = ConnectionCap(1024),
+    requestHeadTimeout: Duration = .seconds(10), requestBodyTimeout: Duration = .seconds(60), maxConnections: ConnectionCap = ConnectionCap(1024),
     services: [any Service] = [], notifier: SystemdNotifier = SystemdNotifier()
 ) -> some ApplicationProtocol {
     let gauge = ConnectionGauge(cap: maxConnections, logger: runtime.logger, metrics: runtime.metrics)
-    let headDeadline = TimeAmount.nanoseconds(Int64(requestHeadTimeout.components.seconds) * 1_000_000_000 + requestHeadTimeout.components.attoseconds / 1_000_000_000)
+    let headDeadline = TimeAmount(requestHeadTimeout), bodyDeadline = TimeAmount(requestBodyTimeout)
     return Application(
         router: buildRouter(runtime: runtime, maxBodyBytes: maxBodyBytes),
         // A client that goes quiet (or sends a request a byte at a time) loses its connection.
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [ConnectionGuardHandler(headDeadline: headDeadline, gauge: gauge)],
-            idleTimeout: .nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000))),
+            additionalChannelHandlers: [ConnectionGuardHandler(headDeadline: headDeadline, bodyDeadline: bodyDeadline, gauge: gauge)],
+            idleTimeout: TimeAmount(idleTimeout))),
         configuration: .init(address: .hostname(host, port: port), serverName: "returnd"),
         services: services,
         onServerRunning: { channel in

@@ -43,7 +43,7 @@ struct ReturndCommand: AsyncParsableCommand {
         ])
         let maxConnections = ConnectionCap(ReturndBootstrap.maxConnections(settings, fileLimit: fileLimit, carriers: runtime.snapshot.catalog.services.count, logger: logger))
         let notifier = SystemdNotifier()
-        let app = buildApplication(runtime: runtime, host: settings.httpHost, port: settings.httpPort, maxBodyBytes: settings.maxRequestBodyBytes, idleTimeout: settings.idleTimeout, requestHeadTimeout: settings.requestHeadTimeout, maxConnections: maxConnections, notifier: notifier)
+        let app = buildApplication(runtime: runtime, host: settings.httpHost, port: settings.httpPort, maxBodyBytes: settings.maxRequestBodyBytes, idleTimeout: settings.idleTimeout, requestHeadTimeout: settings.requestHeadTimeout, requestBodyTimeout: settings.requestBodyTimeout, maxConnections: maxConnections, notifier: notifier)
         // The HTTP, poller and notifier settings stay as started; the carriers a reload brings
         // change the files they need, and so the connections left room for.
         let reload = ConfigReloadService(configFile: config, runtime: runtime, logLevels: levels, carriersReloaded: { carriers in

@@ -27,7 +27,7 @@ struct UnreadableRequestTests {
             let gauge = gauge ?? ConnectionGauge(limit: 10, logger: log.logger(label: "returnd"), metrics: metrics)
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(headDeadline: .seconds(10), gauge: gauge))
+            try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(headDeadline: .seconds(10), bodyDeadline: .seconds(60), gauge: gauge))
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         }
 

@@ -33,6 +33,7 @@ public struct ReturndConfiguration: Sendable {
     public var idleTimeout: Duration
     /// A request head must arrive whole within this (slow clients that trickle bytes).
     public var requestHeadTimeout: Duration
+    public var requestBodyTimeout: Duration
     /// Open connections beyond this get 503 and are closed.
     public var maxConnections: Int
     /// The whole graceful shutdown must end within this; then remaining work is cancelled.
@@ -126,6 +127,7 @@ public struct ReturndConfiguration: Sendable {
         maxRequestBodyBytes = try setting.int("http.max_request_body_bytes", default: 1 << 20, in: 1024...1 << 30)
         idleTimeout = .milliseconds(Int(try setting.number("http.idle_timeout_seconds", default: 30, in: 0.1...86400) * 1000))
         requestHeadTimeout = .milliseconds(Int(try setting.number("http.request_head_timeout_seconds", default: 10, in: 0.1...3600) * 1000))
+        requestBodyTimeout = .milliseconds(Int(try setting.number("http.request_body_timeout_seconds", default: 60, in: 0.1...3600) * 1000))
         maxConnections = try setting.int("http.max_connections", default: 1024, in: 1...1000000)
         shutdownDrain = .milliseconds(Int(try setting.number("http.shutdown_drain_seconds", default: 2, in: 0...3600) * 1000))
         shutdownTimeout = .seconds(try setting.int("http.shutdown_timeout_seconds", default: 25, in: 1...3600))

@@ -136,6 +136,12 @@ final class RequestHeadBytesHandler: ChannelInboundHandler, RemovableChannelHand
     }
 }
 
+/// A request's body did not arrive whole within `http.request_body_timeout_seconds` of its head.
+struct RequestBodyTimedOut: Error, CustomStringConvertible {
+    let seconds: Double
+    var description: String { "the request body did not arrive whole within http.request_body_timeout_seconds (\(seconds) s)" }
+}
+
 /// HTTP/1.0 without `Connection: keep-alive` is one request per connection (RFC 9112, 9.3).
 /// HTTPTypes, which Hummingbird's routes see, has no version, so Hummingbird kept such a
 /// connection open after its answer, and a client that reads to the end (a simple scanner) waited
@@ -171,14 +177,25 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundOut = HTTPResponsePart
 
     private let headDeadline: TimeAmount
+    private let bodyDeadline: TimeAmount
+    /// Armed at a request's first body part (most requests have none: no timer to make and
+    /// cancel for them), due `bodyDeadline` after its head; cancelled at its end.
+    private var bodyTimer: Scheduled<Void>?
+    private var headAt = NIODeadline.uptimeNanoseconds(0)
     private let gauge: ConnectionGauge
     private var counted = false
     private var admitted = true
     private var deadline: Scheduled<Void>?
     private let headBytes = RequestHeadBytesHandler()
+    /// Between a request's head and its end, and between that head and its response's end: the
+    /// next head is awaited (and its deadline runs) only when neither holds. A response may end
+    /// before its request does (an early 401 while the body still comes).
+    private var requestOpen = false
+    private var responsePending = false
 
-    init(headDeadline: TimeAmount, gauge: ConnectionGauge) {
+    init(headDeadline: TimeAmount, bodyDeadline: TimeAmount = .seconds(60), gauge: ConnectionGauge) {
         self.headDeadline = headDeadline
+        self.bodyDeadline = bodyDeadline
         self.gauge = gauge
     }
 
@@ -195,6 +212,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        bodyTimer?.cancel()
         deadline?.cancel()
         if counted { gauge.release() }
         counted = false
@@ -206,6 +224,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        bodyTimer?.cancel()
         deadline?.cancel()
         if counted { gauge.release() }
         counted = false
@@ -217,11 +236,35 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             if case .head = unwrapInboundIn(data) { reject(context) }
             return
         }
-        if case .head = unwrapInboundIn(data) {
+        switch unwrapInboundIn(data) {
+        case .head:
             deadline?.cancel()
             deadline = nil
+            requestOpen = true
+            responsePending = true
+            headAt = context.eventLoop.now
+        case .end:
+            bodyTimer?.cancel()
+            bodyTimer = nil
+            requestOpen = false
+            if !responsePending { arm(context) }
+        case .body:
+            if bodyTimer == nil && requestOpen { armBody(context) }
         }
         context.fireChannelRead(data)
+    }
+
+    /// The body must be whole within `bodyDeadline` of its head: a client trickling it a byte
+    /// inside every idle window held a connection and a request task for as long as it liked.
+    /// Past it, the request's body fails with `RequestBodyTimedOut`, which the route answers 408
+    /// (the request is Hummingbird's by now: only it may answer).
+    private func armBody(_ context: ChannelHandlerContext) {
+        bodyTimer?.cancel()
+        let seconds = Double(bodyDeadline.nanoseconds) / 1e9
+        bodyTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: headAt + bodyDeadline) { [self] in
+            bodyTimer = nil
+            context.fireErrorCaught(RequestBodyTimedOut(seconds: seconds))
+        }
     }
 
     /// A request head the parser refused (over 80 KiB, not HTTP) reaches no route: Hummingbird
@@ -229,7 +272,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// learned nothing. While a head is awaited it is answered here, as any error is (JSON, a
     /// request id, a log line, a metric); during a request, Hummingbird's answer stands.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parse = error as? HTTPParserError, admitted, deadline != nil else {
+        guard let parse = error as? HTTPParserError, admitted, deadline != nil, !requestOpen, !responsePending else {
             context.fireErrorCaught(error)
             return
         }
@@ -249,10 +292,10 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let ended: Bool
-        if case .end = unwrapOutboundIn(data) { ended = true } else { ended = false }
+        if case .end = unwrapOutboundIn(data) { ended = true; responsePending = false } else { ended = false }
         context.write(data, promise: promise)
-        // Keep-alive: the next request's head has the same deadline.
-        if ended { arm(context) }
+        // Keep-alive: the next request's head has the same deadline, once this request is whole.
+        if ended && !requestOpen { arm(context) }
     }
 
     private func arm(_ context: ChannelHandlerContext) {

@@ -32,6 +32,8 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             var error = APIError(.serviceUnavailable, "store_unavailable", "the database cannot take requests right now; send the same request again in a moment (with the same Idempotency-Key, if it had one)")
             error.headers[.retryAfter] = "2"
             throw error
+        } catch let late as RequestBodyTimedOut {
+            throw APIError(.requestTimeout, "request_timeout", late.description)
         } catch let broken as HTTPParserError {
             // The body broke off or was not well-formed: the client's doing. As a 500 it was
             // logged as an error and counted toward the 5xx alert, which a kiosk on a flaky link,
