@@ -164,10 +164,11 @@ final class HTTP10ConnectionCloseHandler: ChannelInboundHandler, RemovableChanne
     }
 }
 
-/// Two bounds Hummingbird's idle timeout leaves open (and, on the way, HTTP/1.0's close above):
+/// The bounds Hummingbird's idle timeout leaves open (and, on the way, HTTP/1.0's close above):
 /// - A request head must arrive whole within `headDeadline` of the connection opening (or of
-///   the previous response ending). A client trickling one byte inside every idle window
+///   the previous exchange ending). A client trickling one byte inside every idle window
 ///   (slowloris) is answered 408 and closed here; a connection with nothing sent is closed.
+/// - Its body must arrive whole within `bodyDeadline` of the head (see `armBody`).
 /// - Past `gauge.limit` open connections, a new connection's request is answered 503 with
 ///   `Connection: close`, so memory and file descriptors stay bounded.
 final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
