@@ -24,7 +24,7 @@ struct UnreadableRequestTests {
             channel = EmbeddedChannel()
             self.log = log
             self.metrics = metrics
-            let gauge = gauge ?? ConnectionGauge(limit: 10, logger: log.logger(label: "returnd"), metrics: metrics)
+            let gauge = gauge ?? ConnectionGauge(cap: ConnectionCap(10), logger: log.logger(label: "returnd"), metrics: metrics)
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(headDeadline: .seconds(10), bodyDeadline: .seconds(60), gauge: gauge))

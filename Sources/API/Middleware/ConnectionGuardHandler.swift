@@ -22,10 +22,6 @@ final class ConnectionGauge: Sendable {
         self.metrics = metrics
     }
 
-    convenience init(limit: Int, logger: Logger, metrics: ReturndMetrics) {
-        self.init(cap: ConnectionCap(limit), logger: logger, metrics: metrics)
-    }
-
     /// Counts a new connection in; false when it is one too many.
     func admit() -> Bool { open.wrappingAdd(1, ordering: .relaxed).newValue <= limit }
     func release() { open.wrappingSubtract(1, ordering: .relaxed) }
@@ -80,7 +76,7 @@ extension ConnectionGauge {
         logger.info("http.unreadable_request", metadata: ["status": "408", "reason": "request head not complete after \(seconds) s", "request_id": "\(id)"])
         let body = #"{"error":{"code":"request_timeout","message":"the request line and headers did not arrive whole within http.request_head_timeout_seconds (\#(seconds) s)"}}"#
         return "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
-            + "Connection: close\r\n\(ReturndHeaders.requestID.canonicalName): \(id)\r\n\r\n\(body)"
+            + "Connection: close\r\n\(ReturndHeaders.requestID.rawName): \(id)\r\n\r\n\(body)"
     }
 }
 
