@@ -27,13 +27,6 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
 
     public static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) was not found") }
 
-    /// A client's text quoted in a message or a log line, cut at `max` characters: a path can
-    /// be tens of kilobytes (a parcel id is 13), and echoing it whole lets one request write
-    /// that much into an answer or the log.
-    public static func quoted(_ text: some StringProtocol, max: Int = 80) -> String {
-        text.count <= max ? String(text) : "\(text.prefix(max))… (\(text.utf8.count) bytes)"
-    }
-
     /// Business refusals: every one is a 4xx naming the rule, except running out of tracking
     /// numbers, which is ours to fix (503, and the operator is alarmed).
     public init(_ refusal: ReturnRefusal) {

@@ -122,9 +122,9 @@ extension JSONDecoder {
         d.dateDecodingStrategy = .custom { decoder in
             let c = try decoder.singleValueContainer()
             let s = try c.decode(String.self)
-            if let d = try? Date(s, strategy: .iso8601) { return d }
-            if let d = try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return d }
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected an ISO 8601 date-time such as 2026-11-18T14:05:00Z, got \(s)")
+            do { return try UTCDateTime.date(rfc3339: s) } catch {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected an RFC 3339 date-time such as 2026-11-18T14:05:00Z, got \(s.quotedInMessage(max: 40)): \(error)")
+            }
         }
         return d
     }

@@ -108,7 +108,7 @@ public struct ItemInspection: Codable, Hashable, Sendable {
             let raw = try c.decode(String.self)
             // Foundation's own words ("Cannot initialize Outcome from invalid String value") name a Swift type.
             guard let outcome = Outcome(rawValue: raw) else {
-                throw DecodingError.dataCorruptedError(in: c, debugDescription: "must be accepted or rejected, not \(raw)")
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "must be accepted or rejected, not \(raw.quotedInMessage(max: 20))")
             }
             self = outcome
         }

@@ -64,7 +64,7 @@ public struct ReturnPolicy: Sendable, Hashable {
         try require(
             r.buyer.address.country.count == 2
                 && r.buyer.address.country.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) },
-            "buyer.address.country must be an ISO 3166-1 alpha-2 code in capitals such as FR, not \(r.buyer.address.country.prefix(20))"
+            "buyer.address.country must be an ISO 3166-1 alpha-2 code in capitals such as FR, not \(r.buyer.address.country.quotedInMessage(max: 20))"
         )
         try require(!r.items.isEmpty, "items must not be empty")
         try require(r.items.count <= maxItems, "at most \(maxItems) items per request")
@@ -74,8 +74,8 @@ public struct ReturnPolicy: Sendable, Hashable {
             try text(item.title, "items[\(i)].title")
             try require((1...999).contains(item.quantity), "items[\(i)].quantity must be 1 to 999")
             // Said per part: a marketplace sending "-1.00" or "eur" should not have to guess which one is wrong.
-            try require(Money.isDecimalString(item.unitPrice.amount), "items[\(i)].unit_price.amount must be a decimal such as 19.90 (no sign or exponent; up to 12 digits before the point and 4 after), not \(item.unitPrice.amount.prefix(20))")
-            try require(item.unitPrice.isWellFormed, "items[\(i)].unit_price.currency must be the ISO 4217 code of a currency in circulation, in capitals, such as EUR, not \(item.unitPrice.currency.prefix(20))")
+            try require(Money.isDecimalString(item.unitPrice.amount), "items[\(i)].unit_price.amount must be a decimal such as 19.90 (no sign or exponent; up to 12 digits before the point and 4 after), not \(item.unitPrice.amount.quotedInMessage(max: 20))")
+            try require(item.unitPrice.isWellFormed, "items[\(i)].unit_price.currency must be the ISO 4217 code of a currency in circulation, in capitals, such as EUR, not \(item.unitPrice.currency.quotedInMessage(max: 20))")
             try require(skus.insert(item.sku).inserted, "items[\(i)].sku \(item.sku) appears twice; send one line with its quantity")
         }
     }

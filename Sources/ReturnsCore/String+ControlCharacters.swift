@@ -29,3 +29,12 @@ extension String {
         return out
     }
 }
+
+extension StringProtocol {
+    /// The text as an error message quotes what a client sent: whole up to `max` Unicode scalars,
+    /// else its first `max` and its length. Counted in scalars, not characters: one letter may
+    /// carry thousands of combining marks, and `prefix` on characters let all of them through.
+    public func quotedInMessage(max: Int = 80) -> String {
+        unicodeScalars.count <= max ? String(self) : "\(String(String.UnicodeScalarView(unicodeScalars.prefix(max))))… (\(utf8.count) bytes)"
+    }
+}

@@ -68,25 +68,27 @@ public struct UTCDateTime: Sendable, Equatable {
     private static func sqliteFields(_ b: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int, Int, Int, Int, Int)? {
         guard b.count == 23, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: " "),
               b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: ".") else { return nil }
-        func number(_ at: Int, _ width: Int) -> Int? {
-            var v = 0
-            for i in at..<at + width {
-                let d = Int(b[i]) - 48
-                guard d >= 0, d <= 9 else { return nil }
-                v = v * 10 + d
-            }
-            return v
-        }
+        func number(_ at: Int, _ width: Int) -> Int? { decimal(b, at: at, width: width) }
         guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
               let minute = number(14, 2), let second = number(17, 2), let millisecond = number(20, 3),
               (1583...9999).contains(year), (1...12).contains(month), hour < 24, minute < 60, second < 60 else { return nil }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = month == 2 && leap ? 29 : daysInMonth[month - 1]
-        guard (1...days).contains(day) else { return nil }
+        guard (1...days(inMonth: month, of: year)).contains(day) else { return nil }
         return (year, month, day, hour, minute, second, millisecond)
     }
 
-    private static let daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    /// The number written in `width` ASCII digits from `at`; nil past the end or at any other byte.
+    static func decimal<Bytes: RandomAccessCollection<UInt8>>(_ b: Bytes, at: Int, width: Int) -> Int? where Bytes.Index == Int {
+        guard at >= b.startIndex, at + width <= b.endIndex else { return nil }
+        var v = 0
+        for i in at..<at + width {
+            let d = Int(b[i]) - 48
+            guard d >= 0, d <= 9 else { return nil }
+            v = v * 10 + d
+        }
+        return v
+    }
+
+    static let daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
     /// Milliseconds since 1970 (Howard Hinnant's days-from-civil algorithm).
     public var millisecondsSince1970: Int64 {

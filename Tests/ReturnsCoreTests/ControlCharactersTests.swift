@@ -15,4 +15,15 @@ struct ControlCharactersTests {
             #expect(text.controlCharactersEscaped == text)
         }
     }
+
+    @Test("a client's text quoted in a message is cut at a number of scalars, so one letter carrying 3,000 marks is cut too; shorter text is quoted whole")
+    func quotedInMessageIsBounded() {
+        let marks = "e" + String(repeating: "\u{301}", count: 3000)
+        #expect(marks.count == 1)  // one character: a bound in characters let it all through
+        #expect(marks.quotedInMessage(max: 20) == "e" + String(repeating: "\u{301}", count: 19) + "… (6001 bytes)")
+        #expect(String(repeating: "A", count: 100).quotedInMessage() == String(repeating: "A", count: 80) + "… (100 bytes)")
+        for text in ["", "FR", String(repeating: "Ж", count: 80), "👩‍👩‍👧"] {
+            #expect(text.quotedInMessage() == text)
+        }
+    }
 }

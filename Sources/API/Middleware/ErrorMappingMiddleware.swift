@@ -28,7 +28,7 @@ struct ErrorMappingMiddleware: RouterMiddleware {
         } catch StoreError.unavailable(let why) {
             // A database restart or failover, a full disk: 503 tells kiosks, scanners and load
             // balancers to try again (with the same Idempotency-Key), where a 500 reads as our bug.
-            context.logger.warning("store.unavailable", metadata: ["error": "\(why)", "path": "\(APIError.quoted(request.uri.path))"])
+            context.logger.warning("store.unavailable", metadata: ["error": "\(why)", "path": "\(request.uri.path.quotedInMessage())"])
             var error = APIError(.serviceUnavailable, "store_unavailable", "the database cannot take requests right now; send the same request again in a moment (with the same Idempotency-Key, if it had one)")
             error.headers[.retryAfter] = "2"
             throw error
@@ -57,15 +57,15 @@ struct ErrorMappingMiddleware: RouterMiddleware {
                 // A known path with another method is 405 with the methods it has.
                 let allowed = routes.methods(for: request.uri.path)
                 if !allowed.isEmpty {
-                    mapped = APIError(.methodNotAllowed, "method_not_allowed", "\(APIError.quoted(request.uri.path)) takes \(allowed.joined(separator: ", ")), not \(request.method.rawValue)")
+                    mapped = APIError(.methodNotAllowed, "method_not_allowed", "\(request.uri.path.quotedInMessage()) takes \(allowed.joined(separator: ", ")), not \(request.method.rawValue)")
                     mapped.headers[.allow] = allowed.joined(separator: ", ")
                 } else {
-                    mapped.message = "no route \(request.method.rawValue) \(APIError.quoted(request.uri.path))"
+                    mapped.message = "no route \(request.method.rawValue) \(request.uri.path.quotedInMessage())"
                 }
             }
             throw mapped
         } catch {
-            context.logger.error("request.failed", metadata: ["error": "\(error)", "path": "\(APIError.quoted(request.uri.path))"])
+            context.logger.error("request.failed", metadata: ["error": "\(error)", "path": "\(request.uri.path.quotedInMessage())"])
             throw APIError(.internalServerError, "internal_error", "internal error; returnd's log has the cause under request id \(context.id) (also in the Returnd-Request-Id header)")
         }
     }

@@ -1,6 +1,7 @@
 import Carriers
 import Foundation
 import Hummingbird
+import ReturnsCore
 
 extension Request {
     /// Decodes a small JSON body into `T`, answering 400 with the field at fault.
@@ -33,7 +34,7 @@ extension Request {
         // or another reader of the same body may take the other: `"dispute_id": "D-1",
         // "dispute_id": "D-2"` must not become a parcel for D-1 that nobody asked for by name.
         if let repeated = Self.repeatedKey(in: bytes) {
-            throw .badRequest("\(repeated.path.isEmpty ? "the body" : "field \(APIError.quoted(repeated.path, max: 120))") has the key \(APIError.quoted(repeated.key, max: 64)) twice; send each key once")
+            throw .badRequest("\(repeated.path.isEmpty ? "the body" : "field \(repeated.path.quotedInMessage(max: 120))") has the key \(repeated.key.quotedInMessage(max: 64)) twice; send each key once")
         }
         return value
     }

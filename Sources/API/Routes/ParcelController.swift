@@ -32,7 +32,7 @@ struct ParcelController {
         let token = try context.require(.marketplace, .kiosk)
         let formatName = request.uri.queryParameters.get("format") ?? "pdf"
         guard let format = LabelFormat(rawValue: formatName) else {
-            throw APIError.badRequest("query parameter format must be one of pdf, png, svg, zpl, not \(formatName.prefix(20))")
+            throw APIError.badRequest("query parameter format must be one of pdf, png, svg, zpl, not \(formatName.quotedInMessage(max: 20))")
         }
         let parcel = try await load(context)
         if token.role == .kiosk && token.kioskCountry != parcel.country {
@@ -66,7 +66,7 @@ struct ParcelController {
     func load(_ context: ReturndRequestContext) async throws -> Parcel {
         let id = context.parameters.get("id") ?? ""
         guard ParcelID.isWellFormed(id), let parcel = try await runtime.store.parcel(id: id) else {
-            throw APIError.notFound("parcel \(APIError.quoted(id))")
+            throw APIError.notFound("parcel \(id.quotedInMessage())")
         }
         return parcel
     }

@@ -37,7 +37,7 @@ struct ServicePointController {
         }
         let country = given.uppercased()
         guard country.count == 2, country.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
-            throw APIError.badRequest("query parameter country must be an ISO 3166-1 alpha-2 code such as FR, not \(given.prefix(20))")
+            throw APIError.badRequest("query parameter country must be an ISO 3166-1 alpha-2 code such as FR, not \(given.quotedInMessage(max: 20))")
         }
         let services = runtime.snapshot.catalog.services(inCountry: country)
         guard !services.isEmpty else {
