@@ -15,6 +15,7 @@ let package = Package(
         // For the libFuzzer package in fuzz/, which builds the parsers and loaders with -sanitize=fuzzer.
         .library(name: "ReturnsCore", targets: ["ReturnsCore"]),
         .library(name: "Carriers", targets: ["Carriers"]),
+        .library(name: "Transport", targets: ["Transport"]),
         // For the fuzz target of returnd.yaml's loader.
         .library(name: "API", targets: ["API"]),
     ],

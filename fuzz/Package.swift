@@ -21,7 +21,7 @@ let package = Package(
             swiftSettings: fuzzTarget),
         .executableTarget(
             name: "FuzzCarrierResponses",
-            dependencies: [.product(name: "Carriers", package: "returnd")],
+            dependencies: [.product(name: "Carriers", package: "returnd"), .product(name: "Transport", package: "returnd")],
             swiftSettings: fuzzTarget),
         .executableTarget(
             name: "FuzzCarrierJSON",

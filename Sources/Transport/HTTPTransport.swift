@@ -65,8 +65,17 @@ public struct InboundResponse: Sendable {
 
     /// `Retry-After` as seconds or an HTTP date, at most a day (a carrier asking for more is wrong).
     public func retryAfter(now: Date = Date()) -> Duration? {
-        guard let raw = header("retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        header("retry-after").flatMap { Self.retryAfter($0, now: now) }
+    }
+
+    /// A `Retry-After` value as the endpoint wrote it, read as `retryAfter(now:)` does.
+    public static func retryAfter(_ value: String, now: Date) -> Duration? {
+        let raw = value.trimmingCharacters(in: .whitespaces)
         if let seconds = Int(raw), seconds >= 0 { return .seconds(min(seconds, 86_400)) }
+        // The header is the endpoint's to write, and DateFormatter traps ("Incorrect range") on a
+        // combining character: one carrier or dispute service answering such a date took returnd
+        // down at every poll. An HTTP-date is short printable ASCII; nothing else reaches it.
+        guard raw.utf8.count <= 64, raw.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

@@ -138,7 +138,7 @@ struct DisputeNotifierTests {
         try await h.parcel(dispute: "D-1")
         let paused = Mutex<Date?>(nil)
         try await service.serve { url in
-            service.mode = .tooManyRequests(retryAfter: asked)
+            service.mode = .tooManyRequests(retryAfter: "\(asked)")
             // The harness's max_backoff_seconds is 60; pause_max here 5 s.
             let notifier = try h.notifier(url: url, pauseMax: .seconds(5))
             _ = try await notifier.deliverDue()
@@ -150,6 +150,26 @@ struct DisputeNotifierTests {
         #expect(abs(until.timeIntervalSince(h.clock.date) - held) < 1)
     }
 
+    @Test("a Retry-After date with a combining character is ignored, the event backed off as without one: DateFormatter trapped on it, and the whole daemon with it")
+    func retryAfterNotADate() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        try await h.parcel(dispute: "D-1")
+        try await service.serve { url in
+            service.mode = .tooManyRequests(retryAfter: "Wed, 2\u{32B}1 Oct 2026 07:28:00 GMT")
+            let notifier = try h.notifier(url: url)
+            #expect(try await notifier.deliverDue() == 0)
+            #expect(service.attempts == 1)
+            // The notifier's own backoff (the harness's 1 s base, with jitter), not a held day.
+            let pending = try #require(try await h.store.outbox(state: .pending, limit: 1).first)
+            #expect(pending.lastError == "HTTP 429")
+            let next = try #require(pending.nextAttemptAt).timeIntervalSince(h.clock.date)
+            #expect(next > 0 && next < 5, "\(next)")
+            #expect(try await h.store.endpointHolds(now: h.clock.date).isEmpty)
+        }
+    }
+
     @Test("the service's Retry-After holds for another instance and for a restarted notifier: nothing is sent until it ends")
     func retryAfterAcrossInstances() async throws {
         let h = try await NotifierHarness()
@@ -159,7 +179,7 @@ struct DisputeNotifierTests {
         let other = try SQLReturnStore.sqlite(path: h.directory.appendingPathComponent("returnd.sqlite").path)
         try await other.migrate()
         try await service.serve { url in
-            service.mode = .tooManyRequests(retryAfter: 30)
+            service.mode = .tooManyRequests(retryAfter: "30")
             #expect(try await h.notifier(url: url).deliverDue() == 0)
             let asked = service.attempts
             #expect(asked > 0)

@@ -12,7 +12,8 @@ final class FakeDisputeService: Sendable {
     enum Mode: Sendable {
         case accept
         case fail(status: Int)
-        case tooManyRequests(retryAfter: Int)
+        /// 429 with this `Retry-After`, as the service writes it.
+        case tooManyRequests(retryAfter: String)
         case hang
         case redirect(to: String)
         /// Accepts, and answers with a page of this many bytes (the updated dispute, say).
@@ -78,8 +79,8 @@ final class FakeDisputeService: Sendable {
             return Response(status: .init(code: status))
         case .redirect(let location):
             return Response(status: .permanentRedirect, headers: [.location: location])
-        case .tooManyRequests(let seconds):
-            return Response(status: .tooManyRequests, headers: [.retryAfter: "\(seconds)"])
+        case .tooManyRequests(let text):
+            return Response(status: .tooManyRequests, headers: [.retryAfter: text])
         case .accept, .acceptWithPage:
             break
         }

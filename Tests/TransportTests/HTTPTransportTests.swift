@@ -31,9 +31,9 @@ func withLocalServer(_ body: @Sendable (_ base: String) async throws -> Void) as
     }
 }
 
-/// A server standing for a broken or hostile endpoint: it answers a status line, then header
-/// lines without end, until the client goes away.
-func withHeaderFlood(_ body: @Sendable (_ base: String) async throws -> Void) async throws {
+/// A server on 127.0.0.1 standing for a broken or hostile endpoint: each connection gets
+/// `answer`, byte for byte, on a thread of its own, and is closed.
+func withRawServer(answering answer: @escaping @Sendable (_ client: Int32) -> Void, _ body: @Sendable (_ base: String) async throws -> Void) async throws {
     let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -51,14 +51,21 @@ func withHeaderFlood(_ body: @Sendable (_ base: String) async throws -> Void) as
             guard client >= 0 else { return }
             Thread {
                 defer { close(client) }
-                let line = Array("X-Flood: \(String(repeating: "x", count: 1000))\r\n".utf8)
-                _ = send(client, "HTTP/1.1 200 OK\r\n", 17, Int32(MSG_NOSIGNAL))
-                while line.withUnsafeBytes({ send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) > 0 {}
+                answer(client)
             }.start()
         }
     }.start()
     defer { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
     try await body("http://127.0.0.1:\(port)")
+}
+
+/// An endpoint that answers a status line, then header lines without end, until the client goes away.
+func withHeaderFlood(_ body: @Sendable (_ base: String) async throws -> Void) async throws {
+    try await withRawServer(answering: { client in
+        let line = Array("X-Flood: \(String(repeating: "x", count: 1000))\r\n".utf8)
+        _ = send(client, "HTTP/1.1 200 OK\r\n", 17, Int32(MSG_NOSIGNAL))
+        while line.withUnsafeBytes({ send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) > 0 {}
+    }, body)
 }
 
 @Suite("libcurl transport against a local server")
@@ -150,6 +157,32 @@ struct HTTPTransportTests {
             let r = try await transport.send(OutboundRequest(url: "\(base)/busy"))
             #expect(r.status == 429)
             #expect(r.retryAfter() == .seconds(7))
+        }
+    }
+
+    @Test("a Retry-After HTTP-date is read as the seconds until it; one holding a combining character (DateFormatter trapped on it, taking returnd down at every poll) or other non-ASCII text is no Retry-After")
+    func retryAfterDates() async throws {
+        let transport = HTTPTransport()
+        defer { transport.shutdown() }
+        let date = "Wed, 21 Oct 2026 07:28:00 GMT"
+        let now = try Date("2026-10-21T07:26:30Z", strategy: .iso8601)
+        for (value, seconds) in [(date, Duration?.some(.seconds(90))), ("Wed, 2\u{32B}1 Oct 2026 07:28:00 GMT", nil), ("Mi, 21 Okt 2026 07:28:00 GMT ü", nil)] {
+            try await withRawServer(answering: { client in
+                // The request first: closing with it unread would reset the connection.
+                var request: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                while !request.suffix(4).elementsEqual("\r\n\r\n".utf8) {
+                    let n = recv(client, &chunk, chunk.count, 0)
+                    guard n > 0 else { return }
+                    request += chunk[..<n]
+                }
+                let answer = Array("HTTP/1.1 429 Too Many Requests\r\nRetry-After: \(value)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
+                _ = answer.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }) { base in
+                let r = try await transport.send(OutboundRequest(url: "\(base)/track"))
+                #expect(r.status == 429 && r.header("retry-after") == value)
+                #expect(r.retryAfter(now: now) == seconds, "\(value)")
+            }
         }
     }
 

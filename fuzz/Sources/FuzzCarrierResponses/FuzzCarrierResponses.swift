@@ -1,5 +1,6 @@
 import Carriers
 import Foundation
+import Transport
 
 // Input: a first line "<carrier id> <status> <number>,<number>..." then the answer's body.
 // The header lets the fuzzer steer which adapter, status and numbers it attacks.
@@ -34,5 +35,11 @@ public func fuzzCarrierResponses(_ data: UnsafePointer<UInt8>, _ size: Int) -> I
         // Typed errors are the contract; the poller retries or backs off on them.
     }
     _ = try? OAuthClientCredentials.parseResponse(status: status, body: body)
+    // The answer's Retry-After, as the poller and the notifier read it on any failure: the body's
+    // first line stands for the header's value (a date with a combining character trapped).
+    let value = String(decoding: body.prefix { $0 != 10 }.prefix(200), as: UTF8.self)
+    if let wait = InboundResponse.retryAfter(value, now: Date(timeIntervalSince1970: 1_790_000_000)) {
+        precondition(wait >= .zero && wait <= .seconds(86_400), "Retry-After \(value.debugDescription) read as \(wait)")
+    }
     return 0
 }
