@@ -270,6 +270,7 @@ struct MetricsRouteTests {
     @Test("a count taking over a tenth of the interval warns with the setting to raise; otherwise it logs at debug")
     func slowCountWarns() async throws {
         let h = try await TestHarness()
+        defer { h.cleanUp() }
         let log = CapturedLog()
         // No count of a real store takes under a tenth of a nanosecond, and none takes six minutes.
         // (The slow one second, a second later: the first one's count is too old to share by then.)

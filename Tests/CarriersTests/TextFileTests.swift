@@ -7,13 +7,16 @@ import Glibc
 #endif
 
 @Suite("Text files an operator points returnd at")
-struct TextFileTests {
+final class TextFileTests {
     let folder: URL
 
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("textfile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
+
+    // A class, for this: each test's folder goes when its instance does.
+    deinit { try? FileManager.default.removeItem(at: folder) }
 
     func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
