@@ -22,7 +22,18 @@ public struct ReturnPayload: Hashable, Sendable {
 
     var signedPart: String { [Self.version, keyID, parcelID, trackingNumber, country].joined(separator: ":") }
 
-    public static func looksLikePayload(_ s: String) -> Bool { s.hasPrefix(version + ":") }
+    /// `RT1:` in any case: a keyboard-wedge scanner with Caps Lock on types what it reads in
+    /// lower case.
+    public static func looksLikePayload(_ s: String) -> Bool { s.utf8.prefix(4).map(capital).elementsEqual("RT1:".utf8) }
+
+    /// The payload in capitals, as it is signed: every part of one is upper-case ASCII, digits or
+    /// colons (key ids, Crockford symbols, the tracking number, the country), so a read in lower
+    /// case loses nothing. Only ASCII letters change.
+    public static func canonical(_ s: String) -> String {
+        String(decoding: s.utf8.map(capital), as: UTF8.self)
+    }
+
+    private static func capital(_ b: UInt8) -> UInt8 { b >= 0x61 && b <= 0x7A ? b - 0x20 : b }
 }
 
 public enum ReturnPayloadError: Error, Equatable, Sendable {
@@ -82,8 +93,10 @@ public struct ReturnPayloadSigner: Sendable {
         return payload.signedPart + ":" + Self.signature(payload.signedPart, key.secret)
     }
 
+    /// In any case (`ReturnPayload.canonical`): until 2026-12-05 a payload read in lower case was
+    /// looked up as a tracking number and answered 404, and the kiosk showed no parcel.
     public func verify(_ text: String) throws(ReturnPayloadError) -> ReturnPayload {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let parts = ReturnPayload.canonical(text).split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 6, parts[0] == ReturnPayload.version,
             parts.allSatisfy({ !$0.isEmpty && $0.count <= 40 })
         else { throw .malformed }

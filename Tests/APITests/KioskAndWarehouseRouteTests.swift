@@ -46,6 +46,22 @@ struct KioskRouteTests {
         }
     }
 
+    @Test("a QR payload read in lower case (a keyboard-wedge scanner with Caps Lock on) finds its parcel at the kiosk and the warehouse; one altered so is still refused as forged")
+    func qrReadInLowerCase() async throws {
+        let h = try await TestHarness()
+        let (market, kiosk, scanner) = try await h.parties()
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let read = (p["qr_payload"] as! String).lowercased()
+            let scanned = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(read)"}"#)
+            #expect(scanned.status == .ok && scanned.parcel["id"] as? String == p["id"] as? String, "\(scanned.status) \(String(buffer: scanned.body).prefix(200))")
+            let receipt = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(read)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            #expect(receipt.status == .ok && receipt.parcel["status"] as? String == "arrived_at_warehouse")
+            let forged = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(read.replacingOccurrences(of: ":fr:", with: ":de:"))"}"#)
+            #expect(forged.status == .unprocessableContent && forged.errorCode == "invalid_qr_code")
+        }
+    }
+
     @Test("a tracking number typed in groups, with spaces or dashes and in any case, finds its parcel at the kiosk and the warehouse; a slip typed so is still a slip")
     func trackingNumberTypedInGroups() async throws {
         let h = try await TestHarness()

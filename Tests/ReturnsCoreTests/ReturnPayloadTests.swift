@@ -29,6 +29,20 @@ struct ReturnPayloadTests {
         #expect(throws: ReturnPayloadError.malformed) { try signer.verify("hello") }
     }
 
+    @Test("a payload read in lower case or in mixed case (a scanner with Caps Lock on) verifies as the same payload; altered, it is still refused as forged")
+    func anyCase() throws {
+        let text = signer.sign(parcelID: "P0123456789AB", trackingNumber: "RR123456785CN", country: "FR")
+        let payload = try signer.verify(text)
+        for read in [text.lowercased(), String(text.enumerated().map { $0.offset % 2 == 0 ? Character($0.element.lowercased()) : $0.element })] {
+            #expect(ReturnPayload.looksLikePayload(read))
+            #expect(try signer.verify(read) == payload)
+        }
+        #expect(throws: ReturnPayloadError.badSignature) { try signer.verify(text.lowercased().replacingOccurrences(of: ":fr:", with: ":us:")) }
+        // Only ASCII letters are read as capitals: a letter outside ASCII is not taken for one.
+        #expect(!ReturnPayload.looksLikePayload("ʀt1:"))
+        #expect(throws: ReturnPayloadError.badSignature) { try signer.verify(text.replacingOccurrences(of: "RR123", with: "ʀR123")) }
+    }
+
     @Test("after rotation a label signed with the old key still verifies")
     func rotation() throws {
         let old = try ReturnPayloadSigner(keys: [.init(id: "K1", secret: Array(repeating: 2, count: 32))])
