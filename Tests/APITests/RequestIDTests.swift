@@ -8,7 +8,7 @@ import Testing
 
 @Suite("Returnd-Request-Id")
 struct RequestIDTests {
-    @Test("every answer, errors too, carries its request's id, the one its http.request log line names")
+    @Test("every answer, errors too, carries its request's id, the one its http.request log line names, with a refusal's error code")
     func everyAnswerNamesItsLogLines() async throws {
         let h = try await TestHarness()
         defer { h.cleanUp() }
@@ -29,6 +29,8 @@ struct RequestIDTests {
             #expect(ids.count == answers.count && Set(ids).count == ids.count && ids.allSatisfy { !$0.isEmpty }, "\(ids)")
             let logged = log.lines("http.request").compactMap { $0.metadata["request_id"] }
             #expect(logged == ids)
+            // A refusal's line names its error code, so the operator sees the rule, not only a 4xx.
+            #expect(log.lines("http.request").map { $0.metadata["error"] ?? "-" } == ["-", "unauthorized", "not_found", "method_not_allowed", "invalid_request"])
         }
     }
 }
