@@ -59,7 +59,8 @@ public struct InboundResponse: Sendable {
     /// configured), so the configured URL is out of date and the operator needs the new one.
     public var redirectNote: String? {
         guard (300..<400).contains(status) else { return nil }
-        let location = header("location").map { String($0.prefix(300)) } ?? "an address it did not give"
+        // Cut in scalars, not characters: one letter may carry a header's worth of marks.
+        let location = header("location").map { String(String.UnicodeScalarView($0.unicodeScalars.prefix(300))) } ?? "an address it did not give"
         return "redirect to \(location), not followed: the configured URL is out of date"
     }
 

@@ -306,6 +306,22 @@ struct DisputeNotifierTests {
         }
     }
 
+    @Test("a redirect to an address of one letter and 40,000 combining marks is cut in each event's error: a cut in characters kept all of it")
+    func redirectToMarksIsCut() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        try await h.parcel(dispute: "D-1")
+        try await service.serve { url in
+            service.mode = .redirect(to: "https://disputes.example/e" + String(repeating: "\u{301}", count: 40_000))
+            #expect(try await h.notifier(url: url).deliverDue() == 0)
+            let error = try #require(try await h.store.outbox(state: .pending, limit: 1).first?.lastError)
+            // In bytes: the first character of the cut is the letter with all its marks kept.
+            #expect(error.utf8.starts(with: "HTTP 308 redirect to https://disputes.example/e\u{301}\u{301}".utf8))
+            #expect(error.unicodeScalars.count < 520, "\(error.utf8.count) bytes")
+        }
+    }
+
     @Test("a 2xx with a page larger than returnd reads is delivered: marked once, not sent again, the notifier not paused")
     func largeAnswerDelivered() async throws {
         let h = try await NotifierHarness()

@@ -583,6 +583,23 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("an event's last error is kept to 500 scalars, however it is built: one letter with 20,000 combining marks is cut too", arguments: StoreKind.allCases)
+    func outboxErrorBounded(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            _ = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1")))
+            let now = Date()
+            let event = try #require(try await store.claimDueEvents(now: now, limit: 1, leaseUntil: now.addingTimeInterval(60)).first)
+            let marks = "e" + String(repeating: "\u{301}", count: 20_000)
+            try await store.markFailed(seq: event.seq, nextAttemptAt: now, error: "HTTP 308 redirect to \(marks)")
+            let failed = try #require(try await store.outboxEntry(id: event.eventID)?.lastError)
+            #expect(failed.unicodeScalars.count < 520 && failed.hasSuffix("… (40022 bytes)"), "\(failed.utf8.count) bytes")
+            try await store.markDead(seq: event.seq, at: now, error: marks)
+            let dead = try #require(try await store.outboxEntry(id: event.eventID)?.lastError)
+            #expect(dead.unicodeScalars.count < 520, "\(dead.utf8.count) bytes")
+        }
+    }
+
     @Test("outbox: claimers racing on two stores never claim the same event, and between them claim every dispute's head", arguments: StoreKind.allCases)
     func outboxClaimsRace(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

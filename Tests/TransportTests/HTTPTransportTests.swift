@@ -160,6 +160,14 @@ struct HTTPTransportTests {
         }
     }
 
+    @Test("a redirect's note quotes at most 300 scalars of its Location: one letter with 40,000 combining marks is cut too")
+    func redirectNoteBounded() throws {
+        let marks = "e" + String(repeating: "\u{301}", count: 40_000)
+        let note = try #require(InboundResponse(status: 308, headers: [(name: "location", value: "https://x.example/\(marks)")], body: [], totalTime: 0).redirectNote)
+        #expect(note.unicodeScalars.count < 400, "\(note.utf8.count) bytes")
+        #expect(note.utf8.starts(with: "redirect to https://x.example/e\u{301}".utf8))
+    }
+
     @Test("a Retry-After HTTP-date is read as the seconds until it; one holding a combining character (DateFormatter trapped on it, taking returnd down at every poll) or other non-ASCII text is no Retry-After")
     func retryAfterDates() async throws {
         let transport = HTTPTransport()

@@ -199,13 +199,13 @@ extension SQLReturnStore {
 
     public func markFailed(seq: Int64, nextAttemptAt: Date, error: String) async throws {
         try await backend.write { db in
-            try db.execute("UPDATE outbox SET lease_until = NULL, attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?", [nextAttemptAt, String(error.prefix(500)), seq])
+            try db.execute("UPDATE outbox SET lease_until = NULL, attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?", [nextAttemptAt, error.quotedInMessage(max: 500), seq])
         }
     }
 
     public func markDead(seq: Int64, at date: Date, error: String) async throws {
         try await backend.write { db in
-            try db.execute("UPDATE outbox SET lease_until = NULL, attempts = attempts + 1, dead_at = ?, last_error = ? WHERE seq = ?", [date, String(error.prefix(500)), seq])
+            try db.execute("UPDATE outbox SET lease_until = NULL, attempts = attempts + 1, dead_at = ?, last_error = ? WHERE seq = ?", [date, error.quotedInMessage(max: 500), seq])
         }
     }
 
