@@ -65,8 +65,7 @@ extension UTCDateTime {
         guard hour <= 23 else { throw DateTimeRefusal(description: "hour \(hour) is past 23") }
         guard minute <= 59 else { throw DateTimeRefusal(description: "minute \(minute) is past 59") }
         guard second <= 60 else { throw DateTimeRefusal(description: "second \(second) is past 59") }
-        let midnight = UTCDateTime(civilYear: year, month: month, day: day).millisecondsSince1970 / 1000
-        let whole = midnight + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
+        let whole = daysSince1970(year: year, month: month, day: day) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
         return Date(timeIntervalSince1970: Double(whole) + Double(nanoseconds) / 1e9)
     }
 
@@ -76,10 +75,4 @@ extension UTCDateTime {
     }
 
     private static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-
-    /// Midnight UTC of a day of the proleptic Gregorian calendar.
-    private init(civilYear year: Int, month: Int, day: Int) {
-        (self.year, self.month, self.day) = (year, month, day)
-        (hour, minute, second, millisecond) = (0, 0, 0, 0)
-    }
 }

@@ -90,14 +90,20 @@ public struct UTCDateTime: Sendable, Equatable {
 
     static let daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
-    /// Milliseconds since 1970 (Howard Hinnant's days-from-civil algorithm).
-    public var millisecondsSince1970: Int64 {
+    /// Days from 1970-01-01 to a day of the proleptic Gregorian calendar (Howard Hinnant's
+    /// days-from-civil algorithm). A day past its month's end counts on into the next month.
+    public static func daysSince1970(year: Int, month: Int, day: Int) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
         let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = Int64(era * 146_097 + doe - 719_468)
+        return Int64(era * 146_097 + doe - 719_468)
+    }
+
+    /// Milliseconds since 1970.
+    public var millisecondsSince1970: Int64 {
+        let days = Self.daysSince1970(year: year, month: month, day: day)
         return ((days * 24 + Int64(hour)) * 60 + Int64(minute)) * 60_000 + Int64(second) * 1000 + Int64(millisecond)
     }
 

@@ -176,7 +176,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private let headDeadline: TimeAmount
     private let bodyDeadline: TimeAmount
     /// Armed at a request's first body part (most requests have none: no timer to make and
-    /// cancel for them), due `bodyDeadline` after its head; cancelled at its end.
+    /// cancel for them), due `bodyDeadline` after its head; cancelled at its end, and kept
+    /// until then once fired.
     private var bodyTimer: Scheduled<Void>?
     private var headAt = NIODeadline.uptimeNanoseconds(0)
     private let gauge: ConnectionGauge
@@ -255,11 +256,11 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// inside every idle window held a connection and a request task for as long as it liked.
     /// Past it, the request's body fails with `RequestBodyTimedOut`, which the route answers 408
     /// (the request is Hummingbird's by now: only it may answer).
+    /// Once fired, the timer stays set until the request's end, so body parts still coming do not
+    /// arm it again (each would fail the request a second time, at once).
     private func armBody(_ context: ChannelHandlerContext) {
-        bodyTimer?.cancel()
         let seconds = Double(bodyDeadline.nanoseconds) / 1e9
-        bodyTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: headAt + bodyDeadline) { [self] in
-            bodyTimer = nil
+        bodyTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: headAt + bodyDeadline) {
             context.fireErrorCaught(RequestBodyTimedOut(seconds: seconds))
         }
     }

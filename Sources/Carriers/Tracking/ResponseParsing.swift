@@ -1,4 +1,5 @@
 import Foundation
+import ReturnsCore
 
 /// Small helpers for reading carriers' JSON without trusting its shape.
 enum JSONBody {
@@ -70,13 +71,7 @@ enum CarrierDates {
         } else {
             return nil
         }
-        // Days from the civil date (Howard Hinnant's algorithm), then seconds.
-        let yy = mo <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
+        let days = Int(UTCDateTime.daysSince1970(year: y, month: mo, day: d))
         return Date(timeIntervalSince1970: Double(days * 86_400 + h * 3600 + mi * 60 + sec - offset) + fraction)
     }
 
