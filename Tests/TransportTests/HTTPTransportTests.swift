@@ -59,6 +59,29 @@ func withRawServer(answering answer: @escaping @Sendable (_ client: Int32) -> Vo
     try await body("http://127.0.0.1:\(port)")
 }
 
+/// Reads a request up to the end of its head; nil if the client went away first. A raw server
+/// reads it before answering: closing with it unread would reset the connection.
+func readRequestHead(_ client: Int32) -> String? {
+    var request: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while !request.suffix(4).elementsEqual("\r\n\r\n".utf8) {
+        let n = recv(client, &chunk, chunk.count, 0)
+        guard n > 0 else { return nil }
+        request += chunk[..<n]
+    }
+    return String(decoding: request, as: UTF8.self)
+}
+
+/// Sends every byte, or as many as the client takes before it goes away.
+func sendAll(_ client: Int32, _ bytes: [UInt8]) {
+    var sent = 0
+    while sent < bytes.count {
+        let n = bytes[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard n > 0 else { return }
+        sent += n
+    }
+}
+
 /// An endpoint that answers a status line, then header lines without end, until the client goes away.
 func withHeaderFlood(_ body: @Sendable (_ base: String) async throws -> Void) async throws {
     try await withRawServer(answering: { client in
@@ -176,16 +199,8 @@ struct HTTPTransportTests {
         let now = try Date("2026-10-21T07:26:30Z", strategy: .iso8601)
         for (value, seconds) in [(date, Duration?.some(.seconds(90))), ("Wed, 2\u{32B}1 Oct 2026 07:28:00 GMT", nil), ("Mi, 21 Okt 2026 07:28:00 GMT ü", nil)] {
             try await withRawServer(answering: { client in
-                // The request first: closing with it unread would reset the connection.
-                var request: [UInt8] = []
-                var chunk = [UInt8](repeating: 0, count: 4096)
-                while !request.suffix(4).elementsEqual("\r\n\r\n".utf8) {
-                    let n = recv(client, &chunk, chunk.count, 0)
-                    guard n > 0 else { return }
-                    request += chunk[..<n]
-                }
-                let answer = Array("HTTP/1.1 429 Too Many Requests\r\nRetry-After: \(value)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
-                _ = answer.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                guard readRequestHead(client) != nil else { return }
+                sendAll(client, Array("HTTP/1.1 429 Too Many Requests\r\nRetry-After: \(value)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
             }) { base in
                 let r = try await transport.send(OutboundRequest(url: "\(base)/track"))
                 #expect(r.status == 429 && r.header("retry-after") == value)
