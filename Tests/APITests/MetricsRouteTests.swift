@@ -54,6 +54,24 @@ struct MetricsRouteTests {
         }
     }
 
+    @Test("methods no route serves (PROPFIND, MKCOL, PURGE: HTTP's parser takes about 35) are counted as one method, other, not a series each")
+    func otherMethodsOneSeries() async throws {
+        let h = try await TestHarness()
+        try await h.run { client in
+            for name in ["PROPFIND", "MKCOL", "PURGE", "PROPFIND"] {
+                let r = try await client.execute(uri: "/v1/returns", method: HTTPRequest.Method(name)!)
+                #expect(r.status.code >= 400 && r.status.code < 500, "\(name): \(r.status)")
+            }
+            _ = try await client.execute(uri: "/healthz", method: .get)
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let requests = text.split(separator: "\n").filter { $0.hasPrefix("returnd_http_requests_total{") }
+            #expect(!requests.contains { $0.contains("PROPFIND") || $0.contains("MKCOL") || $0.contains("PURGE") }, "\(requests)")
+            let other: [Double] = requests.filter { $0.contains(#"method="other""#) }.compactMap { line in line.split(separator: " ").last.flatMap { Double($0) } }
+            #expect(other.reduce(0, +) == 4, "\(requests)")
+            #expect(requests.contains { $0.contains(#"method="GET",route="/healthz",status="200""#) }, "\(requests)")
+        }
+    }
+
     @Test("parcels by status are the last count's, with its age; the outbox is read at each scrape; nothing is counted per scrape")
     func parcelsFromTheLastCount() async throws {
         let h = try await TestHarness()
