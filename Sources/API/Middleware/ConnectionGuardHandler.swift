@@ -47,7 +47,7 @@ extension ConnectionGauge {
             (.badRequest, "invalid_request", Self.notHTTP11(error, opening: opening))
         }
         let id = RequestID().description  // as the router's requests get theirs
-        metrics.request(method: "unknown", route: "unreadable", status: status.code, duration: .zero)
+        metrics.unreadableRequest(status: status.code)
         logger.info("http.unreadable_request", metadata: ["status": "\(status.code)", "reason": "\(message)", "request_id": "\(id)"])
         let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
         return (status, id, body)
@@ -72,7 +72,7 @@ extension ConnectionGauge {
     func headTimedOut(after deadline: TimeAmount) -> String {
         let id = RequestID().description
         let seconds = Double(deadline.nanoseconds) / 1e9
-        metrics.request(method: "unknown", route: "unreadable", status: 408, duration: .zero)
+        metrics.unreadableRequest(status: 408)
         logger.info("http.unreadable_request", metadata: ["status": "408", "reason": "request head not complete after \(seconds) s", "request_id": "\(id)"])
         let body = #"{"error":{"code":"request_timeout","message":"the request line and headers did not arrive whole within http.request_head_timeout_seconds (\#(seconds) s)"}}"#
         return "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"

@@ -26,7 +26,15 @@ public final class ReturndMetrics: Sendable {
     static let methodsByName: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     func request(method: String, route: String, status: Int, duration: Duration) {
-        let method = Self.methodsByName.contains(method) || method == "unknown" ? method : "other"
+        count(method: Self.methodsByName.contains(method) ? method : "other", route: route, status: status, duration: duration)
+    }
+
+    /// A request HTTP's parser refused, or whose head never came whole: no method was read.
+    func unreadableRequest(status: Int) {
+        count(method: "unknown", route: "unreadable", status: status, duration: .zero)
+    }
+
+    private func count(method: String, route: String, status: Int, duration: Duration) {
         registry.makeCounter(descriptor: .init(metricName: "returnd_http_requests", unitName: "total", helpText: "HTTP requests by route and status"), labels: [("method", method), ("route", route), ("status", "\(status)")]).increment()
         registry.makeDurationHistogram(descriptor: .init(metricName: "returnd_http_request_duration", unitName: "seconds", helpText: "HTTP request duration"), labels: [("route", route)], buckets: Self.latencyBuckets).recordNanoseconds(Int64(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000))
     }
