@@ -18,7 +18,9 @@ struct OutboxCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List events, oldest first.")
         @OptionGroup var options: GlobalOptions
         @Option(help: "pending, delivered or dead; all when absent.") var state: String?
-        @Option(help: "At most this many.") var limit = 100
+        // Unconditional: `--limit -5` reads -5 as the value, so validate() names what is wrong
+        // (otherwise argument-parser takes -5 for an option and says only "Missing value").
+        @Option(parsing: .unconditional, help: "At most this many.") var limit = 100
         @Option(help: "Only this dispute's events: what returnd told the dispute service about it (reads the whole outbox).") var dispute: String?
 
         func validate() throws {
@@ -45,7 +47,9 @@ struct OutboxCommand: AsyncParsableCommand {
     struct Dead: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List dead letters: events given up on; each holds back its dispute's later events.")
         @OptionGroup var options: GlobalOptions
-        @Option(help: "At most this many, oldest first.") var limit = 1000
+        // Unconditional: `--limit -5` reads -5 as the value, so validate() names what is wrong
+        // (otherwise argument-parser takes -5 for an option and says only "Missing value").
+        @Option(parsing: .unconditional, help: "At most this many, oldest first.") var limit = 1000
 
         func validate() throws {
             if limit < 1 { throw ValidationError("--limit must be 1 or more") }

@@ -120,8 +120,10 @@ struct ParcelCommand: AsyncParsableCommand {
         @Option(help: "Only this country (ISO code: GB for the UK).") var country: String?
         @Option(help: "Only this carrier id (as in returnctl status).") var carrier: String?
         @Option(help: "Only parcels going back to this warehouse id.") var warehouse: String?
-        @Option(help: "Only parcels returnd has not changed for this many days (fractions allowed).") var unchangedDays: Double?
-        @Option(help: "Show at most this many (1 to 10000); the count of all that match is printed.") var limit = 50
+        // Unconditional: `--limit -5` reads -5 as the value, so validate() names what is wrong
+        // (otherwise argument-parser takes -5 for an option and says only "Missing value").
+        @Option(parsing: .unconditional, help: "Only parcels returnd has not changed for this many days (fractions allowed).") var unchangedDays: Double?
+        @Option(parsing: .unconditional, help: "Show at most this many (1 to 10000); the count of all that match is printed.") var limit = 50
         @Flag(help: "Only boxes that returnd could not move on: read at the wrong warehouse and not received at their own since, read after they expired, or reported by their carrier after they expired.") var flagged = false
         @Option(help: "Only parcels holding an item of this dispute (the marketplace's dispute id).") var dispute: String?
 
