@@ -17,7 +17,7 @@ public func buildRouter(runtime: ReturndRuntime, maxBodyBytes: Int = 1 << 20) ->
     ParcelController(runtime: runtime).addRoutes(to: v1)
     ServicePointController(runtime: runtime).addRoutes(to: v1)
     KioskController(runtime: runtime).addRoutes(to: v1)
-    WarehouseController(runtime: runtime).addRoutes(to: v1)
+    WarehouseController(runtime: runtime, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
     routes.fill(router.routes.map { ($0.path.description, $0.method.rawValue) })
     return router
 }

@@ -437,6 +437,34 @@ struct WarehouseRouteTests {
         }
     }
 
+    @Test("an inspection of a large parcel is taken past 64 KiB (up to http.max_request_body_bytes): 100 items each rejected with a 500-character reason; a receipt or kiosk body past 64 KiB is 413 body_too_large naming that limit")
+    func bodyLimits() async throws {
+        let h = try await TestHarness()
+        let (market, kiosk, scanner) = try await h.parties()
+        try await h.run { client in
+            let skus = (1...100).map { "SKU-\($0)" }
+            let p = try await h.newParcel(client, token: market, skus: skus)
+            let code = p["tracking_number"] as! String
+            _ = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(code)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            let reason = String(repeating: "é", count: 500)
+            let items = skus.map { #"{"sku": "\#($0)", "outcome": "rejected", "reason": "\#(reason)"}"# }
+            let verdict = #"{"code": "\#(code)", "items": [\#(items.joined(separator: ", "))]}"#
+            #expect(verdict.utf8.count > 100 * 1024)
+            let r = try await h.post(client, "/v1/warehouse/inspections", token: scanner, verdict)
+            #expect(r.status == .ok, "\(r.status) \(String(buffer: r.body))")
+            #expect(r.parcel["status"] as? String == "inspected")
+            #expect(try await h.store.inspection(parcelID: p["id"] as! String).filter { $0.reason == reason }.count == 100)
+
+            let padded = #"{"code": "\#(code)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))", "note": "\#(String(repeating: "x", count: 64 * 1024))"}"#
+            for (uri, token) in [("/v1/warehouse/receipts", scanner), ("/v1/kiosk/scans", kiosk), ("/v1/kiosk/dropoffs", kiosk)] {
+                let big = try await h.post(client, uri, token: token, padded)
+                #expect(big.status == .contentTooLarge && big.errorCode == "body_too_large", "\(uri)")
+                #expect((big.json["error"] as? [String: Any])?["message"] as? String
+                    == "the request body is larger than the 64 KiB this route takes; it holds a code and a few fields", "\(uri)")
+            }
+        }
+    }
+
     @Test("a scanner of another warehouse cannot inspect: 403 forbidden_scope; kiosks cannot post receipts: 403 forbidden_role")
     func scannerScope() async throws {
         let h = try await TestHarness()

@@ -177,9 +177,10 @@ struct ReturnRouteTests {
             let date = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(string: badDate))
             #expect(date.status == .badRequest)
             #expect(((date.json["error"] as? [String: Any])?["message"] as? String)?.contains("received_at") == true)
-            let huge = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(repeating: UInt8(ascii: " "), count: 200_000))
+            let huge = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(repeating: UInt8(ascii: " "), count: (1 << 20) + 1))
             #expect(huge.status == .contentTooLarge, "\(huge.status) \(String(buffer: huge.body))")
             #expect(huge.errorCode == "body_too_large")
+            #expect((huge.json["error"] as? [String: Any])?["message"] as? String == "the request body is larger than the configured http.max_request_body_bytes (1048576 bytes)")
         }
     }
 

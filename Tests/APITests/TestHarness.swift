@@ -56,7 +56,8 @@ struct TestHarness {
     }
 
     var application: some ApplicationProtocol {
-        Application(router: buildRouter(runtime: runtime, maxBodyBytes: 64 * 1024))
+        // The configured limit as shipped (http.max_request_body_bytes).
+        Application(router: buildRouter(runtime: runtime, maxBodyBytes: 1 << 20))
     }
 
     func run(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {

@@ -1,13 +1,26 @@
 import Carriers
 import Foundation
 import Hummingbird
+import NIOCore
 import ReturnsCore
 
 extension Request {
-    /// Decodes a small JSON body into `T`, answering 400 with the field at fault.
-    func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int = 64 * 1024) async throws -> T {
-        let buffer = try await body.collect(upTo: limit)
+    /// Decodes a JSON body of at most `limit` bytes into `T`, answering 400 with the field at
+    /// fault, or 413 naming the limit (see `collectBody`).
+    func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int = 64 * 1024, configured: Bool = false) async throws -> T {
+        let buffer = try await collectBody(upTo: limit, configured: configured)
         return try Self.decodeBody(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// The whole body, or 413 naming the limit it passed. `configured`: the limit is
+    /// `http.max_request_body_bytes`; otherwise it is the route's own, which a sender cannot
+    /// look up in the configuration.
+    func collectBody(upTo limit: Int, configured: Bool) async throws -> ByteBuffer {
+        do { return try await body.collect(upTo: limit) } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "body_too_large", configured
+                ? "the request body is larger than the configured http.max_request_body_bytes (\(limit) bytes)"
+                : "the request body is larger than the \(limit / 1024) KiB this route takes; it holds a code and a few fields")
+        }
     }
 
     /// A request body as `T`, or 400 saying what is wrong: empty, the field at fault, or a key

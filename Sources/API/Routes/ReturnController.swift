@@ -15,7 +15,7 @@ struct ReturnController {
     @Sendable func create(_ request: Request, context: ReturndRequestContext) async throws -> Response {
         _ = try context.require(.marketplace)
         let key = try idempotencyKey(request)
-        let body = try await request.body.collect(upTo: maxBodyBytes)
+        let body = try await request.collectBody(upTo: maxBodyBytes, configured: true)
         let bytes = Array(body.readableBytesView)
         let returnRequest = try Request.decodeBody(ReturnRequest.self, from: Data(bytes))
         let outcome = try await ReturnIssuer(runtime: runtime).issue(

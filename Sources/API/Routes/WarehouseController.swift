@@ -8,6 +8,10 @@ import Store
 /// A scanner token is bound to one warehouse. Scanners retry: a repeat answers the same.
 struct WarehouseController {
     let runtime: ReturndRuntime
+    /// An inspection's body grows with the parcel's items (a rejection's reason is up to 500
+    /// characters each), and a parcel gathers items from many requests: 64 KiB refused the
+    /// verdict on a large parcel, so it takes `http.max_request_body_bytes`, as a return does.
+    let maxBodyBytes: Int
 
     func addRoutes(to group: RouterGroup<ReturndRequestContext>) {
         group.post("warehouse/receipts", use: receipt)
@@ -108,7 +112,7 @@ struct WarehouseController {
 
     @Sendable func inspection(_ request: Request, context: ReturndRequestContext) async throws -> Response {
         let (_, warehouse) = try scanner(context)
-        let body = try await request.decodeJSON(InspectionBody.self)
+        let body = try await request.decodeJSON(InspectionBody.self, limit: maxBodyBytes, configured: true)
         let skus = Set(body.items.map(\.sku))
         let parcel = try await ParcelCodeResolver(runtime: runtime).resolve(body.code, for: .inspection(skus: skus), store: runtime.store).parcel
         guard parcel.warehouseID == warehouse else {
