@@ -93,16 +93,25 @@ public struct DisputeEvent: Codable, Hashable, Sendable {
         location: String? = nil, inspection: [ItemInspection]? = nil
     ) -> [DisputeEvent] {
         (disputes ?? parcel.disputeIDs).map { dispute in
-            DisputeEvent(
+            let items = parcel.items.filter { $0.disputeID == dispute }
+            return DisputeEvent(
                 id: newID(),
                 type: type, disputeID: dispute, parcelID: parcel.id, trackingNumber: parcel.trackingNumber,
                 carrier: parcel.carrierID, status: parcel.status, occurredAt: date,
-                items: parcel.items.filter { $0.disputeID == dispute }, returnCode: parcel.returnCode,
+                items: items, returnCode: parcel.returnCode,
                 dropOffBy: parcel.dropOffBy, source: source, location: location,
-                inspection: inspection.map { all in all.filter { r in parcel.items.contains { $0.disputeID == dispute && $0.sku == r.sku && (r.disputeID == nil || r.disputeID == dispute) } } },
+                inspection: inspection.map { verdicts($0, on: items, of: dispute) },
                 acceptedAmounts: inspection.map { InspectionRules.acceptedAmounts($0, parcel: parcel, dispute: dispute) },
                 reusesLabelOf: parcel.labelOf)
         }
+    }
+
+    /// The verdicts on one dispute's `items`. Through a set of their skus: searching the parcel's
+    /// items for each verdict made an inspection's events cost disputes × verdicts × items, and
+    /// the writer builds them (a parcel of 300 items in 300 disputes took 3.5 s in a debug build).
+    static func verdicts(_ all: [ItemInspection], on items: [ParcelItem], of dispute: String) -> [ItemInspection] {
+        let skus = Set(items.map(\.sku))
+        return all.filter { skus.contains($0.sku) && ($0.disputeID == nil || $0.disputeID == dispute) }
     }
 }
 

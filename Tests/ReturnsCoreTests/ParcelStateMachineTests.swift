@@ -65,6 +65,23 @@ struct InspectionRulesTests {
         #expect(InspectionRules.acceptedAmounts(results, parcel: parcel, dispute: "D-2") == [Money(amount: "0.01", currency: "EUR")])
     }
 
+    @Test("each dispute's inspection event carries the verdicts on that dispute's items alone, a sku in two disputes told apart by dispute_id, and that dispute's accepted amount")
+    func eventsCarryTheirDisputesVerdicts() throws {
+        var p = parcel
+        p.items.append(ParcelItem(disputeID: "D-2", orderID: "O", sku: "A", title: "a", quantity: 1, unitPrice: Money(amount: "3", currency: "EUR")))
+        let results = [
+            ItemInspection(sku: "A", disputeID: "D-2", outcome: .rejected, reason: "worn"), ItemInspection(sku: "B", outcome: .accepted),
+            ItemInspection(sku: "C", outcome: .accepted), ItemInspection(sku: "A", disputeID: "D-1", outcome: .accepted),
+        ]
+        try InspectionRules.validate(results, parcel: p)
+        let events = DisputeEvent.events(.inspected, for: p, at: Date(), inspection: results)
+        #expect(events.map(\.disputeID) == ["D-1", "D-2"])
+        #expect(events[0].inspection == [results[1], results[3]])
+        #expect(events[1].inspection == [results[0], results[2]])
+        #expect(events[0].acceptedAmounts == [Money(amount: "9.98", currency: "EUR"), Money(amount: "10", currency: "USD")])
+        #expect(events[1].acceptedAmounts == [Money(amount: "0.01", currency: "EUR")])
+    }
+
     @Test("accepted amounts keep the prices' decimals: 2 × 9.95 is 19.90, 10 and 0.500 make 10.500, not 19.9 and 10.5")
     func amountsKeepDecimals() throws {
         var p = parcel
