@@ -99,7 +99,12 @@ public enum ScanResolution: Sendable {
 /// A scan recorded by `recordScan`: its outcome, and every receipt of the parcel with this one,
 /// oldest first (what the scanner is answered).
 public struct ScannedReceipt: Sendable {
+    /// How many of the parcel's receipts a scanner's answer lists (the latest; every one is
+    /// stored, and `GET /v1/parcels/{id}` lists them all).
+    public static let latestCount = 20
+
     public var outcome: ReceiptOutcome
+    /// The parcel's latest `latestCount` receipts, oldest first.
     public var receipts: [ReceiptRecord]
 }
 

@@ -437,6 +437,27 @@ struct WarehouseRouteTests {
         }
     }
 
+    @Test("a box read again and again stores every read, but a scanner's answer lists only the latest 20, oldest first; GET /v1/parcels/{id} lists them all")
+    func repeatedReadsAnswerTheLatest() async throws {
+        let h = try await TestHarness()
+        let (market, _, scanner) = try await h.parties()
+        let op = try await h.token(.operator)
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let code = p["tracking_number"] as! String
+            let times = (0..<25).map { h.clock.date.addingTimeInterval(Double($0)).formatted(.iso8601) }
+            var last: TestResponse?
+            for at in times {
+                last = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(code)", "scanned_at": "\#(at)"}"#)
+                #expect(last?.status == .ok)
+            }
+            let listed = (last?.json["receipts"] as? [[String: Any]] ?? []).compactMap { $0["scanned_at"] as? String }
+            #expect(listed == Array(times.suffix(20)))
+            let shown = try await client.execute(uri: "/v1/parcels/\(p["id"] as! String)", method: .get, headers: bearer(op))
+            #expect((shown.parcel["receipts"] as? [[String: Any]] ?? []).compactMap { $0["scanned_at"] as? String } == times)
+        }
+    }
+
     @Test("an inspection of a large parcel is taken past 64 KiB (up to http.max_request_body_bytes): 100 items each rejected with a 500-character reason; a receipt or kiosk body past 64 KiB is 413 body_too_large naming that limit")
     func bodyLimits() async throws {
         let h = try await TestHarness()

@@ -466,7 +466,7 @@ struct ReturnStoreConformanceTests {
         }
     }
 
-    @Test("a scan resolved inside the write: found by each lookup it is recorded and answered with the parcel's receipts; a refused code writes nothing, even beside concurrent scans", arguments: StoreKind.allCases)
+    @Test("a scan resolved inside the write: found by each lookup it is recorded and answered with the parcel's receipts (the latest 20 of a box read again and again); a refused code writes nothing, even beside concurrent scans", arguments: StoreKind.allCases)
     func scansResolvedInTheWrite(_ kind: StoreKind) async throws {
         struct UnknownCode: Error, Equatable { var code: String }
         try await withStore(kind) { t in
@@ -525,6 +525,19 @@ struct ReturnStoreConformanceTests {
             #expect(try await many.asyncMap { try await store.parcel(id: $0.id)?.status } == Array(repeating: .arrivedAtWarehouse, count: 30))
             let counts = try await store.parcelCounts().filter { $0.status == .arrivedAtWarehouse }.reduce(0) { $0 + $1.count }
             #expect(counts == 33)
+
+            // A box read 25 times: every read stored, the answer the latest 20, oldest first.
+            let times = (1...25).map { at.addingTimeInterval(Double($0)) }
+            var last: ScannedReceipt?
+            for time in times {
+                last = try await store.recordScan(resolve: { [id = parcels[1].id] in .found(try #require(try $0.parcel(id: id))) }, receipt: { p in
+                    WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: time, receivedAt: time, scannerTokenID: "T1")
+                })
+            }
+            // In milliseconds: PostgreSQL keeps microseconds, and a Date read back may differ below them.
+            func ms(_ dates: [Date]?) -> [Int64]? { dates?.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } }
+            #expect(ms(last?.receipts.map(\.scannedAt)) == ms(Array(times.suffix(ScannedReceipt.latestCount))))
+            #expect(ms(try await store.receipts(parcelID: parcels[1].id).map(\.scannedAt)) == ms([at] + times))
         }
     }
 
