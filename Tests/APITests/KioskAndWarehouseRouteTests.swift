@@ -437,6 +437,35 @@ struct WarehouseRouteTests {
         }
     }
 
+    @Test("an inspection sent again is the same verdict only item by item: the same outcomes and reasons are 200, a sku in two disputes with its outcomes swapped or another reason is 409 already_inspected, and the stored verdicts stand")
+    func inspectionRetryComparedItemByItem() async throws {
+        let h = try await TestHarness()
+        let (market, _, scanner) = try await h.parties()
+        try await h.run { client in
+            let first = try await h.newParcel(client, token: market, dispute: "D-1", skus: ["A", "B"])
+            let second = try await h.newParcel(client, token: market, dispute: "D-2", skus: ["A"])
+            #expect(second["id"] as? String == first["id"] as? String)
+            let code = first["tracking_number"] as! String
+            _ = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(code)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            func verdict(_ a1: String, _ a2: String, reason: String = "worn") -> String {
+                func line(_ dispute: String, _ outcome: String) -> String {
+                    #"{"sku": "A", "dispute_id": "\#(dispute)", "outcome": "\#(outcome)"\#(outcome == "rejected" ? #", "reason": "\#(reason)""# : "")}"#
+                }
+                return #"{"code": "\#(code)", "items": [\#(line("D-1", a1)), \#(line("D-2", a2)), {"sku": "B", "outcome": "accepted"}]}"#
+            }
+            let r = try await h.post(client, "/v1/warehouse/inspections", token: scanner, verdict("accepted", "rejected"))
+            #expect(r.status == .ok)
+            let again = try await h.post(client, "/v1/warehouse/inspections", token: scanner, verdict("accepted", "rejected"))
+            #expect(again.status == .ok && again.json["accepted_amounts"] as? NSDictionary == r.json["accepted_amounts"] as? NSDictionary)
+            let swapped = try await h.post(client, "/v1/warehouse/inspections", token: scanner, verdict("rejected", "accepted"))
+            #expect(swapped.status == .conflict && swapped.errorCode == "already_inspected")
+            let reworded = try await h.post(client, "/v1/warehouse/inspections", token: scanner, verdict("accepted", "rejected", reason: "torn"))
+            #expect(reworded.status == .conflict && reworded.errorCode == "already_inspected")
+            let stored = try await h.store.inspection(parcelID: first["id"] as! String)
+            #expect(stored.map { "\($0.disputeID ?? "")/\($0.sku)/\($0.outcome)/\($0.reason ?? "")" } == ["D-1/A/accepted/", "D-1/B/accepted/", "D-2/A/rejected/worn"])
+        }
+    }
+
     @Test("a box read again and again stores every read, but a scanner's answer lists only the latest 20, oldest first; GET /v1/parcels/{id} lists them all")
     func repeatedReadsAnswerTheLatest() async throws {
         let h = try await TestHarness()

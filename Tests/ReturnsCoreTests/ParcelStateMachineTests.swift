@@ -82,6 +82,47 @@ struct InspectionRulesTests {
         #expect(events[1].acceptedAmounts == [Money(amount: "0.01", currency: "EUR")])
     }
 
+    @Test("a parcel of many items in many disputes (grouped, not searched per dispute): each dispute's event carries its own items, verdicts and amount, and every dispute is in the amounts, none accepted an empty list")
+    func manyDisputesEachGetTheirOwn() throws {
+        var p = parcel
+        // 30 disputes, each with its own sku and the shared "S": 60 items, past the 16 below which items are filtered.
+        p.items = (0..<30).flatMap { d in
+            [ParcelItem(disputeID: "D-\(d)", orderID: "O", sku: "K-\(d)", title: "k", quantity: 1, unitPrice: Money(amount: "\(d).50", currency: "EUR")),
+             ParcelItem(disputeID: "D-\(d)", orderID: "O", sku: "S", title: "s", quantity: 2, unitPrice: Money(amount: "1", currency: "USD"))]
+        }
+        // Odd disputes' own items accepted, the shared sku accepted in disputes divisible by 3, the rest rejected; given in reverse.
+        let results = (0..<30).reversed().flatMap { d in
+            [ItemInspection(sku: "K-\(d)", outcome: d % 2 == 1 ? .accepted : .rejected, reason: d % 2 == 1 ? nil : "worn"),
+             ItemInspection(sku: "S", disputeID: "D-\(d)", outcome: d % 3 == 0 ? .accepted : .rejected, reason: d % 3 == 0 ? nil : "torn")]
+        }
+        #expect(try InspectionRules.judgedItems(results, parcel: p).map { "\($0.disputeID)/\($0.sku)" }
+            == results.map { "D-\($0.disputeID.map { String($0.dropFirst(2)) } ?? String($0.sku.dropFirst(2)))/\($0.sku)" })
+        let events = DisputeEvent.events(.inspected, for: p, at: Date(), inspection: results)
+        let amounts = InspectionRules.acceptedAmounts(results, parcel: p)
+        #expect(events.map(\.disputeID) == (0..<30).map { "D-\($0)" } && amounts.count == 30)
+        for (d, event) in events.enumerated() {
+            #expect(event.items.map(\.sku) == ["K-\(d)", "S"])
+            #expect(event.inspection == [results[58 - 2 * d], results[59 - 2 * d]])
+            var expected: [Money] = []
+            if d % 2 == 1 { expected.append(Money(amount: "\(d).50", currency: "EUR")) }
+            if d % 3 == 0 { expected.append(Money(amount: "2", currency: "USD")) }
+            #expect(event.acceptedAmounts == expected, "D-\(d)")
+            #expect(amounts["D-\(d)"] == expected && InspectionRules.acceptedAmounts(results, parcel: p, dispute: "D-\(d)") == expected)
+        }
+        #expect(amounts["D-0"] == [Money(amount: "2", currency: "USD")] && amounts["D-2"] == [])
+    }
+
+    @Test("an item left unjudged is named in the parcel's order of items, the first one missing")
+    func missingItemIsTheFirstUnjudged() {
+        let onlyA = [ItemInspection(sku: "A", outcome: .accepted)]
+        #expect { try InspectionRules.validate(onlyA, parcel: parcel) } throws: {
+            "\($0)".contains("item B of dispute D-1 has no outcome; judge every item of the parcel")
+        }
+        #expect { try InspectionRules.validate([ItemInspection(sku: "B", outcome: .accepted)], parcel: parcel) } throws: {
+            "\($0)".contains("item A of dispute D-1 has no outcome")
+        }
+    }
+
     @Test("accepted amounts keep the prices' decimals: 2 × 9.95 is 19.90, 10 and 0.500 make 10.500, not 19.9 and 10.5")
     func amountsKeepDecimals() throws {
         var p = parcel

@@ -132,17 +132,31 @@ struct WarehouseController {
         }
         let stored = try await runtime.store.inspection(parcelID: parcel.id)
         if !outcome.changed {
-            // A scanner retrying the same verdict is answered as before; a different verdict is refused.
-            let same = Set(stored.map { "\($0.sku)|\($0.outcome)" }) == Set(body.items.map { "\($0.sku)|\($0.outcome)" })
-            guard same else { throw APIError(.conflict, "already_inspected", "parcel \(parcel.id) was already inspected with other outcomes") }
+            // A scanner retrying the same verdict is answered as before; a different verdict is
+            // refused. Compared item by item, each verdict's item found as when it was stored: a
+            // sku in two disputes with the outcomes swapped, or another reason, is another verdict.
+            let judged = (try? InspectionRules.judgedItems(body.items, parcel: outcome.parcel)) ?? []
+            let sent = Set(zip(body.items, judged).map { StoredVerdict(disputeID: $1.disputeID, sku: $1.sku, outcome: $0.outcome, reason: $0.reason) })
+            let same = judged.count == body.items.count
+                && sent == Set(stored.map { StoredVerdict(disputeID: $0.disputeID ?? "", sku: $0.sku, outcome: $0.outcome, reason: $0.reason) })
+            guard same else {
+                throw APIError(.conflict, "already_inspected", "parcel \(parcel.id) was already inspected with other outcomes or reasons; GET /v1/parcels/\(parcel.id) shows them")
+            }
         } else {
             context.logger.notice("parcel.inspected", metadata: [
                 "parcel": "\(parcel.id)", "tracking": "\(parcel.trackingNumber)", "warehouse": "\(warehouse)",
                 "accepted": "\(stored.filter { $0.outcome == .accepted }.count)", "rejected": "\(stored.filter { $0.outcome == .rejected }.count)",
             ])
         }
-        let amounts = Dictionary(uniqueKeysWithValues: outcome.parcel.disputeIDs.map { ($0, InspectionRules.acceptedAmounts(stored, parcel: outcome.parcel, dispute: $0)) })
-        return try .json(Answer(parcel: parcelBody(outcome.parcel), inspection: stored, acceptedAmounts: amounts))
+        return try .json(Answer(parcel: parcelBody(outcome.parcel), inspection: stored, acceptedAmounts: InspectionRules.acceptedAmounts(stored, parcel: outcome.parcel)))
+    }
+
+    /// One stored verdict as a retry is compared with it.
+    struct StoredVerdict: Hashable {
+        var disputeID: String
+        var sku: String
+        var outcome: ItemInspection.Outcome
+        var reason: String?
     }
 
     func parcelBody(_ parcel: Parcel) throws -> ParcelResponse.Body {

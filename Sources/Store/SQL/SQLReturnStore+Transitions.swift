@@ -40,8 +40,9 @@ extension SQLReturnStore {
     static func apply(_ plan: PlannedChange, _ db: any SQLSession) throws -> StatusChangeOutcome {
         let c = plan.request, parcel = plan.seen, status = plan.moved.status
         if status == .inspected {
-            for r in c.inspection ?? [] {
-                let item = parcel.items.first { $0.sku == r.sku && (r.disputeID == nil || $0.disputeID == r.disputeID) }!
+            // plan() validated the verdicts against this parcel; this finds each one's item.
+            let verdicts = c.inspection ?? []
+            for (r, item) in zip(verdicts, try InspectionRules.judgedItems(verdicts, parcel: parcel)) {
                 try db.execute("INSERT INTO item_inspections (parcel_id, dispute_id, sku, outcome, reason, inspected_at) VALUES (?, ?, ?, ?, ?, ?)", [parcel.id, item.disputeID, item.sku, r.outcome.rawValue, r.reason, c.occurredAt])
             }
         }
