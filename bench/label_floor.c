@@ -142,7 +142,7 @@ static size_t render(const char *format) {
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: label_floor LAYOUT [SECONDS]\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: label_floor LAYOUT [SECONDS] [FORMAT]\n"); return 2; }
     double seconds = argc > 2 ? atof(argv[2]) : 3;
     FILE *f = fopen(argv[1], "r");
     if (!f) { perror(argv[1]); return 1; }
@@ -159,8 +159,11 @@ int main(int argc, char **argv) {
     }
     fclose(f);
     const char *formats[] = {"pdf", "png", "svg"};
+    // One format only when FORMAT is given: bench/labels runs each format next to returnd's.
+    const char *only = argc > 3 ? argv[3] : NULL;
     printf("format\tlabels_per_s\tbytes\n");
     for (int i = 0; i < 3; i++) {
+        if (only && strcmp(only, formats[i])) continue;
         size_t bytes = 0;
         for (int k = 0; k < 5; k++) bytes = render(formats[i]);
         double start = now(); long n = 0;

@@ -9,9 +9,10 @@ through Pillow, as a thermal printer takes it) and renderSVG. ZPL: a text templa
 printer's own ^BC and ^BQN, escaped under ^FH as returnd does.
 
 The layout is parsed once, outside the timing; the QR and barcode are encoded for every label.
-Usage: python3 label_python.py LAYOUT [SECONDS]
+Usage: [LABEL_FORMAT=pdf|png|svg|zpl] python3 label_python.py LAYOUT [SECONDS] [OUTDIR]
 """
 import io
+import os
 import sys
 import time
 
@@ -155,8 +156,12 @@ def zpl(page, elements):
 def main():
     page, elements = load(sys.argv[1])
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 3
+    # LABEL_FORMAT=pdf times one format only: bench/labels runs each format next to returnd's.
+    only = os.environ.get("LABEL_FORMAT")
     print("format\tlabels_per_s\tbytes")
     for name, render in [("pdf", pdf), ("png", png), ("svg", svg), ("zpl", zpl)]:
+        if only and name != only:
+            continue
         size = len(render(page, elements))
         start, n = time.perf_counter(), 0
         while time.perf_counter() - start < seconds:
