@@ -99,7 +99,7 @@ struct AccessAndParcelRouteTests {
         }
     }
 
-    @Test("labels carry an ETag; a kiosk revalidating gets 304; an unknown format is 400 naming it")
+    @Test("labels carry a weak ETag; a kiosk revalidating gets 304, with the tag weak, strong, in a list or *, and 200 with another label's; an unknown format is 400 naming it")
     func labelCaching() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
@@ -111,6 +111,14 @@ struct AccessAndParcelRouteTests {
             let etag = try #require(first.headers[.eTag])
             let again = try await client.execute(uri: "/v1/parcels/\(id)/label?format=pdf", method: .get, headers: bearer(market, [.ifNoneMatch: etag]))
             #expect(again.status == .notModified)
+            // Weak: drawn again, a label is the same label, not always the same bytes (a PDF's creation date).
+            #expect(etag == "W/\"\(id)-v1-pdf\"")
+            // As a kiosk kept it before the tags were weak, in a list, or any: 304; another label's tag or format: 200.
+            for (sent, status) in [("\"\(id)-v1-pdf\"", HTTPResponse.Status.notModified), ("\"x\", \(etag)", .notModified), ("*", .notModified),
+                                   ("W/\"\(id)-v1-png\"", .ok), ("W/\"\(id)-v2-pdf\"", .ok), ("\(id)-v1-pdf", .ok)] {
+                let r = try await client.execute(uri: "/v1/parcels/\(id)/label?format=pdf", method: .get, headers: bearer(market, [.ifNoneMatch: sent]))
+                #expect(r.status == status, "If-None-Match: \(sent)")
+            }
             let bad = try await client.execute(uri: "/v1/parcels/\(id)/label?format=gif", method: .get, headers: bearer(market))
             #expect(bad.status == .badRequest && (bad.json["error"] as? [String: Any])?["message"] as? String == "query parameter format must be one of pdf, png, svg, zpl, not gif")
         }

@@ -46,9 +46,12 @@ struct ParcelController {
         if let why = parcel.closedReason(at: runtime.clock()) {
             throw APIError(.gone, "label_void", "return \(parcel.id) \(why): its label is void, so there is nothing to print")
         }
-        // Labels are immutable per parcel version: a kiosk retrying on a flaky line revalidates cheaply.
-        let etag = "\"\(parcel.id)-v\(parcel.labelVersion)-\(format.rawValue)\""
-        if request.headers[.ifNoneMatch] == etag {
+        // Labels are immutable per parcel version: a kiosk retrying on a flaky line revalidates
+        // cheaply. The tag is weak: the label drawn again (by another instance, after a restart,
+        // or a PDF with its creation date) is the same label, not always the same bytes.
+        let tag = "\(parcel.id)-v\(parcel.labelVersion)-\(format.rawValue)"
+        let etag = "W/\"\(tag)\""
+        if Self.ifNoneMatch(request.headers[.ifNoneMatch], matches: tag) {
             return Response(status: .notModified, headers: [.eTag: etag])
         }
         let content = try runtime.labelContent(for: parcel)
@@ -61,6 +64,18 @@ struct ParcelController {
             .contentDisposition: "inline; filename=\"return-\(parcel.trackingNumber).\(format.rawValue)\"",
         ]
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: rendered.bytes)))
+    }
+
+    /// RFC 9110's weak comparison for `If-None-Match`: any tag of the list, weak or strong (as
+    /// a kiosk kept it before the tags were weak), with the same opaque value, or `*`.
+    static func ifNoneMatch(_ header: String?, matches tag: String) -> Bool {
+        guard let header else { return false }
+        return header.split(separator: ",").contains { item in
+            var t = item.trimmingCharacters(in: .whitespaces)[...]
+            if t == "*" { return true }
+            if t.hasPrefix("W/") { t = t.dropFirst(2) }
+            return t.count >= 2 && t.hasPrefix("\"") && t.hasSuffix("\"") && t.dropFirst().dropLast() == tag[...]
+        }
     }
 
     func load(_ context: ReturndRequestContext) async throws -> Parcel {
