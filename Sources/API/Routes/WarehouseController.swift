@@ -136,9 +136,8 @@ struct WarehouseController {
             // refused. Compared item by item, each verdict's item found as when it was stored: a
             // sku in two disputes with the outcomes swapped, or another reason, is another verdict.
             let judged = (try? InspectionRules.judgedItems(body.items, parcel: outcome.parcel)) ?? []
-            let sent = Set(zip(body.items, judged).map { StoredVerdict(disputeID: $1.disputeID, sku: $1.sku, outcome: $0.outcome, reason: $0.reason) })
-            let same = judged.count == body.items.count
-                && sent == Set(stored.map { StoredVerdict(disputeID: $0.disputeID ?? "", sku: $0.sku, outcome: $0.outcome, reason: $0.reason) })
+            let sent = Set(zip(body.items, judged).map { ItemInspection(sku: $1.sku, disputeID: $1.disputeID, outcome: $0.outcome, reason: $0.reason) })
+            let same = judged.count == body.items.count && sent == Set(stored)
             guard same else {
                 throw APIError(.conflict, "already_inspected", "parcel \(parcel.id) was already inspected with other outcomes or reasons; GET /v1/parcels/\(parcel.id) shows them")
             }
@@ -149,14 +148,6 @@ struct WarehouseController {
             ])
         }
         return try .json(Answer(parcel: parcelBody(outcome.parcel), inspection: stored, acceptedAmounts: InspectionRules.acceptedAmounts(stored, parcel: outcome.parcel)))
-    }
-
-    /// One stored verdict as a retry is compared with it.
-    struct StoredVerdict: Hashable {
-        var disputeID: String
-        var sku: String
-        var outcome: ItemInspection.Outcome
-        var reason: String?
     }
 
     func parcelBody(_ parcel: Parcel) throws -> ParcelResponse.Body {
