@@ -38,6 +38,12 @@ static void dark_run(cairo_t *cr, double x, double y, double w, double h) {
 }
 
 static void draw(cairo_t *cr, int raster) {
+    /* Unhinted text for every target, as returnd sets it (CairoCanvas.draw). */
+    cairo_font_options_t *options = cairo_font_options_create();
+    cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF);
+    cairo_set_font_options(cr, options);
+    cairo_font_options_destroy(options);
     if (!raster) { cairo_set_source_rgb(cr, 1, 1, 1); cairo_paint(cr); }
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);

@@ -255,6 +255,34 @@ struct LabelRenderingTests {
         #expect(abs(width - carrier.label.widthPoints) < 0.01, "\(svgTag)")
     }
 
+    @Test("a PDF label's creation date is its parcel's issue time, as pdfinfo reads it, not the second it was drawn")
+    func pdfCreationDateIsTheParcels() throws {
+        let content = sampleContent(catalog.byID["fr_colissimo"]!)
+        let pdf = try LabelRenderer.renderUncached(content, format: .pdf).bytes
+        let dir = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("label.pdf")
+        try Data(pdf).write(to: file)
+        let info = try ExternalTool.run("pdfinfo", ["-isodates", file.path])
+        #expect(info.status == 0, "\(info.stderr)")
+        // 1_795_000_000 s, the sample parcel's createdAt.
+        let created = info.stdout.split(separator: "\n").first { $0.hasPrefix("CreationDate:") }
+        #expect(created?.dropFirst("CreationDate:".count).trimmingCharacters(in: .whitespaces) == "2026-11-18T11:06:40Z", "\(info.stdout)")
+    }
+
+    @Test("an SVG label is the same bytes however many surfaces the process made before it")
+    func svgBytesDoNotCountSurfaces() throws {
+        let content = sampleContent(catalog.byID["fr_colissimo"]!)
+        let first = try LabelRenderer.renderUncached(content, format: .svg).bytes
+        _ = try LabelRenderer.renderUncached(content, format: .png)
+        _ = try LabelRenderer.renderUncached(content, format: .pdf)
+        let again = try LabelRenderer.renderUncached(content, format: .svg).bytes
+        // Compared as a Bool: a failing `==` on two 200 KB arrays would print both.
+        let same = first == again
+        #expect(same, "\(first.count) and \(again.count) bytes")
+        #expect(String(decoding: again, as: UTF8.self).contains(#"<g id="surface1">"#))
+    }
+
     @Test("the label lists every item of a grouped parcel, addresses in UTF-8")
     func labelShowsEveryItem() throws {
         let carrier = try #require(catalog.byID["fr_colissimo"])

@@ -74,7 +74,7 @@ for format in formats {
 if formats.contains(.zpl) {
     let layout = try LabelLayout.make(content, qr: .byPrinter)
     let title = "Return label \(tracking)"
-    let bytes = try LabelRenderer.draw(layout, format: .zpl, title: title).bytes.count
-    let perSecond = try rate { _ = try LabelRenderer.draw(layout, format: .zpl, title: title) }
+    let bytes = try LabelRenderer.draw(layout, format: .zpl, title: title, created: content.parcel.createdAt).bytes.count
+    let perSecond = try rate { _ = try LabelRenderer.draw(layout, format: .zpl, title: title, created: content.parcel.createdAt) }
     print("zpl_from_layout\t\(String(format: "%.1f", perSecond))\t\(bytes)")
 }

@@ -1,4 +1,6 @@
 import CCairo
+import Foundation
+import ReturnsCore
 
 /// Draws a `LabelLayout` with cairo: vector PDF and SVG, or a 1-bit bitmap for PNG.
 /// The only file that touches cairo; every cairo object is destroyed by `defer`.
@@ -18,21 +20,53 @@ enum CairoCanvas {
         return CAIRO_STATUS_SUCCESS
     }
 
-    static func pdf(_ layout: LabelLayout, title: String) throws -> [UInt8] {
+    /// `created` is the document's creation date: cairo would write the second it draws, and a
+    /// label drawn again (by another instance, after a restart, by `returnctl label render`)
+    /// would not be the same bytes.
+    static func pdf(_ layout: LabelLayout, title: String, created: Date) throws -> [UInt8] {
         try vector(layout, target: .pdf) { sink in
             let surface = cairo_pdf_surface_create_for_stream(write, sink, layout.width, layout.height)
             cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title)
             cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "returnd")
+            if let date = UTCDateTime(flooringToSecond: created) {
+                cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, date.iso8601Text)
+            }
             return surface
         }
     }
 
     static func svg(_ layout: LabelLayout) throws -> [UInt8] {
-        try vector(layout, target: .svg) { sink in
+        var bytes = try vector(layout, target: .svg) { sink in
             let surface = cairo_svg_surface_create_for_stream(write, sink, layout.width, layout.height)
             cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT)
             return surface
         }
+        numberFirstSurface(&bytes)
+        return bytes
+    }
+
+    /// cairo names the SVG's drawing `<g id="surfaceN">` after a counter of every surface the
+    /// process made: named as the first one, a label is the same bytes whoever drew it.
+    static func numberFirstSurface(_ svg: inout [UInt8]) {
+        let marker = Array(#"<g id="surface"#.utf8)
+        let offset: Int? = svg.withUnsafeBytes { all in
+            marker.withUnsafeBytes { m in
+                guard let base = all.baseAddress else { return nil }
+                var at = 0
+                while at + m.count <= all.count, let tag = memchr(base + at, Int32(m[0]), all.count - at) {
+                    at = base.distance(to: UnsafeRawPointer(tag))
+                    if at + m.count <= all.count, memcmp(base + at, m.baseAddress!, m.count) == 0 { return at }
+                    at += 1
+                }
+                return nil
+            }
+        }
+        guard let offset else { return }
+        let start = offset + marker.count
+        var end = start
+        while end < svg.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(svg[end]) { end += 1 }
+        guard end > start, end < svg.count, svg[end] == UInt8(ascii: "\"") else { return }
+        svg.replaceSubrange(start..<end, with: [UInt8(ascii: "1")])
     }
 
     /// What `draw` draws on: how its runs of dark modules become cairo paths depends on it.
@@ -116,6 +150,15 @@ enum CairoCanvas {
     }
 
     private static func draw(_ layout: LabelLayout, _ cr: OpaquePointer, target: Target) {
+        // Text unhinted, as the vector surfaces draw it, for every target. Left to the surface,
+        // a bitmap's glyphs followed whichever surface first used the font in the process (4,028
+        // pixels of a PNG label differed between one drawn first and one drawn after a PDF).
+        if let options = cairo_font_options_create() {
+            defer { cairo_font_options_destroy(options) }
+            cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
+            cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+            cairo_set_font_options(cr, options)
+        }
         if target != .raster {
             cairo_set_source_rgb(cr, 1, 1, 1)
             cairo_paint(cr)
