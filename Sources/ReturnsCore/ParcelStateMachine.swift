@@ -183,14 +183,9 @@ public enum InspectionRules {
         return items
     }
 
-    /// What the refund covers: quantity × unit price of the accepted items, per dispute and currency.
-    public static func acceptedAmounts(_ results: [ItemInspection], parcel: Parcel, dispute: String) -> [Money] {
-        acceptedAmounts(results, parcel: parcel)[dispute] ?? []
-    }
-
-    /// `acceptedAmounts` for every dispute of the parcel (none accepted is an empty list), in one
-    /// pass over the items: asked per dispute, the items and the verdicts were searched again
-    /// for each of a parcel's disputes.
+    /// What the refund covers: quantity × unit price of the accepted items, per currency, for
+    /// every dispute of the parcel (none accepted is an empty list), in one pass over the items:
+    /// asked per dispute, the items and the verdicts were searched again for each dispute.
     public static func acceptedAmounts(_ results: [ItemInspection], parcel: Parcel) -> [String: [Money]] {
         // The first verdict that names the item, by its dispute or by its sku alone, counts.
         var byKey: [ItemKey: (order: Int, outcome: ItemInspection.Outcome)] = [:]
