@@ -26,11 +26,12 @@ struct ParcelCodeResolver: Sendable {
         case inspection(skus: Set<String>)
     }
 
-    /// The code's shape is checked before any lookup: a bad request never reaches the store.
+    /// The code's shape is checked before any lookup: a bad request never reaches the store. Its
+    /// full-width letters, Unicode spaces and dashes are then read as ASCII (`TypedCode`).
     static func trimmed(_ raw: String) throws -> String {
         let code = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !code.isEmpty, code.unicodeScalars.count <= 200 else { throw APIError.badRequest("code must be 1 to 200 characters") }
-        return code
+        return TypedCode.folded(code)
     }
 
     func resolve(_ raw: String, for step: Step, store: any ReturnStore) async throws -> Resolved {

@@ -92,8 +92,9 @@ struct GlobalOptions: ParsableArguments {
 
 /// A parcel by id, tracking number or return code, as operators have one or the other at hand.
 func findParcel(_ typed: String, _ store: any ReturnStore) async throws -> Parcel {
-    // Typed by an operator or pasted from a log: case and surrounding spaces do not matter.
-    let key = typed.trimmingCharacters(in: .whitespaces)
+    // Typed by an operator or pasted from a log or an e-mail: case, surrounding spaces, full-width
+    // letters and Unicode spaces and dashes do not matter.
+    let key = TypedCode.folded(typed.trimmingCharacters(in: .whitespaces))
     if let p = try await store.parcel(id: key.uppercased()) { return p }
     // A tracking number copied as its carrier prints it, in groups, as kiosks and scanners take it.
     let number = TrackingNumberScheme.typed(key)

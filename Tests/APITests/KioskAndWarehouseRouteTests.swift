@@ -84,6 +84,26 @@ struct KioskRouteTests {
         }
     }
 
+    @Test("a code typed in full-width letters and digits, or pasted with no-break spaces and Unicode dashes, finds its parcel at the kiosk and the warehouse")
+    func codeFoldedToASCII() async throws {
+        let h = try await TestHarness()
+        let (market, kiosk, scanner) = try await h.parties()
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let number = p["tracking_number"] as! String, code = Array(p["return_code"] as! String) // ABCD-EFGH-J
+            // Full-width forms are the ASCII ones shifted by 0xFEE0.
+            let fullWidth = String(String.UnicodeScalarView(number.unicodeScalars.map { Unicode.Scalar($0.value + 0xFEE0)! }))
+            let pasted = String(code[0..<4]) + "\u{2011}" + String(code[5..<9]) + "\u{00A0}\u{2013}\u{00A0}" + String(code[10])
+            for typed in [fullWidth, pasted] {
+                let r = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(typed)"}"#)
+                #expect(r.status == .ok && r.parcel["id"] as? String == p["id"] as? String, "\(typed): \(r.status) \(String(buffer: r.body).prefix(200))")
+            }
+            let receipt = try await h.post(client, "/v1/warehouse/receipts", token: scanner,
+                                           #"{"code": "\#(fullWidth)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            #expect(receipt.status == .ok && receipt.parcel["status"] as? String == "arrived_at_warehouse")
+        }
+    }
+
     @Test("a tracking number with a mistyped digit is 422 invalid_tracking_number at kiosk and warehouse, records nothing; another carrier's valid number is 404")
     func mistypedTrackingNumber() async throws {
         let h = try await TestHarness()
