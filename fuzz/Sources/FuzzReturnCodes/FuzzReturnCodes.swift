@@ -1,6 +1,6 @@
 import ReturnsCore
 
-// What a kiosk hands us: a scanned QR payload or a typed return code, any bytes at all.
+// What a kiosk hands us: a scanned QR payload, a typed return code or tracking number, any bytes at all.
 private let signer = try! ReturnPayloadSigner(keys: [
     .init(id: "K1", secret: Array("fuzzing-key-one-0123456789abcdef".utf8)),
     .init(id: "K2", secret: Array("fuzzing-key-two-0123456789abcdef".utf8)),
@@ -19,6 +19,14 @@ public func fuzzReturnCodes(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 
         let resigned = signer.sign(parcelID: payload.parcelID, trackingNumber: payload.trackingNumber, country: payload.country)
         precondition(payload.keyID != "K1" || resigned == ReturnPayload.canonical(text), "a payload verified that we did not sign: \(text)")
     }
+    // What the kiosk and warehouse routes read: the text folded to ASCII (`TypedCode`). Each
+    // scalar becomes one scalar, folding twice is folding once, and the folded text goes through
+    // the same parsers.
+    let folded = TypedCode.folded(text)
+    precondition(folded.unicodeScalars.count == text.unicodeScalars.count, "folding changed the number of scalars: \(text)")
+    precondition(TypedCode.folded(folded) == folded, "folding twice is not folding once: \(text)")
+    _ = try? ReturnCode(parsing: folded)
+    _ = TrackingNumberScheme.checkDigitSlip(TrackingNumberScheme.typed(folded))
     _ = ReturnPayload.looksLikePayload(text)
     _ = try? ReturnPayloadSigner(keyFile: text)
     return 0
