@@ -90,6 +90,14 @@ enum CarrierFileParser {
         // The shared request schedule counts in microseconds: a burst beyond this would overflow it.
         guard burst >= 1, burst <= 100_000 else { throw rate.error("burst", "must be at least 1 and at most 100000") }
 
+        // IANA names only: Foundation also takes "GMT+2", which stays put when the country's clocks change.
+        let timeZone = try t.optionalString("time_zone").map { name throws(CarrierFileError) -> TimeZone in
+            guard name.contains("/") || ["UTC", "GMT"].contains(name), let zone = TimeZone(identifier: name) else {
+                throw t.error("time_zone", "\(name) is not a time zone name: an IANA name such as Europe/Kyiv or America/Santiago, or UTC")
+            }
+            return zone
+        }
+
         let family = try t.string("api_family")
         guard TrackingAdapters.families.contains(family) else {
             throw t.error("api_family", "\(family) has no adapter; known: \(TrackingAdapters.families.sorted().joined(separator: ", "))")
@@ -136,7 +144,7 @@ enum CarrierFileParser {
             tracking: .init(
                 apiFamily: family, baseURL: baseURL, authStyle: style, authHeader: header,
                 credential: credential, tokenURL: tokenURL, requestsPerSecond: rps, burst: burst,
-                statusMap: statusMap, generic: generic),
+                statusMap: statusMap, generic: generic, timeZone: timeZone),
             warehouse: warehouse, sourceFile: file)
         // Last, so a missing field is named first: a misspelt optional field (`not_found_staus`)
         // would otherwise leave its default in place without a word.

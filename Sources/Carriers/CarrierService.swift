@@ -63,6 +63,13 @@ public struct CarrierService: Sendable, Hashable {
         public var statusMap: [String: CarrierEventKind]
         /// Only for `generic_json`.
         public var generic: GenericJSONSpec?
+        /// `tracking.time_zone`: where the carrier's API writes a time without an offset
+        /// (`2026-11-18T10:00:00` in Kyiv is 08:00 UTC). nil: the adapter's own (`zone(or:)`).
+        public var timeZone: TimeZone?
+
+        /// The zone an offset-less carrier time is read in: the file's, else `familyDefault`,
+        /// what the API family is known to write (Correios: São Paulo; generic JSON: UTC).
+        public func zone(or familyDefault: TimeZone) -> TimeZone { timeZone ?? familyDefault }
     }
 
     public var id: String

@@ -18,6 +18,8 @@ struct CarriersCommand: AsyncParsableCommand {
         struct Row: Encodable {
             var id, country, carrier, service, handover, scheme, labelSize, apiFamily, warehouse: String
             var serialsFirst, serialsLast, dpi: Int
+            /// `tracking.time_zone`, or nil where the file names none (the API family's own).
+            var timeZone: String?
         }
 
         func run() async throws {
@@ -31,11 +33,13 @@ struct CarriersCommand: AsyncParsableCommand {
             let rows = catalog.services.map {
                 Row(id: $0.id, country: $0.country, carrier: $0.carrierName, service: $0.serviceName, handover: $0.handover.rawValue,
                     scheme: $0.scheme.name, labelSize: $0.label.size.rawValue, apiFamily: $0.tracking.apiFamily, warehouse: $0.warehouse.id,
-                    serialsFirst: $0.serialRange.lowerBound, serialsLast: $0.serialRange.upperBound, dpi: $0.label.dpi)
+                    serialsFirst: $0.serialRange.lowerBound, serialsLast: $0.serialRange.upperBound, dpi: $0.label.dpi,
+                    timeZone: $0.tracking.timeZone?.identifier)
             }
             if options.json { return try printJSON(rows) }
-            printTable(["ID", "CC", "CARRIER", "HANDOVER", "SCHEME", "LABEL", "TRACKING API", "WAREHOUSE"], rows.map {
-                [$0.id, $0.country, $0.carrier, $0.handover, $0.scheme, "\($0.labelSize)@\($0.dpi)", $0.apiFamily, $0.warehouse]
+            // TIMES IN: the zone an event time without an offset is read in ("(api default)": the family's own).
+            printTable(["ID", "CC", "CARRIER", "HANDOVER", "SCHEME", "LABEL", "TRACKING API", "TIMES IN", "WAREHOUSE"], rows.map {
+                [$0.id, $0.country, $0.carrier, $0.handover, $0.scheme, "\($0.labelSize)@\($0.dpi)", $0.apiFamily, $0.timeZone ?? "(api default)", $0.warehouse]
             })
             print("\(rows.count) carrier services in \(Set(rows.map(\.country)).count) countries: OK")
         }

@@ -68,6 +68,9 @@ struct CarrierCatalogTests {
         ("api_family: dhl_unified", "api_family: carrier_pigeon", "tracking.api_family"),
         ("delivered: delivered}", "delivered: teleported}", "tracking.status_map.delivered"),
         ("{transit: transit, delivered: delivered}", "{transit: transit}", "tracking.status_map"),
+        ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zone: Europe/Kyev", "tracking.time_zone"),
+        // A fixed offset would stay put when the country's clocks change: only IANA names.
+        ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zone: GMT+2", "tracking.time_zone"),
     ])
     func errorsNameFileAndField(original: String, replacement: String, field: String) throws {
         let text = validFile.replacingOccurrences(of: original.trimmingCharacters(in: .init(charactersIn: " ")), with: replacement.trimmingCharacters(in: .init(charactersIn: " ")))
@@ -77,6 +80,25 @@ struct CarrierCatalogTests {
         } throws: { error in
             let e = (error as! CarrierCatalogErrors).errors
             return e.count == 1 && e[0].file == "carriers/xx_test.yaml" && e[0].field == field
+        }
+    }
+
+    @Test("tracking.time_zone names the zone of a carrier's offset-less times; without it the adapter's own applies")
+    func timeZoneField() throws {
+        let zoned = validFile.replacingOccurrences(of: "base_url: https://example.org/track", with: "base_url: https://example.org/track\n  time_zone: America/Santiago")
+        let withZone = try CarrierCatalog.parse(files: [("carriers/xx_test.yaml", zoned)]).services[0]
+        #expect(withZone.tracking.timeZone?.identifier == "America/Santiago")
+        #expect(withZone.tracking.zone(or: .gmt).identifier == "America/Santiago")
+        let without = try CarrierCatalog.parse(files: [("carriers/xx_test.yaml", validFile)]).services[0]
+        #expect(without.tracking.timeZone == nil)
+        #expect(without.tracking.zone(or: TimeZone(identifier: "Europe/Moscow")!).identifier == "Europe/Moscow")
+    }
+
+    @Test("every repository carrier names its country's zone for offset-less times, except where one country spans several")
+    func repositoryZones() throws {
+        let catalog = try CarrierCatalog.load(directory: carriersDirectory)
+        for s in catalog.services where !["US", "CA"].contains(s.country) {
+            #expect(s.tracking.timeZone != nil, "\(s.id)")
         }
     }
 

@@ -183,6 +183,36 @@ struct TrackingAdapterTests {
         #expect(try parse("es_correos", status: 404, "", numbers: ["PQ1"])["PQ1"] == .notFound)
     }
 
+    @Test("a carrier's time without an offset is read in its file's time zone; one with an offset keeps it")
+    func offsetlessTimesInTheCarriersZone() throws {
+        func times(_ r: TrackingResult?) -> [Date] {
+            if case .events(let e) = r { return e.map(\.occurredAt) }
+            return []
+        }
+        let iso = { (s: String) in try Date(s, strategy: .iso8601) }
+        // Ukrposhta writes Kyiv time: 10:00 on 18 November (UTC+2) is 08:00 UTC, not 10:00.
+        #expect(times(try parse("ua_ukrposhta", Samples.ukrposhta, numbers: ["RB1"])["RB1"]) == [try iso("2026-11-18T08:00:00Z"), try iso("2026-11-20T08:00:00Z")])
+        // Chile in its summer (UTC-3), Israel in its winter (UTC+2), through the same adapter family.
+        let local = #"{"events": [{"code": "ACCEPTED", "timestamp": "2026-12-01T10:00:00", "description": "x"}]}"#
+        #expect(times(try parse("cl_correoschile", local, numbers: ["N1"])["N1"]) == [try iso("2026-12-01T13:00:00Z")])
+        #expect(times(try parse("il_israelpost", local, numbers: ["N1"])["N1"]) == [try iso("2026-12-01T08:00:00Z")])
+        // An offset in the text is the carrier's own word: Madrid's zone does not move a Z time.
+        #expect(times(try parse("es_correos", Samples.generic, numbers: ["PQ1"])["PQ1"]).first == (try iso("2026-11-18T10:00:00Z")))
+        // A file without the field: the family's own default (UTC for generic JSON), as before it existed.
+        var service = catalog.byID["ua_ukrposhta"]!
+        service.tracking.timeZone = nil
+        let r = try TrackingAdapters.adapter(for: service)!.parseResponse(status: 200, body: Array(Samples.ukrposhta.utf8), numbers: ["RB1"], service: service)
+        #expect(times(r["RB1"]).first == (try iso("2026-11-18T10:00:00Z")))
+        // A dedicated adapter keeps its zone when the file names none (Correios: São Paulo).
+        var correios = catalog.byID["br_correios"]!
+        correios.tracking.timeZone = nil
+        let number = "LB100000001BR"
+        let withFile = try parse("br_correios", Samples.correios, numbers: [number])
+        let withoutFile = try TrackingAdapters.adapter(for: correios)!.parseResponse(status: 200, body: Array(Samples.correios.utf8), numbers: [number], service: correios)
+        #expect(times(withFile[number]).first == (try iso("2026-11-18T19:00:00Z")))
+        #expect(times(withoutFile[number]) == times(withFile[number]))
+    }
+
     @Test("every family turns malformed, empty, truncated and error answers into typed errors, never a crash", arguments: catalog.services.map(\.id))
     func hostileAnswers(id: String) {
         let truncated = [Samples.usps, Samples.laPosteOne, Samples.correios, Samples.russianPost, Samples.dhl, Samples.canadaPost].map { String($0.prefix($0.count / 2)) }

@@ -18,7 +18,7 @@ struct AustraliaPostTrackingAdapter: TrackingAdapter {
         guard status == 200 else { throw httpError(status, "Australia Post") }
         let json = try JSONBody.object(body)
         guard let list = json["tracking_results"]?.objects else { throw .malformed("tracking_results missing") }
-        let sydney = TimeZone(identifier: "Australia/Sydney")!
+        let sydney = service.tracking.zone(or: TimeZone(identifier: "Australia/Sydney")!)
         var results: [String: TrackingResult] = [:]
         for r in list {
             guard let id = JSONBody.string(r["tracking_id"]) else { continue }

@@ -24,9 +24,11 @@ struct CanadaPostTrackingAdapter: TrackingAdapter {
         let zones = ["EDT": "America/Toronto", "EST": "America/Toronto", "CDT": "America/Winnipeg", "CST": "America/Winnipeg",
                      "MDT": "America/Edmonton", "MST": "America/Edmonton", "PDT": "America/Vancouver", "PST": "America/Vancouver",
                      "ADT": "America/Halifax", "AST": "America/Halifax", "NDT": "America/St_Johns", "NST": "America/St_Johns"]
+        // An occurrence names its zone; one without, or with a code not above, is read in the file's.
+        let fileZone = service.tracking.zone(or: TimeZone(identifier: "America/Toronto")!)
         var events: [CarrierEvent] = []
         for o in root.all("occurrence") {
-            let zone = TimeZone(identifier: zones[o.value("event-time-zone") ?? ""] ?? "America/Toronto")!
+            let zone = zones[o.value("event-time-zone") ?? ""].flatMap(TimeZone.init(identifier:)) ?? fileZone
             guard let code = o.value("event-identifier"), let date = o.value("event-date"),
                 let at = CarrierDates.formatted("\(date) \(o.value("event-time") ?? "00:00:00")", "yyyy-MM-dd HH:mm:ss", zone)
             else { throw .malformed("occurrence without event-identifier or event-date") }

@@ -18,7 +18,7 @@ struct CorreiosRastroAdapter: TrackingAdapter {
         guard status == 200 else { throw httpError(status, "Correios") }
         let json = try JSONBody.object(body)
         guard let objects = json["objetos"]?.objects else { throw .malformed("objetos missing") }
-        let saoPaulo = TimeZone(identifier: "America/Sao_Paulo")!
+        let saoPaulo = service.tracking.zone(or: TimeZone(identifier: "America/Sao_Paulo")!)
         var results: [String: TrackingResult] = [:]
         for object in objects {
             guard let id = JSONBody.string(object["codObjeto"]) else { continue }

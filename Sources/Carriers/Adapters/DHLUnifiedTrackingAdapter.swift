@@ -14,6 +14,7 @@ struct DHLUnifiedTrackingAdapter: TrackingAdapter {
     }
 
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
+        let zone = service.tracking.zone(or: .gmt)
         if status == 404 { return [numbers[0]: .notFound] }
         guard status == 200 else { throw httpError(status, "DHL") }
         let json = try JSONBody.object(body)
@@ -21,7 +22,7 @@ struct DHLUnifiedTrackingAdapter: TrackingAdapter {
         guard let shipment = shipments.first else { return [numbers[0]: .notFound] }
         var events: [CarrierEvent] = []
         for e in shipment["events"]?.objects ?? [] {
-            guard let code = JSONBody.string(e["statusCode"]), let at = CarrierDates.iso(JSONBody.string(e["timestamp"])) else {
+            guard let code = JSONBody.string(e["statusCode"]), let at = CarrierDates.iso(JSONBody.string(e["timestamp"]), zone: zone) else {
                 throw .malformed("event without statusCode or timestamp")
             }
             events.append(CarrierEvent(

@@ -35,13 +35,15 @@ struct GenericJSONTrackingAdapter: TrackingAdapter {
     }
 
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
+        // An offset-less time is read in the file's `tracking.time_zone`; without one, as UTC.
+        let zone = service.tracking.zone(or: .gmt)
         if status == spec.notFoundStatus { return [numbers[0]: .notFound] }
         guard status == 200 else { throw httpError(status, service.carrierName) }
         let root = try JSONBody.parse(body)
         guard let list = JSONBody.value(root, spec.events)?.objects else { throw .malformed("no events array at \(spec.events)") }
         var events: [CarrierEvent] = []
         for e in list {
-            guard let code = JSONBody.string(JSONBody.value(e, spec.code)), let at = CarrierDates.iso(JSONBody.string(JSONBody.value(e, spec.time))) else {
+            guard let code = JSONBody.string(JSONBody.value(e, spec.code)), let at = CarrierDates.iso(JSONBody.string(JSONBody.value(e, spec.time)), zone: zone) else {
                 throw .malformed("event without \(spec.code) or \(spec.time)")
             }
             let description = spec.description.flatMap { JSONBody.string(JSONBody.value(e, $0)) } ?? code

@@ -13,6 +13,7 @@ struct LaPosteSuiviAdapter: TrackingAdapter {
     }
 
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
+        let zone = service.tracking.zone(or: .gmt)
         if status == 429 || status == 401 || status >= 500 { throw httpError(status, "La Poste") }
         let value = try JSONBody.parse(body)
         let entries: [JSONValue]
@@ -28,7 +29,7 @@ struct LaPosteSuiviAdapter: TrackingAdapter {
                 guard let list = shipment?["event"]?.objects else { throw .malformed("shipment.event missing for \(id)") }
                 var events: [CarrierEvent] = []
                 for e in list {
-                    guard let c = JSONBody.string(e["code"]), let at = CarrierDates.iso(JSONBody.string(e["date"])) else { throw .malformed("event without code or date") }
+                    guard let c = JSONBody.string(e["code"]), let at = CarrierDates.iso(JSONBody.string(e["date"]), zone: zone) else { throw .malformed("event without code or date") }
                     events.append(CarrierEvent(code: c, description: JSONBody.string(e["label"]) ?? c, occurredAt: at, kind: service.kind(of: c)))
                 }
                 results[id] = .events(events.chronological())

@@ -22,7 +22,7 @@ struct PostNLStatusAdapter: TrackingAdapter {
         }
         let container = JSONBody.value(json, "CompleteStatus.Shipment") ?? JSONBody.value(json, "CurrentStatus.Shipment")
         guard let shipment = (container?.object) ?? (container?.objects)?.first else { throw .malformed("Shipment missing") }
-        let amsterdam = TimeZone(identifier: "Europe/Amsterdam")!
+        let amsterdam = service.tracking.zone(or: TimeZone(identifier: "Europe/Amsterdam")!)
         var events: [CarrierEvent] = []
         let list = (shipment["Event"]?.objects) ?? (shipment["Event"]?.object).map { [$0] } ?? []
         for e in list {

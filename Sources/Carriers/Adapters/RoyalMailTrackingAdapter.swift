@@ -14,6 +14,7 @@ struct RoyalMailTrackingAdapter: TrackingAdapter {
     }
 
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
+        let london = service.tracking.zone(or: TimeZone(identifier: "Europe/London")!)
         if status == 429 || status == 401 || status >= 500 { throw httpError(status, "Royal Mail") }
         let json = try JSONBody.object(body)
         if let errors = json["errors"]?.objects, let first = errors.first {
@@ -23,7 +24,7 @@ struct RoyalMailTrackingAdapter: TrackingAdapter {
         guard status == 200, let list = JSONBody.value(json, "mailPieces.events")?.objects else { throw .malformed("mailPieces.events missing") }
         var events: [CarrierEvent] = []
         for e in list {
-            guard let code = JSONBody.string(e["eventCode"]), let at = CarrierDates.iso(JSONBody.string(e["eventDateTime"]), zone: TimeZone(identifier: "Europe/London")!) else {
+            guard let code = JSONBody.string(e["eventCode"]), let at = CarrierDates.iso(JSONBody.string(e["eventDateTime"]), zone: london) else {
                 throw .malformed("event without eventCode or eventDateTime")
             }
             events.append(CarrierEvent(code: code, description: JSONBody.string(e["eventName"]) ?? code, occurredAt: at, location: JSONBody.string(e["locationName"]), kind: service.kind(of: code)))

@@ -24,6 +24,7 @@ struct RussianPostOperationHistoryAdapter: TrackingAdapter {
     }
 
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
+        let moscow = service.tracking.zone(or: TimeZone(identifier: "Europe/Moscow")!)
         if status == 429 || status == 401 || status == 403 || status == 502 || status == 503 || status == 504 { throw httpError(status, "Russian Post") }
         let root = try XMLElement.parse(body)
         if let fault = root.all("Fault").first {
@@ -37,7 +38,7 @@ struct RussianPostOperationHistoryAdapter: TrackingAdapter {
         guard status == 200, let data = root.all("OperationHistoryData").first else { throw .malformed("OperationHistoryData missing") }
         var events: [CarrierEvent] = []
         for record in data.all("historyRecord") {
-            guard let type = record.value("OperationParameters/OperType/Id"), let at = CarrierDates.iso(record.value("OperationParameters/OperDate"), zone: TimeZone(identifier: "Europe/Moscow")!) else {
+            guard let type = record.value("OperationParameters/OperType/Id"), let at = CarrierDates.iso(record.value("OperationParameters/OperDate"), zone: moscow) else {
                 throw .malformed("historyRecord without OperType/Id or OperDate")
             }
             let attr = record.value("OperationParameters/OperAttr/Id")

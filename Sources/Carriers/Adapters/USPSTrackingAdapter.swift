@@ -13,6 +13,7 @@ struct USPSTrackingAdapter: TrackingAdapter {
     }
 
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
+        let zone = service.tracking.zone(or: .gmt)
         if status == 404 { return [numbers[0]: .notFound] }
         guard status == 200 else { throw httpError(status, "USPS") }
         let json = try JSONBody.object(body)
@@ -23,7 +24,7 @@ struct USPSTrackingAdapter: TrackingAdapter {
         guard let list = json["trackingEvents"]?.objects else { throw .malformed("trackingEvents missing") }
         var events: [CarrierEvent] = []
         for e in list {
-            guard let code = JSONBody.string(e["eventCode"]), let at = CarrierDates.iso(JSONBody.string(e["eventTimestamp"])) else {
+            guard let code = JSONBody.string(e["eventCode"]), let at = CarrierDates.iso(JSONBody.string(e["eventTimestamp"]), zone: zone) else {
                 throw .malformed("event without eventCode or eventTimestamp")
             }
             let place = [JSONBody.string(e["eventCity"]), JSONBody.string(e["eventState"])].compactMap { $0 }.joined(separator: ", ")
