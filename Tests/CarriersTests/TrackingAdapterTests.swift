@@ -310,4 +310,31 @@ struct CarrierTimestampTests {
             #expect(CarrierDates.fastISO(s) == nil, "\(s)")
         }
     }
+
+    @Test("a local time the clocks skip is read past the jump, east and west of Greenwich; an impossible date is still refused")
+    func skippedLocalTimes() throws {
+        let iso = { (s: String) in try Date(s, strategy: .iso8601) }
+        func local(_ s: String, _ zone: String) -> Date? { CarrierDates.iso(s, zone: TimeZone(identifier: zone)!) }
+        // Madrid, 29 March 2026: 02:00 CET becomes 03:00 CEST; 02:30 is read as 03:30 CEST.
+        #expect(local("2026-03-29T02:30:00", "Europe/Madrid") == (try iso("2026-03-29T01:30:00Z")))
+        #expect(local("2026-03-29 02:30:00", "Europe/Madrid") == (try iso("2026-03-29T01:30:00Z")))
+        // Santiago, 6 September 2026: 00:00 -04 becomes 01:00 -03; 00:30 is read as 01:30 -03.
+        #expect(local("2026-09-06T00:30:00", "America/Santiago") == (try iso("2026-09-06T04:30:00Z")))
+        // Either side of the jump is as before.
+        #expect(local("2026-03-29T01:59:00", "Europe/Madrid") == (try iso("2026-03-29T00:59:00Z")))
+        #expect(local("2026-03-29T03:00:00", "Europe/Madrid") == (try iso("2026-03-29T01:00:00Z")))
+        // PostNL's own shape through the same reader.
+        #expect(CarrierDates.formatted("29-03-2026 02:30:00", "dd-MM-yyyy HH:mm:ss", TimeZone(identifier: "Europe/Amsterdam")!) == (try iso("2026-03-29T01:30:00Z")))
+        #expect(local("2026-02-30T10:00:00", "Europe/Madrid") == nil)
+        #expect(local("2026-03-29T25:30:00", "Europe/Madrid") == nil)
+    }
+
+    @Test("a carrier answer holding a skipped local time is read whole, not failed at every poll")
+    func skippedTimeInAnAnswer() throws {
+        let body = #"{"events": [{"code": "ACCEPTED", "timestamp": "2026-03-29T02:30:00", "description": "x"}, {"code": "DELIVERED", "timestamp": "2026-03-30T10:00:00", "description": "y"}]}"#
+        let service = catalog.byID["es_correos"]!
+        let r = try TrackingAdapters.adapter(for: service)!.parseResponse(status: 200, body: Array(body.utf8), numbers: ["N1"], service: service)
+        guard case .events(let events) = r["N1"] else { Issue.record("no events: \(String(describing: r["N1"]))"); return }
+        #expect(events.map(\.occurredAt) == [try Date("2026-03-29T01:30:00Z", strategy: .iso8601), try Date("2026-03-30T08:00:00Z", strategy: .iso8601)])
+    }
 }

@@ -87,7 +87,21 @@ enum CarrierDates {
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = zone
         f.dateFormat = format
-        return f.date(from: s)
+        if let d = f.date(from: s) { return d }
+        // A wall-clock time the zone skips (02:30 on the night the clocks go forward) is nil
+        // above. A carrier's device that missed the change writes one, and one such event
+        // must not fail its whole answer at every poll: it is read as a valid time and moved
+        // forward by the jump (03:30), as java.time and the tz database's users do.
+        f.timeZone = .gmt
+        guard let wall = f.date(from: s) else { return nil }
+        return skippedLocalTime(wall: wall, zone: zone)
+    }
+
+    /// The instant of a local time `zone` skips, given as if it were UTC (`wall`): read with the
+    /// offset in force before the jump (a day earlier: no zone jumps twice in a day), which lands
+    /// it that far past the jump. East or west of Greenwich alike.
+    static func skippedLocalTime(wall: Date, zone: TimeZone) -> Date {
+        wall.addingTimeInterval(-Double(zone.secondsFromGMT(for: wall.addingTimeInterval(-86_400))))
     }
 }
 
