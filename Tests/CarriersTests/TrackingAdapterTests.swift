@@ -183,6 +183,29 @@ struct TrackingAdapterTests {
         #expect(try parse("es_correos", status: 404, "", numbers: ["PQ1"])["PQ1"] == .notFound)
     }
 
+    /// One unreadable number in a batch of 10 or 20 failed the whole answer: every parcel of
+    /// the batch failed its poll, and the carrier was paused as if it were down.
+    @Test("in a batch answer, a number whose events cannot be read fails alone; the others are read", arguments: ["fr_colissimo", "br_correios", "au_auspost"])
+    func unreadableNumberFailsAlone(id: String) throws {
+        let good = "NB100000001XX", bad = "NB100000002XX"
+        let body: String
+        switch id {
+        case "fr_colissimo":
+            body = #"[{"returnCode": 200, "shipment": {"idShip": "\#(good)", "event": [{"code": "PC1", "label": "pris en charge", "date": "2026-11-18T17:00:00+01:00"}]}},"#
+                + #" {"returnCode": 200, "shipment": {"idShip": "\#(bad)", "event": [{"code": "PC1", "label": "pris en charge", "date": ""}]}}]"#
+        case "br_correios":
+            body = #"{"objetos": [{"codObjeto": "\#(good)", "eventos": [{"codigo": "PO", "tipo": "01", "dtHrCriado": "2026-11-18T16:00:00"}]},"#
+                + #" {"codObjeto": "\#(bad)", "eventos": [{"tipo": "01", "dtHrCriado": "2026-11-18T16:00:00"}]}]}"#
+        default:
+            body = #"{"tracking_results": [{"tracking_id": "\#(good)", "trackable_items": [{"events": [{"description": "Received by Australia Post", "date": "2026-11-18T09:00:00+11:00"}]}]},"#
+                + #" {"tracking_id": "\#(bad)", "trackable_items": [{"events": [{"description": "Received by Australia Post", "date": "yesterday"}]}]}]}"#
+        }
+        let r = try parse(id, body, numbers: [good, bad])
+        #expect(kinds(r[good]) == [.acceptance], "\(id): \(String(describing: r[good]))")
+        guard case .failed(let message) = r[bad] else { Issue.record("\(id): \(String(describing: r[bad]))"); return }
+        #expect(message.hasPrefix("malformed response: event") || message.hasPrefix("malformed response: evento"), "\(message)")
+    }
+
     @Test("a carrier's time without an offset is read in its file's time zone; one with an offset keeps it")
     func offsetlessTimesInTheCarriersZone() throws {
         func times(_ r: TrackingResult?) -> [Date] {

@@ -20,7 +20,8 @@ struct AustraliaPostTrackingAdapter: TrackingAdapter {
         guard let list = json["tracking_results"]?.objects else { throw .malformed("tracking_results missing") }
         let sydney = service.tracking.zone(or: TimeZone(identifier: "Australia/Sydney")!)
         var results: [String: TrackingResult] = [:]
-        for r in list {
+        // A number whose events cannot be read fails alone: the batch's other numbers are read.
+        numbers: for r in list {
             guard let id = JSONBody.string(r["tracking_id"]) else { continue }
             if let errors = r["errors"]?.objects, let first = errors.first {
                 let code = JSONBody.string(first["code"]) ?? ""
@@ -31,7 +32,8 @@ struct AustraliaPostTrackingAdapter: TrackingAdapter {
             for item in r["trackable_items"]?.objects ?? [] {
                 for e in item["events"]?.objects ?? [] {
                     guard let description = JSONBody.string(e["description"]), let at = CarrierDates.iso(JSONBody.string(e["date"]), zone: sydney) else {
-                        throw .malformed("event without description or date")
+                        results[id] = .failed("\(TrackingResponseError.malformed("event without description or date"))")
+                        continue numbers
                     }
                     events.append(CarrierEvent(code: description, description: description, occurredAt: at, location: JSONBody.string(e["location"]), kind: service.kind(of: description)))
                 }

@@ -20,7 +20,8 @@ struct CorreiosRastroAdapter: TrackingAdapter {
         guard let objects = json["objetos"]?.objects else { throw .malformed("objetos missing") }
         let saoPaulo = service.tracking.zone(or: TimeZone(identifier: "America/Sao_Paulo")!)
         var results: [String: TrackingResult] = [:]
-        for object in objects {
+        // A number whose events cannot be read fails alone: the batch's other numbers are read.
+        objects: for object in objects {
             guard let id = JSONBody.string(object["codObjeto"]) else { continue }
             guard let list = object["eventos"]?.objects else {
                 let message = JSONBody.string(object["mensagem"]) ?? ""
@@ -30,7 +31,8 @@ struct CorreiosRastroAdapter: TrackingAdapter {
             var events: [CarrierEvent] = []
             for e in list {
                 guard let codigo = JSONBody.string(e["codigo"]), let at = CarrierDates.iso(JSONBody.string(e["dtHrCriado"]), zone: saoPaulo) else {
-                    throw .malformed("evento without codigo or dtHrCriado")
+                    results[id] = .failed("\(TrackingResponseError.malformed("evento without codigo or dtHrCriado"))")
+                    continue objects
                 }
                 let tipo = JSONBody.string(e["tipo"]) ?? ""
                 let code = tipo.isEmpty ? codigo : "\(codigo)/\(tipo)"

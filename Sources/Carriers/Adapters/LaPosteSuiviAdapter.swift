@@ -19,17 +19,24 @@ struct LaPosteSuiviAdapter: TrackingAdapter {
         let entries: [JSONValue]
         if let one = value.object { entries = [one] } else if let many = value.objects { entries = many } else { throw .malformed("neither object nor array") }
         var results: [String: TrackingResult] = [:]
-        for entry in entries {
+        // A number whose events cannot be read fails alone: the batch's other numbers are read.
+        entries: for entry in entries {
             let code = Int(JSONBody.string(entry["returnCode"]) ?? "") ?? status
             let shipment = entry["shipment"]?.object
             let id = JSONBody.string(shipment?["idShip"]) ?? JSONBody.string(entry["idShip"]) ?? (numbers.count == 1 ? numbers[0] : nil)
             guard let id else { continue }
             switch code {
             case 200, 207:
-                guard let list = shipment?["event"]?.objects else { throw .malformed("shipment.event missing for \(id)") }
+                guard let list = shipment?["event"]?.objects else {
+                    results[id] = .failed("\(TrackingResponseError.malformed("shipment.event missing"))")
+                    continue entries
+                }
                 var events: [CarrierEvent] = []
                 for e in list {
-                    guard let c = JSONBody.string(e["code"]), let at = CarrierDates.iso(JSONBody.string(e["date"]), zone: zone) else { throw .malformed("event without code or date") }
+                    guard let c = JSONBody.string(e["code"]), let at = CarrierDates.iso(JSONBody.string(e["date"]), zone: zone) else {
+                        results[id] = .failed("\(TrackingResponseError.malformed("event without code or date"))")
+                        continue entries
+                    }
                     events.append(CarrierEvent(code: c, description: JSONBody.string(e["label"]) ?? c, occurredAt: at, kind: service.kind(of: c)))
                 }
                 results[id] = .events(events.chronological())
