@@ -206,6 +206,22 @@ struct TrackingAdapterTests {
         #expect(message.hasPrefix("malformed response: event") || message.hasPrefix("malformed response: evento"), "\(message)")
     }
 
+    @Test("one event without its code or date fails its number, not the carrier; an answer not the API's at all still throws", arguments: [
+        ("us_usps", #"{"trackingEvents": [{"eventCode": "03"}]}"#),
+        ("de_dhl", #"{"shipments": [{"events": [{"statusCode": "transit"}]}]}"#),
+        ("es_correos", #"{"events": [{"code": "ACCEPTED"}]}"#),
+        ("nl_postnl", #"{"CurrentStatus": {"Shipment": {"Barcode": "N1", "Event": [{"Code": "B01"}]}}}"#),
+        ("gb_royalmail", #"{"mailPieces": {"events": [{"eventCode": "EVAIP"}]}}"#),
+        ("ru_russianpost", Samples.russianPost.replacingOccurrences(of: "<ns3:OperDate>2026-11-19T09:00:00.000+03:00</ns3:OperDate>", with: "")),
+        ("ca_canadapost", "<tracking-detail><pin>N1</pin><significant-events><occurrence><event-identifier>1496</event-identifier></occurrence></significant-events></tracking-detail>"),
+    ])
+    func unreadableEventFailsItsNumber(id: String, body: String) throws {
+        let r = try parse(id, body, numbers: ["N1"])
+        guard case .failed(let message) = r["N1"] else { Issue.record("\(id): \(String(describing: r["N1"]))"); return }
+        #expect(message.hasPrefix("malformed response: "), "\(id): \(message)")
+        #expect(throws: TrackingResponseError.self) { try parse(id, "<html>Service Unavailable</html>", numbers: ["N1"]) }
+    }
+
     @Test("a carrier's time without an offset is read in its file's time zone; one with an offset keeps it")
     func offsetlessTimesInTheCarriersZone() throws {
         func times(_ r: TrackingResult?) -> [Date] {

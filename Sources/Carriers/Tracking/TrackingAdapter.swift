@@ -105,6 +105,10 @@ public protocol TrackingAdapter: Sendable {
     /// its due parcels, never for none.
     func makeRequest(for numbers: [String], service: CarrierService, auth: TrackingAuth) -> TrackingHTTPRequest
     /// Results for the numbers asked; a number missing from the answer is `.notFound`.
+    /// An answer that cannot be read as the API's at all (not JSON, its top level missing: an
+    /// outage page, a changed API) throws, and counts against the carrier. One event that cannot
+    /// be read (no code, no date) is that number's `.failed`: the carrier answered, and the
+    /// batch's other numbers are read.
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult]
 }
 
