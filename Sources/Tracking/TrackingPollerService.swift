@@ -351,6 +351,13 @@ public final class TrackingPollerService: Service, Sendable {
                         "hint": "past returnd's bounds: the newest \(TrackingAnswerBounds.eventsPerNumber) events per number kept, long texts cut",
                     ]) { a, _ in a })
                 }
+                // The carrier answered, but not for these numbers: each fails alone (its error is
+                // kept with its poll), and says so here, where a failed request says it too.
+                for number in numbers {
+                    if case .failed(let message) = results[number] {
+                        logger.warning("carrier.number_failed", metadata: ["carrier": "\(service.id)", "tracking": "\(number)", "error": "\(message)"])
+                    }
+                }
                 health.succeeded()
                 return .results(results, answerDigest: answerDigest)
             } catch {

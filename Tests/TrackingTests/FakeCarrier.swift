@@ -46,6 +46,9 @@ final class FakeCarrier: Sendable {
         time.addingTimeInterval(3600).formatted(.iso8601).replacingOccurrences(of: "Z", with: "+01:00")
     }
 
+    /// A La Poste number at this stage answers an event without its date.
+    static let undatedStage = -1
+
     func setStage(_ number: String, _ stage: Int) { state.withLock { $0.stages[number] = stage } }
     var laPosteMode: Mode {
         get { state.withLock { $0.laPosteMode } }
@@ -117,6 +120,10 @@ final class FakeCarrier: Sendable {
         let requestID = laPosteRequestID.map { #""requestId": "\#($0)", "# } ?? ""
         let entries = numbers.map { n -> String in
             let stage = state.withLock { $0.stages[n] ?? 0 }
+            // Stage -1: an event without its date, which returnd cannot read.
+            if stage == Self.undatedStage {
+                return #"{"returnCode": 200, "shipment": {"idShip": "\#(n)", "event": [{"code": "PC1", "label": "Votre colis est pris en charge"}]}}"#
+            }
             return stage == 0
                 ? #"{"returnCode": 104, "idShip": "\#(n)", "returnMessage": "Numéro inconnu"}"#
                 : #"{"returnCode": 200, \#(requestID)"shipment": {"idShip": "\#(n)", "event": \#(laPosteEvents(stage))}}"#

@@ -148,6 +148,38 @@ struct TrackingPollerTests {
         }
     }
 
+    @Test("a number with an unreadable event fails alone in its batch: the others move, the carrier is not paused, and the log names the number")
+    func unreadableNumberInABatch() async throws {
+        let h = try await PollerHarness()
+        defer { h.cleanUp() }
+        let carrier = FakeCarrier()
+        try await carrier.serve { base in
+            let log = CapturedLog()
+            let poller = h.poller(h.catalog(base: base), log: log)
+            let good = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-1")
+            let bad = try await h.parcel(h.repoCatalog.byID["fr_colissimo"]!, dispute: "D-2")
+            carrier.setStage(good.trackingNumber, 1)
+            carrier.setStage(bad.trackingNumber, FakeCarrier.undatedStage)
+            let reports = try await poller.pollDue()
+            #expect(carrier.requests("/suivi").count == 1)
+            #expect(Dictionary(uniqueKeysWithValues: reports.map { ($0.parcelID, $0.outcome) }) == [good.id: "events", bad.id: "failed"])
+            #expect(try await h.store.parcel(id: good.id)?.status == .droppedOff)
+            #expect(try await h.store.parcel(id: bad.id)?.status == .labelIssued)
+            #expect(poller.failingCarriers(at: h.clock.date).isEmpty)
+            #expect(log.lines("carrier.poll_failed").isEmpty)
+            let line = try #require(log.lines("carrier.number_failed").first)
+            #expect(line.level == .warning && line.metadata["tracking"] == bad.trackingNumber)
+            #expect(line.metadata["error"] == "malformed response: event without code or date")
+            let health = try #require(try await h.store.carrierHealth().first { $0.carrierID == "fr_colissimo" })
+            #expect(health.failing == 1 && health.lastError == "malformed response: event without code or date")
+            // Once the carrier's answer for it is readable, it moves at its next poll.
+            carrier.setStage(bad.trackingNumber, 1)
+            h.clock.advance(seconds: 3600)
+            _ = try await poller.pollDue()
+            #expect(try await h.store.parcel(id: bad.id)?.status == .droppedOff)
+        }
+    }
+
     @Test("La Poste's batch endpoint carries up to 10 numbers per request")
     func batches() async throws {
         let h = try await PollerHarness()
