@@ -69,7 +69,7 @@ public struct CarrierService: Sendable, Hashable {
 
         /// The zone an offset-less carrier time is read in: the file's, else `familyDefault`,
         /// what the API family is known to write (Correios: São Paulo; generic JSON: UTC).
-        public func zone(or familyDefault: TimeZone) -> TimeZone { timeZone ?? familyDefault }
+        public func zone(or familyDefault: @autoclosure () -> TimeZone) -> TimeZone { timeZone ?? familyDefault() }
     }
 
     public var id: String

@@ -91,7 +91,7 @@ enum CarrierDates {
         // A wall-clock time the zone skips (02:30 on the night the clocks go forward) is nil
         // above. A carrier's device that missed the change writes one, and one such event
         // must not fail its whole answer at every poll: it is read as a valid time and moved
-        // forward by the jump (03:30), as java.time and the tz database's users do.
+        // forward by the jump (03:30), as java.time does.
         f.timeZone = .gmt
         guard let wall = f.date(from: s) else { return nil }
         return skippedLocalTime(wall: wall, zone: zone)
