@@ -32,7 +32,7 @@ struct AustraliaPostTrackingAdapter: TrackingAdapter {
             for item in r["trackable_items"]?.objects ?? [] {
                 for e in item["events"]?.objects ?? [] {
                     guard let description = JSONBody.string(e["description"]), let at = CarrierDates.iso(JSONBody.string(e["date"]), zone: sydney) else {
-                        results[id] = .failed("\(TrackingResponseError.malformed("event without description or date"))")
+                        results[id] = .unreadable("event without description or date")
                         continue numbers
                     }
                     events.append(CarrierEvent(code: description, description: description, occurredAt: at, location: JSONBody.string(e["location"]), kind: service.kind(of: description)))

@@ -31,7 +31,7 @@ struct CanadaPostTrackingAdapter: TrackingAdapter {
             let zone = zones[o.value("event-time-zone") ?? ""].flatMap(TimeZone.init(identifier:)) ?? fileZone
             guard let code = o.value("event-identifier"), let date = o.value("event-date"),
                 let at = CarrierDates.formatted("\(date) \(o.value("event-time") ?? "00:00:00")", "yyyy-MM-dd HH:mm:ss", zone)
-            else { return [numbers[0]: .failed("\(TrackingResponseError.malformed("occurrence without event-identifier or event-date"))")] }
+            else { return [numbers[0]: .unreadable("occurrence without event-identifier or event-date")] }
             let place = [o.value("event-site"), o.value("event-province")].compactMap { $0 }.joined(separator: ", ")
             events.append(CarrierEvent(code: code, description: o.value("event-description") ?? code, occurredAt: at, location: place.isEmpty ? nil : place, kind: service.kind(of: code)))
         }

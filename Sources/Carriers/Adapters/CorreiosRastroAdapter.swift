@@ -31,7 +31,7 @@ struct CorreiosRastroAdapter: TrackingAdapter {
             var events: [CarrierEvent] = []
             for e in list {
                 guard let codigo = JSONBody.string(e["codigo"]), let at = CarrierDates.iso(JSONBody.string(e["dtHrCriado"]), zone: saoPaulo) else {
-                    results[id] = .failed("\(TrackingResponseError.malformed("evento without codigo or dtHrCriado"))")
+                    results[id] = .unreadable("evento without codigo or dtHrCriado")
                     continue objects
                 }
                 let tipo = JSONBody.string(e["tipo"]) ?? ""

@@ -23,7 +23,7 @@ struct DHLUnifiedTrackingAdapter: TrackingAdapter {
         var events: [CarrierEvent] = []
         for e in shipment["events"]?.objects ?? [] {
             guard let code = JSONBody.string(e["statusCode"]), let at = CarrierDates.iso(JSONBody.string(e["timestamp"]), zone: zone) else {
-                return [numbers[0]: .failed("\(TrackingResponseError.malformed("event without statusCode or timestamp"))")]
+                return [numbers[0]: .unreadable("event without statusCode or timestamp")]
             }
             events.append(CarrierEvent(
                 code: code, description: JSONBody.string(e["description"]) ?? JSONBody.string(e["status"]) ?? code, occurredAt: at,

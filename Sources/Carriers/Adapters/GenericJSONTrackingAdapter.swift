@@ -44,7 +44,7 @@ struct GenericJSONTrackingAdapter: TrackingAdapter {
         var events: [CarrierEvent] = []
         for e in list {
             guard let code = JSONBody.string(JSONBody.value(e, spec.code)), let at = CarrierDates.iso(JSONBody.string(JSONBody.value(e, spec.time)), zone: zone) else {
-                return [numbers[0]: .failed("\(TrackingResponseError.malformed("event without \(spec.code) or \(spec.time)"))")]
+                return [numbers[0]: .unreadable("event without \(spec.code) or \(spec.time)")]
             }
             let description = spec.description.flatMap { JSONBody.string(JSONBody.value(e, $0)) } ?? code
             events.append(CarrierEvent(code: code, description: description, occurredAt: at, location: spec.location.flatMap { JSONBody.string(JSONBody.value(e, $0)) }, kind: service.kind(of: code)))

@@ -28,13 +28,13 @@ struct LaPosteSuiviAdapter: TrackingAdapter {
             switch code {
             case 200, 207:
                 guard let list = shipment?["event"]?.objects else {
-                    results[id] = .failed("\(TrackingResponseError.malformed("shipment.event missing"))")
+                    results[id] = .unreadable("shipment.event missing")
                     continue entries
                 }
                 var events: [CarrierEvent] = []
                 for e in list {
                     guard let c = JSONBody.string(e["code"]), let at = CarrierDates.iso(JSONBody.string(e["date"]), zone: zone) else {
-                        results[id] = .failed("\(TrackingResponseError.malformed("event without code or date"))")
+                        results[id] = .unreadable("event without code or date")
                         continue entries
                     }
                     events.append(CarrierEvent(code: c, description: JSONBody.string(e["label"]) ?? c, occurredAt: at, kind: service.kind(of: c)))

@@ -28,7 +28,7 @@ struct PostNLStatusAdapter: TrackingAdapter {
         for e in list {
             guard let code = JSONBody.string(e["Code"]), let raw = JSONBody.string(e["TimeStamp"]),
                 let at = CarrierDates.formatted(raw, "dd-MM-yyyy HH:mm:ss", amsterdam) ?? CarrierDates.iso(raw, zone: amsterdam)
-            else { return [numbers[0]: .failed("\(TrackingResponseError.malformed("Event without Code or TimeStamp"))")] }
+            else { return [numbers[0]: .unreadable("Event without Code or TimeStamp")] }
             events.append(CarrierEvent(code: code, description: JSONBody.string(e["Description"]) ?? code, occurredAt: at, location: JSONBody.string(e["LocationCode"]), kind: service.kind(of: code)))
         }
         return [numbers[0]: .events(events.chronological())]

@@ -25,7 +25,7 @@ struct RoyalMailTrackingAdapter: TrackingAdapter {
         var events: [CarrierEvent] = []
         for e in list {
             guard let code = JSONBody.string(e["eventCode"]), let at = CarrierDates.iso(JSONBody.string(e["eventDateTime"]), zone: london) else {
-                return [numbers[0]: .failed("\(TrackingResponseError.malformed("event without eventCode or eventDateTime"))")]
+                return [numbers[0]: .unreadable("event without eventCode or eventDateTime")]
             }
             events.append(CarrierEvent(code: code, description: JSONBody.string(e["eventName"]) ?? code, occurredAt: at, location: JSONBody.string(e["locationName"]), kind: service.kind(of: code)))
         }

@@ -39,7 +39,7 @@ struct RussianPostOperationHistoryAdapter: TrackingAdapter {
         var events: [CarrierEvent] = []
         for record in data.all("historyRecord") {
             guard let type = record.value("OperationParameters/OperType/Id"), let at = CarrierDates.iso(record.value("OperationParameters/OperDate"), zone: moscow) else {
-                return [numbers[0]: .failed("\(TrackingResponseError.malformed("historyRecord without OperType/Id or OperDate"))")]
+                return [numbers[0]: .unreadable("historyRecord without OperType/Id or OperDate")]
             }
             let attr = record.value("OperationParameters/OperAttr/Id")
             let code = attr.map { "\(type)/\($0)" } ?? type

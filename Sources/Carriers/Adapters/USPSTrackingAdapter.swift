@@ -25,7 +25,7 @@ struct USPSTrackingAdapter: TrackingAdapter {
         var events: [CarrierEvent] = []
         for e in list {
             guard let code = JSONBody.string(e["eventCode"]), let at = CarrierDates.iso(JSONBody.string(e["eventTimestamp"]), zone: zone) else {
-                return [numbers[0]: .failed("\(TrackingResponseError.malformed("event without eventCode or eventTimestamp"))")]
+                return [numbers[0]: .unreadable("event without eventCode or eventTimestamp")]
             }
             let place = [JSONBody.string(e["eventCity"]), JSONBody.string(e["eventState"])].compactMap { $0 }.joined(separator: ", ")
             events.append(CarrierEvent(code: code, description: JSONBody.string(e["eventType"]) ?? code, occurredAt: at,

@@ -52,8 +52,13 @@ public enum TrackingResult: Equatable, Sendable {
     case events([CarrierEvent])
     /// The carrier does not know the number (yet: a label not used has no events).
     case notFound
-    /// The carrier answered for this number with an error of its own.
+    /// The carrier answered for this number with an error of its own, or with an event returnd
+    /// cannot read (`unreadable`).
     case failed(String)
+
+    /// This number's answer holds an event returnd cannot read: it fails alone, said as the
+    /// whole answer's `malformed` would be.
+    static func unreadable(_ why: String) -> TrackingResult { .failed("\(TrackingResponseError.malformed(why))") }
 }
 
 /// Why a whole response could not be used.
