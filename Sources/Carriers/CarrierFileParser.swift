@@ -71,6 +71,7 @@ enum CarrierFileParser {
         let size = try label.enumValue("size", CarrierService.LabelSpec.Size.self)
         let dpi = try label.int("dpi")
         guard [152, 203, 300, 600].contains(dpi) else { throw label.error("dpi", "must be a thermal printer resolution: 152, 203, 300 or 600") }
+        let labelZone = try Self.timeZone(label)
 
         let t = try r.mapping("tracking")
         let baseURL = try t.string("base_url")
@@ -90,13 +91,7 @@ enum CarrierFileParser {
         // The shared request schedule counts in microseconds: a burst beyond this would overflow it.
         guard burst >= 1, burst <= 100_000 else { throw rate.error("burst", "must be at least 1 and at most 100000") }
 
-        // IANA names only: Foundation also takes "GMT+2", which stays put when the country's clocks change.
-        let timeZone = try t.optionalString("time_zone").map { name throws(CarrierFileError) -> TimeZone in
-            guard name.contains("/") || ["UTC", "GMT"].contains(name), let zone = TimeZone(identifier: name) else {
-                throw t.error("time_zone", "\(name) is not a time zone name: an IANA name such as Europe/Kyiv or America/Santiago, or UTC")
-            }
-            return zone
-        }
+        let timeZone = try Self.timeZone(t)
 
         let family = try t.string("api_family")
         guard TrackingAdapters.families.contains(family) else {
@@ -140,7 +135,7 @@ enum CarrierFileParser {
         let service = CarrierService(
             id: id, country: country, carrierName: try r.string("carrier"), serviceName: try r.string("service"),
             dropOffNetworks: networks, dropOffDescription: try dropOff.string("description"), handover: handover,
-            scheme: scheme, serialRange: first...last, label: .init(size: size, dpi: dpi),
+            scheme: scheme, serialRange: first...last, label: .init(size: size, dpi: dpi, timeZone: labelZone ?? .gmt),
             tracking: .init(
                 apiFamily: family, baseURL: baseURL, authStyle: style, authHeader: header,
                 credential: credential, tokenURL: tokenURL, requestsPerSecond: rps, burst: burst,
@@ -153,6 +148,18 @@ enum CarrierFileParser {
         }
 
         return service
+    }
+
+    /// `time_zone` of a section, if given. IANA names of places only: Foundation also takes
+    /// "GMT+2" and "Etc/GMT-2", which stay put when the country's clocks change.
+    static func timeZone(_ section: FieldReader) throws -> TimeZone? {
+        try section.optionalString("time_zone").map { name throws(CarrierFileError) -> TimeZone in
+            let fixedOffset = name.hasPrefix("Etc/") && name != "Etc/UTC"
+            guard name.contains("/") && !fixedOffset || ["UTC", "GMT"].contains(name), let zone = TimeZone(identifier: name) else {
+                throw section.error("time_zone", "\(name) is not a time zone name: an IANA name such as Europe/Kyiv or America/Santiago, or UTC")
+            }
+            return zone
+        }
     }
 
     static func isHTTPURL(_ s: String) -> Bool {

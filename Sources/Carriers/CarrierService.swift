@@ -26,10 +26,15 @@ public struct CarrierService: Sendable, Hashable {
 
         public var size: Size
         public var dpi: Int
+        /// `label.time_zone`: the clock the label's deadlines are printed in (UTC without one).
+        /// A country's westernmost zone, so that a buyer reading the time as their own is early,
+        /// never late.
+        public var timeZone: TimeZone
 
-        public init(size: Size, dpi: Int) {
+        public init(size: Size, dpi: Int, timeZone: TimeZone = .gmt) {
             self.size = size
             self.dpi = dpi
+            self.timeZone = timeZone
         }
 
         /// Page size in PostScript points (1/72 in).

@@ -42,6 +42,15 @@ public struct UTCDateTime: Sendable, Equatable {
     /// `yyyy-MM-dd` (label dates).
     public var dayText: String { text(10) { _ in } }
 
+    /// `yyyy-MM-dd HH:mm` (label deadlines).
+    public var minuteText: String {
+        text(16) { b in
+            b[10] = UInt8(ascii: " ")
+            Self.digits(hour, 2, into: b, at: 11); b[13] = UInt8(ascii: ":")
+            Self.digits(minute, 2, into: b, at: 14)
+        }
+    }
+
     /// `yyyy-MM-ddTHH:mm:ssZ` (JSONEncoder's `.iso8601`).
     public var iso8601Text: String {
         text(20) { b in

@@ -71,6 +71,8 @@ struct CarrierCatalogTests {
         ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zone: Europe/Kyev", "tracking.time_zone"),
         // A fixed offset would stay put when the country's clocks change: only IANA names.
         ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zone: GMT+2", "tracking.time_zone"),
+        ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zone: Etc/GMT-2", "tracking.time_zone"),
+        ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, time_zone: Mexico}", "label.time_zone"),
     ])
     func errorsNameFileAndField(original: String, replacement: String, field: String) throws {
         let text = validFile.replacingOccurrences(of: original.trimmingCharacters(in: .init(charactersIn: " ")), with: replacement.trimmingCharacters(in: .init(charactersIn: " ")))
@@ -100,6 +102,8 @@ struct CarrierCatalogTests {
         for s in catalog.services where !["US", "CA"].contains(s.country) {
             #expect(s.tracking.timeZone != nil, "\(s.id)")
         }
+        // Every label prints its deadlines on a named clock, never UTC by default.
+        for s in catalog.services { #expect(s.label.timeZone.identifier.contains("/"), "\(s.id)") }
     }
 
     @Test("a country no one serves is refused listing the served ones, for the service and its warehouse; UK is named as GB")

@@ -19,4 +19,27 @@ struct LabelDatesTests {
         }
         #expect(LabelDates.day(Date(timeIntervalSince1970: 1_795_000_000)) == "2026-11-18")
     }
+
+    @Test("the hand-written minute on a zone's clock matches Foundation's, across summer time and the years it covers")
+    func minuteMatchesFoundation() throws {
+        var g = SystemRandomNumberGenerator()
+        var seconds: [Double] = (0..<3_000).map { _ in Double.random(in: -12_212_553_600..<253_402_300_800, using: &g) }
+        // Either side of the 2026 changes in Europe, Chile and Australia, and outside the years.
+        seconds += [1_774_746_000, 1_774_745_999, 1_792_890_000, 1_792_889_999, 1_788_667_200, 1_775_923_200, -12_212_553_601, 253_402_300_800]
+        for zone in ["UTC", "America/Tijuana", "Pacific/Honolulu", "Europe/Kyiv", "Pacific/Easter", "Australia/Perth", "Asia/Kolkata", "America/St_Johns"] {
+            let z = try #require(TimeZone(identifier: zone))
+            for s in seconds {
+                let d = Date(timeIntervalSince1970: s)
+                #expect(LabelDates.minute(d, in: z) == LabelDates.foundationMinute(d, in: z), "\(zone) \(s)")
+            }
+        }
+    }
+
+    @Test("a label names its clock by its place, and UTC as UTC")
+    func clockNames() throws {
+        #expect(LabelDates.clockName(try #require(TimeZone(identifier: "America/Mexico_City"))) == "Mexico City time")
+        #expect(LabelDates.clockName(try #require(TimeZone(identifier: "Europe/Kyiv"))) == "Kyiv time")
+        #expect(LabelDates.clockName(.gmt) == "UTC")
+        #expect(LabelDates.clockName(try #require(TimeZone(identifier: "UTC"))) == "UTC")
+    }
 }

@@ -78,6 +78,37 @@ struct LabelRenderingTests {
         #expect(symbols.contains { $0.type == "CODE-128" && $0.data == content.parcel.trackingNumber }, "\(symbols)")
         let text = try ExternalTool.run("pdftotext", [file.path, "-"]).stdout
         if !content.isBarcodeCard { #expect(text.contains(content.parcel.buyer.address.city)) }
+        // The deadline as the carrier's label clock reads it, and the clock named.
+        let clock = DateFormatter()
+        clock.locale = Locale(identifier: "en_US_POSIX")
+        clock.timeZone = carrier.label.timeZone
+        clock.dateFormat = "yyyy-MM-dd HH:mm"
+        #expect(text.contains("Drop off by \(clock.string(from: content.parcel.dropOffBy))"), "\(id): \(text)")
+        let city = try #require(carrier.label.timeZone.identifier.split(separator: "/").last).replacingOccurrences(of: "_", with: " ")
+        #expect(text.contains("Times are \(city) time"), "\(id): \(text)")
+    }
+
+    /// The label printed the deadline's day in UTC, as if the buyer had all of it: a Mexican
+    /// buyer read "2026-12-10" for a label void at 19:00 on the 9th, and the kiosk refused it.
+    @Test("a label gives its deadlines' time on the carrier's label clock, the country's westernmost, and names it; without one, UTC")
+    func deadlinesOnTheLabelClock() throws {
+        var content = sampleContent(try #require(catalog.byID["mx_correos"]))
+        content.parcel.dropOffBy = try Date("2026-12-10T03:00:00Z", strategy: .iso8601)
+        content.parcel.fasterRefundBy = try Date("2026-11-30T03:00:00Z", strategy: .iso8601)
+        func texts(_ c: LabelContent) throws -> [String] {
+            try LabelLayout.make(c).elements.compactMap { if case .text(let s, _, _, _, _, _) = $0 { s } else { nil } }
+        }
+        let mexico = try texts(content)
+        #expect(mexico.contains("Drop off by 2026-12-09 19:00"), "\(mexico)")
+        #expect(mexico.contains("Faster refund if dropped off by 2026-11-29 19:00"), "\(mexico)")
+        #expect(mexico.contains("Times are Tijuana time"), "\(mexico)")
+        content.carrier.label.timeZone = .gmt
+        let utc = try texts(content)
+        #expect(utc.contains("Drop off by 2026-12-10 03:00") && utc.contains("Times are UTC"), "\(utc)")
+        // Summer time: Kyiv in July is UTC+3.
+        var ukraine = sampleContent(try #require(catalog.byID["ua_ukrposhta"]))
+        ukraine.parcel.dropOffBy = try Date("2026-07-01T22:30:00Z", strategy: .iso8601)
+        #expect(try texts(ukraine).contains("Drop off by 2026-07-02 01:30"))
     }
 
     @Test("a PDF fills each bar and each run of dark QR modules as one rectangle (`re`), never as polygons", arguments: ["fr_colissimo", "ru_russianpost"])

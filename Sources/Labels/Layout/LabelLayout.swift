@@ -129,8 +129,12 @@ struct Builder {
         y = qrY
         text("RETURN CODE", size: 6.5, weight: .bold, x: column, maxWidth: width)
         text(ReturnCode.display(c.parcel.returnCode), size: 19, weight: .bold, x: column, maxWidth: width)
-        text("Drop off by \(LabelDates.day(c.parcel.dropOffBy))", size: 9, weight: .bold, x: column, maxWidth: width)
-        text("Faster refund if dropped off by \(LabelDates.day(c.parcel.fasterRefundBy))", size: 6.5, x: column, maxWidth: width)
+        // A deadline is an instant (15 days after the buyer received the order), not the end of
+        // a day: the label gives its time, on the carrier's label clock, and names that clock.
+        let clock = c.carrier.label.timeZone
+        text("Drop off by \(LabelDates.minute(c.parcel.dropOffBy, in: clock))", size: 9, weight: .bold, x: column, maxWidth: width)
+        text("Faster refund if dropped off by \(LabelDates.minute(c.parcel.fasterRefundBy, in: clock))", size: 6.5, x: column, maxWidth: width)
+        text("Times are \(LabelDates.clockName(clock))", size: 6.5, x: column, maxWidth: width)
         let count = c.parcel.itemCount
         text("\(count) item\(count == 1 ? "" : "s") · Seller: \(c.parcel.seller.name)", size: 8, x: column, maxWidth: width)
         text("Parcel \(c.parcel.id)", size: 6.5, x: column, maxWidth: width)
@@ -193,6 +197,28 @@ enum LabelDates {
         var style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
         style = style.year().month().day()
         return d.formatted(style)
+    }
+
+    /// `YYYY-MM-DD HH:mm` on `zone`'s wall clock, by hand as `day` (the zone's offset at that
+    /// instant added first); outside 1583 to 9999, through Foundation.
+    static func minute(_ d: Date, in zone: TimeZone) -> String {
+        UTCDateTime(flooringToSecond: d.addingTimeInterval(Double(zone.secondsFromGMT(for: d))))?.minuteText ?? foundationMinute(d, in: zone)
+    }
+
+    static func foundationMinute(_ d: Date, in zone: TimeZone) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.calendar = Calendar(identifier: .iso8601)
+        f.timeZone = zone
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: d)
+    }
+
+    /// How a label names its clock: `Mexico City time` for America/Mexico_City, `UTC` for UTC.
+    static func clockName(_ zone: TimeZone) -> String {
+        guard zone.identifier.contains("/"), zone.identifier != "Etc/UTC" else { return "UTC" }
+        let city = zone.identifier.split(separator: "/").last.map(String.init) ?? zone.identifier
+        return "\(city.replacingOccurrences(of: "_", with: " ")) time"
     }
 }
 
