@@ -39,9 +39,6 @@ public struct UTCDateTime: Sendable, Equatable {
         self.init(millisecondsSince1970: Int64(seconds) * 1000)
     }
 
-    /// `yyyy-MM-dd` (label dates).
-    public var dayText: String { text(10) { _ in } }
-
     /// `yyyy-MM-dd HH:mm` (label deadlines).
     public var minuteText: String {
         text(16) { b in

@@ -185,22 +185,10 @@ struct Builder {
 }
 
 enum LabelDates {
-    /// `YYYY-MM-DD` in UTC. Written by hand (`UTCDateTime`): Foundation's ISO8601FormatStyle
-    /// was a tenth of a ZPL label's time for two dates. Dates before 1583 (Foundation's calendar
-    /// is Julian before the Gregorian reform) and after 9999 go through Foundation, so both paths
-    /// print the same day.
-    static func day(_ d: Date) -> String {
-        UTCDateTime(flooringToSecond: d)?.dayText ?? foundationDay(d)
-    }
-
-    static func foundationDay(_ d: Date) -> String {
-        var style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
-        style = style.year().month().day()
-        return d.formatted(style)
-    }
-
-    /// `YYYY-MM-DD HH:mm` on `zone`'s wall clock, by hand as `day` (the zone's offset at that
-    /// instant added first); outside 1583 to 9999, through Foundation.
+    /// `YYYY-MM-DD HH:mm` on `zone`'s wall clock (the zone's offset at that instant added
+    /// first). Written by hand (`UTCDateTime`): Foundation's formatters were a tenth of a ZPL
+    /// label's time for two dates. Dates before 1583 (Foundation's calendar is Julian before the
+    /// Gregorian reform) and after 9999 go through Foundation, so both paths print the same.
     static func minute(_ d: Date, in zone: TimeZone) -> String {
         UTCDateTime(flooringToSecond: d.addingTimeInterval(Double(zone.secondsFromGMT(for: d))))?.minuteText ?? foundationMinute(d, in: zone)
     }
