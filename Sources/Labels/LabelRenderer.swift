@@ -79,13 +79,13 @@ public final class LabelRenderer: Sendable {
     public static func renderUncached(_ content: LabelContent, format: LabelFormat) throws -> RenderedLabel {
         // A ZPL printer draws the QR code itself: no need to encode it here.
         let layout = try LabelLayout.make(content, qr: format == .zpl ? .byPrinter : .encoded)
-        return try draw(layout, format: format, title: "Return label \(content.parcel.trackingNumber)", created: content.parcel.createdAt)
+        return try draw(layout, format: format, title: "Return label \(content.parcel.trackingNumber)", created: content.parcel.labelIssuedAt)
     }
 
     /// Draws a finished layout (make it with `qr: .byPrinter` for ZPL). Separate from the layout
     /// so that the benchmark can time the drawing alone, as the Python reference does.
-    /// A PDF's title and creation date are `title` and `created` (the parcel's, so that the label
-    /// drawn again is the same bytes).
+    /// A PDF's title and creation date are `title` and `created` (when the parcel's label version
+    /// was issued, so that the label drawn again is the same bytes).
     public static func draw(_ layout: LabelLayout, format: LabelFormat, title: String, created: Date) throws -> RenderedLabel {
         let bytes: [UInt8]
         switch format {

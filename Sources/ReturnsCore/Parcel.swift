@@ -84,6 +84,9 @@ public struct Parcel: Codable, Hashable, Sendable {
     public var createdAt: Date
     /// Grows whenever the printed content changes (items added), so rendered labels can be cached per version.
     public var labelVersion: Int
+    /// When the current label version was issued: the parcel's creation for version 1, the
+    /// last items' joining after it (a PDF's creation date, an auditor's "which label when").
+    public var labelIssuedAt: Date
     /// Set on a package that goes back under another parcel's used label (DOMAIN.md: the rest of
     /// an order after its free label was used): that parcel's id. Such a package has no label of
     /// its own; `trackingNumber` is the labelled parcel's, written on it by hand.
@@ -96,7 +99,7 @@ public struct Parcel: Codable, Hashable, Sendable {
         id: String, trackingNumber: String, carrierID: String, country: String, status: ParcelStatus,
         returnCode: String, buyer: Buyer, seller: Seller, warehouseID: String, items: [ParcelItem],
         history: [StatusChange], dropOffBy: Date, fasterRefundBy: Date, createdAt: Date, labelVersion: Int,
-        labelOf: String? = nil, packagesUnderLabel: Int = 0
+        labelIssuedAt: Date? = nil, labelOf: String? = nil, packagesUnderLabel: Int = 0
     ) {
         self.id = id
         self.trackingNumber = trackingNumber
@@ -113,6 +116,7 @@ public struct Parcel: Codable, Hashable, Sendable {
         self.fasterRefundBy = fasterRefundBy
         self.createdAt = createdAt
         self.labelVersion = labelVersion
+        self.labelIssuedAt = labelIssuedAt ?? createdAt
         self.labelOf = labelOf
         self.packagesUnderLabel = packagesUnderLabel
     }

@@ -191,7 +191,7 @@ struct ParcelCommand: AsyncParsableCommand {
                 ["parcel", p.id], ["tracking", p.trackingNumber], ["carrier", p.carrierID], ["country", p.country],
                 ["status", p.status.rawValue], ["return code", ReturnCode.display(p.returnCode)], ["seller", "\(p.seller.name) (\(p.seller.id))"],
                 ["buyer", p.buyer.id], ["warehouse", p.warehouseID], ["disputes", p.disputeIDs.joined(separator: ", ")],
-                ["drop off by", p.dropOffBy.formatted(.iso8601) + Self.deadlineNote(p, wait: config.deadlines.expiryFinalCheckWait)], ["label version", "\(p.labelVersion)"],
+                ["drop off by", p.dropOffBy.formatted(.iso8601) + Self.deadlineNote(p, wait: config.deadlines.expiryFinalCheckWait)], ["label version", "\(p.labelVersion), issued \(p.labelIssuedAt.formatted(.iso8601))"],
                 ["label", p.labelOf.map { "none of its own: goes back under the used label of parcel \($0), number written by hand" } ?? "its own"],
             ])
             // Why --flagged listed it: the carrier has a box under a dead label.

@@ -65,6 +65,26 @@ struct ReturnRouteTests {
         }
     }
 
+    @Test("a parcel answer dates its label version: label_issued_at is created_at for version 1, the join's time for version 2, also when read again")
+    func labelIssuedAtFollowsTheJoin() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let first = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-1", skus: ["A-1"]))
+            let createdAt = h.clock.date.formatted(.iso8601)
+            #expect(first.parcel["label_version"] as? Int == 1)
+            #expect(first.parcel["created_at"] as? String == createdAt && first.parcel["label_issued_at"] as? String == createdAt)
+            h.clock.advance(days: 2)
+            let second = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-2", skus: ["B-1"]))
+            let joinedAt = h.clock.date.formatted(.iso8601)
+            #expect(second.status == .ok && second.parcel["label_version"] as? Int == 2)
+            #expect(second.parcel["created_at"] as? String == createdAt && second.parcel["label_issued_at"] as? String == joinedAt)
+            let id = try #require(first.parcel["id"] as? String)
+            let read = try await client.execute(uri: "/v1/parcels/\(id)", method: .get, headers: bearer(token))
+            #expect(read.parcel["label_version"] as? Int == 2 && read.parcel["label_issued_at"] as? String == joinedAt)
+        }
+    }
+
     @Test("items for a buyer and seller whose open parcel is past its deadline (waiting for its carrier's word) open a parcel of their own (201), which later items join; the waiting parcel keeps its items and its deadline")
     func openParcelPastDeadline() async throws {
         let h = try await TestHarness()

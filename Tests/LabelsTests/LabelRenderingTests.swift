@@ -286,19 +286,25 @@ struct LabelRenderingTests {
         #expect(abs(width - carrier.label.widthPoints) < 0.01, "\(svgTag)")
     }
 
-    @Test("a PDF label's creation date is its parcel's issue time, as pdfinfo reads it, not the second it was drawn")
-    func pdfCreationDateIsTheParcels() throws {
-        let content = sampleContent(catalog.byID["fr_colissimo"]!)
-        let pdf = try LabelRenderer.renderUncached(content, format: .pdf).bytes
-        let dir = try ExternalTool.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("label.pdf")
-        try Data(pdf).write(to: file)
-        let info = try ExternalTool.run("pdfinfo", ["-isodates", file.path])
-        #expect(info.status == 0, "\(info.stderr)")
-        // 1_795_000_000 s, the sample parcel's createdAt.
-        let created = info.stdout.split(separator: "\n").first { $0.hasPrefix("CreationDate:") }
-        #expect(created?.dropFirst("CreationDate:".count).trimmingCharacters(in: .whitespaces) == "2026-11-18T11:06:40Z", "\(info.stdout)")
+    @Test("a PDF label's creation date is its label version's issue time, as pdfinfo reads it, not the second it was drawn: the parcel's creation, then the join that made version 2")
+    func pdfCreationDateIsTheLabelVersions() throws {
+        var content = sampleContent(catalog.byID["fr_colissimo"]!)
+        func creationDate() throws -> String? {
+            let pdf = try LabelRenderer.renderUncached(content, format: .pdf).bytes
+            let dir = try ExternalTool.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let file = dir.appendingPathComponent("label.pdf")
+            try Data(pdf).write(to: file)
+            let info = try ExternalTool.run("pdfinfo", ["-isodates", file.path])
+            #expect(info.status == 0, "\(info.stderr)")
+            let line = info.stdout.split(separator: "\n").first { $0.hasPrefix("CreationDate:") }
+            return line?.dropFirst("CreationDate:".count).trimmingCharacters(in: .whitespaces)
+        }
+        // 1_795_000_000 s, the sample parcel's createdAt (its version 1's issue).
+        #expect(try creationDate() == "2026-11-18T11:06:40Z")
+        content.parcel.labelVersion = 2
+        content.parcel.labelIssuedAt = content.parcel.createdAt.addingTimeInterval(3 * 86_400 + 3_723)
+        #expect(try creationDate() == "2026-11-21T12:08:43Z")
     }
 
     @Test("an SVG label is the same bytes however many surfaces the process made before it")

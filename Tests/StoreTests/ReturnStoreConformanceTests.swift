@@ -112,6 +112,27 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a label version is dated when it was issued: the parcel's creation, then each join; a parcel of its own keeps its date", arguments: StoreKind.allCases)
+    func labelIssuedAt(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            // Whole seconds: both backends keep them exactly.
+            let created = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 86_400)
+            let joinedAt = created.addingTimeInterval(3 * 3600), later = created.addingTimeInterval(26 * 3600)
+            let first = try await t.store.issueReturn(issuance(request(dispute: "D-1", skus: ["A"], receivedAt: created), now: created))
+            #expect(first.parcel.labelVersion == 1 && first.parcel.labelIssuedAt == created)
+            let joined = try await t.store.issueReturn(issuance(request(dispute: "D-2", skus: ["B"], receivedAt: created), now: joinedAt))
+            #expect(joined.parcel.labelVersion == 2 && joined.parcel.labelIssuedAt == joinedAt && joined.parcel.createdAt == created)
+            let other = try await t.store.issueReturn(issuance(request(dispute: "D-3", seller: "S-2", skus: ["Z"], receivedAt: created), now: later))
+            #expect(other.parcel.labelIssuedAt == later)
+            let again = try await t.store.issueReturn(issuance(request(dispute: "D-4", skus: ["C"], receivedAt: created), now: later))
+            #expect(again.parcel.labelVersion == 3 && again.parcel.labelIssuedAt == later)
+            // Read back, not only as the issuance answered.
+            let read = try #require(try await t.store.parcel(id: first.parcel.id))
+            #expect(read.labelIssuedAt == later && read.createdAt == created)
+            #expect(try await t.store.parcel(id: other.parcel.id)?.labelIssuedAt == later)
+        }
+    }
+
     @Test("an idempotent replay answers the same parcel and changes nothing; a reused key with another body is refused", arguments: StoreKind.allCases)
     func idempotency(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

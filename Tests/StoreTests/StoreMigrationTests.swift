@@ -134,6 +134,30 @@ extension StoreMigrationTests {
 }
 
 extension StoreMigrationTests {
+    @Test("the label-date migration dates a parcel's current label at its creation (its PDF's date until then); the next join dates its new version", arguments: StoreKind.allCases)
+    func labelIssuedAtMigration(_ kind: StoreKind) async throws {
+        let before = (sqlite: "v16: open parcels closed to items past their deadline", postgresql: "v12: open parcels closed to items past their deadline")
+        try await withStore(kind, migrate: { try await $0.migrate(upTo: before) }) { t in
+            let store = t.store
+            let created = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 86_400)
+            let open = try await store.issueReturn(issuance(request(dispute: "D-1", skus: ["A"], receivedAt: created), now: created)).parcel
+            // A parcel an item joined before the column existed (today's join writes the column).
+            try await store.backend.write { db in try db.execute("UPDATE parcels SET label_version = 2 WHERE id = ?", [open.id]) }
+
+            try await store.migrate()
+            let migrations = try await store.backend.migrations()
+            #expect(migrations.applied == migrations.known)
+            let read = try #require(try await store.parcel(id: open.id))
+            #expect(read.labelVersion == 2 && read.labelIssuedAt == created)
+            let joinedAt = created.addingTimeInterval(3600)
+            let joined = try await store.issueReturn(issuance(request(dispute: "D-2", skus: ["B"], receivedAt: created), now: joinedAt))
+            #expect(joined.kind == .joined && joined.parcel.labelVersion == 3 && joined.parcel.labelIssuedAt == joinedAt)
+            #expect(try await store.consistencyProblems().isEmpty)
+        }
+    }
+}
+
+extension StoreMigrationTests {
     @Test("a store a newer returnd upgraded is refused by migrate, naming the migration it does not know; nothing is applied or changed", arguments: StoreKind.allCases)
     func newerSchemaRefused(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

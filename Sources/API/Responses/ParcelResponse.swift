@@ -32,6 +32,7 @@ struct ParcelResponse: Encodable {
         var warehouse: Warehouse
         var createdAt: Date
         var labelVersion: Int
+        var labelIssuedAt: Date
         var history: [StatusChange]?
         var trackingEvents: [TrackingEventBody]?
         var receipts: [ReceiptRecord]?
@@ -45,6 +46,7 @@ struct ParcelResponse: Encodable {
             case qrPayload = "qr_payload", labelRequired = "label_required", itemCount = "item_count", reusesLabelOf = "reuses_label_of"
             case labelURL = "label_url", labelURLs = "label_urls", dropOffBy = "drop_off_by"
             case fasterRefundBy = "faster_refund_by", createdAt = "created_at", labelVersion = "label_version"
+            case labelIssuedAt = "label_issued_at"
             case trackingEvents = "tracking_events", packagesUnderLabel = "packages_under_label"
         }
     }
@@ -65,7 +67,7 @@ struct ParcelResponse: Encodable {
             labelURL: live ? label + "?format=pdf" : nil,
             labelURLs: live ? Dictionary(uniqueKeysWithValues: LabelFormat.allCases.map { ($0.rawValue, label + "?format=\($0.rawValue)") }) : nil,
             dropOffBy: p.dropOffBy, fasterRefundBy: p.fasterRefundBy, warehouse: content.carrier.warehouse,
-            createdAt: p.createdAt, labelVersion: p.labelVersion,
+            createdAt: p.createdAt, labelVersion: p.labelVersion, labelIssuedAt: p.labelIssuedAt,
             history: detailed ? p.history : nil, trackingEvents: nil)
     }
 }

@@ -111,9 +111,9 @@ public final class SQLReturnStore: ReturnStore {
             kind = .joined
             let deadlines = i.policy.deadlines(receivedAt: request.receivedAt, createdAt: open.createdAt, existingDropOffBy: open.dropOffBy)
             try db.execute("""
-                    UPDATE parcels SET label_version = label_version + 1, drop_off_by = ?, faster_refund_by = ?,
+                    UPDATE parcels SET label_version = label_version + 1, label_issued_at = ?, drop_off_by = ?, faster_refund_by = ?,
                     buyer_json = ?, updated_at = ? WHERE id = ?
-                    """, [deadlines.dropOffBy, deadlines.fasterRefundBy, try json(request.buyer), i.now, parcelID])
+                    """, [i.now, deadlines.dropOffBy, deadlines.fasterRefundBy, try json(request.buyer), i.now, parcelID])
             if deadlines.dropOffBy < open.dropOffBy {
                 // An item with an earlier deadline brought the parcel's forward: so is its poll at it.
                 try db.execute("UPDATE tracking_schedule SET next_poll_at = ? WHERE parcel_id = ? AND next_poll_at > ?", [deadlines.dropOffBy, parcelID, deadlines.dropOffBy])
@@ -315,7 +315,7 @@ public final class SQLReturnStore: ReturnStore {
             returnCode: row["return_code"], buyer: buyer, seller: Seller(id: row["seller_id"], name: row["seller_name"]),
             warehouseID: row["warehouse_id"], items: items, history: history, dropOffBy: row["drop_off_by"],
             fasterRefundBy: row["faster_refund_by"], createdAt: row["created_at"], labelVersion: row["label_version"],
-            labelOf: labelOf, packagesUnderLabel: row["packages_under_label"] ?? 0)
+            labelIssuedAt: row["label_issued_at"], labelOf: labelOf, packagesUnderLabel: row["packages_under_label"] ?? 0)
     }
 
     public func parcelCounts(inspectionOverdueBefore: Date?) async throws -> [ParcelCount] {

@@ -93,6 +93,13 @@ extension StoreIndexes {
         "CREATE UNIQUE INDEX parcels_open_group ON parcels(buyer_id, seller_id, country) WHERE status = 'label_issued' AND closed_to_items = 0",
     ]
 
+    /// When the label's current version was issued: NULL until items join the parcel (version 1
+    /// is issued with it, at `created_at`), so the column costs no rewrite of a large store. A
+    /// parcel joined before it existed reads as issued at its creation, as its PDF said then.
+    static func labelIssuedAt(dateType: String) -> String {
+        "ALTER TABLE parcels ADD COLUMN label_issued_at \(dateType)"
+    }
+
     /// Unused labels' next polls brought forward to their deadline, as issuance and the poller
     /// schedule them since the timers wait for a poll after the deadline before expiring a label:
     /// one scheduled hours after it would have held its expiry up that long.

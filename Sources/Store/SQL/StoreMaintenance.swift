@@ -16,8 +16,8 @@ public enum StoreTables {
     /// In foreign-key order: a table comes after the ones it points at.
     public static let all: [Table] = [
         Table(name: "parcels", columns: ["id", "tracking_number", "return_code", "carrier_id", "country", "status", "buyer_id", "seller_id", "seller_name",
-                                         "buyer_json", "warehouse_id", "drop_off_by", "faster_refund_by", "created_at", "updated_at", "label_version", "label_of", "packages_under_label", "closed_to_items"],
-              key: ["id"], dateColumns: ["drop_off_by", "faster_refund_by", "created_at", "updated_at"]),
+                                         "buyer_json", "warehouse_id", "drop_off_by", "faster_refund_by", "created_at", "updated_at", "label_version", "label_of", "packages_under_label", "closed_to_items", "label_issued_at"],
+              key: ["id"], dateColumns: ["drop_off_by", "faster_refund_by", "created_at", "updated_at", "label_issued_at"]),
         Table(name: "parcel_items", columns: ["parcel_id", "position", "dispute_id", "order_id", "sku", "title", "quantity", "unit_amount", "currency"],
               key: ["parcel_id", "position"], dateColumns: []),
         Table(name: "parcel_history", columns: ["id", "parcel_id", "status", "source", "occurred_at", "detail"],

@@ -187,6 +187,9 @@ enum SQLiteMigrations {
         m.registerMigration("v16: open parcels closed to items past their deadline") { db in
             for statement in StoreIndexes.closedToItems { try db.execute(sql: statement) }
         }
+        m.registerMigration("v17: when the label's version was issued") { db in
+            try db.execute(sql: StoreIndexes.labelIssuedAt(dateType: "DATETIME"))
+        }
         return m
     }
 
