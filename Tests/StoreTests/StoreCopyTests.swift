@@ -41,6 +41,8 @@ struct StoreCopyTests {
                 let before = try #require(try await s.parcel(id: p.id))
                 let after = try #require(try await d.parcel(id: p.id))
                 #expect(after.history.map(\.status) == before.history.map(\.status) && after.items == before.items && after.trackingNumber == before.trackingNumber)
+                // A joined parcel's label version and its date.
+                #expect(before.labelVersion == 2 && after.labelVersion == 2 && abs(after.labelIssuedAt.timeIntervalSince(before.labelIssuedAt)) < 0.001)
                 #expect(try await d.receipts(parcelID: p.id).count == 1)
                 #expect(try await d.packages(reusingLabelOf: p.id).map(\.id) == [rest.id])
                 #expect(try await d.parcel(trackingNumber: p.trackingNumber)?.id == p.id)
@@ -61,6 +63,33 @@ struct StoreCopyTests {
                 // A second copy into a database that holds data is refused.
                 let refused = await #expect(throws: StoreCopyDestinationNotEmpty.self) { try await s.copy(to: d) }
                 #expect(refused?.table == "parcels")
+            }
+        }
+    }
+
+    @Test("every table of the schema and every column is listed for db copy and db check, and the date columns are the schema's", arguments: StoreKind.allCases)
+    func tableListMatchesTheSchema(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let sqlite = kind == .sqlite
+            let schema: [String: [String: String]] = try await t.store.backend.read { db in
+                let tables = try db.strings(sqlite
+                    ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'"
+                    : "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'returnd_migrations'")
+                var out: [String: [String: String]] = [:]
+                for table in tables {
+                    let rows = try db.rows(sqlite
+                        ? "SELECT name AS column_name, type AS data_type FROM pragma_table_info(?)"
+                        : "SELECT column_name::text AS column_name, data_type::text AS data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?", [table])
+                    out[table] = Dictionary(uniqueKeysWithValues: rows.map { ($0["column_name"] as String, $0["data_type"] as String) })
+                }
+                return out
+            }
+            #expect(Set(schema.keys) == Set(StoreTables.all.map(\.name)))
+            let dateType = sqlite ? "DATETIME" : "timestamp with time zone"
+            for table in StoreTables.all {
+                let columns = try #require(schema[table.name], "\(table.name)")
+                #expect(Set(columns.keys) == Set(table.columns), "\(table.name)")
+                #expect(Set(columns.filter { $0.value == dateType }.keys) == table.dateColumns, "\(table.name)")
             }
         }
     }
