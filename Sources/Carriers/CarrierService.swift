@@ -29,12 +29,23 @@ public struct CarrierService: Sendable, Hashable {
         /// `label.time_zone`: the clock the label's deadlines are printed in (UTC without one).
         /// A country's westernmost zone, so that a buyer reading the time as their own is early,
         /// never late.
-        public var timeZone: TimeZone
+        public var timeZone: TimeZone { didSet { clockName = Self.clockName(of: timeZone) } }
+        /// How the label names that clock: `Mexico City time` for America/Mexico_City, `UTC`
+        /// for UTC. Worked out once per carrier file: Foundation's string search, done per
+        /// label, was a quarter of a ZPL label's time.
+        public private(set) var clockName: String
 
         public init(size: Size, dpi: Int, timeZone: TimeZone = .gmt) {
             self.size = size
             self.dpi = dpi
             self.timeZone = timeZone
+            clockName = Self.clockName(of: timeZone)
+        }
+
+        static func clockName(of zone: TimeZone) -> String {
+            guard zone.identifier.contains("/"), zone.identifier != "Etc/UTC" else { return "UTC" }
+            let city = zone.identifier.split(separator: "/").last.map(String.init) ?? zone.identifier
+            return "\(city.replacingOccurrences(of: "_", with: " ")) time"
         }
 
         /// Page size in PostScript points (1/72 in).

@@ -1,3 +1,4 @@
+import Carriers
 import Foundation
 @testable import Labels
 import Testing
@@ -27,11 +28,16 @@ struct LabelDatesTests {
         }
     }
 
-    @Test("a label names its clock by its place, and UTC as UTC")
+    @Test("a label names its clock by its place, and UTC as UTC; the name follows a changed zone")
     func clockNames() throws {
-        #expect(LabelDates.clockName(try #require(TimeZone(identifier: "America/Mexico_City"))) == "Mexico City time")
-        #expect(LabelDates.clockName(try #require(TimeZone(identifier: "Europe/Kyiv"))) == "Kyiv time")
-        #expect(LabelDates.clockName(.gmt) == "UTC")
-        #expect(LabelDates.clockName(try #require(TimeZone(identifier: "UTC"))) == "UTC")
+        func name(_ zone: TimeZone) -> String { CarrierService.LabelSpec(size: .fourBySixInches, dpi: 203, timeZone: zone).clockName }
+        #expect(name(try #require(TimeZone(identifier: "America/Mexico_City"))) == "Mexico City time")
+        #expect(name(try #require(TimeZone(identifier: "Europe/Kyiv"))) == "Kyiv time")
+        #expect(name(.gmt) == "UTC")
+        #expect(name(try #require(TimeZone(identifier: "UTC"))) == "UTC")
+        var spec = CarrierService.LabelSpec(size: .a6, dpi: 203)
+        #expect(spec.clockName == "UTC")
+        spec.timeZone = try #require(TimeZone(identifier: "Pacific/Easter"))
+        #expect(spec.clockName == "Easter time")
     }
 }

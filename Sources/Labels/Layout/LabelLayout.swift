@@ -134,7 +134,7 @@ struct Builder {
         let clock = c.carrier.label.timeZone
         text("Drop off by \(LabelDates.minute(c.parcel.dropOffBy, in: clock))", size: 9, weight: .bold, x: column, maxWidth: width)
         text("Faster refund if dropped off by \(LabelDates.minute(c.parcel.fasterRefundBy, in: clock))", size: 6.5, x: column, maxWidth: width)
-        text("Times are \(LabelDates.clockName(clock))", size: 6.5, x: column, maxWidth: width)
+        text("Times are \(c.carrier.label.clockName)", size: 6.5, x: column, maxWidth: width)
         let count = c.parcel.itemCount
         text("\(count) item\(count == 1 ? "" : "s") · Seller: \(c.parcel.seller.name)", size: 8, x: column, maxWidth: width)
         text("Parcel \(c.parcel.id)", size: 6.5, x: column, maxWidth: width)
@@ -200,13 +200,6 @@ enum LabelDates {
         f.timeZone = zone
         f.dateFormat = "yyyy-MM-dd HH:mm"
         return f.string(from: d)
-    }
-
-    /// How a label names its clock: `Mexico City time` for America/Mexico_City, `UTC` for UTC.
-    static func clockName(_ zone: TimeZone) -> String {
-        guard zone.identifier.contains("/"), zone.identifier != "Etc/UTC" else { return "UTC" }
-        let city = zone.identifier.split(separator: "/").last.map(String.init) ?? zone.identifier
-        return "\(city.replacingOccurrences(of: "_", with: " ")) time"
     }
 }
 
