@@ -72,6 +72,10 @@ enum CarrierFileParser {
         let dpi = try label.int("dpi")
         guard [152, 203, 300, 600].contains(dpi) else { throw label.error("dpi", "must be a thermal printer resolution: 152, 203, 300 or 600") }
         let labelZone = try Self.timeZone(label)
+        let zonesByPostalCode = try Self.zonesByPostalCode(label)
+        if !zonesByPostalCode.isEmpty && labelZone == nil {
+            throw label.error("time_zone", "is required with time_zones_by_postal_code: the clock of a postal code the list does not name (the country's westernmost zone)")
+        }
 
         let t = try r.mapping("tracking")
         let baseURL = try t.string("base_url")
@@ -135,7 +139,7 @@ enum CarrierFileParser {
         let service = CarrierService(
             id: id, country: country, carrierName: try r.string("carrier"), serviceName: try r.string("service"),
             dropOffNetworks: networks, dropOffDescription: try dropOff.string("description"), handover: handover,
-            scheme: scheme, serialRange: first...last, label: .init(size: size, dpi: dpi, timeZone: labelZone ?? .gmt),
+            scheme: scheme, serialRange: first...last, label: .init(size: size, dpi: dpi, timeZone: labelZone ?? .gmt, zonesByPostalCode: zonesByPostalCode),
             tracking: .init(
                 apiFamily: family, baseURL: baseURL, authStyle: style, authHeader: header,
                 credential: credential, tokenURL: tokenURL, requestsPerSecond: rps, burst: burst,
@@ -143,7 +147,7 @@ enum CarrierFileParser {
             warehouse: warehouse, sourceFile: file)
         // Last, so a missing field is named first: a misspelt optional field (`not_found_staus`)
         // would otherwise leave its default in place without a word.
-        if let unknown = YAMLUnknownKeys.find(in: root, read: r.log.keys, open: ["tracking.status_map"]).first {
+        if let unknown = YAMLUnknownKeys.find(in: root, read: r.log.keys, open: ["tracking.status_map", "label.time_zones_by_postal_code"]).first {
             throw CarrierFileError(file: file, field: unknown.key, message: "unknown field\(unknown.hint)")
         }
 
@@ -154,12 +158,38 @@ enum CarrierFileParser {
     /// "GMT+2" and "Etc/GMT-2", which stay put when the country's clocks change.
     static func timeZone(_ section: FieldReader) throws -> TimeZone? {
         try section.optionalString("time_zone").map { name throws(CarrierFileError) -> TimeZone in
-            let fixedOffset = name.hasPrefix("Etc/") && name != "Etc/UTC"
-            guard name.contains("/") && !fixedOffset || ["UTC", "GMT"].contains(name), let zone = TimeZone(identifier: name) else {
+            guard let zone = zoneIdentifier(name) else {
                 throw section.error("time_zone", "\(name) is not a time zone name: an IANA name such as Europe/Kyiv or America/Santiago, or UTC")
             }
             return zone
         }
+    }
+
+    static func zoneIdentifier(_ name: String) -> TimeZone? {
+        let fixedOffset = name.hasPrefix("Etc/") && name != "Etc/UTC"
+        guard name.contains("/") && !fixedOffset || ["UTC", "GMT"].contains(name) else { return nil }
+        return TimeZone(identifier: name)
+    }
+
+    /// `time_zones_by_postal_code` of the label section: prefixes of capital letters and digits
+    /// (as a buyer's postal code is read: spaces and dashes dropped, letters in capitals), each
+    /// with an IANA zone as `time_zone` takes one.
+    static func zonesByPostalCode(_ label: FieldReader) throws -> [String: TimeZone] {
+        let key = "time_zones_by_postal_code"
+        guard label.lookUp(key) != nil else { return [:] }
+        let list = try label.mapping(key)
+        var zones: [String: TimeZone] = [:]
+        for (prefixNode, zoneNode) in list.mapping {
+            guard let prefix = prefixNode.string, !prefix.isEmpty, prefix.utf8.count <= 12,
+                  prefix.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else {
+                throw label.error(key, "\((prefixNode.string ?? "a key").quotedInMessage(max: 20)) is not a postal code prefix: 1 to 12 capital letters and digits, no spaces or dashes")
+            }
+            guard let name = zoneNode.string, let zone = zoneIdentifier(name) else {
+                throw list.error(prefix, "\((zoneNode.string ?? "a list or mapping").quotedInMessage(max: 40)) is not a time zone name: an IANA name such as Europe/Kyiv or America/Santiago, or UTC")
+            }
+            zones[prefix] = zone
+        }
+        return zones
     }
 
     static func isHTTPURL(_ s: String) -> Bool {

@@ -26,26 +26,100 @@ public struct CarrierService: Sendable, Hashable {
 
         public var size: Size
         public var dpi: Int
-        /// `label.time_zone`: the clock the label's deadlines are printed in (UTC without one).
-        /// A country's westernmost zone, so that a buyer reading the time as their own is early,
-        /// never late.
-        public var timeZone: TimeZone { didSet { clockName = Self.clockName(of: timeZone) } }
-        /// How the label names that clock: `Mexico City time` for America/Mexico_City, `UTC`
-        /// for UTC. Worked out once per carrier file: Foundation's string search, done per
-        /// label, was a quarter of a ZPL label's time.
-        public private(set) var clockName: String
+        /// `label.time_zone`: the clock a label's deadlines print in when the buyer's postal code
+        /// names none below (UTC without one). The country's westernmost zone, so that a buyer
+        /// reading the time as their own is early, never late.
+        public var timeZone: TimeZone { didSet { fallback = Clock(timeZone) } }
+        /// `label.time_zones_by_postal_code`: postal code prefixes (capital letters and digits)
+        /// and the clock of each one's area, its westernmost zone; the longest prefix wins.
+        public var zonesByPostalCode: [String: TimeZone] {
+            didSet { (byPrefix, listedPrefixes, listedClocks, longestPrefix) = Self.clocks(zonesByPostalCode) }
+        }
 
-        public init(size: Size, dpi: Int, timeZone: TimeZone = .gmt) {
+        /// A clock and how a label names it: `Mexico City time` for America/Mexico_City, `UTC`
+        /// for UTC. Named once per carrier file: Foundation's string search, done per label, was
+        /// a quarter of a ZPL label's time.
+        public struct Clock: Sendable, Hashable {
+            public var zone: TimeZone
+            public var name: String
+
+            init(_ zone: TimeZone) {
+                self.zone = zone
+                if zone.identifier.contains("/"), zone.identifier != "Etc/UTC" {
+                    let city = zone.identifier.split(separator: "/").last.map(String.init) ?? zone.identifier
+                    name = "\(city.replacingOccurrences(of: "_", with: " ")) time"
+                } else {
+                    name = "UTC"
+                }
+            }
+        }
+
+        private var fallback: Clock
+        /// The listed prefixes by `Self.code(_:)` of their characters: looked up as a buyer's
+        /// postal code is read, with no string made per label.
+        private var byPrefix: [UInt64: Int]
+        /// What `byPrefix` points at: each listed prefix and its clock, read without copying the
+        /// prefix on the label's path.
+        private var listedPrefixes: [String]
+        private var listedClocks: [Clock]
+        private var longestPrefix: Int
+
+        public init(size: Size, dpi: Int, timeZone: TimeZone = .gmt, zonesByPostalCode: [String: TimeZone] = [:]) {
             self.size = size
             self.dpi = dpi
             self.timeZone = timeZone
-            clockName = Self.clockName(of: timeZone)
+            self.zonesByPostalCode = zonesByPostalCode
+            fallback = Clock(timeZone)
+            (byPrefix, listedPrefixes, listedClocks, longestPrefix) = Self.clocks(zonesByPostalCode)
         }
 
-        static func clockName(of zone: TimeZone) -> String {
-            guard zone.identifier.contains("/"), zone.identifier != "Etc/UTC" else { return "UTC" }
-            let city = zone.identifier.split(separator: "/").last.map(String.init) ?? zone.identifier
-            return "\(city.replacingOccurrences(of: "_", with: " ")) time"
+        private static func clocks(_ zones: [String: TimeZone]) -> ([UInt64: Int], [String], [Clock], Int) {
+            var index: [UInt64: Int] = [:], prefixes: [String] = [], clocks: [Clock] = []
+            for (prefix, zone) in zones.sorted(by: { $0.key < $1.key }) {
+                var key: UInt64 = 0
+                for b in prefix.utf8 { key = key &* 37 &+ UInt64(symbol(b)) }
+                index[key] = prefixes.count
+                prefixes.append(prefix)
+                clocks.append(Clock(zone))
+            }
+            return (index, prefixes, clocks, zones.keys.map(\.utf8.count).max() ?? 0)
+        }
+
+        /// 1 to 36 for a digit or a letter of either case, 0 for anything else (skipped). A
+        /// prefix of up to 12 such symbols is one number in base 37, the same for no other prefix.
+        @inline(__always) private static func symbol(_ b: UInt8) -> UInt8 {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0") + 1
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): b - UInt8(ascii: "A") + 11
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): b - UInt8(ascii: "a") + 11
+            default: 0
+            }
+        }
+
+        /// The clock of a label for a buyer at `postalCode`: the zone of its longest listed
+        /// prefix, else `time_zone`'s.
+        public func clock(forPostalCode postalCode: String) -> Clock {
+            listed(postalCode).map { listedClocks[$0] } ?? fallback
+        }
+
+        /// The longest listed prefix of `postalCode`, read on its letters and digits in capitals
+        /// ("v6b 1a1" as V6B1A1, "96799-1234" as 967991234); nil when none is listed.
+        public func prefix(matching postalCode: String) -> String? {
+            listed(postalCode).map { listedPrefixes[$0] }
+        }
+
+        private func listed(_ postalCode: String) -> Int? {
+            guard longestPrefix > 0 else { return nil }
+            var key: UInt64 = 0, read = 0
+            var found: Int?
+            for b in postalCode.utf8 where read < longestPrefix {
+                let s = Self.symbol(b)
+                if s == 0 { continue }
+                key = key &* 37 &+ UInt64(s)
+                read += 1
+                if let hit = byPrefix[key] { found = hit }
+            }
+            return found
         }
 
         /// Page size in PostScript points (1/72 in).

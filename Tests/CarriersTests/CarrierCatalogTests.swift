@@ -7,7 +7,8 @@ private let carriersDirectory = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("carriers").path
 
-private let validFile = """
+/// A carrier file every field of which is valid; tests change one thing in it.
+let validFile = """
     id: xx_test
     country: FR
     carrier: Test Post
@@ -73,6 +74,14 @@ struct CarrierCatalogTests {
         ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zone: GMT+2", "tracking.time_zone"),
         ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zone: Etc/GMT-2", "tracking.time_zone"),
         ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, time_zone: Mexico}", "label.time_zone"),
+        ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, time_zone: UTC, time_zones_by_postal_code: {\"9\": Pacific/Nowhere}}", "label.time_zones_by_postal_code.9"),
+        ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, time_zone: UTC, time_zones_by_postal_code: {\"9\": GMT+2}}", "label.time_zones_by_postal_code.9"),
+        // Prefixes are written as a postal code is read: capitals and digits, nothing else.
+        ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, time_zone: UTC, time_zones_by_postal_code: {\"v6b\": America/Vancouver}}", "label.time_zones_by_postal_code"),
+        ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, time_zone: UTC, time_zones_by_postal_code: {\"967 99\": Pacific/Pago_Pago}}", "label.time_zones_by_postal_code"),
+        ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, time_zone: UTC, time_zones_by_postal_code: [America/Denver]}", "label.time_zones_by_postal_code"),
+        // Without it, a postal code the list does not name would have no clock to print.
+        ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, time_zones_by_postal_code: {\"9\": America/Denver}}", "label.time_zone"),
     ])
     func errorsNameFileAndField(original: String, replacement: String, field: String) throws {
         let text = validFile.replacingOccurrences(of: original.trimmingCharacters(in: .init(charactersIn: " ")), with: replacement.trimmingCharacters(in: .init(charactersIn: " ")))

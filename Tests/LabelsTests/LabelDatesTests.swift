@@ -28,16 +28,18 @@ struct LabelDatesTests {
         }
     }
 
-    @Test("a label names its clock by its place, and UTC as UTC; the name follows a changed zone")
+    @Test("a label names its clock by its place, and UTC as UTC; the names follow a changed zone or list")
     func clockNames() throws {
-        func name(_ zone: TimeZone) -> String { CarrierService.LabelSpec(size: .fourBySixInches, dpi: 203, timeZone: zone).clockName }
+        func name(_ zone: TimeZone) -> String { CarrierService.LabelSpec(size: .fourBySixInches, dpi: 203, timeZone: zone).clock(forPostalCode: "1").name }
         #expect(name(try #require(TimeZone(identifier: "America/Mexico_City"))) == "Mexico City time")
         #expect(name(try #require(TimeZone(identifier: "Europe/Kyiv"))) == "Kyiv time")
         #expect(name(.gmt) == "UTC")
         #expect(name(try #require(TimeZone(identifier: "UTC"))) == "UTC")
         var spec = CarrierService.LabelSpec(size: .a6, dpi: 203)
-        #expect(spec.clockName == "UTC")
+        #expect(spec.clock(forPostalCode: "1").name == "UTC")
         spec.timeZone = try #require(TimeZone(identifier: "Pacific/Easter"))
-        #expect(spec.clockName == "Easter time")
+        #expect(spec.clock(forPostalCode: "1").name == "Easter time")
+        spec.zonesByPostalCode = ["1": try #require(TimeZone(identifier: "America/Santiago"))]
+        #expect(spec.clock(forPostalCode: "1").name == "Santiago time" && spec.clock(forPostalCode: "2").name == "Easter time")
     }
 }

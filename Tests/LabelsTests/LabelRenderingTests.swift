@@ -78,19 +78,20 @@ struct LabelRenderingTests {
         #expect(symbols.contains { $0.type == "CODE-128" && $0.data == content.parcel.trackingNumber }, "\(symbols)")
         let text = try ExternalTool.run("pdftotext", [file.path, "-"]).stdout
         if !content.isBarcodeCard { #expect(text.contains(content.parcel.buyer.address.city)) }
-        // The deadline as the carrier's label clock reads it, and the clock named.
+        // The deadline as the clock of the buyer's postal code reads it, and the clock named.
+        let zone = carrier.label.clock(forPostalCode: content.parcel.buyer.address.postalCode).zone
         let clock = DateFormatter()
         clock.locale = Locale(identifier: "en_US_POSIX")
-        clock.timeZone = carrier.label.timeZone
+        clock.timeZone = zone
         clock.dateFormat = "yyyy-MM-dd HH:mm"
         #expect(text.contains("Drop off by \(clock.string(from: content.parcel.dropOffBy))"), "\(id): \(text)")
-        let city = try #require(carrier.label.timeZone.identifier.split(separator: "/").last).replacingOccurrences(of: "_", with: " ")
+        let city = try #require(zone.identifier.split(separator: "/").last).replacingOccurrences(of: "_", with: " ")
         #expect(text.contains("Times are \(city) time"), "\(id): \(text)")
     }
 
     /// The label printed the deadline's day in UTC, as if the buyer had all of it: a Mexican
     /// buyer read "2026-12-10" for a label void at 19:00 on the 9th, and the kiosk refused it.
-    @Test("a label gives its deadlines' time on the carrier's label clock, the country's westernmost, and names it; without one, UTC")
+    @Test("a label gives its deadlines' time on the clock of the buyer's postal code, and names it; a code the carrier file does not list gets its time_zone; without one, UTC")
     func deadlinesOnTheLabelClock() throws {
         var content = sampleContent(try #require(catalog.byID["mx_correos"]))
         content.parcel.dropOffBy = try Date("2026-12-10T03:00:00Z", strategy: .iso8601)
@@ -98,11 +99,24 @@ struct LabelRenderingTests {
         func texts(_ c: LabelContent) throws -> [String] {
             try LabelLayout.make(c).elements.compactMap { if case .text(let s, _, _, _, _, _) = $0 { s } else { nil } }
         }
-        let mexico = try texts(content)
-        #expect(mexico.contains("Drop off by 2026-12-09 19:00"), "\(mexico)")
-        #expect(mexico.contains("Faster refund if dropped off by 2026-11-29 19:00"), "\(mexico)")
-        #expect(mexico.contains("Times are Tijuana time"), "\(mexico)")
+        content.parcel.buyer.address.postalCode = "22000"
+        let tijuana = try texts(content)
+        #expect(tijuana.contains("Drop off by 2026-12-09 19:00"), "\(tijuana)")
+        #expect(tijuana.contains("Faster refund if dropped off by 2026-11-29 19:00"), "\(tijuana)")
+        #expect(tijuana.contains("Times are Tijuana time"), "\(tijuana)")
+        content.parcel.buyer.address.postalCode = "06000"
+        let mexicoCity = try texts(content)
+        #expect(mexicoCity.contains("Drop off by 2026-12-09 21:00") && mexicoCity.contains("Times are Mexico City time"), "\(mexicoCity)")
+        content.parcel.buyer.address.postalCode = "not a code"
+        #expect(try texts(content).contains("Times are Tijuana time"))
+        // An overseas department goes back by Colissimo like the rest of France, five hours behind Paris.
+        var guadeloupe = sampleContent(try #require(catalog.byID["fr_colissimo"]))
+        guadeloupe.parcel.dropOffBy = content.parcel.dropOffBy
+        guadeloupe.parcel.buyer.address.postalCode = "97110"
+        let pointeAPitre = try texts(guadeloupe)
+        #expect(pointeAPitre.contains("Drop off by 2026-12-09 23:00") && pointeAPitre.contains("Times are Guadeloupe time"), "\(pointeAPitre)")
         content.carrier.label.timeZone = .gmt
+        content.carrier.label.zonesByPostalCode = [:]
         let utc = try texts(content)
         #expect(utc.contains("Drop off by 2026-12-10 03:00") && utc.contains("Times are UTC"), "\(utc)")
         // Summer time: Kyiv in July is UTC+3.

@@ -130,11 +130,11 @@ struct Builder {
         text("RETURN CODE", size: 6.5, weight: .bold, x: column, maxWidth: width)
         text(ReturnCode.display(c.parcel.returnCode), size: 19, weight: .bold, x: column, maxWidth: width)
         // A deadline is an instant (15 days after the buyer received the order), not the end of
-        // a day: the label gives its time, on the carrier's label clock, and names that clock.
-        let clock = c.carrier.label.timeZone
-        text("Drop off by \(LabelDates.minute(c.parcel.dropOffBy, in: clock))", size: 9, weight: .bold, x: column, maxWidth: width)
-        text("Faster refund if dropped off by \(LabelDates.minute(c.parcel.fasterRefundBy, in: clock))", size: 6.5, x: column, maxWidth: width)
-        text("Times are \(c.carrier.label.clockName)", size: 6.5, x: column, maxWidth: width)
+        // a day: the label gives its time, on the clock of the buyer's area, and names that clock.
+        let clock = c.carrier.label.clock(forPostalCode: c.parcel.buyer.address.postalCode)
+        text("Drop off by \(LabelDates.minute(c.parcel.dropOffBy, in: clock.zone))", size: 9, weight: .bold, x: column, maxWidth: width)
+        text("Faster refund if dropped off by \(LabelDates.minute(c.parcel.fasterRefundBy, in: clock.zone))", size: 6.5, x: column, maxWidth: width)
+        text("Times are \(clock.name)", size: 6.5, x: column, maxWidth: width)
         let count = c.parcel.itemCount
         text("\(count) item\(count == 1 ? "" : "s") · Seller: \(c.parcel.seller.name)", size: 8, x: column, maxWidth: width)
         text("Parcel \(c.parcel.id)", size: 6.5, x: column, maxWidth: width)

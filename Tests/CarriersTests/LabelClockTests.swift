@@ -1,0 +1,137 @@
+import Carriers
+import Foundation
+import Testing
+
+private let catalog = try! CarrierCatalog.load(directory: URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("carriers").path)
+
+@Suite("The clock a label prints its deadlines on")
+struct LabelClockTests {
+    @Test("a buyer's postal code takes the zone of its longest listed prefix, read on its letters and digits in capitals; any other takes time_zone")
+    func longestPrefix() throws {
+        let file = validFile.replacingOccurrences(of: "label: {size: 4x6in, dpi: 203}", with: """
+            label:
+              size: 4x6in
+              dpi: 203
+              time_zone: Pacific/Pago_Pago
+              time_zones_by_postal_code: {"9": America/Los_Angeles, "967": Pacific/Honolulu, "96799": Pacific/Pago_Pago, "V": America/Vancouver}
+            """)
+        #expect(file != validFile)
+        let spec = try #require(try CarrierCatalog.parse(files: [("xx_test.yaml", file)]).byID["xx_test"]).label
+        func zone(_ code: String) -> String { spec.clock(forPostalCode: code).zone.identifier }
+        #expect(zone("90210") == "America/Los_Angeles")
+        #expect(zone("96720") == "Pacific/Honolulu")
+        #expect(zone("96799") == "Pacific/Pago_Pago")
+        #expect(zone("96799-1234") == "Pacific/Pago_Pago")
+        #expect(zone(" 9 6 7 9 9 ") == "Pacific/Pago_Pago")
+        #expect(zone("v6b 1a1") == "America/Vancouver")
+        #expect(zone("10001") == "Pacific/Pago_Pago")
+        #expect(zone("") == "Pacific/Pago_Pago")
+        #expect(zone("９６８１３") == "Pacific/Pago_Pago", "full-width digits are not read as a prefix")
+        #expect(spec.clock(forPostalCode: "96720").name == "Honolulu time")
+        #expect(spec.clock(forPostalCode: "10001").name == "Pago Pago time")
+    }
+
+    /// The rule that keeps a buyer who reads the printed time as their own early, never late:
+    /// a postal code the list does not name (mistyped, or an area left out) gets the clock that
+    /// is behind every listed one at every instant, summer time included.
+    @Test("in every carrier file, time_zone is behind or level with every zone its postal codes list, every day of two years")
+    func fallbackIsTheWesternmost() throws {
+        let start = try Date("2026-01-01T12:00:00Z", strategy: .iso8601)
+        for service in catalog.services {
+            let fallback = service.label.timeZone
+            for (prefix, zone) in service.label.zonesByPostalCode {
+                for day in 0..<730 {
+                    let t = start.addingTimeInterval(Double(day) * 86_400)
+                    if fallback.secondsFromGMT(for: t) > zone.secondsFromGMT(for: t) {
+                        Issue.record("\(service.id): \(prefix) is on \(zone.identifier), behind \(fallback.identifier) on \(t)")
+                        break
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("real places get their own clock", arguments: [
+        ("us_usps", "10001", "America/New_York"),      // New York
+        ("us_usps", "30303", "America/New_York"),      // Atlanta
+        ("us_usps", "32501", "America/Chicago"),       // Pensacola
+        ("us_usps", "32801", "America/New_York"),      // Orlando
+        ("us_usps", "33101", "America/New_York"),      // Miami
+        ("us_usps", "44114", "America/New_York"),      // Cleveland
+        ("us_usps", "46204", "America/Chicago"),       // Indianapolis: Indiana's west is on Central time
+        ("us_usps", "48226", "America/New_York"),      // Detroit
+        ("us_usps", "49503", "America/New_York"),      // Grand Rapids
+        ("us_usps", "49801", "America/Chicago"),       // Iron Mountain, on Central time
+        ("us_usps", "60601", "America/Chicago"),       // Chicago
+        ("us_usps", "67735", "America/Denver"),        // Goodland, Kansas, on Mountain time
+        ("us_usps", "75201", "America/Chicago"),       // Dallas
+        ("us_usps", "79901", "America/Denver"),        // El Paso
+        ("us_usps", "80202", "America/Denver"),        // Denver
+        ("us_usps", "83702", "America/Boise"),         // Boise
+        ("us_usps", "83814", "America/Los_Angeles"),   // Coeur d'Alene
+        ("us_usps", "85004", "America/Phoenix"),       // Phoenix
+        ("us_usps", "89101", "America/Los_Angeles"),   // Las Vegas
+        ("us_usps", "94105", "America/Los_Angeles"),   // San Francisco
+        ("us_usps", "98101", "America/Los_Angeles"),   // Seattle
+        ("us_usps", "96813", "Pacific/Honolulu"),      // Honolulu
+        ("us_usps", "96799", "Pacific/Pago_Pago"),     // Pago Pago
+        ("us_usps", "99501", "America/Anchorage"),     // Anchorage
+        ("us_usps", "99546", "America/Adak"),          // Adak
+        ("ca_canadapost", "A1C 5M2", "America/St_Johns"),   // St. John's
+        ("ca_canadapost", "B3H 1A1", "America/Halifax"),    // Halifax
+        ("ca_canadapost", "H3B 2Y5", "America/Toronto"),    // Montreal
+        ("ca_canadapost", "M5V 2T6", "America/Toronto"),    // Toronto
+        ("ca_canadapost", "R3C 4T3", "America/Winnipeg"),   // Winnipeg
+        ("ca_canadapost", "S4P 3Y2", "America/Regina"),     // Regina
+        ("ca_canadapost", "S9V 0X1", "America/Edmonton"),   // Lloydminster
+        ("ca_canadapost", "T2P 1J9", "America/Edmonton"),   // Calgary
+        ("ca_canadapost", "V6B 1A1", "America/Vancouver"),  // Vancouver
+        ("ca_canadapost", "Y1A 1B1", "America/Whitehorse"), // Whitehorse
+        ("au_auspost", "2000", "Australia/Sydney"),          // Sydney
+        ("au_auspost", "2600", "Australia/Sydney"),          // Canberra
+        ("au_auspost", "2880", "Australia/Broken_Hill"),     // Broken Hill
+        ("au_auspost", "3000", "Australia/Melbourne"),       // Melbourne
+        ("au_auspost", "4000", "Australia/Brisbane"),        // Brisbane
+        ("au_auspost", "5000", "Australia/Adelaide"),        // Adelaide
+        ("au_auspost", "6000", "Australia/Perth"),           // Perth
+        ("au_auspost", "7000", "Australia/Hobart"),          // Hobart
+        ("au_auspost", "0800", "Australia/Darwin"),          // Darwin
+        ("au_auspost", "6798", "Indian/Christmas"),          // Christmas Island
+        ("fr_colissimo", "75001", "Europe/Paris"),          // Paris
+        ("fr_colissimo", "20000", "Europe/Paris"),          // Ajaccio
+        ("fr_colissimo", "97110", "America/Guadeloupe"),    // Pointe-à-Pitre
+        ("fr_colissimo", "97200", "America/Martinique"),    // Fort-de-France
+        ("fr_colissimo", "97300", "America/Cayenne"),       // Cayenne
+        ("fr_colissimo", "97400", "Indian/Reunion"),        // Saint-Denis
+        ("fr_colissimo", "97600", "Indian/Mayotte"),        // Mamoudzou
+        ("es_correos", "28001", "Europe/Madrid"),           // Madrid
+        ("es_correos", "35001", "Atlantic/Canary"),         // Las Palmas
+        ("es_correos", "38001", "Atlantic/Canary"),         // Santa Cruz de Tenerife
+        ("pt_ctt", "1100-148", "Europe/Lisbon"),            // Lisbon
+        ("pt_ctt", "9000-018", "Europe/Lisbon"),            // Funchal
+        ("pt_ctt", "9500-150", "Atlantic/Azores"),          // Ponta Delgada
+        ("cl_correoschile", "8320000", "America/Santiago"), // Santiago
+        ("cl_correoschile", "2770000", "Pacific/Easter"),   // Hanga Roa
+        ("br_correios", "01310-100", "America/Sao_Paulo"),  // São Paulo
+        ("br_correios", "69005-010", "America/Manaus"),     // Manaus
+        ("br_correios", "69900-062", "America/Rio_Branco"), // Rio Branco
+        ("br_correios", "78005-000", "America/Cuiaba"),     // Cuiabá
+        ("mx_correos", "06000", "America/Mexico_City"),     // Mexico City
+        ("mx_correos", "22000", "America/Tijuana"),         // Tijuana
+        ("mx_correos", "32000", "America/Ciudad_Juarez"),   // Ciudad Juárez
+        ("mx_correos", "83000", "America/Hermosillo"),      // Hermosillo
+        ("mx_correos", "77500", "America/Cancun"),          // Cancún
+        ("ru_russianpost", "101000", "Europe/Moscow"),      // Moscow
+        ("ru_russianpost", "236000", "Europe/Kaliningrad"), // Kaliningrad
+        ("ru_russianpost", "620014", "Asia/Yekaterinburg"), // Yekaterinburg
+        ("ru_russianpost", "630099", "Asia/Novosibirsk"),   // Novosibirsk
+        ("ru_russianpost", "690091", "Asia/Vladivostok"),   // Vladivostok
+        ("ua_ukrposhta", "01001", "Europe/Kyiv"),           // Kyiv: one zone, no list
+    ])
+    func realPlaces(carrier: String, postalCode: String, zone: String) throws {
+        let spec = try #require(catalog.byID[carrier]).label
+        #expect(spec.clock(forPostalCode: postalCode).zone.identifier == zone)
+    }
+}
