@@ -55,8 +55,8 @@ public struct CarrierService: Sendable, Hashable {
         }
 
         private var fallback: Clock
-        /// The listed prefixes by `Self.code(_:)` of their characters: looked up as a buyer's
-        /// postal code is read, with no string made per label.
+        /// The listed prefixes, each as one base-37 number of its `symbol`s: looked up as a
+        /// buyer's postal code is read, with no string made per label.
         private var byPrefix: [UInt64: Int]
         /// What `byPrefix` points at: each listed prefix and its clock, read without copying the
         /// prefix on the label's path.
@@ -75,6 +75,7 @@ public struct CarrierService: Sendable, Hashable {
 
         private static func clocks(_ zones: [String: TimeZone]) -> ([UInt64: Int], [String], [Clock], Int) {
             var index: [UInt64: Int] = [:], prefixes: [String] = [], clocks: [Clock] = []
+            // Sorted: two specs of the same list are equal, whatever the dictionary's order.
             for (prefix, zone) in zones.sorted(by: { $0.key < $1.key }) {
                 var key: UInt64 = 0
                 for b in prefix.utf8 { key = key &* 37 &+ UInt64(symbol(b)) }
