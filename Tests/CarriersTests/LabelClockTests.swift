@@ -64,6 +64,11 @@ struct LabelClockTests {
         ("us_usps", "48226", "America/New_York"),      // Detroit
         ("us_usps", "49503", "America/New_York"),      // Grand Rapids
         ("us_usps", "49801", "America/Chicago"),       // Iron Mountain, on Central time
+        ("us_usps", "50309", "America/Chicago"),       // Des Moines
+        ("us_usps", "53202", "America/Chicago"),       // Milwaukee
+        ("us_usps", "55401", "America/Chicago"),       // Minneapolis
+        ("us_usps", "57701", "America/Denver"),        // Rapid City
+        ("us_usps", "59601", "America/Denver"),        // Helena
         ("us_usps", "60601", "America/Chicago"),       // Chicago
         ("us_usps", "67735", "America/Denver"),        // Goodland, Kansas, on Mountain time
         ("us_usps", "75201", "America/Chicago"),       // Dallas
