@@ -114,6 +114,27 @@ struct TrackingAdapterTests {
         #expect(try parse("us_usps", status: 404, #"{"error": {"code": "404", "message": "Not Found"}}"#, numbers: ["X"])["X"] == .notFound)
     }
 
+    /// A US facility writes its own local time: one zone for the whole file would put a Chicago
+    /// scan hours off. The event's UTC time, or its offset, says when it was.
+    @Test("USPS: GMTTimestamp wins, then eventTimestamp with GMTOffset, then eventTimestamp as it is; a malformed offset is not used")
+    func uspsEventTimes() throws {
+        let body = """
+            {"trackingEvents": [
+              {"eventCode": "01", "eventTimestamp": "2026-11-20T08:02:00", "GMTTimestamp": "2026-11-20T14:02:00Z"},
+              {"eventCode": "L1", "eventTimestamp": "2026-11-19T03:10:00", "GMTOffset": "-08:00"},
+              {"eventCode": "10", "eventTimestamp": "2026-11-18T22:00:00-05:00", "GMTOffset": "-06:00"},
+              {"eventCode": "03", "eventTimestamp": "2026-11-18T09:00:00", "GMTOffset": "6 hours"},
+              {"eventCode": "GX", "eventTimestamp": "2026-11-17T09:00:00"}]}
+            """
+        guard case .events(let events) = try parse("us_usps", body, numbers: ["N"])["N"] else { Issue.record("no events"); return }
+        let at = Dictionary(uniqueKeysWithValues: events.map { ($0.code, $0.occurredAt.formatted(.iso8601)) })
+        #expect(at["01"] == "2026-11-20T14:02:00Z")
+        #expect(at["L1"] == "2026-11-19T11:10:00Z")
+        #expect(at["10"] == "2026-11-19T03:00:00Z", "its own offset kept")
+        #expect(at["03"] == "2026-11-18T09:00:00Z", "read as before: UTC, the file names no zone")
+        #expect(at["GX"] == "2026-11-17T09:00:00Z")
+    }
+
     @Test("La Poste Suivi v2: one number is an object, several an array; returnCode 104 is unknown")
     func laPoste() throws {
         let one = try parse("fr_colissimo", Samples.laPosteOne, numbers: ["CY100043216FR"])

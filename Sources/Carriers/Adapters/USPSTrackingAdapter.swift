@@ -2,7 +2,8 @@ import Foundation
 
 /// USPS Tracking API v3: `GET /tracking/v3/tracking/{trackingNumber}?expand=DETAIL` with an
 /// OAuth2 bearer token; `trackingEvents[]` with `eventCode`, `eventType`, `eventTimestamp`,
-/// `eventCity`, `eventState`. An unknown number is 404 (or an `error` object).
+/// `eventCity`, `eventState`, and where an event has them `GMTTimestamp` and `GMTOffset`. An
+/// unknown number is 404 (or an `error` object).
 struct USPSTrackingAdapter: TrackingAdapter {
     var maxBatch: Int { 1 }
 
@@ -24,7 +25,7 @@ struct USPSTrackingAdapter: TrackingAdapter {
         guard let list = json["trackingEvents"]?.objects else { throw .malformed("trackingEvents missing") }
         var events: [CarrierEvent] = []
         for e in list {
-            guard let code = JSONBody.string(e["eventCode"]), let at = CarrierDates.iso(JSONBody.string(e["eventTimestamp"]), zone: zone) else {
+            guard let code = JSONBody.string(e["eventCode"]), let at = Self.instant(of: e, zone: zone) else {
                 return [numbers[0]: .unreadable("event without eventCode or eventTimestamp")]
             }
             let place = [JSONBody.string(e["eventCity"]), JSONBody.string(e["eventState"])].compactMap { $0 }.joined(separator: ", ")
@@ -32,6 +33,33 @@ struct USPSTrackingAdapter: TrackingAdapter {
                                        location: place.isEmpty ? nil : place, kind: service.kind(of: code)))
         }
         return [numbers[0]: .events(events.chronological())]
+    }
+
+    /// When an event happened. `eventTimestamp` is the facility's local time, which a country of
+    /// several zones cannot read alone: `GMTTimestamp` (UTC) wins when the event has one, then
+    /// `eventTimestamp` with `GMTOffset` (`-06:00`) when it names no offset itself, then
+    /// `eventTimestamp` in the carrier file's zone (UTC without one), as before these were read.
+    static func instant(of e: JSONValue, zone: TimeZone) -> Date? {
+        if let utc = CarrierDates.iso(JSONBody.string(e["GMTTimestamp"]), zone: .gmt) { return utc }
+        guard let local = JSONBody.string(e["eventTimestamp"]) else { return nil }
+        if let offset = JSONBody.string(e["GMTOffset"]), isOffset(offset), !endsInOffset(local) {
+            return CarrierDates.iso(local + offset, zone: zone)
+        }
+        return CarrierDates.iso(local, zone: zone)
+    }
+
+    /// `±HH:MM` and nothing else.
+    static func isOffset(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        return b.count == 6 && (b[0] == UInt8(ascii: "+") || b[0] == UInt8(ascii: "-")) && b[3] == UInt8(ascii: ":")
+            && [1, 2, 4, 5].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[$0]) }
+    }
+
+    /// Whether a date-time already ends in `Z` or an offset (after its seconds).
+    static func endsInOffset(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.count > 19 else { return false }
+        return b.last == UInt8(ascii: "Z") || b.last == UInt8(ascii: "z") || b[19...].contains { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }
     }
 }
 
