@@ -35,10 +35,11 @@ struct USPSTrackingAdapter: TrackingAdapter {
         return [numbers[0]: .events(events.chronological())]
     }
 
-    /// When an event happened. `eventTimestamp` is the facility's local time, which a country of
-    /// several zones cannot read alone: `GMTTimestamp` (UTC) wins when the event has one, then
-    /// `eventTimestamp` with `GMTOffset` (`-06:00`) when it names no offset itself, then
-    /// `eventTimestamp` in the carrier file's zone (UTC without one), as before these were read.
+    /// When an event happened. An `eventTimestamp` without an offset is the facility's local
+    /// time, which a country of several zones cannot read alone: `GMTTimestamp` (UTC) wins when
+    /// the event has one, then `eventTimestamp` with `GMTOffset` (`-06:00`) when it names no
+    /// offset itself, then `eventTimestamp` in the carrier file's zone (UTC without one), as
+    /// before these were read. (Not confirmed here which of them USPS sends on every event.)
     static func instant(of e: JSONValue, zone: TimeZone) -> Date? {
         if let utc = CarrierDates.iso(JSONBody.string(e["GMTTimestamp"]), zone: .gmt) { return utc }
         guard let local = JSONBody.string(e["eventTimestamp"]) else { return nil }
