@@ -158,14 +158,15 @@ enum CarrierFileParser {
     /// "GMT+2" and "Etc/GMT-2", which stay put when the country's clocks change.
     static func timeZone(_ section: FieldReader) throws -> TimeZone? {
         try section.optionalString("time_zone").map { name throws(CarrierFileError) -> TimeZone in
-            guard let zone = zoneIdentifier(name) else {
+            guard let zone = placeZone(named: name) else {
                 throw section.error("time_zone", "\(name) is not a time zone name: an IANA name such as Europe/Kyiv or America/Santiago, or UTC")
             }
             return zone
         }
     }
 
-    static func zoneIdentifier(_ name: String) -> TimeZone? {
+    /// The zone of an IANA place name, or UTC; nil for a fixed offset ("GMT+2", "Etc/GMT-2") or an unknown name.
+    static func placeZone(named name: String) -> TimeZone? {
         let fixedOffset = name.hasPrefix("Etc/") && name != "Etc/UTC"
         guard name.contains("/") && !fixedOffset || ["UTC", "GMT"].contains(name) else { return nil }
         return TimeZone(identifier: name)
@@ -184,7 +185,7 @@ enum CarrierFileParser {
                   prefix.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else {
                 throw label.error(key, "\((prefixNode.string ?? "a key").quotedInMessage(max: 20)) is not a postal code prefix: 1 to 12 capital letters and digits, no spaces or dashes")
             }
-            guard let name = zoneNode.string, let zone = zoneIdentifier(name) else {
+            guard let name = zoneNode.string, let zone = placeZone(named: name) else {
                 throw list.error(prefix, "\((zoneNode.string ?? "a list or mapping").quotedInMessage(max: 40)) is not a time zone name: an IANA name such as Europe/Kyiv or America/Santiago, or UTC")
             }
             zones[prefix] = zone
