@@ -60,18 +60,50 @@ struct LabelClockTests {
         ("us_usps", "32801", "America/New_York"),      // Orlando
         ("us_usps", "33101", "America/New_York"),      // Miami
         ("us_usps", "44114", "America/New_York"),      // Cleveland
-        ("us_usps", "46204", "America/Chicago"),       // Indianapolis: Indiana's west is on Central time
+        ("us_usps", "37203", "America/Chicago"),       // Nashville
+        ("us_usps", "37402", "America/New_York"),      // Chattanooga
+        ("us_usps", "37601", "America/New_York"),      // Johnson City
+        ("us_usps", "37902", "America/New_York"),      // Knoxville
+        ("us_usps", "38103", "America/Chicago"),       // Memphis
+        ("us_usps", "40202", "America/New_York"),      // Louisville
+        ("us_usps", "40507", "America/New_York"),      // Lexington
+        ("us_usps", "41501", "America/New_York"),      // Pikeville
+        ("us_usps", "42001", "America/Chicago"),       // Paducah
+        ("us_usps", "42101", "America/Chicago"),       // Bowling Green
+        ("us_usps", "46204", "America/New_York"),      // Indianapolis
+        ("us_usps", "46402", "America/Chicago"),       // Gary
+        ("us_usps", "46601", "America/New_York"),      // South Bend
+        ("us_usps", "46802", "America/New_York"),      // Fort Wayne
+        ("us_usps", "47708", "America/Chicago"),       // Evansville
+        ("us_usps", "47807", "America/New_York"),      // Terre Haute
         ("us_usps", "48226", "America/New_York"),      // Detroit
         ("us_usps", "49503", "America/New_York"),      // Grand Rapids
         ("us_usps", "49801", "America/Chicago"),       // Iron Mountain, on Central time
         ("us_usps", "50309", "America/Chicago"),       // Des Moines
         ("us_usps", "53202", "America/Chicago"),       // Milwaukee
         ("us_usps", "55401", "America/Chicago"),       // Minneapolis
+        ("us_usps", "57104", "America/Chicago"),       // Sioux Falls
+        ("us_usps", "57401", "America/Chicago"),       // Aberdeen, South Dakota
         ("us_usps", "57701", "America/Denver"),        // Rapid City
+        ("us_usps", "58102", "America/Chicago"),       // Fargo
+        ("us_usps", "58201", "America/Chicago"),       // Grand Forks
+        ("us_usps", "58701", "America/Chicago"),       // Minot
+        ("us_usps", "58601", "America/Denver"),        // Dickinson
         ("us_usps", "59601", "America/Denver"),        // Helena
         ("us_usps", "60601", "America/Chicago"),       // Chicago
+        ("us_usps", "66603", "America/Chicago"),       // Topeka
+        ("us_usps", "67202", "America/Chicago"),       // Wichita
+        ("us_usps", "67601", "America/Chicago"),       // Hays
         ("us_usps", "67735", "America/Denver"),        // Goodland, Kansas, on Mountain time
+        ("us_usps", "67878", "America/Denver"),        // Syracuse, Kansas, on Mountain time
+        ("us_usps", "68102", "America/Chicago"),       // Omaha
+        ("us_usps", "68508", "America/Chicago"),       // Lincoln
+        ("us_usps", "68801", "America/Chicago"),       // Grand Island
+        ("us_usps", "69361", "America/Denver"),        // Scottsbluff
         ("us_usps", "75201", "America/Chicago"),       // Dallas
+        ("us_usps", "79101", "America/Chicago"),       // Amarillo
+        ("us_usps", "79401", "America/Chicago"),       // Lubbock
+        ("us_usps", "79701", "America/Chicago"),       // Midland
         ("us_usps", "79901", "America/Denver"),        // El Paso
         ("us_usps", "80202", "America/Denver"),        // Denver
         ("us_usps", "83702", "America/Boise"),         // Boise
@@ -138,5 +170,30 @@ struct LabelClockTests {
     func realPlaces(carrier: String, postalCode: String, zone: String) throws {
         let spec = try #require(catalog.byID[carrier]).label
         #expect(spec.clock(forPostalCode: postalCode).zone.identifier == zone)
+    }
+
+    /// Where a listed prefix takes in places on two clocks, all of it gets the western one: its
+    /// eastern places read a deadline an hour early, never late.
+    @Test("a place in an area on two clocks gets the area's western clock, behind its own every day of two years", arguments: [
+        ("us_usps", "58501", "America/Denver", "America/Chicago"),    // Bismarck: 585 takes in Grant and Sioux counties
+        ("us_usps", "57501", "America/Denver", "America/Chicago"),    // Pierre: 575 reaches west of the river
+        ("us_usps", "67801", "America/Denver", "America/Chicago"),    // Dodge City: 678 takes in Greeley and Hamilton counties
+        ("us_usps", "69101", "America/Denver", "America/Chicago"),    // North Platte: 691 takes in Keith County
+        ("us_usps", "42701", "America/Chicago", "America/New_York"),  // Elizabethtown: 427 takes in Grayson and Hart counties
+        ("us_usps", "37701", "America/Chicago", "America/New_York"),  // Alcoa: 377 takes in Crab Orchard
+        ("us_usps", "49829", "America/Chicago", "America/New_York"),  // Escanaba: the Upper Peninsula's 498 takes in Menominee
+        ("us_usps", "47901", "America/Chicago", "America/New_York"),  // Lafayette: 479 takes in Newton and Jasper counties
+    ])
+    func splitAreas(carrier: String, postalCode: String, printed: String, own: String) throws {
+        let spec = try #require(catalog.byID[carrier]).label
+        let clock = spec.clock(forPostalCode: postalCode).zone
+        #expect(clock.identifier == printed)
+        let ownZone = try #require(TimeZone(identifier: own))
+        let start = try Date("2026-01-01T12:00:00Z", strategy: .iso8601)
+        let behindEveryDay = (0..<730).allSatisfy { day in
+            let t = start.addingTimeInterval(Double(day) * 86_400)
+            return clock.secondsFromGMT(for: t) < ownZone.secondsFromGMT(for: t)
+        }
+        #expect(behindEveryDay, "\(postalCode) prints \(clock.identifier), which must be behind \(own) every day")
     }
 }
