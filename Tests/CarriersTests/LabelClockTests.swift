@@ -117,9 +117,18 @@ struct LabelClockTests {
         ("us_usps", "99501", "America/Anchorage"),     // Anchorage
         ("us_usps", "99546", "America/Adak"),          // Adak
         ("ca_canadapost", "A1C 5M2", "America/St_Johns"),   // St. John's
+        ("ca_canadapost", "A2H 6J8", "America/St_Johns"),   // Corner Brook
+        ("ca_canadapost", "A0P 1E0", "America/Halifax"),    // Happy Valley-Goose Bay
+        ("ca_canadapost", "A2V 2K7", "America/Halifax"),    // Labrador City
         ("ca_canadapost", "B3H 1A1", "America/Halifax"),    // Halifax
         ("ca_canadapost", "H3B 2Y5", "America/Toronto"),    // Montreal
         ("ca_canadapost", "M5V 2T6", "America/Toronto"),    // Toronto
+        ("ca_canadapost", "P3E 3L5", "America/Toronto"),    // Sudbury
+        ("ca_canadapost", "P6A 5X6", "America/Toronto"),    // Sault Ste. Marie
+        ("ca_canadapost", "P7B 5E1", "America/Toronto"),    // Thunder Bay
+        ("ca_canadapost", "P8N 1A1", "America/Winnipeg"),   // Dryden
+        ("ca_canadapost", "P9A 1G2", "America/Winnipeg"),   // Fort Frances
+        ("ca_canadapost", "P9N 1R6", "America/Winnipeg"),   // Kenora
         ("ca_canadapost", "R3C 4T3", "America/Winnipeg"),   // Winnipeg
         ("ca_canadapost", "S4P 3Y2", "America/Regina"),     // Regina
         ("ca_canadapost", "S9V 0X1", "America/Edmonton"),   // Lloydminster
@@ -183,6 +192,7 @@ struct LabelClockTests {
         ("us_usps", "37701", "America/Chicago", "America/New_York"),  // Alcoa: 377 takes in Crab Orchard
         ("us_usps", "49829", "America/Chicago", "America/New_York"),  // Escanaba: the Upper Peninsula's 498 takes in Menominee
         ("us_usps", "47901", "America/Chicago", "America/New_York"),  // Lafayette: 479 takes in Newton and Jasper counties
+        ("ca_canadapost", "P0T 2J0", "America/Winnipeg", "America/Toronto"), // Nipigon: P0T reaches Central time
     ])
     func splitAreas(carrier: String, postalCode: String, printed: String, own: String) throws {
         let spec = try #require(catalog.byID[carrier]).label
