@@ -72,7 +72,7 @@ enum CarrierFileParser {
         let dpi = try label.int("dpi")
         guard [152, 203, 300, 600].contains(dpi) else { throw label.error("dpi", "must be a thermal printer resolution: 152, 203, 300 or 600") }
         let labelZone = try Self.timeZone(label)
-        let zonesByPostalCode = try Self.zonesByPostalCode(label)
+        let zonesByPostalCode = try Self.zoneList(label, key: "time_zones_by_postal_code", what: "postal code prefix")
         if !zonesByPostalCode.isEmpty && labelZone == nil {
             throw label.error("time_zone", "is required with time_zones_by_postal_code: the clock of a postal code the list does not name (the country's westernmost zone)")
         }
@@ -96,6 +96,7 @@ enum CarrierFileParser {
         guard burst >= 1, burst <= 100_000 else { throw rate.error("burst", "must be at least 1 and at most 100000") }
 
         let timeZone = try Self.timeZone(t)
+        let zonesByRegion = try Self.zoneList(t, key: "time_zones_by_region", what: "region code")
 
         let family = try t.string("api_family")
         guard TrackingAdapters.families.contains(family) else {
@@ -143,11 +144,11 @@ enum CarrierFileParser {
             tracking: .init(
                 apiFamily: family, baseURL: baseURL, authStyle: style, authHeader: header,
                 credential: credential, tokenURL: tokenURL, requestsPerSecond: rps, burst: burst,
-                statusMap: statusMap, generic: generic, timeZone: timeZone),
+                statusMap: statusMap, generic: generic, timeZone: timeZone, zonesByRegion: zonesByRegion),
             warehouse: warehouse, sourceFile: file)
         // Last, so a missing field is named first: a misspelt optional field (`not_found_staus`)
         // would otherwise leave its default in place without a word.
-        if let unknown = YAMLUnknownKeys.find(in: root, read: r.log.keys, open: ["tracking.status_map", "label.time_zones_by_postal_code"]).first {
+        if let unknown = YAMLUnknownKeys.find(in: root, read: r.log.keys, open: ["tracking.status_map", "label.time_zones_by_postal_code", "tracking.time_zones_by_region"]).first {
             throw CarrierFileError(file: file, field: unknown.key, message: "unknown field\(unknown.hint)")
         }
 
@@ -172,18 +173,18 @@ enum CarrierFileParser {
         return TimeZone(identifier: name)
     }
 
-    /// `time_zones_by_postal_code` of the label section: prefixes of capital letters and digits
-    /// (as a buyer's postal code is read: spaces and dashes dropped, letters in capitals), each
-    /// with an IANA zone as `time_zone` takes one.
-    static func zonesByPostalCode(_ label: FieldReader) throws -> [String: TimeZone] {
-        let key = "time_zones_by_postal_code"
-        guard label.lookUp(key) != nil else { return [:] }
-        let list = try label.mapping(key)
+    /// A list of zones by code: `label.time_zones_by_postal_code` (postal code prefixes, as a
+    /// buyer's postal code is read: spaces and dashes dropped, letters in capitals) or
+    /// `tracking.time_zones_by_region` (a carrier's region codes, such as Brazil's `AM`). Codes
+    /// of capital letters and digits, each with an IANA zone as `time_zone` takes one.
+    static func zoneList(_ section: FieldReader, key: String, what: String) throws -> [String: TimeZone] {
+        guard section.lookUp(key) != nil else { return [:] }
+        let list = try section.mapping(key)
         var zones: [String: TimeZone] = [:]
         for (prefixNode, zoneNode) in list.mapping {
             guard let prefix = prefixNode.string, !prefix.isEmpty, prefix.utf8.count <= 12,
                   prefix.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else {
-                throw label.error(key, "\((prefixNode.string ?? "a key").quotedInMessage(max: 20)) is not a postal code prefix: 1 to 12 capital letters and digits, no spaces or dashes")
+                throw section.error(key, "\((prefixNode.string ?? "a key").quotedInMessage(max: 20)) is not a \(what): 1 to 12 capital letters and digits, no spaces or dashes")
             }
             guard let name = zoneNode.string, let zone = placeZone(named: name) else {
                 throw list.error(prefix, "\((zoneNode.string ?? "a list or mapping").quotedInMessage(max: 40)) is not a time zone name: an IANA name such as Europe/Kyiv or America/Santiago, or UTC")

@@ -157,10 +157,21 @@ public struct CarrierService: Sendable, Hashable {
         /// `tracking.time_zone`: where the carrier's API writes a time without an offset
         /// (`2026-11-18T10:00:00` in Kyiv is 08:00 UTC). nil: the adapter's own (`zone(or:)`).
         public var timeZone: TimeZone?
+        /// `tracking.time_zones_by_region`: for an API that names the region of an event's site
+        /// but writes its time without an offset (Correios: the state, `unidade.endereco.uf`),
+        /// each region's zone. A region not listed, or an event naming none, is read as `zone(or:)`.
+        public var zonesByRegion: [String: TimeZone] = [:]
 
         /// The zone an offset-less carrier time is read in: the file's, else `familyDefault`,
         /// what the API family is known to write (Correios: São Paulo; generic JSON: UTC).
         public func zone(or familyDefault: @autoclosure () -> TimeZone) -> TimeZone { timeZone ?? familyDefault() }
+
+        /// The zone an offset-less time of an event in `region` is read in: the region's, if the
+        /// file lists it (as written, or in capitals), else `zone(or:)`.
+        public func zone(forRegion region: String?, or familyDefault: @autoclosure () -> TimeZone) -> TimeZone {
+            if let region, !zonesByRegion.isEmpty, let zone = zonesByRegion[region] ?? zonesByRegion[region.uppercased()] { return zone }
+            return zone(or: familyDefault())
+        }
     }
 
     public var id: String

@@ -31,6 +31,8 @@ struct CarriersCommand: AsyncParsableCommand {
             var serialsFirst, serialsLast, dpi: Int
             /// `tracking.time_zone`, or nil where the file names none (the API family's own).
             var timeZone: String?
+            /// `tracking.time_zones_by_region`: the zones of event sites by region code.
+            var timeZonesByRegion: [RegionZone]
             /// `label.time_zone` and `label.time_zones_by_postal_code`: the clocks deadlines print on.
             var labelTimeZone: String
             /// A list, not an object keyed by prefix: keys stay field names (the smoke test's rule).
@@ -41,22 +43,30 @@ struct CarriersCommand: AsyncParsableCommand {
             var prefix, timeZone: String
         }
 
+        struct RegionZone: Encodable {
+            var region, timeZone: String
+        }
+
         func run() async throws {
             let (catalog, _) = try await CarriersCommand.load(options, directory: directory)
             let rows = catalog.services.map {
                 Row(id: $0.id, country: $0.country, carrier: $0.carrierName, service: $0.serviceName, handover: $0.handover.rawValue,
                     scheme: $0.scheme.name, labelSize: $0.label.size.rawValue, apiFamily: $0.tracking.apiFamily, warehouse: $0.warehouse.id,
                     serialsFirst: $0.serialRange.lowerBound, serialsLast: $0.serialRange.upperBound, dpi: $0.label.dpi,
-                    timeZone: $0.tracking.timeZone?.identifier, labelTimeZone: $0.label.timeZone.identifier,
+                    timeZone: $0.tracking.timeZone?.identifier,
+                    timeZonesByRegion: $0.tracking.zonesByRegion.sorted { $0.key < $1.key }.map { RegionZone(region: $0.key, timeZone: $0.value.identifier) },
+                    labelTimeZone: $0.label.timeZone.identifier,
                     labelTimeZonesByPostalCode: $0.label.zonesByPostalCode.sorted { $0.key < $1.key }.map { PostalCodeZone(prefix: $0.key, timeZone: $0.value.identifier) })
             }
             if options.json { return try printJSON(rows) }
             // LABEL CLOCK: the zone deadlines print on, and how many postal code prefixes have their own.
-            // TIMES IN: the zone an event time without an offset is read in ("(api default)": the family's own).
+            // TIMES IN: the zone an event time without an offset is read in ("(api default)": the family's own),
+            // and how many regions of event sites have their own.
             printTable(["ID", "CC", "CARRIER", "HANDOVER", "SCHEME", "LABEL", "LABEL CLOCK", "TRACKING API", "TIMES IN", "WAREHOUSE"], rows.map {
                 let byCode = $0.labelTimeZonesByPostalCode.isEmpty ? "" : " +\($0.labelTimeZonesByPostalCode.count) by postal code"
+                let byRegion = $0.timeZonesByRegion.isEmpty ? "" : " +\($0.timeZonesByRegion.count) by region"
                 return [$0.id, $0.country, $0.carrier, $0.handover, $0.scheme, "\($0.labelSize)@\($0.dpi)", $0.labelTimeZone + byCode,
-                        $0.apiFamily, $0.timeZone ?? "(api default)", $0.warehouse]
+                        $0.apiFamily, ($0.timeZone ?? "(api default)") + byRegion, $0.warehouse]
             })
             print("\(rows.count) carrier services in \(Set(rows.map(\.country)).count) countries: OK")
         }

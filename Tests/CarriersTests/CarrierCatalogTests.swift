@@ -82,6 +82,9 @@ struct CarrierCatalogTests {
         ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, time_zone: UTC, time_zones_by_postal_code: [America/Denver]}", "label.time_zones_by_postal_code"),
         // Without it, a postal code the list does not name would have no clock to print.
         ("label: {size: 4x6in, dpi: 203}", "label: {size: 4x6in, dpi: 203, time_zones_by_postal_code: {\"9\": America/Denver}}", "label.time_zone"),
+        ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zones_by_region: {AM: America/Manaos}", "tracking.time_zones_by_region.AM"),
+        ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zones_by_region: {am: America/Manaus}", "tracking.time_zones_by_region"),
+        ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zones_by_region: [America/Manaus]", "tracking.time_zones_by_region"),
     ])
     func errorsNameFileAndField(original: String, replacement: String, field: String) throws {
         let text = validFile.replacingOccurrences(of: original.trimmingCharacters(in: .init(charactersIn: " ")), with: replacement.trimmingCharacters(in: .init(charactersIn: " ")))

@@ -156,6 +156,35 @@ struct TrackingAdapterTests {
         }
     }
 
+    @Test("Correios: an event's time is read on its state's clock (Manaus, Acre), a state not listed or none on Brasília time")
+    func correiosStateClocks() throws {
+        let body = """
+            {"objetos": [{"codObjeto": "LB1", "eventos": [
+                {"codigo": "PO", "tipo": "01", "dtHrCriado": "2026-11-18T10:00:00", "unidade": {"endereco": {"cidade": "MANAUS", "uf": "AM"}}},
+                {"codigo": "RO", "tipo": "01", "dtHrCriado": "2026-11-18T10:00:00", "unidade": {"endereco": {"cidade": "RIO BRANCO", "uf": "ac"}}},
+                {"codigo": "RO", "tipo": "01", "dtHrCriado": "2026-11-18T10:00:00", "unidade": {"endereco": {"cidade": "CAJAMAR", "uf": "SP"}}},
+                {"codigo": "RO", "tipo": "01", "dtHrCriado": "2026-11-18T10:00:00"},
+                {"codigo": "BDE", "tipo": "01", "dtHrCriado": "2026-11-18T10:00:00-03:00", "unidade": {"endereco": {"uf": "AC"}}}]}]}
+            """
+        func instants(_ service: CarrierService) throws -> [String: Date] {
+            let r = try TrackingAdapters.adapter(for: service)!.parseResponse(status: 200, body: Array(body.utf8), numbers: ["LB1"], service: service)
+            guard case .events(let events) = r["LB1"] else { Issue.record("no events: \(String(describing: r["LB1"]))"); return [:] }
+            return Dictionary(events.map { ("\($0.location ?? "-") \($0.code)", $0.occurredAt) }, uniquingKeysWith: { a, _ in a })
+        }
+        let iso = { (s: String) in try Date(s, strategy: .iso8601) }
+        let correios = try #require(catalog.byID["br_correios"])
+        let read = try instants(correios)
+        #expect(read["MANAUS PO/01"] == (try iso("2026-11-18T14:00:00Z")), "Manaus is UTC-4")
+        #expect(read["RIO BRANCO RO/01"] == (try iso("2026-11-18T15:00:00Z")), "Acre is UTC-5, its code read in capitals")
+        #expect(read["CAJAMAR RO/01"] == (try iso("2026-11-18T13:00:00Z")), "São Paulo is UTC-3")
+        #expect(read["- RO/01"] == (try iso("2026-11-18T13:00:00Z")), "an event naming no state is on the file's clock")
+        #expect(read["- BDE/01"] == (try iso("2026-11-18T13:00:00Z")), "an offset in the text is kept")
+        // Without the list every offset-less time is on the file's clock, as before it existed.
+        var unlisted = correios
+        unlisted.tracking.zonesByRegion = [:]
+        #expect(try instants(unlisted)["MANAUS PO/01"] == (try iso("2026-11-18T13:00:00Z")))
+    }
+
     @Test("Russian Post getOperationHistory: OperType/OperAttr keys; a fault for an unknown barcode is not found")
     func russianPost() throws {
         let r = try parse("ru_russianpost", Samples.russianPost, numbers: ["14001226000013"])

@@ -2,8 +2,10 @@ import Foundation
 
 /// Correios SRO Rastro: `GET /srorastro/v1/objetos?codigosObjetos=A&codigosObjetos=B&resultado=T`
 /// with a bearer token; `objetos[]` with `codObjeto`, `eventos[]` of `codigo`, `tipo`,
-/// `dtHrCriado`, `descricao`, `unidade.endereco.cidade`; an unknown object carries `mensagem`
-/// (SRO-020). Status map keys are `codigo/tipo` (BDE/01 delivered), falling back to `codigo`.
+/// `dtHrCriado`, `descricao`, `unidade.endereco.cidade` and `.uf`; an unknown object carries
+/// `mensagem` (SRO-020). Status map keys are `codigo/tipo` (BDE/01 delivered), falling back to
+/// `codigo`. `dtHrCriado` has no offset: it is the site's local time, read in its state's zone
+/// (`tracking.time_zones_by_region`), else in the file's `time_zone`, else São Paulo's.
 struct CorreiosRastroAdapter: TrackingAdapter {
     var maxBatch: Int { 20 }
 
@@ -30,7 +32,9 @@ struct CorreiosRastroAdapter: TrackingAdapter {
             }
             var events: [CarrierEvent] = []
             for e in list {
-                guard let codigo = JSONBody.string(e["codigo"]), let at = CarrierDates.iso(JSONBody.string(e["dtHrCriado"]), zone: saoPaulo) else {
+                let state = JSONBody.string(JSONBody.value(e, "unidade.endereco.uf"))
+                let zone = service.tracking.zone(forRegion: state, or: saoPaulo)
+                guard let codigo = JSONBody.string(e["codigo"]), let at = CarrierDates.iso(JSONBody.string(e["dtHrCriado"]), zone: zone) else {
                     results[id] = .unreadable("evento without codigo or dtHrCriado")
                     continue objects
                 }
