@@ -181,15 +181,15 @@ enum CarrierFileParser {
         guard section.lookUp(key) != nil else { return [:] }
         let list = try section.mapping(key)
         var zones: [String: TimeZone] = [:]
-        for (prefixNode, zoneNode) in list.mapping {
-            guard let prefix = prefixNode.string, !prefix.isEmpty, prefix.utf8.count <= 12,
-                  prefix.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else {
-                throw section.error(key, "\((prefixNode.string ?? "a key").quotedInMessage(max: 20)) is not a \(what): 1 to 12 capital letters and digits, no spaces or dashes")
+        for (codeNode, zoneNode) in list.mapping {
+            guard let code = codeNode.string, !code.isEmpty, code.utf8.count <= 12,
+                  code.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else {
+                throw section.error(key, "\((codeNode.string ?? "a key").quotedInMessage(max: 20)) is not a \(what): 1 to 12 capital letters and digits, no spaces or dashes")
             }
             guard let name = zoneNode.string, let zone = placeZone(named: name) else {
-                throw list.error(prefix, "\((zoneNode.string ?? "a list or mapping").quotedInMessage(max: 40)) is not a time zone name: an IANA name such as Europe/Kyiv or America/Santiago, or UTC")
+                throw list.error(code, "\((zoneNode.string ?? "a list or mapping").quotedInMessage(max: 40)) is not a time zone name: an IANA name such as Europe/Kyiv or America/Santiago, or UTC")
             }
-            zones[prefix] = zone
+            zones[code] = zone
         }
         return zones
     }
