@@ -256,6 +256,11 @@ public protocol ReturnStore: Sendable {
     /// Makes every dead letter due again (after an outage longer than the dead-letter age);
     /// returns how many.
     func retryDeadEvents(at: Date) async throws -> Int
+    /// Sets an undelivered (pending or dead) event aside for good, with the operator's reason:
+    /// it is kept, never sent, and its dispute's later events no longer wait behind it. For an
+    /// event the dispute service refuses however often it is sent. nil when no undelivered event
+    /// not already set aside has this id.
+    func setAsideEvent(id: String, at: Date, reason: String) async throws -> OutboxEntry?
     func outbox(state: OutboxEntry.State?, limit: Int) async throws -> [OutboxEntry]
     func outboxEntry(id: String) async throws -> OutboxEntry?
     /// Every dispute event of a parcel, oldest first, whatever its state (`returnctl parcel

@@ -110,7 +110,7 @@ public struct ScannedReceipt: Sendable {
 
 /// One dispute event waiting for, or done with, delivery.
 public struct OutboxEntry: Codable, Hashable, Sendable {
-    public enum State: String, Codable, Sendable, CaseIterable { case pending, delivered, dead }
+    public enum State: String, Codable, Sendable, CaseIterable { case pending, delivered, dead, setAside = "set_aside" }
 
     public var seq: Int64
     public var eventID: String
@@ -126,19 +126,27 @@ public struct OutboxEntry: Codable, Hashable, Sendable {
     public var deadAt: Date?
     /// When an operator last replayed it: the dead-letter age counts from here.
     public var retriedAt: Date?
+    /// When an operator set it aside (`returnctl outbox set-aside`): kept, never sent again, and
+    /// no longer holding back its dispute's later events; and the operator's reason.
+    public var setAsideAt: Date?
+    public var setAsideReason: String?
 
-    public var state: State { deliveredAt != nil ? .delivered : deadAt != nil ? .dead : .pending }
+    /// Delivered wins: a delivery already under way when the event was set aside still counts.
+    public var state: State { deliveredAt != nil ? .delivered : setAsideAt != nil ? .setAside : deadAt != nil ? .dead : .pending }
 
     enum CodingKeys: String, CodingKey {
         case seq, type, payload, attempts, state
         case eventID = "event_id", disputeID = "dispute_id", parcelID = "parcel_id", createdAt = "created_at"
         case nextAttemptAt = "next_attempt_at", lastError = "last_error", deliveredAt = "delivered_at", deadAt = "dead_at"
-        case retriedAt = "retried_at"
+        case retriedAt = "retried_at", setAsideAt = "set_aside_at", setAsideReason = "set_aside_reason"
     }
 
     public init(seq: Int64, eventID: String, disputeID: String, parcelID: String, type: String, payload: String, createdAt: Date,
-                attempts: Int, nextAttemptAt: Date?, lastError: String?, deliveredAt: Date?, deadAt: Date?, retriedAt: Date? = nil) {
+                attempts: Int, nextAttemptAt: Date?, lastError: String?, deliveredAt: Date?, deadAt: Date?, retriedAt: Date? = nil,
+                setAsideAt: Date? = nil, setAsideReason: String? = nil) {
         self.retriedAt = retriedAt
+        self.setAsideAt = setAsideAt
+        self.setAsideReason = setAsideReason
         self.seq = seq
         self.eventID = eventID
         self.disputeID = disputeID
@@ -162,7 +170,8 @@ public struct OutboxEntry: Codable, Hashable, Sendable {
             createdAt: try c.decode(Date.self, forKey: .createdAt), attempts: try c.decode(Int.self, forKey: .attempts),
             nextAttemptAt: try c.decodeIfPresent(Date.self, forKey: .nextAttemptAt), lastError: try c.decodeIfPresent(String.self, forKey: .lastError),
             deliveredAt: try c.decodeIfPresent(Date.self, forKey: .deliveredAt), deadAt: try c.decodeIfPresent(Date.self, forKey: .deadAt),
-            retriedAt: try c.decodeIfPresent(Date.self, forKey: .retriedAt))
+            retriedAt: try c.decodeIfPresent(Date.self, forKey: .retriedAt),
+            setAsideAt: try c.decodeIfPresent(Date.self, forKey: .setAsideAt), setAsideReason: try c.decodeIfPresent(String.self, forKey: .setAsideReason))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -180,6 +189,8 @@ public struct OutboxEntry: Codable, Hashable, Sendable {
         try c.encodeIfPresent(deliveredAt, forKey: .deliveredAt)
         try c.encodeIfPresent(deadAt, forKey: .deadAt)
         try c.encodeIfPresent(retriedAt, forKey: .retriedAt)
+        try c.encodeIfPresent(setAsideAt, forKey: .setAsideAt)
+        try c.encodeIfPresent(setAsideReason, forKey: .setAsideReason)
         try c.encode(state, forKey: .state)
     }
 }

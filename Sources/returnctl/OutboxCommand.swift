@@ -5,26 +5,26 @@ import Store
 
 struct OutboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "outbox", abstract: "Dispute events waiting for delivery, delivered, or dead.",
-        subcommands: [List.self, Show.self, Retry.self, Dead.self])
+        commandName: "outbox", abstract: "Dispute events waiting for delivery, delivered, dead, or set aside.",
+        subcommands: [List.self, Show.self, Retry.self, Dead.self, SetAside.self])
 
     static func table(_ entries: [OutboxEntry]) {
         printTable(["EVENT", "TYPE", "DISPUTE", "PARCEL", "STATE", "ATTEMPTS", "CREATED", "LAST ERROR"], entries.map {
-            [$0.eventID, $0.type, $0.disputeID, $0.parcelID, $0.state.rawValue, "\($0.attempts)", $0.createdAt.formatted(.iso8601), $0.lastError ?? ""]
+            [$0.eventID, $0.type, $0.disputeID, $0.parcelID, $0.state.rawValue, "\($0.attempts)", $0.createdAt.formatted(.iso8601), $0.errorNote]
         })
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List events, oldest first.")
         @OptionGroup var options: GlobalOptions
-        @Option(help: "pending, delivered or dead; all when absent.") var state: String?
+        @Option(help: "pending, delivered, dead or set_aside; all when absent.") var state: String?
         // Unconditional: `--limit -5` reads -5 as the value, so validate() names what is wrong
         // (otherwise argument-parser takes -5 for an option and says only "Missing value").
         @Option(parsing: .unconditional, help: "At most this many.") var limit = 100
         @Option(help: "Only this dispute's events: what returnd told the dispute service about it (reads the whole outbox).") var dispute: String?
 
         func validate() throws {
-            if let state, OutboxEntry.State(rawValue: state) == nil { throw ValidationError("--state must be pending, delivered or dead") }
+            if let state, OutboxEntry.State(rawValue: state) == nil { throw ValidationError("--state must be pending, delivered, dead or set_aside") }
             if limit < 1 { throw ValidationError("--limit must be 1 or more") }
         }
 
@@ -100,9 +100,43 @@ struct OutboxCommand: AsyncParsableCommand {
             }
             let due = try await options.withRuntime { try await $0.store.retryEvent(id: typedID(id, prefix: "evt_"), at: Date()) }
             guard due else {
-                throw CommandFailure(message: "no undelivered event \(id)")
+                throw CommandFailure(message: "no undelivered event \(id) (one set aside stays aside: its dispute's later events may have gone since)")
             }
             print("event \(id) is due again; the running returnd delivers it")
         }
+    }
+
+    /// For an event the dispute service refuses however often it is sent (a 4xx about the
+    /// event: it backs off, then becomes a dead letter, and either way its dispute's later
+    /// events wait behind it). Setting it aside lets them go; the event and the reason stay.
+    struct SetAside: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-aside",
+            abstract: "Stop sending an undelivered event the dispute service refuses for good, so its dispute's later events go; it is kept with your reason.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The event id (evt_…).") var id: String
+        @Option(help: "Why, for whoever audits the dispute (kept with the event).") var reason: String
+
+        func validate() throws {
+            if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason must say why the event is set aside") }
+        }
+
+        func run() async throws {
+            let entry = try await options.withRuntime { try await $0.store.setAsideEvent(id: typedID(id, prefix: "evt_"), at: Date(), reason: reason) }
+            guard let entry else {
+                throw CommandFailure(message: "no undelivered event \(id): it is delivered, set aside already, or unknown (returnctl outbox show \(id))")
+            }
+            if options.json { return try printJSON(entry) }
+            OutboxCommand.table([entry])
+            print("event \(id) is set aside and will not be sent; the running returnd sends dispute \(entry.disputeID)'s later events")
+        }
+    }
+}
+
+extension OutboxEntry {
+    /// The last error, and for an event set aside the operator's reason first.
+    var errorNote: String {
+        guard let reason = setAsideReason else { return lastError ?? "" }
+        return "set aside: \(reason)" + (lastError.map { "; last error: \($0)" } ?? "")
     }
 }

@@ -217,7 +217,7 @@ struct ParcelCommand: AsyncParsableCommand {
             }
             print("\nDISPUTE EVENTS (oldest first; `returnctl outbox show EVENT` for the body)")
             printTable(["EVENT", "DISPUTE", "TYPE", "CREATED", "STATE", "DELIVERED", "ATTEMPTS", "LAST ERROR"], out.disputeEvents.map {
-                [$0.eventID, $0.disputeID, $0.type, $0.createdAt.formatted(.iso8601), $0.state.rawValue, $0.deliveredAt?.formatted(.iso8601) ?? "-", "\($0.attempts)", $0.lastError ?? ""]
+                [$0.eventID, $0.disputeID, $0.type, $0.createdAt.formatted(.iso8601), $0.state.rawValue, $0.deliveredAt?.formatted(.iso8601) ?? "-", "\($0.attempts)", $0.errorNote]
             })
         }
     }

@@ -69,6 +69,16 @@ struct NotifierHarness {
     func drain(_ notifier: DisputeNotifierService) async throws {
         for _ in 0..<100 where try await notifier.deliverDue() > 0 {}
     }
+
+    /// The service answers `status` to a pass, and to another past the dead-letter age (an hour
+    /// here): each dispute's first event is a dead letter. Returns the dead letters.
+    func deadLetters(_ notifier: DisputeNotifierService, _ service: FakeDisputeService, status: Int) async throws -> [OutboxEntry] {
+        service.mode = .fail(status: status)
+        _ = try await notifier.deliverDue()
+        clock.advance(seconds: 3601)
+        _ = try await notifier.deliverDue()
+        return try await store.outbox(state: .dead, limit: 10)
+    }
 }
 
 @Suite("Dispute notifier against a fake dispute service", .serialized)
@@ -401,11 +411,7 @@ struct DisputeNotifierTests {
         try await h.parcel(dispute: "D-1", through: [.droppedOff])
         try await service.serve { url in
             let notifier = try h.notifier(url: url)
-            service.mode = .fail(status: 503)
-            _ = try await notifier.deliverDue()
-            h.clock.advance(seconds: 3601)
-            _ = try await notifier.deliverDue()
-            let dead = try await h.store.outbox(state: .dead, limit: 10)
+            let dead = try await h.deadLetters(notifier, service, status: 503)
             #expect(dead.map(\.type) == ["return.label_issued"])
             // Another dispute is not held back (once the pause the 503 began has passed).
             service.mode = .accept
@@ -419,6 +425,32 @@ struct DisputeNotifierTests {
             try await h.drain(notifier)
         }
         #expect(service.events(of: "D-1") == ["return.label_issued", "return.dropped_off"])
+    }
+
+    @Test("an event the service refuses for good holds back its dispute until an operator sets it aside; then the later events arrive, and it is never sent again")
+    func setAsideUnblocksTheDispute() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let service = FakeDisputeService(secret: h.secret)
+        try await h.parcel(dispute: "D-1", through: [.droppedOff])
+        try await service.serve { url in
+            let notifier = try h.notifier(url: url)
+            let refused = try #require(try await h.deadLetters(notifier, service, status: 409).first)
+            #expect(refused.type == "return.label_issued")
+            // Retried, it is refused again, and the dispute's drop-off still waits behind it.
+            #expect(try await h.store.retryEvent(id: refused.eventID, at: h.clock.date))
+            try await h.drain(notifier)
+            #expect(service.events(of: "D-1").isEmpty)
+            let attempts = service.attempts
+
+            service.mode = .accept
+            _ = try #require(try await h.store.setAsideEvent(id: refused.eventID, at: h.clock.date, reason: "the dispute service says the dispute is closed"))
+            h.clock.advance(seconds: 3601)
+            try await h.drain(notifier)
+            #expect(service.events(of: "D-1") == ["return.dropped_off"])
+            #expect(service.attempts == attempts + 1, "only the later event went out")
+        }
+        #expect(try await h.store.outboxEntry(id: try #require(try await h.store.outbox(state: .setAside, limit: 1).first).eventID)?.deliveredAt == nil)
     }
 
     @Test("during a secret rotation both secrets sign: a receiver with either accepts")

@@ -617,6 +617,49 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("outbox: an event set aside is kept with its reason, no longer holds back its dispute, is neither pending nor dead, and no retry sends it", arguments: StoreKind.allCases)
+    func outboxSetAside(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let p1 = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1"))).parcel
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: p1.id, status: .droppedOff, source: .kiosk, occurredAt: Date()))
+            // Whole seconds: a date read back is compared with it.
+            let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.up))
+            let head = try #require(try await store.claimDueEvents(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60)).first)
+            #expect(head.type == "return.label_issued")
+            // Refused by the dispute service until given up on: it holds back D-1's next event.
+            try await store.markDead(seq: head.seq, at: now, error: "HTTP 422")
+            #expect(try await store.claimDueEvents(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60)).isEmpty)
+
+            let aside = try #require(try await store.setAsideEvent(id: head.eventID, at: now, reason: "dispute closed by the marketplace (ticket 4711)"))
+            #expect(aside.state == .setAside && aside.setAsideAt == now && aside.setAsideReason == "dispute closed by the marketplace (ticket 4711)")
+            #expect(aside.lastError == "HTTP 422", "the service's answer stays for the audit")
+            let next = try await store.claimDueEvents(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60))
+            #expect(next.map(\.type) == ["return.dropped_off"])
+            let stats = try await store.outboxStats()
+            #expect(stats.pending == 1 && stats.dead == 0, "\(stats)")
+            #expect(try await store.outbox(state: .setAside, limit: 10).map(\.eventID) == [head.eventID])
+            #expect(try await store.outbox(state: .dead, limit: 10).isEmpty)
+            #expect(try await store.outbox(parcelID: p1.id).map(\.state) == [.setAside, .pending])
+            // Neither retry sends it: its dispute's later events may have gone since.
+            #expect(try await store.retryEvent(id: head.eventID, at: now) == false)
+            #expect(try await store.retryDeadEvents(at: now) == 0)
+            #expect(try await store.outboxEntry(id: head.eventID)?.state == .setAside)
+            // Once only, and never a delivered event.
+            #expect(try await store.setAsideEvent(id: head.eventID, at: now, reason: "again") == nil)
+            guard let dropOff = next.first else { return }
+            try await store.markDelivered(seq: dropOff.seq, at: now)
+            #expect(try await store.setAsideEvent(id: dropOff.eventID, at: now, reason: "too late") == nil)
+            #expect(try await store.setAsideEvent(id: "evt_unknown", at: now, reason: "x") == nil)
+            // A pending event (backing off, never dead) can be set aside too.
+            let p2 = try await store.issueReturn(issuance(request(dispute: "D-2", seller: "S-2"))).parcel
+            let pending = try #require(try await store.outbox(parcelID: p2.id).first)
+            #expect(try await store.setAsideEvent(id: pending.eventID, at: now, reason: "sent by hand")?.state == .setAside)
+            #expect(try await store.claimDueEvents(now: now, limit: 10, leaseUntil: now.addingTimeInterval(60)).isEmpty)
+            #expect(try await store.consistencyProblems().isEmpty)
+        }
+    }
+
     @Test("an event's last error is kept to 500 scalars, however it is built: one letter with 20,000 combining marks is cut too", arguments: StoreKind.allCases)
     func outboxErrorBounded(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

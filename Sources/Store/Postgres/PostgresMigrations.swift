@@ -173,6 +173,7 @@ enum PostgresMigrations {
         Migration(id: "v11: unused labels polled at their deadline", statements: [StoreIndexes.pollsAtDropOffDeadline]),
         Migration(id: "v12: open parcels closed to items past their deadline", statements: StoreIndexes.closedToItems),
         Migration(id: "v13: when the label's version was issued", statements: [StoreIndexes.labelIssuedAt(dateType: "TIMESTAMPTZ")]),
+        Migration(id: "v14: dispute events set aside", statements: StoreIndexes.outboxSetAside(dateType: "TIMESTAMPTZ")),
     ]
 
     /// `upTo`: the last migration to apply (a store of that age, for the migration tests).

@@ -181,7 +181,7 @@ extension SQLReturnStore {
         return try await backend.write { db in
             try candidates.filter { e in
                 try db.execute("""
-                    UPDATE outbox SET lease_until = ? WHERE seq = ? AND delivered_at IS NULL AND dead_at IS NULL
+                    UPDATE outbox SET lease_until = ? WHERE seq = ? AND delivered_at IS NULL AND dead_at IS NULL AND set_aside_at IS NULL
                     AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_until IS NULL OR lease_until <= ?)
                     """, [leaseUntil, e.seq, now, now]) == 1
             }
@@ -189,10 +189,11 @@ extension SQLReturnStore {
     }
 
     /// Only each dispute's oldest undelivered event can be due, so a dispute's events go out in
-    /// order whichever instance claims them.
+    /// order whichever instance claims them. An event set aside is out of line (it stays in the
+    /// partial index: set aside by hand, they are few).
     static let dueEventsQuery = """
         SELECT o.* FROM outbox o
-        JOIN (SELECT dispute_id, MIN(seq) AS head FROM outbox WHERE delivered_at IS NULL GROUP BY dispute_id) h ON o.seq = h.head
+        JOIN (SELECT dispute_id, MIN(seq) AS head FROM outbox WHERE delivered_at IS NULL AND set_aside_at IS NULL GROUP BY dispute_id) h ON o.seq = h.head
         WHERE o.dead_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
         AND (o.lease_until IS NULL OR o.lease_until <= ?)
         ORDER BY o.seq LIMIT ?
@@ -225,21 +226,33 @@ extension SQLReturnStore {
 
     public func retryEvent(id: String, at date: Date) async throws -> Bool {
         try await backend.write { db in
-            try db.execute("UPDATE outbox SET dead_at = NULL, lease_until = NULL, next_attempt_at = ?, retried_at = ? WHERE event_id = ? AND delivered_at IS NULL", [date, date, id]) == 1
+            try db.execute("UPDATE outbox SET dead_at = NULL, lease_until = NULL, next_attempt_at = ?, retried_at = ? WHERE event_id = ? AND delivered_at IS NULL AND set_aside_at IS NULL", [date, date, id]) == 1
         }
     }
 
     public func retryDeadEvents(at date: Date) async throws -> Int {
         try await backend.write { db in
-            try db.execute("UPDATE outbox SET dead_at = NULL, lease_until = NULL, next_attempt_at = ?, retried_at = ? WHERE dead_at IS NOT NULL AND delivered_at IS NULL", [date, date])
+            try db.execute("UPDATE outbox SET dead_at = NULL, lease_until = NULL, next_attempt_at = ?, retried_at = ? WHERE dead_at IS NOT NULL AND delivered_at IS NULL AND set_aside_at IS NULL", [date, date])
+        }
+    }
+
+    public func setAsideEvent(id: String, at date: Date, reason: String) async throws -> OutboxEntry? {
+        try await backend.write { db in
+            let changed = try db.execute("""
+                UPDATE outbox SET set_aside_at = ?, set_aside_reason = ?, lease_until = NULL
+                WHERE event_id = ? AND delivered_at IS NULL AND set_aside_at IS NULL
+                """, [date, reason.quotedInMessage(max: 500), id])
+            guard changed == 1 else { return nil }
+            return try db.row("SELECT * FROM outbox WHERE event_id = ?", [id]).map(Self.outboxEntry)
         }
     }
 
     public func outbox(state: OutboxEntry.State?, limit: Int) async throws -> [OutboxEntry] {
         let condition = switch state {
-        case .pending: "delivered_at IS NULL AND dead_at IS NULL"
+        case .pending: "delivered_at IS NULL AND dead_at IS NULL AND set_aside_at IS NULL"
         case .delivered: "delivered_at IS NOT NULL"
-        case .dead: "dead_at IS NOT NULL AND delivered_at IS NULL"
+        case .dead: "dead_at IS NOT NULL AND delivered_at IS NULL AND set_aside_at IS NULL"
+        case .setAside: "set_aside_at IS NOT NULL AND delivered_at IS NULL"
         case nil: "1 = 1"
         }
         return try await backend.read { db in
@@ -266,7 +279,7 @@ extension SQLReturnStore {
         SELECT SUM(CASE WHEN dead_at IS NULL THEN 1 ELSE 0 END) AS pending,
                SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END) AS dead,
                MIN(CASE WHEN dead_at IS NULL THEN created_at END) AS oldest
-        FROM outbox WHERE delivered_at IS NULL
+        FROM outbox WHERE delivered_at IS NULL AND set_aside_at IS NULL
         """
 
     public func outboxStats() async throws -> OutboxStats {
@@ -289,7 +302,8 @@ extension SQLReturnStore {
         OutboxEntry(
             seq: r["seq"], eventID: r["event_id"], disputeID: r["dispute_id"], parcelID: r["parcel_id"], type: r["type"],
             payload: r["payload"], createdAt: r["created_at"], attempts: r["attempts"], nextAttemptAt: r["next_attempt_at"],
-            lastError: r["last_error"], deliveredAt: r["delivered_at"], deadAt: r["dead_at"], retriedAt: r["retried_at"])
+            lastError: r["last_error"], deliveredAt: r["delivered_at"], deadAt: r["dead_at"], retriedAt: r["retried_at"],
+            setAsideAt: r["set_aside_at"], setAsideReason: r["set_aside_reason"])
     }
 
     // MARK: - Timers

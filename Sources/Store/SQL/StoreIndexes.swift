@@ -100,6 +100,12 @@ extension StoreIndexes {
         "ALTER TABLE parcels ADD COLUMN label_issued_at \(dateType)"
     }
 
+    /// Dispute events an operator set aside (`returnctl outbox set-aside`), and why: empty on
+    /// every event until then, so the upgrade rewrites no row.
+    static func outboxSetAside(dateType: String) -> [String] {
+        ["ALTER TABLE outbox ADD COLUMN set_aside_at \(dateType)", "ALTER TABLE outbox ADD COLUMN set_aside_reason TEXT"]
+    }
+
     /// Unused labels' next polls brought forward to their deadline, as issuance and the poller
     /// schedule them since the timers wait for a poll after the deadline before expiring a label:
     /// one scheduled hours after it would have held its expiry up that long.

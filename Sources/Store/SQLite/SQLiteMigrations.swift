@@ -190,6 +190,9 @@ enum SQLiteMigrations {
         m.registerMigration("v17: when the label's version was issued") { db in
             try db.execute(sql: StoreIndexes.labelIssuedAt(dateType: "DATETIME"))
         }
+        m.registerMigration("v18: dispute events set aside") { db in
+            for statement in StoreIndexes.outboxSetAside(dateType: "DATETIME") { try db.execute(sql: statement) }
+        }
         return m
     }
 
