@@ -232,16 +232,23 @@ public final class DisputeNotifierService: Service, Sendable {
             attempt = .serviceFailed(failure, retryAfter: nil)
         }
         let age = now.timeIntervalSince(entry.retriedAt ?? entry.createdAt)
+        // The service answered about this event itself (a 4xx): sending it again gets the same
+        // answer, so the way out for its dispute's later events is to set it aside.
+        let setAside = "returnctl outbox set-aside \(entry.eventID) --reason TEXT, if the dispute service will never take it"
+        let refused = if case .answered = attempt { true } else { false }
         do {
             if age >= Double(configuration.deadLetterAfter.components.seconds) {
                 try await store.markDead(seq: entry.seq, at: now, error: failure)
                 delivery("dead_letter")
-                logger.error("outbox.dead_letter", metadata: meta.merging(["attempts": "\(entry.attempts + 1)", "error": "\(failure)", "action": "returnctl outbox retry \(entry.eventID)"]) { a, _ in a })
+                let action = refused ? setAside : "returnctl outbox retry \(entry.eventID)"
+                logger.error("outbox.dead_letter", metadata: meta.merging(["attempts": "\(entry.attempts + 1)", "error": "\(failure)", "action": "\(action)"]) { a, _ in a })
             } else {
                 let wait = retryAfter ?? backoff(attempts: entry.attempts)
                 try await store.markFailed(seq: entry.seq, nextAttemptAt: now.addingTimeInterval(wait.inSeconds), error: failure)
                 delivery("failed")
-                logger.warning("outbox.delivery_failed", metadata: meta.merging(["attempts": "\(entry.attempts + 1)", "error": "\(failure)", "retry_in_s": "\(Int(wait.inSeconds.rounded()))"]) { a, _ in a })
+                var fields: Logger.Metadata = ["attempts": "\(entry.attempts + 1)", "error": "\(failure)", "retry_in_s": "\(Int(wait.inSeconds.rounded()))"]
+                if refused { fields["action"] = "\(setAside)" }
+                logger.warning("outbox.delivery_failed", metadata: meta.merging(fields) { a, _ in a })
             }
         } catch {
             logger.error("outbox.mark_failed", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })

@@ -409,10 +409,14 @@ struct DisputeNotifierTests {
         defer { h.cleanUp() }
         let service = FakeDisputeService(secret: h.secret)
         try await h.parcel(dispute: "D-1", through: [.droppedOff])
+        let log = CapturedLog()
         try await service.serve { url in
-            let notifier = try h.notifier(url: url)
+            let notifier = try h.notifier(url: url, logger: log.logger())
             let dead = try await h.deadLetters(notifier, service, status: 503)
             #expect(dead.map(\.type) == ["return.label_issued"])
+            // The service was down, not refusing the event: the log names the retry.
+            #expect(log.lines("outbox.dead_letter").map { $0.metadata["action"] } == ["returnctl outbox retry \(dead[0].eventID)"])
+            #expect(log.lines("outbox.delivery_failed").allSatisfy { $0.metadata["action"] == nil })
             // Another dispute is not held back (once the pause the 503 began has passed).
             service.mode = .accept
             try await h.parcel(dispute: "D-2")
@@ -433,10 +437,15 @@ struct DisputeNotifierTests {
         defer { h.cleanUp() }
         let service = FakeDisputeService(secret: h.secret)
         try await h.parcel(dispute: "D-1", through: [.droppedOff])
+        let log = CapturedLog()
         try await service.serve { url in
-            let notifier = try h.notifier(url: url)
+            let notifier = try h.notifier(url: url, logger: log.logger())
             let refused = try #require(try await h.deadLetters(notifier, service, status: 409).first)
             #expect(refused.type == "return.label_issued")
+            // The log names the way out: a retry would be refused again.
+            let setAside = "returnctl outbox set-aside \(refused.eventID) --reason TEXT, if the dispute service will never take it"
+            #expect(log.lines("outbox.delivery_failed").map { $0.metadata["action"] } == [setAside])
+            #expect(log.lines("outbox.dead_letter").map { $0.metadata["action"] } == [setAside])
             // Retried, it is refused again, and the dispute's drop-off still waits behind it.
             #expect(try await h.store.retryEvent(id: refused.eventID, at: h.clock.date))
             try await h.drain(notifier)
