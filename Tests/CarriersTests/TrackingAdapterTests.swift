@@ -131,8 +131,44 @@ struct TrackingAdapterTests {
         #expect(at["01"] == "2026-11-20T14:02:00Z")
         #expect(at["L1"] == "2026-11-19T11:10:00Z")
         #expect(at["10"] == "2026-11-19T03:00:00Z", "its own offset kept")
-        #expect(at["03"] == "2026-11-18T09:00:00Z", "read as before: UTC, the file names no zone")
+        #expect(at["03"] == "2026-11-18T09:00:00Z", "read as before: UTC, the event names no state")
         #expect(at["GX"] == "2026-11-17T09:00:00Z")
+    }
+
+    /// Without a GMT field, an event's local time is its state's: read in UTC, a Chicago
+    /// acceptance at 09:00 was stored six hours early, before the label was dropped off.
+    @Test("USPS: an eventTimestamp without GMT fields is read on its eventState's clock; a state not listed or none in UTC")
+    func uspsStateClocks() throws {
+        let body = """
+            {"trackingEvents": [
+              {"eventCode": "03", "eventTimestamp": "2026-11-18T09:00:00", "eventCity": "CHICAGO", "eventState": "IL"},
+              {"eventCode": "10", "eventTimestamp": "2026-11-18T09:00:00", "eventCity": "ONTARIO", "eventState": "ca"},
+              {"eventCode": "L1", "eventTimestamp": "2026-07-18T09:00:00", "eventCity": "PHOENIX", "eventState": "AZ"},
+              {"eventCode": "OF", "eventTimestamp": "2026-07-18T09:00:00", "eventCity": "DENVER", "eventState": "CO"},
+              {"eventCode": "07", "eventTimestamp": "2026-11-18T09:00:00", "eventCity": "SAN JUAN", "eventState": "PR"},
+              {"eventCode": "GX", "eventTimestamp": "2026-11-17T09:00:00", "eventCity": "APO", "eventState": "AE"},
+              {"eventCode": "MA", "eventTimestamp": "2026-11-17T09:00:00"},
+              {"eventCode": "01", "eventTimestamp": "2026-11-20T08:02:00", "eventState": "IL", "GMTOffset": "-08:00"}]}
+            """
+        func instants(_ service: CarrierService) throws -> [String: String] {
+            let r = try TrackingAdapters.adapter(for: service)!.parseResponse(status: 200, body: Array(body.utf8), numbers: ["N"], service: service)
+            guard case .events(let events) = r["N"] else { Issue.record("no events: \(String(describing: r["N"]))"); return [:] }
+            return Dictionary(uniqueKeysWithValues: events.map { ($0.code, $0.occurredAt.formatted(.iso8601)) })
+        }
+        let usps = try #require(catalog.byID["us_usps"])
+        let at = try instants(usps)
+        #expect(at["03"] == "2026-11-18T15:00:00Z", "Chicago is UTC-6 in November")
+        #expect(at["10"] == "2026-11-18T17:00:00Z", "California is UTC-8, its code read in capitals")
+        #expect(at["L1"] == "2026-07-18T16:00:00Z", "Arizona keeps UTC-7 in summer")
+        #expect(at["OF"] == "2026-07-18T15:00:00Z", "Colorado is UTC-6 in summer")
+        #expect(at["07"] == "2026-11-18T13:00:00Z", "Puerto Rico is UTC-4")
+        #expect(at["GX"] == "2026-11-17T09:00:00Z", "a military code not listed is read in UTC")
+        #expect(at["MA"] == "2026-11-17T09:00:00Z", "an event naming no state is read in UTC")
+        #expect(at["01"] == "2026-11-20T16:02:00Z", "the event's own offset wins over its state's clock")
+        // Without the list every offset-less time is read in UTC, as before it existed.
+        var unlisted = usps
+        unlisted.tracking.zonesByRegion = [:]
+        #expect(try instants(unlisted)["03"] == "2026-11-18T09:00:00Z")
     }
 
     @Test("La Poste Suivi v2: one number is an object, several an array; returnCode 104 is unknown")

@@ -14,7 +14,6 @@ struct USPSTrackingAdapter: TrackingAdapter {
     }
 
     func parseResponse(status: Int, body: [UInt8], numbers: [String], service: CarrierService) throws(TrackingResponseError) -> [String: TrackingResult] {
-        let zone = service.tracking.zone(or: .gmt)
         if status == 404 { return [numbers[0]: .notFound] }
         guard status == 200 else { throw httpError(status, "USPS") }
         let json = try JSONBody.object(body)
@@ -25,6 +24,8 @@ struct USPSTrackingAdapter: TrackingAdapter {
         guard let list = json["trackingEvents"]?.objects else { throw .malformed("trackingEvents missing") }
         var events: [CarrierEvent] = []
         for e in list {
+            // A facility's local time is its state's clock (`tracking.time_zones_by_region`).
+            let zone = service.tracking.zone(forRegion: JSONBody.string(e["eventState"]), or: .gmt)
             guard let code = JSONBody.string(e["eventCode"]), let at = Self.instant(of: e, zone: zone) else {
                 return [numbers[0]: .unreadable("event without eventCode or eventTimestamp")]
             }
@@ -38,8 +39,9 @@ struct USPSTrackingAdapter: TrackingAdapter {
     /// When an event happened. An `eventTimestamp` without an offset is the facility's local
     /// time, which a country of several zones cannot read alone: `GMTTimestamp` (UTC) wins when
     /// the event has one, then `eventTimestamp` with `GMTOffset` (`-06:00`) when it names no
-    /// offset itself, then `eventTimestamp` in the carrier file's zone (UTC without one), as
-    /// before these were read. (Not confirmed here which of them USPS sends on every event.)
+    /// offset itself, then `eventTimestamp` on the clock of the event's state (`eventState`, which
+    /// clients of the API read on every event), else the file's zone (UTC without one). (Not
+    /// confirmed here which of the GMT fields USPS sends on every event.)
     static func instant(of e: JSONValue, zone: TimeZone) -> Date? {
         if let utc = CarrierDates.iso(JSONBody.string(e["GMTTimestamp"]), zone: .gmt) { return utc }
         guard let local = JSONBody.string(e["eventTimestamp"]) else { return nil }
