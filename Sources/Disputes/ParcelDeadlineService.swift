@@ -4,6 +4,7 @@ import Prometheus
 import ReturnsCore
 import ServiceLifecycle
 import Store
+import Synchronization
 
 /// The timers of DOMAIN.md: a label not dropped off by its deadline expires (and the dispute
 /// hears `return.expired`); a parcel the carrier reports at the warehouse that no scanner has
@@ -33,6 +34,12 @@ public final class ParcelDeadlineService: Service, Sendable {
     /// of old keys works through them over several passes.
     public static let forgetBatch = 1000
     static let forgetBatchesPerPass = 50
+
+    /// How often a parcel still unconfirmed is logged again: at every pass (a minute) a handful
+    /// of lost parcels wrote thousands of identical warnings a day, crowding `log.lines_per_second`.
+    static let unconfirmedReminder: TimeInterval = 24 * 3600
+    /// The unconfirmed parcels this process has logged, and when it last did.
+    private let unconfirmedLogged = Mutex<[String: Date]>([:])
 
     let store: any ReturnStore
     let configuration: Configuration
@@ -105,10 +112,26 @@ public final class ParcelDeadlineService: Service, Sendable {
         let unconfirmed = try await store.unconfirmedArrivals(before: cutoff)
         metrics.makeGauge(descriptor: .init(metricName: "returnd_parcels_arrival_unconfirmed", unitName: "", helpText: "Parcels the carrier delivered that no warehouse scanner has read")).set(Double(unconfirmed.count))
         metrics.makeCounter(descriptor: .init(metricName: "returnd_parcels_expired", unitName: "total", helpText: "Labels expired unused")).increment(by: Int64(expired.count))
-        for p in unconfirmed {
+        // Logged when first found, then once a day while it stays unconfirmed; the gauge counts
+        // them all at every pass. A parcel found or inspected since is forgotten.
+        let due = unconfirmedLogged.withLock { logged in
+            var kept: [String: Date] = [:]
+            var due: [Parcel] = []
+            for p in unconfirmed {
+                if let last = logged[p.id], now.timeIntervalSince(last) < Self.unconfirmedReminder {
+                    kept[p.id] = last
+                } else {
+                    kept[p.id] = now
+                    due.append(p)
+                }
+            }
+            logged = kept
+            return due
+        }
+        for p in due {
             logger.warning("parcel.arrival_unconfirmed", metadata: [
                 "parcel": "\(p.id)", "tracking": "\(p.trackingNumber)", "warehouse": "\(p.warehouseID)",
-                "dispute": "\(p.disputeIDs.joined(separator: ","))",
+                "dispute": "\(p.disputeIDs.joined(separator: ","))", "repeats": "daily while no scanner reads it",
             ])
         }
         return TickResult(expired: expired, unconfirmed: unconfirmed.map(\.id), forgottenIdempotencyKeys: try await forgetIdempotencyKeys(now: now),

@@ -576,6 +576,40 @@ struct ParcelDeadlineTests {
         #expect(try await strict.tick().unconfirmed.isEmpty)
     }
 
+    /// At every pass (a minute) each lost parcel logged a warning again: thousands of lines a day.
+    @Test("an unconfirmed arrival is logged when first found, then once a day while it stays unconfirmed, and not once a scanner read it; every pass still counts it")
+    func arrivalUnconfirmedLoggedDaily() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        let lost = try await h.parcel(dispute: "D-1")
+        let late = try await h.parcel(dispute: "D-2")
+        let clock = TestClock()
+        for (p, hours) in [(lost, 50.0), (late, 47.5)] {
+            _ = try await h.store.changeStatus(StatusChangeRequest(parcelID: p.id, status: .arrivedAtWarehouse, source: .carrier, occurredAt: clock.date.addingTimeInterval(-hours * 3600)))
+        }
+        let log = CapturedLog()
+        let timers = ParcelDeadlineService(store: h.store, configuration: .init(arrivalUnconfirmedAfter: .seconds(48 * 3600)), logger: log.logger(), clock: { clock.date })
+        let logged = { log.lines("parcel.arrival_unconfirmed").compactMap { $0.metadata["parcel"].map { "\($0)" } } }
+        #expect(try await timers.tick().unconfirmed == [lost.id])
+        #expect(logged() == [lost.id])
+        clock.advance(seconds: 60)
+        #expect(try await timers.tick().unconfirmed == [lost.id], "counted at every pass")
+        #expect(logged() == [lost.id], "not logged again a minute later")
+        // Half an hour on, the second parcel is overdue too: logged at once, the first not again.
+        clock.advance(seconds: 1800)
+        #expect(try await timers.tick().unconfirmed == [lost.id, late.id])
+        #expect(logged() == [lost.id, late.id])
+        clock.advance(seconds: 24 * 3600 - 1860)
+        _ = try await timers.tick()
+        #expect(logged() == [lost.id, late.id, lost.id], "the first again a day after it was logged")
+        // A scanner finds the second: it is neither counted nor logged any more.
+        _ = try await h.store.recordReceipt(WarehouseReceipt(parcelID: late.id, warehouseID: late.warehouseID, code: late.trackingNumber, scannedAt: clock.date, receivedAt: clock.date, scannerTokenID: "tok"))
+        clock.advance(seconds: 1800)
+        #expect(try await timers.tick().unconfirmed == [lost.id])
+        #expect(logged() == [lost.id, late.id, lost.id])
+        #expect(log.lines("parcel.arrival_unconfirmed").first?.metadata["repeats"] == "daily while no scanner reads it")
+    }
+
     @Test("with a retention, a pass forgets the idempotency keys older than it, in batches, and counts them; without one, every key stays")
     func idempotencyKeyRetention() async throws {
         let h = try await NotifierHarness()
