@@ -77,11 +77,13 @@ public final class ParcelDeadlineService: Service, Sendable {
     public func tick() async throws -> TickResult {
         let now = clock()
         var expired: [String] = []
-        while true {
+        // Expiries the store refused this pass (disk full, connection lost), and why.
+        var failed: [String: String] = [:]
+        while !Task.isCancelled {
             let wait = configuration.expiryFinalCheckWait
             let batch = try await store.overdueLabels(now: now, limit: 200, finalCheckWait: wait?.inSeconds)
             if batch.isEmpty { break }
-            for label in batch {
+            for label in batch where failed[label.parcelID] == nil {
                 let id = label.parcelID
                 do {
                     let outcome = try await store.changeStatus(StatusChangeRequest(parcelID: id, status: .expired, source: .timer, occurredAt: now, detail: Self.expiryDetail(label, wait: wait)))
@@ -97,12 +99,23 @@ public final class ParcelDeadlineService: Service, Sendable {
                             logger.notice("parcel.expired", metadata: meta)
                         }
                     }
-                } catch {
+                } catch let moved as ParcelStateMachine.IllegalTransition {
                     // A drop-off raced the timer: the parcel moved on, which is what we want.
-                    logger.debug("parcel.expiry_skipped", metadata: ["parcel": "\(id)", "error": "\(error)"])
+                    logger.debug("parcel.expiry_skipped", metadata: ["parcel": "\(id)", "error": "\(moved)"])
+                } catch {
+                    failed[id] = "\(error)"
                 }
             }
-            if batch.count < 200 { break }
+            // A refused label is still overdue and comes back in the next batch: a batch of only
+            // those would be read and refused again at once, for ever (a disk full spun here).
+            if batch.count < 200 || batch.allSatisfy({ failed[$0.parcelID] != nil }) { break }
+        }
+        if let (first, error) = failed.min(by: { $0.key < $1.key }) {
+            // One line a pass, not one per label: a store refusing every write refuses them all.
+            logger.error("timers.expiry_failed", metadata: [
+                "parcels": "\(failed.count)", "parcel": "\(first)", "error": "\(error)",
+                "action": "they expire at the next pass once the store takes writes again",
+            ])
         }
         let waiting = try await store.labelsPastDeadline(now: now).count
         metrics.makeGauge(descriptor: .init(metricName: "returnd_labels_past_deadline", unitName: "",

@@ -576,6 +576,41 @@ struct ParcelDeadlineTests {
         #expect(try await strict.tick().unconfirmed.isEmpty)
     }
 
+    /// A store that refuses the expiry writes (a disk full) while it still reads: the labels stay
+    /// overdue, and a full batch of them was read and refused again at once, for ever, the pass
+    /// never ending and the failure logged only at debug level.
+    @Test("expiries the store refuses end the pass with one error line naming how many, and go at the next pass once it takes writes; one refused label holds back no other", .timeLimit(.minutes(1)))
+    func expiriesRefusedByTheStore() async throws {
+        let h = try await NotifierHarness()
+        defer { h.cleanUp() }
+        var labels: [Parcel] = []
+        for i in 0..<201 { labels.append(try await h.parcel(dispute: "D-\(i)")) }
+        let after = try #require(labels.map(\.dropOffBy).max()).addingTimeInterval(60)
+        let log = CapturedLog()
+        let timers = ParcelDeadlineService(store: h.store, configuration: .init(), logger: log.logger(), clock: { after })
+        let refuse = { (condition: String) in
+            try await h.store.backend.write { db in
+                _ = try db.execute("CREATE TRIGGER refuse_expiry BEFORE UPDATE OF status ON parcels WHEN NEW.status = 'expired' AND \(condition) BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+            }
+        }
+        try await refuse("1")
+        #expect(try await timers.tick().expired.isEmpty)
+        let failures = log.lines("timers.expiry_failed")
+        #expect(failures.count == 1 && failures.first?.level == .error)
+        // A whole batch refused ends the pass: the 201st is not tried.
+        #expect(failures.first?.metadata["parcels"] == "200")
+        #expect(failures.first.map { "\($0.metadata["error"] ?? "")" }?.contains("database or disk is full") == true)
+        // Only one label refused: every other one expires, and the line names it.
+        try await h.store.backend.write { db in _ = try db.execute("DROP TRIGGER refuse_expiry") }
+        try await refuse("NEW.id = '\(labels[7].id)'")
+        #expect(Set(try await timers.tick().expired) == Set(labels.map(\.id)).subtracting([labels[7].id]))
+        #expect(log.lines("timers.expiry_failed").last?.metadata["parcels"] == "1")
+        #expect(log.lines("timers.expiry_failed").last?.metadata["parcel"] == "\(labels[7].id)")
+        try await h.store.backend.write { db in _ = try db.execute("DROP TRIGGER refuse_expiry") }
+        #expect(try await timers.tick().expired == [labels[7].id])
+        #expect(log.lines("timers.expiry_failed").count == 2)
+    }
+
     /// At every pass (a minute) each lost parcel logged a warning again: thousands of lines a day.
     @Test("an unconfirmed arrival is logged when first found, then once a day while it stays unconfirmed, and not once a scanner read it; every pass still counts it")
     func arrivalUnconfirmedLoggedDaily() async throws {
