@@ -46,7 +46,7 @@ struct ReturndCommand: AsyncParsableCommand {
         let app = buildApplication(runtime: runtime, host: settings.httpHost, port: settings.httpPort, maxBodyBytes: settings.maxRequestBodyBytes, idleTimeout: settings.idleTimeout, requestHeadTimeout: settings.requestHeadTimeout, requestBodyTimeout: settings.requestBodyTimeout, maxConnections: maxConnections, notifier: notifier)
         // The HTTP, poller and notifier settings stay as started; the carriers a reload brings
         // change the files they need, and so the connections left room for.
-        let reload = ConfigReloadService(configFile: config, runtime: runtime, logLevels: levels, carriersReloaded: { carriers in
+        let reload = ConfigReloadService(configFile: config, runtime: runtime, logLevels: levels, started: settings, carriersReloaded: { carriers in
             maxConnections.set(ReturndBootstrap.maxConnections(settings, fileLimit: fileLimit, carriers: carriers, logger: logger))
         }, logger: logger)
         let lifecycle = SystemdLifecycleService(notifier: notifier, runtime: runtime, drain: settings.shutdownDrain, logger: logger)

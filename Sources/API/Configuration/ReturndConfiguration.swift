@@ -56,6 +56,9 @@ public struct ReturndConfiguration: Sendable {
     public var logLinesPerSecond: Int
     /// Read by key for each loaded carrier: `carriers.endpoints.<carrier id>`.
     let reader: ConfigReader
+    /// Every setting read, as written (file or environment; absent: the default), by key: a
+    /// reload compares them with the running ones (`settingsNeedingRestart`).
+    public let settings: [String: String]
 
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
@@ -183,7 +186,25 @@ public struct ReturndConfiguration: Sendable {
         }
         logLevels = (level, modules)
         logLinesPerSecond = try setting.int("log.lines_per_second", default: LogWriter.defaultLinesPerSecond, in: 0...10_000_000)
+        settings = setting.values.byKey
         if let mapping { try Self.refuseUnknownKeys(file: file, mapping: mapping, read: setting.read.keys) }
+    }
+
+    /// What a reload puts in force (`ConfigReloadService`); every other setting keeps its
+    /// value from the start until a restart.
+    static let reloadedSettings: Set<String> = [
+        "carriers.directory", "returns.window_days", "returns.faster_refund_days", "returns.max_items_per_request",
+        "signing.key_file", "http.public_base_url", "log.level", "log.lines_per_second", "tracking.first_poll_delay_minutes",
+    ]
+
+    /// The settings whose value here differs from `running`'s and that a reload does not put in
+    /// force (the HTTP address, the database, the notifier, poller and timers), by key: an
+    /// operator who reloads after changing one is told it waits for a restart.
+    public func settingsNeedingRestart(comparedTo running: ReturndConfiguration) -> [String] {
+        Set(settings.keys).union(running.settings.keys).filter { key in
+            !Self.reloadedSettings.contains(key) && !key.hasPrefix("log.levels.")
+                && (settings[key] ?? "(default)") != (running.settings[key] ?? "(default)")
+        }.sorted()
     }
 
     /// Sections whose keys are names returnd does not know in advance (carrier ids).
@@ -208,6 +229,10 @@ public struct ReturndConfiguration: Sendable {
         let environment: [String: String]
         /// Every key read, so the file's other keys can be refused.
         let read = YAMLUnknownKeys.ReadKeys()
+        /// What each key read held.
+        let values = Values()
+
+        final class Values { var byKey: [String: String] = [:] }
 
         /// Where a key's value came from, for a refusal: an operator reading the file would find
         /// another value there when a `RETURND_…` variable overrides it.
@@ -218,7 +243,9 @@ public struct ReturndConfiguration: Sendable {
 
         func string(_ key: String) -> String? {
             read.keys.insert(key)
-            return config.string(forKey: ConfigKey(key))
+            let value = config.string(forKey: ConfigKey(key))
+            values.byKey[key] = value ?? "(default)"
+            return value
         }
 
         func string(_ key: String, default value: String) -> String { string(key) ?? value }

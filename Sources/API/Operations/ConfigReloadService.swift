@@ -5,9 +5,12 @@ import UnixSignals
 
 /// SIGHUP (`systemctl reload returnd`) re-reads the configuration file, the carrier files and
 /// the signing keys, and swaps them in at once. Anything invalid is refused with a log line
-/// naming the file and field, and the configuration in force stays.
+/// naming the file and field, and the configuration in force stays. A changed setting that only
+/// a restart puts in force is named in a warning, so that "reloaded" is not taken to cover it.
 public final class ConfigReloadService: Service, Sendable {
     let configFile: String
+    /// The configuration returnd started with: what the settings a reload leaves alone hold.
+    let started: ReturndConfiguration?
     let runtime: ReturndRuntime
     let logLevels: LogLevels
     /// Takes the reloaded `log.lines_per_second`.
@@ -18,8 +21,9 @@ public final class ConfigReloadService: Service, Sendable {
     let logger: Logger
 
     public init(configFile: String, runtime: ReturndRuntime, logLevels: LogLevels, logWriter: LogWriter = .standardError,
-                carriersReloaded: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger) {
+                started: ReturndConfiguration? = nil, carriersReloaded: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger) {
         self.configFile = configFile
+        self.started = started
         self.runtime = runtime
         self.logLevels = logLevels
         self.logWriter = logWriter
@@ -44,6 +48,12 @@ public final class ConfigReloadService: Service, Sendable {
             logWriter.setLinesPerSecond(config.logLinesPerSecond)
             carriersReloaded(catalog.services.count)
             logger.notice("config.reloaded", metadata: ["file": "\(configFile)", "carriers": "\(catalog.services.count)"])
+            if let started, case let waiting = config.settingsNeedingRestart(comparedTo: started), !waiting.isEmpty {
+                logger.warning("config.restart_needed", metadata: [
+                    "settings": "\(waiting.joined(separator: ", "))",
+                    "action": "systemctl restart returnd puts them in force; until then they keep the values returnd started with",
+                ])
+            }
         } catch {
             logger.error("config.reload_failed", metadata: ["error": "\(error)", "kept": "previous configuration"])
         }
