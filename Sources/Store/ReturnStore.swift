@@ -99,11 +99,15 @@ public struct ParcelFilter: Sendable, Hashable {
     public var flaggedReads: Bool
     /// Only parcels holding an item of this dispute: the marketplace's id, what an auditor has.
     public var disputeID: String?
+    /// Only parcels their carrier reported at the warehouse that no scanner there has read: the
+    /// boxes to look for (`parcel.arrival_unconfirmed`, once they are overdue).
+    public var unscannedArrivals: Bool
 
     public init(
         status: ParcelStatus? = nil, country: String? = nil, carrierID: String? = nil, warehouseID: String? = nil, changedBefore: Date? = nil,
-        flaggedReads: Bool = false, disputeID: String? = nil
+        flaggedReads: Bool = false, disputeID: String? = nil, unscannedArrivals: Bool = false
     ) {
+        self.unscannedArrivals = unscannedArrivals
         self.status = status
         self.country = country
         self.carrierID = carrierID

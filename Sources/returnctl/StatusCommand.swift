@@ -112,6 +112,9 @@ struct ParcelCommand: AsyncParsableCommand {
                 and the boxes that need an operator, held by a warehouse (the ReturndWarehouseReadsFlagged alert) \
                 or taken by a carrier after their return expired (tracking.event_after_close in the log):
                   returnctl parcel list --flagged
+                and the boxes their carrier delivered to the warehouse that no scanner there has read \
+                (the ReturndParcelsArrivalUnconfirmed alert, parcel.arrival_unconfirmed in the log):
+                  returnctl parcel list --unscanned --unchanged-days 2
                 CHANGED is when returnd last changed the parcel (its status, or items joining it). \
                 Reads every parcel (0.2 to 1.3 s a million on SQLite here), except with --dispute (an index): an operator's read.
                 """)
@@ -126,6 +129,7 @@ struct ParcelCommand: AsyncParsableCommand {
         @Option(parsing: .unconditional, help: "Show at most this many (1 to 10000); the count of all that match is printed.") var limit = 50
         @Flag(help: "Only boxes that returnd could not move on: read at the wrong warehouse and not received at their own since, read after they expired, or reported by their carrier after they expired.") var flagged = false
         @Option(help: "Only parcels holding an item of this dispute (the marketplace's dispute id).") var dispute: String?
+        @Flag(help: "Only parcels their carrier reported delivered to the warehouse that no scanner there has read: the boxes to find and scan.") var unscanned = false
 
         func validate() throws {
             if let status, ParcelStatus(rawValue: status) == nil {
@@ -139,7 +143,7 @@ struct ParcelCommand: AsyncParsableCommand {
             let filter = ParcelFilter(
                 status: status.flatMap(ParcelStatus.init(rawValue:)), country: country?.uppercased(), carrierID: carrier, warehouseID: warehouse,
                 changedBefore: unchangedDays.map { Date().addingTimeInterval(-$0 * 86_400) }, flaggedReads: flagged,
-                disputeID: dispute?.trimmingCharacters(in: .whitespaces))
+                disputeID: dispute?.trimmingCharacters(in: .whitespaces), unscannedArrivals: unscanned)
             let page = try await options.withRuntime { try await $0.store.parcels(filter, limit: limit) }
             if options.json { return try printJSON(page) }
             printTable(["PARCEL", "TRACKING", "CC", "CARRIER", "STATUS", "WAREHOUSE", "CHANGED", "CREATED"], page.parcels.map {

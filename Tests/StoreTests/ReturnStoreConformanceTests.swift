@@ -243,19 +243,16 @@ struct ReturnStoreConformanceTests {
     func flaggedParcelList(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in
             let store = t.store
-            var p: [Parcel] = []
-            for i in 0..<7 { p.append(try await store.issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel) }
+            let p = try await store.parcelsOfOwnSellers(7)
             let at = Date()
-            func read(_ parcel: Parcel, at warehouse: String) -> WarehouseReceipt {
-                WarehouseReceipt(parcelID: parcel.id, warehouseID: warehouse, code: parcel.trackingNumber, scannedAt: at, receivedAt: at, scannerTokenID: "T1")
-            }
-            _ = try await store.recordReceipt(read(p[0], at: "WH-DE"))  // misrouted, still on its way
-            _ = try await store.recordReceipt(read(p[1], at: "WH-DE"))  // misrouted, then received at its own
-            _ = try await store.recordReceipt(read(p[1], at: "WH-FR"))
+            let read = { (parcel: Parcel, warehouse: String) in WarehouseReceipt.read(parcel, at: warehouse, when: at) }
+            _ = try await store.recordReceipt(read(p[0], "WH-DE"))  // misrouted, still on its way
+            _ = try await store.recordReceipt(read(p[1], "WH-DE"))  // misrouted, then received at its own
+            _ = try await store.recordReceipt(read(p[1], "WH-FR"))
             _ = try await store.changeStatus(StatusChangeRequest(parcelID: p[2].id, status: .expired, source: .timer, occurredAt: at))
-            _ = try await store.recordReceipt(read(p[2], at: "WH-FR"))  // read after it expired
+            _ = try await store.recordReceipt(read(p[2], "WH-FR"))  // read after it expired
             _ = try await store.changeStatus(StatusChangeRequest(parcelID: p[3].id, status: .expired, source: .timer, occurredAt: at))  // expired, never read
-            _ = try await store.recordReceipt(read(p[4], at: "WH-FR"))  // received as it should be
+            _ = try await store.recordReceipt(read(p[4], "WH-FR"))  // received as it should be
             // The carrier took it after it expired (its acceptance came after), or before (its
             // acceptance dated a year before issue, stored before the expiry: moved nothing then).
             let accepted = TrackingEventRecord(code: "PC1", description: "accepted", occurredAt: at, location: nil, status: .inTransit)
@@ -268,6 +265,28 @@ struct ReturnStoreConformanceTests {
             #expect(Set(flagged.parcels.map(\.id)) == [p[0].id, p[2].id, p[5].id] && flagged.matching == 3)
             #expect(try await store.parcels(ParcelFilter(status: .expired, flaggedReads: true), limit: 10).parcels.map(\.id).sorted() == [p[2].id, p[5].id].sorted())
             #expect(try await store.parcels(ParcelFilter(), limit: 10).matching == 7)
+        }
+    }
+
+    @Test("--unscanned lists the parcels their carrier delivered to the warehouse that no scanner there has read, a misrouted read elsewhere included, and no other", arguments: StoreKind.allCases)
+    func unscannedArrivalList(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let p = try await store.parcelsOfOwnSellers(5)
+            let at = Date()
+            let read = { (parcel: Parcel, warehouse: String) in WarehouseReceipt.read(parcel, at: warehouse, when: at) }
+            for i in 0..<3 {
+                _ = try await store.changeStatus(StatusChangeRequest(parcelID: p[i].id, status: .arrivedAtWarehouse, source: .carrier, occurredAt: at))
+            }
+            _ = try await store.recordReceipt(read(p[1], "WH-FR"))  // the carrier's arrival, then its scan
+            _ = try await store.recordReceipt(read(p[2], "WH-DE"))  // read at another warehouse only
+            _ = try await store.recordReceipt(read(p[3], "WH-FR"))  // a scanner first, no carrier arrival
+            let unscanned = try await store.parcels(ParcelFilter(unscannedArrivals: true), limit: 10)
+            #expect(Set(unscanned.parcels.map(\.id)) == [p[0].id, p[2].id] && unscanned.matching == 2)
+            // After the timer's pass, which forgets the confirmed ones, the same.
+            _ = try await store.unconfirmedArrivals(before: at.addingTimeInterval(60))
+            #expect(Set(try await store.parcels(ParcelFilter(unscannedArrivals: true), limit: 10).parcels.map(\.id)) == [p[0].id, p[2].id])
+            #expect(try await store.parcels(ParcelFilter(country: "DE", unscannedArrivals: true), limit: 10).matching == 0)
         }
     }
 
@@ -1264,5 +1283,21 @@ extension Sequence {
         var out: [T] = []
         for element in self { out.append(try await transform(element)) }
         return out
+    }
+}
+
+extension ReturnStore {
+    /// `count` parcels, each of its own dispute and seller (so none joins another).
+    func parcelsOfOwnSellers(_ count: Int) async throws -> [Parcel] {
+        var parcels: [Parcel] = []
+        for i in 0..<count { parcels.append(try await issueReturn(issuance(request(dispute: "D-\(i)", seller: "S-\(i)"))).parcel) }
+        return parcels
+    }
+}
+
+extension WarehouseReceipt {
+    /// A scanner's read of `parcel` at `warehouse`, scanned and received at `when`.
+    static func read(_ parcel: Parcel, at warehouse: String, when: Date) -> WarehouseReceipt {
+        WarehouseReceipt(parcelID: parcel.id, warehouseID: warehouse, code: parcel.trackingNumber, scannedAt: when, receivedAt: when, scannerTokenID: "T1")
     }
 }

@@ -357,6 +357,14 @@ public final class SQLReturnStore: ReturnStore {
                      AND e.recorded_at >= (SELECT MAX(h.occurred_at) FROM parcel_history h WHERE h.parcel_id = p.id AND h.status = p.status))))
                 """)
         }
+        if filter.unscannedArrivals {
+            // The timer's watch list holds every carrier arrival until a scan confirms it (and
+            // forgets it at its next pass after one): a few rows, each checked as the timer does.
+            conditions.append("""
+                p.status = 'arrived_at_warehouse' AND p.id IN (SELECT a.parcel_id FROM arrivals_awaiting_scan a)
+                AND NOT EXISTS (SELECT 1 FROM warehouse_receipts r WHERE r.parcel_id = p.id AND r.misrouted = 0)
+                """)
+        }
         if let dispute = filter.disputeID {
             // Through the items' (dispute, sku) index: a dispute's few parcels, not a scan.
             conditions.append("p.id IN (SELECT i.parcel_id FROM parcel_items i WHERE i.dispute_id = ?)")
