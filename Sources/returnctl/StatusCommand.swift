@@ -116,7 +116,8 @@ struct ParcelCommand: AsyncParsableCommand {
                 (the ReturndParcelsArrivalUnconfirmed alert, parcel.arrival_unconfirmed in the log):
                   returnctl parcel list --unscanned --unchanged-days 2
                 CHANGED is when returnd last changed the parcel (its status, or items joining it). \
-                Reads every parcel (0.2 to 1.3 s a million on SQLite here), except with --dispute (an index): an operator's read.
+                Reads every parcel (0.2 to 1.3 s a million on SQLite here), except with --dispute (an index) or --unscanned (the timer's \
+                watch list of carrier arrivals): an operator's read.
                 """)
         @OptionGroup var options: GlobalOptions
         @Option(help: "Only this status: \(ParcelStatus.allCases.map(\.rawValue).joined(separator: ", ")).") var status: String?
