@@ -4,7 +4,7 @@
 Without it every parcel id and code schemathesis made up was unknown: the label route, kiosk
 scans and drop-offs, receipts and inspections answered 404 before their own logic ran. With it a
 part of the generated requests name real parcels in every status (a label issued, dropped off,
-received, inspected; a package under a used label; other countries and warehouses), their skus,
+received, inspected, one received with one item for generated verdicts to judge whole; a package under a used label; other countries and warehouses), their skus,
 disputes, orders, buyers and sellers, so the fuzzing reaches what those routes do with them.
 
 Usage: fuzz/http-seed.py BASE_URL MARKETPLACE_TOKEN KIOSK_TOKEN SCANNER_TOKEN
@@ -63,9 +63,11 @@ new_return("JOINED", "FR", ["SKU-FUZZ-1"], buyer="B-FUZZ-ISSUED", seller="S-FUZZ
 parcels["dropped"], dropped_body = new_return("DROPPED", "FR", ["SKU-FUZZ-3"])
 parcels["received"], _ = new_return("RECEIVED", "FR", ["SKU-FUZZ-4", "SKU-FUZZ-5"])
 parcels["inspected"], _ = new_return("INSPECTED", "FR", ["SKU-FUZZ-6"])
-for step, key in [("drop-off", "dropped"), ("drop-off", "received"), ("drop-off", "inspected")]:
+# Received with one item: a generated verdict of one line can judge it whole and go through.
+parcels["to_inspect"], _ = new_return("TO-INSPECT", "FR", ["SKU-FUZZ-11"])
+for step, key in [("drop-off", "dropped"), ("drop-off", "received"), ("drop-off", "inspected"), ("drop-off", "to_inspect")]:
     call("POST", "/v1/kiosk/dropoffs", kiosk, {"code": parcels[key]["return_code"]}, f"{step} of {key}")
-for key in ["received", "inspected"]:
+for key in ["received", "inspected", "to_inspect"]:
     call("POST", "/v1/warehouse/receipts", scanner, {"code": parcels[key]["tracking_number"], "scanned_at": now.strftime("%Y-%m-%dT%H:%M:%SZ")}, "receipt of " + key)
 call("POST", "/v1/warehouse/inspections", scanner, {"code": parcels["inspected"]["qr_payload"], "items": [
     {"sku": "SKU-FUZZ-6", "outcome": "rejected", "reason": "worn"}]}, "inspection")
@@ -105,6 +107,10 @@ values = {values(disputes)}
 values = {values(sorted(ADDRESSES))}
 [dictionaries.received_at]
 values = {values([received_at])}
+[dictionaries.to_inspect_codes]
+values = {values([parcels["to_inspect"][k] for k in ("tracking_number", "return_code", "qr_payload")])}
+[dictionaries.to_inspect_skus]
+values = ["SKU-FUZZ-11"]
 [dictionaries.scanned_at]
 values = {values([datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")])}
 
@@ -116,4 +122,9 @@ values = {values([datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%
 "body.dispute_id" = {{ dictionary = "disputes", probability = 0.3 }}
 "body.received_at" = {{ dictionary = "received_at", probability = 0.5 }}
 "body.scanned_at" = {{ dictionary = "scanned_at", probability = 0.5 }}
-"body.buyer.address.country" = {{ dictionary = "countries", probability = 0.5 }}""")
+"body.buyer.address.country" = {{ dictionary = "countries", probability = 0.5 }}
+
+# Inspections: mostly the one-item parcel received for them, so that some verdicts go through.
+[[operations]]
+include-path = "/v1/warehouse/inspections"
+parameters = {{ "body.code" = {{ dictionary = "to_inspect_codes", probability = 0.9 }}, "body.items[*].sku" = {{ dictionary = "to_inspect_skus", probability = 0.9 }} }}""")
