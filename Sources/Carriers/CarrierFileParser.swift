@@ -125,14 +125,22 @@ enum CarrierFileParser {
 
         let w = try r.mapping("warehouse")
         let wa = try w.mapping("address")
+        // Printed on every label as the return address and sent in every parcel answer: held to
+        // the rule a buyer's address is held to (openapi.yaml's pattern for both), so that a
+        // line of spaces or a stray control character stops the file, not a label.
+        func shownText(_ reader: FieldReader, _ key: String, _ value: String, max: Int = 200) throws -> String {
+            if let problem = FieldText.problem(value, max: max) { throw reader.error(key, problem) }
+            return value
+        }
         let lines = try wa.list("lines").enumerated().map { i, n in
             guard let s = n.string, !s.isEmpty else { throw wa.error("lines[\(i)]", "must be a non-empty string") }
-            return s
+            return try shownText(wa, "lines[\(i)]", s)
         }
-        guard !lines.isEmpty else { throw wa.error("lines", "must hold at least one line") }
+        guard (1...6).contains(lines.count) else { throw wa.error("lines", "must hold 1 to 6 lines") }
         let warehouse = Warehouse(
-            id: try w.string("id"), name: try w.string("name"),
-            address: PostalAddress(lines: lines, city: try wa.string("city"), postalCode: try wa.string("postal_code"), country: try wa.string("country")))
+            id: try w.string("id"), name: try shownText(w, "name", w.string("name")),
+            address: PostalAddress(lines: lines, city: try shownText(wa, "city", wa.string("city"), max: 100),
+                                   postalCode: try shownText(wa, "postal_code", wa.string("postal_code"), max: 20), country: try wa.string("country")))
         guard ServedCountries.all.contains(warehouse.address.country) else {
             throw wa.error("country", Self.notServed(warehouse.address.country))
         }

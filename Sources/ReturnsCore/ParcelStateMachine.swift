@@ -163,7 +163,14 @@ public enum InspectionRules {
                 }
                 index = candidates.first
             }
-            guard let index else { throw ReturnRefusal(.invalidRequest, "item \(r.sku) is not in parcel \(parcel.id)") }
+            guard let index else {
+                // The sku is there under another dispute: say so, or the scanner reads "not in
+                // parcel" for an item it holds in its hand.
+                if let dispute = r.disputeID, let others = bySku[r.sku] {
+                    throw ReturnRefusal(.invalidRequest, "item \(r.sku.quotedInMessage()) of dispute \(dispute.quotedInMessage()) is not in parcel \(parcel.id); it is there for dispute \(others.map { parcel.items[$0].disputeID }.joined(separator: ", "))")
+                }
+                throw ReturnRefusal(.invalidRequest, "item \(r.sku.quotedInMessage()) is not in parcel \(parcel.id)")
+            }
             guard !judged[index] else { throw ReturnRefusal(.invalidRequest, "item \(r.sku) is judged twice") }
             judged[index] = true
             // A reason must say something: only spaces or invisible characters say nothing.

@@ -273,6 +273,63 @@ struct OpenAPIDocumentTests {
         #expect(Set(listed) == Money.currencies)
     }
 
+    /// Every string property of a schema, with its path: nested objects, arrays of strings and of
+    /// objects, and schemas it refers to.
+    func stringProperties(_ schema: [String: Any], _ schemas: [String: Any], path: String = "") -> [(String, [String: Any])] {
+        if let ref = schema["$ref"] as? String, let named = schemas[String(ref.split(separator: "/").last!)] as? [String: Any] {
+            return stringProperties(named, schemas, path: path)
+        }
+        switch schema["type"] as? String {
+        case "string": return [(path, schema)]
+        case "array": return stringProperties(schema["items"] as? [String: Any] ?? [:], schemas, path: path + "[]")
+        default:
+            return (schema["properties"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.flatMap { key, value in
+                stringProperties(value as? [String: Any] ?? [:], schemas, path: path.isEmpty ? key : "\(path).\(key)")
+            }
+        }
+    }
+
+    /// Text the server takes in a field must match the field's pattern, and text the pattern
+    /// refuses the server must refuse: schemathesis sends the pattern's misses as data that
+    /// breaks the document and expects a 4xx for each (`scripts/fuzz-http`), and builds the rest
+    /// from it. The pattern may take more than the server does (marks alone, a BOM alone).
+    @Test("the text patterns of a return request and an inspection take every text the server takes, and refuse control characters and blank text")
+    func textPatternsMatchTheServer() throws {
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let request = try #require(schemas["ReturnRequest"] as? [String: Any])
+        // Fields with a form of their own, checked by other rules than free text.
+        let formed: Set = ["received_at", "buyer.address.country", "items[].unit_price.amount", "items[].unit_price.currency"]
+        var texts = stringProperties(request, schemas).filter { !formed.contains($0.0) }.map { ($0.0, $0.1, false) }
+        #expect(texts.count == 13, "\(texts.map(\.0))")
+        let inspection = try #require(schemas["ItemInspection"] as? [String: Any])
+        texts += stringProperties(inspection, schemas).filter { $0.0 == "reason" }.map { ("inspection reason", $0.1, true) }
+        let samples = HostileTextTests.strings + [
+            "Jeanne Martin", "  a  ", " ", "\u{A0}\u{3000}", "\t", "x\u{85}", "\u{9F}", "ok\n", "\u{2028}", "D-1", "0", "é",
+            "\u{FEFF}a", "a\u{200D}b", String(repeating: "a", count: 64),
+        ]
+        for (field, schema, mayBeBlank) in texts {
+            let pattern = try #require(schema["pattern"] as? String, "\(field) has no pattern")
+            let regex = try NSRegularExpression(pattern: pattern)
+            // As JSON Schema reads `^…$` (ECMA-262): the whole text. ICU's `$` also matches
+            // before a last line break ("ok\r\n"), so the match must span all of it.
+            func matches(_ s: String) -> Bool {
+                let all = NSRange(s.startIndex..., in: s)
+                return regex.firstMatch(in: s, range: all)?.range == all
+            }
+            let max = schema["maxLength"] as? Int ?? 10_000
+            for s in samples {
+                let matches = matches(s)
+                let taken = FieldText.problem(s, max: max, mayBeBlank: mayBeBlank) == nil
+                #expect(!taken || matches, "\(field): the server takes \(s.debugDescription), the pattern refuses it")
+            }
+            // And the pattern says what it is for: no control characters, and (unless the field
+            // may be blank) something besides spaces.
+            for s in ["a\u{0}b", "ok\r\n", "x\u{85}", "\u{7F}"] + (mayBeBlank ? [] : [" ", "\u{A0}\u{3000}"]) {
+                #expect(!matches(s), "\(field): the pattern takes \(s.debugDescription)")
+            }
+        }
+    }
+
     @Test("a parcel answer carries every field the document marks required")
     func parcelFieldsMatch() async throws {
         let h = try await TestHarness()

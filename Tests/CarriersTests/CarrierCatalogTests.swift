@@ -85,6 +85,13 @@ struct CarrierCatalogTests {
         ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zones_by_region: {AM: America/Manaos}", "tracking.time_zones_by_region.AM"),
         ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zones_by_region: {am: America/Manaus}", "tracking.time_zones_by_region"),
         ("base_url: https://example.org/track", "base_url: https://example.org/track\n  time_zones_by_region: [America/Manaus]", "tracking.time_zones_by_region"),
+        // The return address every label prints: a buyer's address's rules (visible, no controls, lengths).
+        ("lines: [a]", "lines: [\"  \"]", "warehouse.address.lines[0]"),
+        ("lines: [a]", "lines: [a, \"b\\u001B[2J\"]", "warehouse.address.lines[1]"),
+        ("lines: [a]", "lines: [a, b, c, d, e, f, g]", "warehouse.address.lines"),
+        ("city: c", "city: \"\\u200B\"", "warehouse.address.city"),
+        ("postal_code: \"1\"", "postal_code: \"123456789012345678901\"", "warehouse.address.postal_code"),
+        ("name: W", "name: \"W\\r\\nX\"", "warehouse.name"),
     ])
     func errorsNameFileAndField(original: String, replacement: String, field: String) throws {
         let text = validFile.replacingOccurrences(of: original.trimmingCharacters(in: .init(charactersIn: " ")), with: replacement.trimmingCharacters(in: .init(charactersIn: " ")))

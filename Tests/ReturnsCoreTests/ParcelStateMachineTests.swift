@@ -112,6 +112,16 @@ struct InspectionRulesTests {
         #expect(amounts["D-0"] == [Money(amount: "2", currency: "USD")] && amounts["D-2"] == [])
     }
 
+    @Test("a verdict naming a sku of the parcel under a dispute it is not in says which dispute it is there for; a sku not there at all says so")
+    func itemUnderAnotherDispute() {
+        let wrongDispute = [ItemInspection(sku: "A", disputeID: "D-2", outcome: .accepted), ItemInspection(sku: "B", outcome: .accepted), ItemInspection(sku: "C", outcome: .accepted)]
+        #expect { try InspectionRules.validate(wrongDispute, parcel: parcel) } throws: {
+            "\($0)".contains("item A of dispute D-2 is not in parcel \(parcel.id); it is there for dispute D-1")
+        }
+        let unknown = [ItemInspection(sku: "Z", disputeID: "D-1", outcome: .accepted)]
+        #expect { try InspectionRules.validate(unknown, parcel: parcel) } throws: { "\($0)".contains("item Z is not in parcel \(parcel.id)") }
+    }
+
     @Test("an item left unjudged is named in the parcel's order of items, the first one missing")
     func missingItemIsTheFirstUnjudged() {
         let onlyA = [ItemInspection(sku: "A", outcome: .accepted)]
