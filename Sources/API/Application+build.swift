@@ -33,7 +33,7 @@ public func buildApplication(
         router: buildRouter(runtime: runtime, maxBodyBytes: maxBodyBytes),
         // A client that goes quiet (or sends a request a byte at a time) loses its connection.
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [ConnectionGuardHandler(headDeadline: headDeadline, bodyDeadline: bodyDeadline, gauge: gauge)],
+            additionalChannelHandlers: [ConnectionGuardHandler(headDeadline: headDeadline, bodyDeadline: bodyDeadline, idleTimeout: TimeAmount(idleTimeout), gauge: gauge)],
             idleTimeout: TimeAmount(idleTimeout))),
         configuration: .init(address: .hostname(host, port: port), serverName: "returnd"),
         services: services,

@@ -20,14 +20,15 @@ struct UnreadableRequestTests {
 
         /// `gauge`: the open connections counted, shared with other `Connection`s given the same
         /// (made with `log` and `metrics`); by default one of its own, admitting 10.
-        init(gauge: ConnectionGauge? = nil, log: CapturedLog = CapturedLog(), metrics: ReturndMetrics = ReturndMetrics()) throws {
+        /// `idleTimeout`: Hummingbird's, which the guard answers a body that never begins before.
+        init(gauge: ConnectionGauge? = nil, log: CapturedLog = CapturedLog(), metrics: ReturndMetrics = ReturndMetrics(), idleTimeout: TimeAmount? = nil) throws {
             channel = EmbeddedChannel()
             self.log = log
             self.metrics = metrics
             let gauge = gauge ?? ConnectionGauge(cap: ConnectionCap(10), logger: log.logger(label: "returnd"), metrics: metrics)
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(headDeadline: .seconds(10), bodyDeadline: .seconds(60), gauge: gauge))
+            try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(headDeadline: .seconds(10), bodyDeadline: .seconds(60), idleTimeout: idleTimeout, gauge: gauge))
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         }
 

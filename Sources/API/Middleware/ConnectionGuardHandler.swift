@@ -138,6 +138,15 @@ struct RequestBodyTimedOut: Error, CustomStringConvertible {
     var description: String { "the request body did not arrive whole within http.request_body_timeout_seconds (\(seconds) s)" }
 }
 
+/// A request's head came, and not one byte of the body it announced by the time the idle timeout
+/// was about to close the connection.
+struct RequestBodyNotBegun: Error, CustomStringConvertible {
+    let seconds: Double
+    var description: String {
+        "no byte of the request body came within \(seconds) s of its head (http.idle_timeout_seconds closes a connection this quiet); send the request again with its body (with the same Idempotency-Key, if it had one)"
+    }
+}
+
 /// HTTP/1.0 without `Connection: keep-alive` is one request per connection (RFC 9112, 9.3).
 /// HTTPTypes, which Hummingbird's routes see, has no version, so Hummingbird kept such a
 /// connection open after its answer, and a client that reads to the end (a simple scanner) waited
@@ -164,7 +173,8 @@ final class HTTP10ConnectionCloseHandler: ChannelInboundHandler, RemovableChanne
 /// - A request head must arrive whole within `headDeadline` of the connection opening (or of
 ///   the previous exchange ending). A client trickling one byte inside every idle window
 ///   (slowloris) is answered 408 and closed here; a connection with nothing sent is closed.
-/// - Its body must arrive whole within `bodyDeadline` of the head (see `armBody`).
+/// - Its body must arrive whole within `bodyDeadline` of the head (see `armBody`), and begin
+///   before the idle timeout would close the connection (see `channelReadComplete`).
 /// - Past `gauge.limit` open connections, a new connection's request is answered 503 with
 ///   `Connection: close`, so memory and file descriptors stay bounded.
 final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -179,6 +189,13 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// cancel for them), due `bodyDeadline` after its head; cancelled at its end, and kept
     /// until then once fired.
     private var bodyTimer: Scheduled<Void>?
+    /// Armed when a read ends with a head in and none of its body: due a little before the idle
+    /// timeout closes the connection, so that the client hears why. Cancelled by the first body
+    /// part (the body's own deadline takes over) or the request's end.
+    private var bodyStartTimer: Scheduled<Void>?
+    private let bodyStartDeadline: TimeAmount?
+    /// The request failed for a body that never began: parts still coming arm no timer.
+    private var bodyNeverBegan = false
     private var headAt = NIODeadline.uptimeNanoseconds(0)
     private let gauge: ConnectionGauge
     private var counted = false
@@ -191,9 +208,14 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var requestOpen = false
     private var responsePending = false
 
-    init(headDeadline: TimeAmount, bodyDeadline: TimeAmount = .seconds(60), gauge: ConnectionGauge) {
+    /// `idleTimeout`: Hummingbird's, which closes a connection that sends nothing for that long,
+    /// also in the middle of a request and with no answer.
+    init(headDeadline: TimeAmount, bodyDeadline: TimeAmount = .seconds(60), idleTimeout: TimeAmount? = nil, gauge: ConnectionGauge) {
         self.headDeadline = headDeadline
         self.bodyDeadline = bodyDeadline
+        // A second before the idle timeout (a tenth of it, if that is less), so the answer goes
+        // out before the connection closes; never later than the body's own deadline.
+        self.bodyStartDeadline = idleTimeout.map { idle in min(bodyDeadline, idle - min(.seconds(1), .nanoseconds(idle.nanoseconds / 10))) }
         self.gauge = gauge
     }
 
@@ -211,6 +233,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func handlerRemoved(context: ChannelHandlerContext) {
         bodyTimer?.cancel()
+        bodyStartTimer?.cancel()
         deadline?.cancel()
         if counted { gauge.release() }
         counted = false
@@ -223,6 +246,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func channelInactive(context: ChannelHandlerContext) {
         bodyTimer?.cancel()
+        bodyStartTimer?.cancel()
         deadline?.cancel()
         if counted { gauge.release() }
         counted = false
@@ -240,16 +264,40 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             deadline = nil
             requestOpen = true
             responsePending = true
+            bodyNeverBegan = false
             headAt = context.eventLoop.now
         case .end:
             bodyTimer?.cancel()
             bodyTimer = nil
+            bodyStartTimer?.cancel()
+            bodyStartTimer = nil
             requestOpen = false
             if !responsePending { arm(context) }
         case .body:
-            if bodyTimer == nil && requestOpen { armBody(context) }
+            if bodyTimer == nil && requestOpen && !bodyNeverBegan {
+                bodyStartTimer?.cancel()
+                bodyStartTimer = nil
+                armBody(context)
+            }
         }
         context.fireChannelRead(data)
+    }
+
+    /// A read that ends with a request's head in and neither a byte of its body nor its end (a
+    /// request without a body ends with its head): the client announced a body that has not
+    /// begun. Hummingbird's idle timeout would close the connection with no answer at all
+    /// (a kiosk would not know whether to send again); this answers 408 just before. Most
+    /// requests come whole in one read, and make no timer here.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if requestOpen && bodyTimer == nil && bodyStartTimer == nil && !bodyNeverBegan, let wait = bodyStartDeadline {
+            let seconds = Double(wait.nanoseconds) / 1e9
+            bodyStartTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: headAt + wait) { [self] in
+                bodyStartTimer = nil
+                bodyNeverBegan = true
+                context.fireErrorCaught(RequestBodyNotBegun(seconds: seconds))
+            }
+        }
+        context.fireChannelReadComplete()
     }
 
     /// The body must be whole within `bodyDeadline` of its head: a client trickling it a byte

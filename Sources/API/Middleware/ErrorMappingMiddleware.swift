@@ -34,6 +34,8 @@ struct ErrorMappingMiddleware: RouterMiddleware {
             throw error
         } catch let late as RequestBodyTimedOut {
             throw APIError(.requestTimeout, "request_timeout", late.description)
+        } catch let silent as RequestBodyNotBegun {
+            throw APIError(.requestTimeout, "request_timeout", silent.description)
         } catch let broken as HTTPParserError {
             // The body broke off or was not well-formed: the client's doing. As a 500 it was
             // logged as an error and counted toward the 5xx alert, which a kiosk on a flaky link,
