@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "ReturnsCore", targets: ["ReturnsCore"]),
         .library(name: "Carriers", targets: ["Carriers"]),
         .library(name: "Transport", targets: ["Transport"]),
+        // For the fuzz target of label drawing from a buyer's text.
+        .library(name: "Labels", targets: ["Labels"]),
         // For the fuzz target of returnd.yaml's loader.
         .library(name: "API", targets: ["API"]),
     ],

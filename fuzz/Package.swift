@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // libFuzzer targets for the parsers that read what strangers send: QR payloads and typed return
-// codes (kiosks), carrier tracking answers and the JSON reader under them, carrier YAML files, returnd.yaml; request dates; the dispute event written by hand; and the stored buyer read back by hand. Built by `scripts/fuzz-parsers`
+// codes (kiosks), carrier tracking answers and the JSON reader under them, carrier YAML files, returnd.yaml; request dates; the dispute event written by hand; the stored buyer read back by hand; and labels drawn from a buyer's text. Built by `scripts/fuzz-parsers`
 // with `swift build --sanitize=fuzzer`; each executable's main is libFuzzer's.
 import PackageDescription
 
@@ -42,6 +42,10 @@ let package = Package(
         .executableTarget(
             name: "FuzzDisputeEvents",
             dependencies: [.product(name: "ReturnsCore", package: "returnd")],
+            swiftSettings: fuzzTarget),
+        .executableTarget(
+            name: "FuzzLabels",
+            dependencies: [.product(name: "Labels", package: "returnd"), .product(name: "Carriers", package: "returnd")],
             swiftSettings: fuzzTarget),
         .executableTarget(
             name: "FuzzConfiguration",

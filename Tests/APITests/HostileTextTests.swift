@@ -20,6 +20,7 @@ struct HostileTextTests {
         "１２３４５６７８９", "٣٣٣٣٣٣٣٣٣",  // digits that are not ASCII
         "\r\n", "\u{0}", "a\u{0}b", "\u{FEFF}", "\u{FFFD}", "\u{7F}", "^XZ^XA~JR", "",
         "\u{200B}", "\u{202E}\u{202C}", "\u{301}",  // nothing visible: zero-width space, bidi controls, a lone mark
+        "a\u{FFFF}b", String(Unicode.Scalar(0xFDD0)!) + "名" + String(Unicode.Scalar(0x10FFFE)!),  // noncharacters, which cairo refused (FuzzLabels found it)
         String(repeating: "Ж", count: 300),
         // 200 emoji of 7 scalars each, and one letter carrying 3,000 combining marks: short in
         // grapheme clusters, long in scalars and bytes.

@@ -264,6 +264,24 @@ struct LabelRenderingTests {
         #expect(zpl.components(separatedBy: "^XZ").count == 2)
     }
 
+    @Test("a buyer's text holding Unicode noncharacters renders in every format, each drawn as U+FFFD (cairo refused the whole label)", arguments: LabelFormat.allCases)
+    func noncharactersRender(format: LabelFormat) throws {
+        var content = sampleContent(catalog.byID["fr_colissimo"]!)
+        content.parcel.buyer.name = "Ana\u{FFFF} Lima"
+        // Swift's literals take U+FFFF but not U+FDD0, U+FFFE or U+10FFFE.
+        content.parcel.buyer.address.city = "Lyon" + String(Unicode.Scalar(0xFDD0)!) + String(Unicode.Scalar(0x10FFFE)!)
+        content.parcel.items[0].title = String(Unicode.Scalar(0xFFFE)!) + "Lampe"
+        let label = try LabelRenderer.renderUncached(content, format: format)
+        #expect(!label.bytes.isEmpty)
+        guard format == .pdf else { return }
+        let dir = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("label.pdf")
+        try Data(label.bytes).write(to: file)
+        let text = try ExternalTool.run("pdftotext", [file.path, "-"]).stdout
+        for words in ["Ana\u{FFFD} Lima", "Lyon\u{FFFD}\u{FFFD}", "\u{FFFD}Lampe"] { #expect(text.contains(words), "\(words.debugDescription) not in \(text)") }
+    }
+
     @Test("Hebrew reads right to left on the PDF label: pdftotext gives back the buyer's words as written")
     func hebrewRightToLeft() throws {
         var content = sampleContent(catalog.byID["il_israelpost"]!)

@@ -215,6 +215,7 @@ enum CairoCanvas {
     }
 
     private static func text(_ cr: OpaquePointer, _ s: String, x: Double, y: Double, size: Double, bold: Bool, maxWidth: Double) {
+        let s = drawable(s)
         cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
         var fitted = s
         var fontSize = size
@@ -237,6 +238,16 @@ enum CairoCanvas {
         cairo_show_text(cr, BidiText.visual(fitted))
         cairo_new_path(cr)
         cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE)
+    }
+
+    /// The text with each Unicode noncharacter (U+FDD0-U+FDEF, U+FFFE and U+FFFF in every plane)
+    /// written as U+FFFD. cairo refuses a string holding one as "input string not valid UTF-8",
+    /// which failed the whole label, at every fetch: the request rules take such a name (it is
+    /// valid Unicode, and a marketplace's data may hold one), so the drawing must too.
+    static func drawable(_ s: String) -> String {
+        // Every noncharacter is at U+FDD0 or above: most text is settled by that comparison.
+        guard s.unicodeScalars.contains(where: { $0.value >= 0xFDD0 && $0.properties.isNoncharacterCodePoint }) else { return s }
+        return String(String.UnicodeScalarView(s.unicodeScalars.map { $0.properties.isNoncharacterCodePoint ? "\u{FFFD}" : $0 }))
     }
 
     private static func advance(_ cr: OpaquePointer, _ s: String) -> Double {
