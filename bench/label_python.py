@@ -141,7 +141,8 @@ def zpl(page, elements):
         if e[0] == "text":
             hh = d(e[3])
             ww = int(hh * 1.1) if e[4] else hh
-            z.append(f"^FO{d(e[1])},{d(e[2])}^A0N,{hh},{ww}^FB{d(e[5])},1,0,L,0^FH_^FD{esc(e[6])}^FS\n")
+            # A field block reads a backslash as the start of a command (\& a line break): doubled.
+            z.append(f"^FO{d(e[1])},{d(e[2])}^A0N,{hh},{ww}^FB{d(e[5])},1,0,L,0^FH_^FD{esc(e[6]).replace(chr(92), chr(92) * 2)}^FS\n")
         elif e[0] == "rect":
             z.append(f"^FO{d(e[1])},{d(e[2])}^GB{max(1, d(e[3]))},{max(1, d(e[4]))},{max(1, min(d(e[3]), d(e[4])))}^FS\n")
         elif e[0] == "barcode":

@@ -237,12 +237,14 @@ struct LabelRenderingTests {
                 .replacingOccurrences(of: "~", with: "_7E").replacingOccurrences(of: "\n", with: " ")
                 .replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\t", with: " ")
         }
+        // A field block's text: its backslashes doubled too (^FB reads `\&` as a line break).
+        func blockEsc(_ s: String) -> String { esc(s).replacingOccurrences(of: "\\", with: "\\\\") }
         var z = "^XA\n^CI28\n^PW\(d(layout.width))\n^LL\(d(layout.height))\n^LH0,0\n"
         for e in layout.elements {
             switch e {
             case .text(let s, let x, let y, let size, let weight, let maxWidth):
                 let h = d(size), w = weight == .bold ? Int(Double(d(size)) * 1.1) : d(size)
-                z += "^FO\(d(x)),\(d(y))^A0N,\(h),\(w)^FB\(d(maxWidth)),1,0,L,0^FH_^FD\(esc(s))^FS\n"
+                z += "^FO\(d(x)),\(d(y))^A0N,\(h),\(w)^FB\(d(maxWidth)),1,0,L,0^FH_^FD\(blockEsc(s))^FS\n"
             case .rect(let x, let y, let w, let h):
                 z += "^FO\(d(x)),\(d(y))^GB\(max(1, d(w))),\(max(1, d(h))),\(max(1, min(d(w), d(h))))^FS\n"
             case .barcode(let bars, let x, let y, let module, let height):
@@ -255,12 +257,13 @@ struct LabelRenderingTests {
         return z + "^XZ\n"
     }
 
-    @Test("ZPL escapes ^ and ~ in buyer data so they cannot become printer commands")
+    @Test("ZPL escapes ^ and ~ in buyer data so they cannot become printer commands, and doubles a backslash, which a field block reads as one")
     func zplEscapesCommands() throws {
         var content = sampleContent(catalog.services[0])
-        content.parcel.buyer.name = "Evil^XZ~JA_name"
+        content.parcel.buyer.name = "Evil^XZ~JA_name\\&x"
         let zpl = String(decoding: try LabelRenderer.renderUncached(content, format: .zpl).bytes, as: UTF8.self)
-        #expect(zpl.contains("Evil_5EXZ_7EJA_5Fname"))
+        // In a field block `\&` is a line break: the backslash is doubled, which prints one.
+        #expect(zpl.contains("Evil_5EXZ_7EJA_5Fname\\\\&x"))
         #expect(zpl.components(separatedBy: "^XZ").count == 2)
     }
 

@@ -12,16 +12,17 @@ enum ZPLRenderer {
         return fraction >= 0.5 ? whole + 1 : fraction <= -0.5 ? whole - 1 : whole
     }
 
-    /// Whether any of eight bytes is `^` or `_` (0x5E, 0x5F), `~` (0x7E) or below 0x0E (where
-    /// tab, LF and CR are). Never false when one is (the word tests below are exact for
-    /// "some byte is zero" and "some byte is below n ≤ 128"); true also for other control bytes.
+    /// Whether any of eight bytes is `\`, `^` or `_` (0x5C, 0x5E, 0x5F), `~` (0x7E) or below 0x0E
+    /// (where tab, LF and CR are). Never false when one is (the word tests below are exact for
+    /// "some byte is zero" and "some byte is below n ≤ 128"); true also for `]` (0x5D, in the same
+    /// test as the other three, at no extra cost) and other control bytes.
     @inline(__always) static func mayNeedEscape(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         @inline(__always) func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
-        let caretOrUnderscore = hasZero((word & ~ones) ^ (0x5E &* ones))
+        let backslashCaretUnderscore = hasZero((word & ~(0x03 &* ones)) ^ (0x5C &* ones))
         let tilde = hasZero(word ^ (0x7E &* ones))
         let control = (word &- 0x0E &* ones) & ~word & highs != 0
-        return caretOrUnderscore || tilde || control
+        return backslashCaretUnderscore || tilde || control
     }
 
     static func render(_ layout: LabelLayout) -> [UInt8] {
@@ -36,7 +37,7 @@ enum ZPLRenderer {
                     // ^A0 is the scalable font; bold is approximated by a wider character cell.
                     let w = weight == .bold ? Int(Double(h) * 1.1) : h
                     z.origin(x, y); z.raw("^A0N,"); z.int(h); z.raw(","); z.int(w)
-                    z.raw("^FB"); z.dots(maxWidth); z.raw(",1,0,L,0^FH_^FD"); z.escaped(s); z.raw("^FS\n")
+                    z.raw("^FB"); z.dots(maxWidth); z.raw(",1,0,L,0^FH_^FD"); z.escaped(s, inFieldBlock: true); z.raw("^FS\n")
                 case .rect(let x, let y, let w, let h):
                     let thickness = max(1, min(z.d(w), z.d(h)))
                     z.origin(x, y); z.raw("^GB"); z.int(max(1, z.d(w))); z.raw(","); z.int(max(1, z.d(h))); z.raw(",")
@@ -144,9 +145,12 @@ private struct ZPLWriter {
     }
 
     /// Field data under `^FH_`: `^`, `~` and `_` as hex escapes, line breaks and tabs as spaces.
+    /// In a field block (`^FB`, every text field) a backslash starts a command of its own (`\&`
+    /// a line break, `\(x)` a soft hyphen: ZPL II Programming Guide, ^FB), so a buyer's `\` is
+    /// written `\\`, which the block prints as one; codes keep theirs.
     /// Runs of ordinary bytes, nearly all of a label, are copied whole, and found eight bytes
     /// at a time: a switch per byte was an eighth of a label.
-    mutating func escaped(_ s: String) {
+    mutating func escaped(_ s: String, inFieldBlock: Bool = false) {
         var s = s
         s.withUTF8 { source in
             guard let base = source.baseAddress else { return }
@@ -163,6 +167,7 @@ private struct ZPLWriter {
                 case UInt8(ascii: "~"): replacement = "_7E"
                 case UInt8(ascii: "_"): replacement = "_5F"
                 case UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): replacement = " "
+                case UInt8(ascii: "\\") where inFieldBlock: replacement = "\\\\"
                 default:
                     i += 1
                     continue

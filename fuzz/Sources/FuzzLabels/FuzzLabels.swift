@@ -12,7 +12,7 @@ import ReturnsCore
 // and the ZPL writer. The input: a byte choosing the carrier, one choosing the format, then the
 // fields, separated by U+001F; a field the request's rules would refuse is replaced, as the API
 // would never store it. Every such label must render, whole, in its format's form, and ZPL field
-// data must never become a printer command.
+// data must never become a printer command (nor a field block's own `\&`).
 
 private let catalog = try! CarrierCatalog.load(directory: ProcessInfo.processInfo.environment["RETURND_CARRIERS_DIR"] ?? "carriers")
 private let signer = try! ReturnPayloadSigner(keys: [.init(id: "K1", secret: Array(repeating: 7, count: 32))])
@@ -66,6 +66,12 @@ public func fuzzLabels(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         precondition(!zpl.contains("~"), "a ~ outside an escape: \(what)")
         for field in zpl.components(separatedBy: "^FD").dropFirst() {
             precondition(field.range(of: "^FS").map { !field[..<$0.lowerBound].contains("^") } ?? false, "field data holds a command: \(field.prefix(80).debugDescription) in \(what)")
+        }
+        // A text field's block (^FB) reads `\&` as a line break and `\(x)` as a soft hyphen:
+        // its data's backslashes come in pairs, each printing one.
+        for line in zpl.split(separator: "\n") where line.contains("^FB") {
+            guard let start = line.range(of: "^FD"), let end = line.range(of: "^FS", range: start.upperBound..<line.endIndex) else { continue }
+            precondition(!line[start.upperBound..<end.lowerBound].replacingOccurrences(of: "\\\\", with: "").contains("\\"), "a lone backslash in a field block: \(line.prefix(120).debugDescription) in \(what)")
         }
     }
     return 0
