@@ -59,19 +59,38 @@ public func fuzzLabels(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let parser = XMLParser(data: Data(bytes))
         precondition(parser.parse(), "the SVG is not well-formed XML (\(String(describing: parser.parserError))): \(what)")
     case .zpl:
-        let zpl = String(decoding: bytes, as: UTF8.self)
-        precondition(zpl.hasPrefix("^XA") && zpl.components(separatedBy: "^XA").count == 2 && zpl.components(separatedBy: "^XZ").count == 2, "the label's ^XA…^XZ frame is broken: \(what)")
-        // Field data, from ^FD to its ^FS, holds no ^ (a command) and nothing anywhere holds ~
-        // (a control command): the buyer's text is escaped under ^FH.
-        precondition(!zpl.contains("~"), "a ~ outside an escape: \(what)")
-        for field in zpl.components(separatedBy: "^FD").dropFirst() {
-            precondition(field.range(of: "^FS").map { !field[..<$0.lowerBound].contains("^") } ?? false, "field data holds a command: \(field.prefix(80).debugDescription) in \(what)")
+        // In bytes, not Characters: a buyer's combining mark joins the character before it,
+        // ours included (`^FD` then U+0301 is one Character ending in "D́"), and a search by
+        // Characters then misses our own commands (the harness's mistake, found by an exploration).
+        func index(of needle: String, in hay: ArraySlice<UInt8>) -> Int? {
+            let n = Array(needle.utf8)
+            guard hay.count >= n.count else { return nil }
+            return (hay.startIndex...(hay.endIndex - n.count)).first { hay[$0..<($0 + n.count)].elementsEqual(n) }
         }
-        // A text field's block (^FB) reads `\&` as a line break and `\(x)` as a soft hyphen:
-        // its data's backslashes come in pairs, each printing one.
-        for line in zpl.split(separator: "\n") where line.contains("^FB") {
-            guard let start = line.range(of: "^FD"), let end = line.range(of: "^FS", range: start.upperBound..<line.endIndex) else { continue }
-            precondition(!line[start.upperBound..<end.lowerBound].replacingOccurrences(of: "\\\\", with: "").contains("\\"), "a lone backslash in a field block: \(line.prefix(120).debugDescription) in \(what)")
+        func count(of needle: String) -> Int {
+            let n = Array(needle.utf8)
+            guard bytes.count >= n.count else { return 0 }
+            return (0...(bytes.count - n.count)).count { bytes[$0..<($0 + n.count)].elementsEqual(n) }
+        }
+        precondition(bytes.starts(with: Array("^XA".utf8)) && count(of: "^XA") == 1 && count(of: "^XZ") == 1, "the label's ^XA…^XZ frame is broken: \(what)")
+        // Nothing anywhere holds ~ (a control command): the buyer's text is escaped under ^FH.
+        precondition(!bytes.contains(UInt8(ascii: "~")), "a ~ outside an escape: \(what)")
+        // Each element is one line ending in its ^FS; a field's data, from its ^FD to that ^FS,
+        // holds no ^ (a command).
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard let fd = index(of: "^FD", in: line) else { continue }
+            precondition(line.suffix(3).elementsEqual("^FS".utf8), "a field's line does not end in its ^FS: \(String(decoding: line, as: UTF8.self).debugDescription) in \(what)")
+            let data = line[(fd + 3)..<(line.endIndex - 3)]
+            precondition(!data.contains(UInt8(ascii: "^")), "field data holds a command: \(String(decoding: line, as: UTF8.self).debugDescription) in \(what)")
+            // A text field's block (^FB) reads `\&` as a line break and `\(x)` as a soft
+            // hyphen: its data's backslashes come in pairs, each printing one.
+            guard index(of: "^FB", in: line[..<fd]) != nil else { continue }
+            var run = 0
+            for byte in data + [0] {
+                if byte == UInt8(ascii: "\\") { run += 1; continue }
+                precondition(run % 2 == 0, "a lone backslash in a field block: \(String(decoding: line, as: UTF8.self).debugDescription) in \(what)")
+                run = 0
+            }
         }
     }
     return 0
