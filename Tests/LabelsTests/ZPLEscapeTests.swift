@@ -3,7 +3,7 @@ import Testing
 
 @Suite("ZPL field escaping")
 struct ZPLEscapeTests {
-    /// Bytes on both sides of every test the eight-byte scan makes: the six that are replaced,
+    /// Bytes on both sides of every test the eight-byte scan makes: the seven that are replaced,
     /// their neighbours, other control bytes, and multi-byte characters.
     static let alphabet: [String] = ["^", "_", "~", "\n", "\r", "\t", "\\", "[", "]", "`", "}", "\u{7F}", "\u{0}", "\u{B}", "\u{C}", "\u{D}", "\u{E}",
                                      "\u{1F}", " ", "a", "Z", "0", "é", "Я", "א", "\u{1F4E6}", "\u{AD}", "\u{FE}"]
