@@ -80,7 +80,8 @@ struct PostgresConnectionTests {
         try Self.signal(pid, SIGCONT)
         #expect(throws: StoreError.self) { try outcome.get() }
         if case .failure(let error) = outcome { #expect("\(error)".contains("did not answer within 2.3 s"), "\(error)") }
-        #expect(waited >= .milliseconds(2_300) && waited < .seconds(10), "\(waited)")
+        // The bounded wait, not the thaw, ended it: a thaw would have let `SELECT 1` succeed.
+        #expect(waited >= .milliseconds(2_300), "\(waited)")
         // The next write runs on a new connection.
         #expect(try await store.backend.write { db in try db.int("SELECT pg_backend_pid()") } != pid)
         try await store.close()
@@ -95,9 +96,10 @@ struct PostgresConnectionTests {
         let outcome = await Self.outcome { try await store.backend.write { db in try db.int("SELECT pg_backend_pid()") } }
         let waited = ContinuousClock.now - started
         try Self.signal(pid, SIGCONT)
+        // On a new connection: a thaw would have let the frozen one answer with its own pid.
         let next = try outcome.get()
         #expect(next != pid)
-        #expect(waited >= .milliseconds(2_300) && waited < .seconds(10), "\(waited)")
+        #expect(waited >= .milliseconds(2_300), "\(waited)")
         try await store.close()
     }
 
@@ -105,13 +107,16 @@ struct PostgresConnectionTests {
         do { return .success(try await body()) } catch { return .failure(error) }
     }
 
-    /// Freezes the server process `pid` (SIGSTOP) and thaws it (SIGCONT) from a timer after 12 s
+    /// Freezes the server process `pid` (SIGSTOP) and thaws it (SIGCONT) from a timer after 30 s
     /// whatever the test is doing, so that if the bounded wait ever regresses these tests fail on
-    /// the time they waited (10 s at most) instead of hanging with a frozen server process that
-    /// also blocks PostgreSQL's shutdown.
+    /// what the thawed server answered instead of hanging with a frozen server process that also
+    /// blocks PostgreSQL's shutdown. They do not bound the time they waited from above: a wall
+    /// clock read in a test measures the machine. The whole suite keeps both cores busy, and a
+    /// wait that ended at 2.3 s was once read as 40 s (the test's continuation queued behind
+    /// others'; on an idle machine it reads 2.3 s).
     static func freeze(_ pid: Int) throws {
         try signal(pid, SIGSTOP)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 12) { try? signal(pid, SIGCONT) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30) { try? signal(pid, SIGCONT) }
     }
 
     static func signal(_ pid: Int, _ number: Int32) throws {
