@@ -410,6 +410,24 @@ struct WarehouseRouteTests {
         }
     }
 
+    @Test("an inspected item's dispute_id and reason sent as null are taken as absent, as openapi.yaml declares them (a string or null)")
+    func inspectionNullFields() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace)
+        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market, skus: ["A"])
+            let code = p["tracking_number"] as! String
+            _ = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(code)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            let r = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(code)", "items": [{"sku": "A", "dispute_id": null, "outcome": "accepted", "reason": null}]}"#)
+            #expect(r.status == .ok, "\(String(buffer: r.body))")
+            #expect(r.parcel["status"] as? String == "inspected")
+            let last = try #require(try await h.store.outbox(state: .pending, limit: 10).last)
+            let event = try JSONDecoder.returnd.decode(DisputeEvent.self, from: Data(last.payload.utf8))
+            #expect(event.inspection?.first?.reason == nil && event.inspection?.first?.outcome == .accepted)
+        }
+    }
+
     @Test("an inspection records per-item outcomes and the accepted amount per dispute and currency; one before any receipt is 409 saying to record the receipt first; a read after it is 200 and changes nothing; an outcome other than accepted or rejected is named, and so is a field an inspection item does not have")
     func inspection() async throws {
         let h = try await TestHarness()

@@ -33,6 +33,22 @@ struct ReturnRouteTests {
         }
     }
 
+    @Test("a buyer's email sent as null is taken as none, as openapi.yaml declares it (a string or null), and one sent as a string is stored")
+    func nullEmailIsNone() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let body = String(buffer: h.returnBody(dispute: "D-NULL")).replacingOccurrences(of: #""email": "ivan@example.org""#, with: #""email": null"#)
+            #expect(body.contains(#""email": null"#))
+            let none = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: ByteBuffer(string: body))
+            #expect(none.status == .created)
+            #expect(try await h.store.parcel(id: try #require(none.parcel["id"] as? String))?.buyer.email == nil)
+            let given = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token), body: h.returnBody(dispute: "D-MAIL", seller: "S-2"))
+            #expect(given.status == .created)
+            #expect(try await h.store.parcel(id: try #require(given.parcel["id"] as? String))?.buyer.email == "ivan@example.org")
+        }
+    }
+
     @Test("Russia gets a barcode-only parcel with a Russian Post domestic number")
     func russiaBarcodeOnly() async throws {
         let h = try await TestHarness()
