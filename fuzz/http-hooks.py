@@ -4,11 +4,11 @@
 # a dispute "0", a received_at years away, half the items not free to return. returnd rightly
 # refuses a key sent again with another body (422), an item of a dispute already returned (409),
 # a delivery outside the return window and an item not free to return (422), a country it does
-# not serve (422), so few generated returns got as far as a parcel and a label. Three return
-# requests in four now carry a key and a dispute made unique by their body, a delivery of
-# yesterday, items free to return and a buyer in one of the 17 countries (each carrier's label
-# then meets generated names and addresses); the fourth keeps what was drawn, so those refusals
-# still meet the server. Derived from the case alone, so Hypothesis replays the same request when
+# not serve (422), so few generated returns got as far as a parcel. Three return requests in
+# four now carry a key and a dispute made unique by their body, a delivery of yesterday, items
+# free to return and a buyer in one of the 17 countries (each country's carrier, numbering and
+# grouping then meet generated names, addresses and items); the fourth keeps what was drawn, so
+# those refusals still meet the server. Derived from the case alone, so Hypothesis replays the same request when
 # it shrinks a failure; only a value that is already valid is replaced (schemathesis revalidates
 # an edited case anyway).
 import hashlib
