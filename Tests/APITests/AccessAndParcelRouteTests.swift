@@ -99,7 +99,7 @@ struct AccessAndParcelRouteTests {
         }
     }
 
-    @Test("labels carry a weak ETag; a kiosk revalidating gets 304, with the tag weak, strong, in a list or *, and 200 with another label's; an unknown format is 400 naming it")
+    @Test("labels carry a weak ETag; a kiosk revalidating gets 304, with the tag weak, strong, in a list or *, and 200 with another label's; an unknown format is 400 naming it, and so is a format given twice")
     func labelCaching() async throws {
         let h = try await TestHarness()
         let market = try await h.token(.marketplace)
@@ -121,6 +121,9 @@ struct AccessAndParcelRouteTests {
             }
             let bad = try await client.execute(uri: "/v1/parcels/\(id)/label?format=gif", method: .get, headers: bearer(market))
             #expect(bad.status == .badRequest && (bad.json["error"] as? [String: Any])?["message"] as? String == "query parameter format must be one of pdf, png, svg, zpl, not gif")
+            // Given twice, it is refused: a proxy or cache on the way may read the other one.
+            let twice = try await client.execute(uri: "/v1/parcels/\(id)/label?format=png&format=zpl", method: .get, headers: bearer(market))
+            #expect(twice.status == .badRequest && (twice.json["error"] as? [String: Any])?["message"] as? String == "query parameter format is given 2 times; send it once")
         }
     }
 
@@ -204,7 +207,7 @@ struct AccessAndParcelRouteTests {
         }
     }
 
-    @Test("service points: FR lists La Poste's networks, an unserved country is 404 (UK told it is GB), no country or one that is not two letters is 400")
+    @Test("service points: FR lists La Poste's networks, an unserved country is 404 (UK told it is GB), no country, one that is not two letters or one given twice is 400")
     func servicePoints() async throws {
         let h = try await TestHarness()
         let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
@@ -220,6 +223,8 @@ struct AccessAndParcelRouteTests {
             #expect(jp.status == .notFound && jp.errorCode == "country_not_served")
             let uk = try await client.execute(uri: "/v1/service-points?country=uk", method: .get, headers: bearer(kiosk))
             #expect(uk.status == .notFound && ((uk.json["error"] as? [String: Any])?["message"] as? String)?.contains("(the United Kingdom is GB in ISO 3166-1: send GB)") == true)
+            let twice = try await client.execute(uri: "/v1/service-points?country=FR&country=RU", method: .get, headers: bearer(kiosk))
+            #expect(twice.status == .badRequest && (twice.json["error"] as? [String: Any])?["message"] as? String == "query parameter country is given 2 times; send it once")
             let none = try await client.execute(uri: "/v1/service-points", method: .get, headers: bearer(kiosk))
             #expect(none.status == .badRequest && ((none.json["error"] as? [String: Any])?["message"] as? String)?.hasSuffix("is required") == true)
             for given in ["FRA", "%C3%A9%C3%A9", "F1"] {

@@ -30,7 +30,7 @@ struct ParcelController {
 
     @Sendable func label(_ request: Request, context: ReturndRequestContext) async throws -> Response {
         let token = try context.require(.marketplace, .kiosk)
-        let formatName = request.uri.queryParameters.get("format") ?? "pdf"
+        let formatName = try request.queryParameter("format") ?? "pdf"
         guard let format = LabelFormat(rawValue: formatName) else {
             throw APIError.badRequest("query parameter format must be one of pdf, png, svg, zpl, not \(formatName.quotedInMessage(max: 20))")
         }

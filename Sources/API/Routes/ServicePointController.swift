@@ -32,7 +32,7 @@ struct ServicePointController {
 
     @Sendable func list(_ request: Request, context: ReturndRequestContext) async throws -> Response {
         _ = try context.require(.marketplace, .kiosk, .scanner, .operator)
-        guard let given = request.uri.queryParameters.get("country") else {
+        guard let given = try request.queryParameter("country") else {
             throw APIError.badRequest("query parameter country (ISO 3166-1 alpha-2, e.g. FR) is required")
         }
         let country = given.uppercased()
