@@ -8,9 +8,9 @@
 # four now carry a key and a dispute made unique by their body, a delivery of yesterday, items
 # free to return and a buyer in one of the 17 countries (each country's carrier, numbering and
 # grouping then meet generated names, addresses and items); the fourth keeps what was drawn, so
-# those refusals still meet the server. Derived from the case alone, so Hypothesis replays the same request when
-# it shrinks a failure; only a value that is already valid is replaced (schemathesis revalidates
-# an edited case anyway).
+# those refusals still meet the server. Derived from the case alone (and a date fixed for the
+# run), so Hypothesis replays the same request when it shrinks a failure; only a value that is
+# already valid is replaced (schemathesis revalidates an edited case anyway).
 import hashlib
 import json
 import re
@@ -23,6 +23,7 @@ VISIBLE_ASCII = re.compile(r"[!-~]{1,200}")  # openapi.yaml's Idempotency-Key
 # The countries returnd serves: one carrier file each.
 COUNTRIES = sorted(re.search(r"^country: ([A-Z]{2})$", f.read_text(), re.M)[1]
                    for f in (Path(__file__).resolve().parent.parent / "carriers").glob("*.yaml"))
+YESTERDAY = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 
 
@@ -52,8 +53,7 @@ def map_case(context, case):
         if isinstance(edited.get("dispute_id"), str):
             edited["dispute_id"] = f"{edited['dispute_id'][:51]}.{digest[:12]}"
         if is_date_time(edited.get("received_at")):
-            yesterday = datetime.now(timezone.utc) - timedelta(days=1)
-            edited["received_at"] = yesterday.strftime("%Y-%m-%dT%H:%M:%SZ")
+            edited["received_at"] = YESTERDAY
         address = edited.get("buyer", {}).get("address") if isinstance(edited.get("buyer"), dict) else None
         if isinstance(address, dict) and isinstance(address.get("country"), str) and re.fullmatch(r"[A-Z]{2}", address["country"]):
             edited["buyer"] = dict(edited["buyer"], address=dict(address, country=COUNTRIES[int(digest[1:5], 16) % len(COUNTRIES)]))
