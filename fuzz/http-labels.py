@@ -5,7 +5,8 @@ The fuzzed return requests store parcels in all 17 countries with generated name
 sellers and item titles (fuzz/http-hooks.py); nothing fetches their labels during the fuzzing.
 A kiosk will: each is fetched here as PDF, PNG, SVG and ZPL and must be whole (qpdf --check, a
 PNG's IEND, SVG that parses as XML, one ^XA...^XZ); a package going back under a used label has
-none (409 label_reused) and is passed over. Reads `returnctl parcel list --json` on stdin; prints
+none (409 label_reused) and is passed over. zbarimg must read the PNG's tracking number and
+(outside Russia, whose card is a barcode alone) its QR code. Reads `returnctl parcel list --json` on stdin; prints
 the failures, then "PARCELS COUNTRIES FAILURES". Usage: http-labels.py BASE_URL MARKETPLACE_TOKEN MAX_PARCELS
 """
 import json
@@ -29,7 +30,7 @@ def fetch(parcel_id, fmt):
         return error.code, error.read()
 
 
-def problem(fmt, body):
+def problem(parcel, fmt, body):
     if fmt == "pdf":
         with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
             f.write(body)
@@ -37,7 +38,20 @@ def problem(fmt, body):
             check = subprocess.run(["qpdf", "--check", f.name], capture_output=True, text=True)
             return None if check.returncode == 0 else "qpdf --check: " + (check.stdout + check.stderr).strip()[-200:]
     if fmt == "png":
-        return None if body.startswith(b"\x89PNG\r\n\x1a\n") and body[-8:-4] == b"IEND" else "not a whole PNG"
+        if not (body.startswith(b"\x89PNG\r\n\x1a\n") and body[-8:-4] == b"IEND"):
+            return "not a whole PNG"
+        # The codes must still read with the longest generated text drawn around them.
+        with tempfile.NamedTemporaryFile(suffix=".png") as f:
+            f.write(body)
+            f.flush()
+            read = subprocess.run(["zbarimg", "-q", "--nodbus", f.name], capture_output=True, text=True).stdout.splitlines()
+        if not any(line.split(":", 1)[-1] == parcel["tracking_number"] for line in read):
+            return f"zbarimg does not read the tracking number {parcel['tracking_number']}: {read}"
+        # The QR payload names the parcel and its number (RT1:KEY:PARCEL:NUMBER:CC:SIGNATURE).
+        qr = f":{parcel['id']}:{parcel['tracking_number']}:{parcel['country']}:"
+        if parcel["country"] != "RU" and not any(line.startswith("QR-Code:") and qr in line for line in read):
+            return f"zbarimg reads no QR code with {qr}: {read}"
+        return None
     if fmt == "svg":
         try:
             ET.fromstring(body)
@@ -61,7 +75,7 @@ for parcel in parcels:
     for fmt in ("pdf", "png", "svg", "zpl"):
         if fmt != "pdf":
             status, body = fetch(parcel["id"], fmt)
-        why = f"HTTP {status}: {body[:200]!r}" if status != 200 else problem(fmt, body)
+        why = f"HTTP {status}: {body[:200]!r}" if status != 200 else problem(parcel, fmt, body)
         if why:
             failures.append(f"{parcel['id']} ({parcel['country']}) {fmt}: {why}")
 for failure in failures[:10]:
