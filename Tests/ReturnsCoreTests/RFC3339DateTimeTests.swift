@@ -24,6 +24,9 @@ struct RFC3339DateTimeTests {
         ("2000-02-29T00:00:00Z", 951_782_400),  // divisible by 400: leap
         ("1970-01-01T00:00:00Z", 0),
         ("1969-12-31T23:59:59Z", -1),
+        ("9999-12-31T23:59:59Z", 253_402_300_799),  // the last second of four-digit years
+        ("9999-12-31T22:59:59-01:00", 253_402_300_799),
+        ("0000-01-01T00:00:00Z", -62_167_219_200),
     ])
     func reads(text: String, seconds: Double) throws {
         let date = try UTCDateTime.date(rfc3339: text)
@@ -46,6 +49,10 @@ struct RFC3339DateTimeTests {
         ("2026-12-03T12:00:00+02:99", "the offset from UTC must be at most 23 hours and 59 minutes"),
         ("2026-12-03T12:00:00+25:00", "the offset from UTC must be at most 23 hours and 59 minutes"),
         ("2026-12-03T12:00:00.1234567890Z", "more than 9 digits after the seconds' point"),
+        // In UTC these fall in year 10000 or year -1, which no four-digit date writes.
+        ("9999-12-31T23:59:60z", "the instant is past the end of year 9999 in UTC"),
+        ("9999-12-31T23:30:00-01:00", "the instant is past the end of year 9999 in UTC"),
+        ("0000-01-01T00:30:00+01:00", "the instant is before year 0000 in UTC"),
     ])
     func refusesImpossibleFields(text: String, reason: String) {
         let refusal = #expect(throws: DateTimeRefusal.self) { try UTCDateTime.date(rfc3339: text) }
