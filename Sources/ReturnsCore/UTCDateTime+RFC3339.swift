@@ -66,16 +66,19 @@ extension UTCDateTime {
         guard minute <= 59 else { throw DateTimeRefusal(description: "minute \(minute) is past 59") }
         guard second <= 60 else { throw DateTimeRefusal(description: "second \(second) is past 59") }
         let whole = daysSince1970(year: year, month: month, day: day) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
+        let seconds = Double(whole) + Double(nanoseconds) / 1e9
         // Year 9999's last minutes behind UTC, or its last second leaping, are year 10000 in UTC,
         // which no four-digit date writes: returnd could not write such a date back as it reads
-        // dates (found by FuzzRequestDates: `9999-12-31T23:59:60z`). Year 0000 ahead of UTC alike.
-        guard whole < Self.endOfYear9999 else { throw DateTimeRefusal(description: "the instant is past the end of year 9999 in UTC") }
-        guard whole >= Self.startOfYear0 else { throw DateTimeRefusal(description: "the instant is before year 0000 in UTC") }
-        return Date(timeIntervalSince1970: Double(whole) + Double(nanoseconds) / 1e9)
+        // dates (found by FuzzRequestDates: `9999-12-31T23:59:60z`). Nor the last microseconds of
+        // 9999, which a Date (a Double, 30 µs apart there) rounds up into 10000. Year 0000 ahead
+        // of UTC alike.
+        guard seconds < Self.endOfYear9999 else { throw DateTimeRefusal(description: "the instant is past the end of year 9999 in UTC, or too close to it") }
+        guard seconds >= Self.startOfYear0 else { throw DateTimeRefusal(description: "the instant is before year 0000 in UTC") }
+        return Date(timeIntervalSince1970: seconds)
     }
 
-    private static let endOfYear9999 = daysSince1970(year: 10_000, month: 1, day: 1) * 86_400
-    private static let startOfYear0 = daysSince1970(year: 0, month: 1, day: 1) * 86_400
+    private static let endOfYear9999 = Double(daysSince1970(year: 10_000, month: 1, day: 1) * 86_400)
+    private static let startOfYear0 = Double(daysSince1970(year: 0, month: 1, day: 1) * 86_400)
 
     static func days(inMonth month: Int, of year: Int) -> Int {
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)

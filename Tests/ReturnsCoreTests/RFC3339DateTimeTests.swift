@@ -50,8 +50,10 @@ struct RFC3339DateTimeTests {
         ("2026-12-03T12:00:00+25:00", "the offset from UTC must be at most 23 hours and 59 minutes"),
         ("2026-12-03T12:00:00.1234567890Z", "more than 9 digits after the seconds' point"),
         // In UTC these fall in year 10000 or year -1, which no four-digit date writes.
-        ("9999-12-31T23:59:60z", "the instant is past the end of year 9999 in UTC"),
-        ("9999-12-31T23:30:00-01:00", "the instant is past the end of year 9999 in UTC"),
+        ("9999-12-31T23:59:60z", "the instant is past the end of year 9999 in UTC, or too close to it"),
+        ("9999-12-31T23:30:00-01:00", "the instant is past the end of year 9999 in UTC, or too close to it"),
+        // 4 µs before year 10000: a Date there is a Double 30 µs apart, which rounds it into 10000.
+        ("9999-12-31T23:59:59.9999960z", "the instant is past the end of year 9999 in UTC, or too close to it"),
         ("0000-01-01T00:30:00+01:00", "the instant is before year 0000 in UTC"),
     ])
     func refusesImpossibleFields(text: String, reason: String) {
