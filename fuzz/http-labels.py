@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""After scripts/fuzz-http: every parcel the fuzzing made has its label, in every format, over HTTP.
+"""After scripts/fuzz-http: every parcel with a label issued has it, in every format, over HTTP.
 
 The fuzzed return requests store parcels in all 17 countries with generated names, addresses,
 sellers and item titles (fuzz/http-hooks.py); nothing fetches their labels during the fuzzing.
 A kiosk will: each is fetched here as PDF, PNG, SVG and ZPL and must be whole (qpdf --check, a
 PNG's IEND, SVG that parses as XML, one ^XA...^XZ); a package going back under a used label has
 none (409 label_reused) and is passed over. zbarimg must read the PNG's tracking number and
-(outside Russia, whose card is a barcode alone) its QR code. Reads `returnctl parcel list --json` on stdin; prints
-the failures, then "PARCELS COUNTRIES FAILURES". Usage: http-labels.py BASE_URL MARKETPLACE_TOKEN MAX_PARCELS
+(outside Russia, whose card is a barcode alone) its QR payload. Reads `returnctl parcel list
+--json` on stdin; prints the failures, then "PARCELS COUNTRIES FAILURES".
+Usage: http-labels.py BASE_URL MARKETPLACE_TOKEN MAX_PARCELS
 """
 import json
 import subprocess
