@@ -463,6 +463,27 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("an inspection is read back, and told to each dispute, in the order of the parcel's items, not of its skus' text", arguments: StoreKind.allCases)
+    func inspectionInItemOrder(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            // By bytes "B" < "a" < "c"; the items go in as c, a, B and D-2's b after them.
+            let p = try await store.issueReturn(issuance(request(dispute: "D-1", skus: ["c", "a", "B"]))).parcel
+            _ = try await store.issueReturn(issuance(request(dispute: "D-2", skus: ["b"])))
+            let at = Date()
+            _ = try await store.recordReceipt(WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: at, receivedAt: at, scannerTokenID: "T1"))
+            // The verdicts come in yet another order.
+            let verdicts = ["B", "b", "a", "c"].map { ItemInspection(sku: $0, outcome: $0 == "a" ? .rejected : .accepted, reason: $0 == "a" ? "used" : nil) }
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: p.id, status: .inspected, source: .scanner, occurredAt: at, inspection: verdicts))
+            #expect(try await store.inspection(parcelID: p.id).map { "\($0.disputeID ?? "-")/\($0.sku)" } == ["D-1/c", "D-1/a", "D-1/B", "D-2/b"])
+            let told = try await store.outbox(parcelID: p.id).filter { $0.type == "return.inspected" }
+            #expect(told.map(\.disputeID) == ["D-1", "D-2"])
+            let first = try #require(told.first?.payload.data(using: .utf8))
+            let json = try #require(try JSONSerialization.jsonObject(with: first) as? [String: Any])
+            #expect((json["inspection"] as? [[String: Any]])?.compactMap { $0["sku"] as? String } == ["c", "a", "B"])
+        }
+    }
+
     @Test("a receipt prepared from the route's read writes the same as one without; a read gone stale is done again in the writer", arguments: StoreKind.allCases)
     func receiptsFromASeenParcel(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

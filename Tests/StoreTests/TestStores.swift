@@ -27,7 +27,8 @@ final class TestStore: Sendable {
     private let database: String?
 
     /// `migrate`: how the new store is brought up to date (all migrations unless told).
-    static func make(_ kind: StoreKind, migrate: (SQLReturnStore) async throws -> Void = { try await $0.migrate() }) async throws -> TestStore {
+    /// `create`: options of PostgreSQL's CREATE DATABASE (a collation, say); none on SQLite.
+    static func make(_ kind: StoreKind, create: String = "", migrate: (SQLReturnStore) async throws -> Void = { try await $0.migrate() }) async throws -> TestStore {
         switch kind {
         case .sqlite:
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-store-\(UUID().uuidString)")
@@ -37,7 +38,7 @@ final class TestStore: Sendable {
             return TestStore(kind: kind, store: store, url: path, directory: dir, database: nil)
         case .postgresql:
             let name = "returnd_test_\(UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: ""))"
-            try await admin { try await $0.executeOutsideTransaction("CREATE DATABASE \(name)") }
+            try await admin { try await $0.executeOutsideTransaction("CREATE DATABASE \(name) \(create)") }
             let url = try postgresURL(database: name)
             let store = try open(url: url)
             try await migrate(store)
@@ -90,8 +91,8 @@ final class TestStore: Sendable {
 }
 
 /// Runs `body` with a fresh store of `kind`, and removes it afterwards whatever happened.
-func withStore(_ kind: StoreKind, migrate: (SQLReturnStore) async throws -> Void = { try await $0.migrate() }, _ body: (TestStore) async throws -> Void) async throws {
-    let t = try await TestStore.make(kind, migrate: migrate)
+func withStore(_ kind: StoreKind, create: String = "", migrate: (SQLReturnStore) async throws -> Void = { try await $0.migrate() }, _ body: (TestStore) async throws -> Void) async throws {
+    let t = try await TestStore.make(kind, create: create, migrate: migrate)
     do { try await body(t) } catch {
         await t.remove()
         throw error

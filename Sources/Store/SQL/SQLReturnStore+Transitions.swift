@@ -157,8 +157,15 @@ extension SQLReturnStore {
         try await backend.read { db in try Self.inspectionRows(db, parcelID) }
     }
 
+    /// In the order of the parcel's items (the label's). Ordered by dispute and sku until
+    /// 2026-12-07, that is by the database's collation: PostgreSQL in an English locale puts "a"
+    /// before "B" and SQLite by bytes after it, so the same inspection reached the dispute service
+    /// in another order on each backend (`StoreDifferentialTests` found it).
     static func inspectionRows(_ db: any SQLSession, _ parcelID: String) throws -> [ItemInspection] {
-        try db.rows("SELECT * FROM item_inspections WHERE parcel_id = ? ORDER BY dispute_id, sku", [parcelID]).map {
+        try db.rows("""
+            SELECT v.* FROM item_inspections v JOIN parcel_items i ON i.parcel_id = v.parcel_id AND i.dispute_id = v.dispute_id AND i.sku = v.sku
+            WHERE v.parcel_id = ? ORDER BY i.position
+            """, [parcelID]).map {
             ItemInspection(sku: $0["sku"], disputeID: $0["dispute_id"], outcome: ItemInspection.Outcome(rawValue: $0["outcome"]) ?? .rejected, reason: $0["reason"])
         }
     }
