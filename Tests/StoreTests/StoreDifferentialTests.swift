@@ -54,7 +54,7 @@ struct StoreDifferentialTests {
                 for kind in Self.exploring != nil ? [] :  ["created", "joined", "reused_label", "replayed", "refused", "moved", "arrived", "misrouted", "closed", "inspected", "illegal", "delivered", "polled", "expired", "outbox", "forgot"] {
                     #expect(answered[kind, default: 0] > 0, "seed \(seed): no \(kind) in \(answered)")
                 }
-                let finals = [try await runs[0].everything(), try await runs[1].everything()]
+                let finals = [try await runs[0].everything(now: clock), try await runs[1].everything(now: clock)]
                 #expect(finals[0] == finals[1], "seed \(seed): the stores differ at the end:\n\(lineDiff(finals[0], finals[1]))")
                 for (name, t) in [("sqlite", sqlite), ("postgresql", postgres)] {
                     #expect(try await t.store.consistencyProblems() == [], "\(name), seed \(seed)")
@@ -329,7 +329,7 @@ actor RandomRun {
 
     /// Every parcel the run made, with its receipts, inspection and dispute events, and the
     /// stores' counts: one line each, ids replaced.
-    func everything() async throws -> [String] {
+    func everything(now: Date) async throws -> [String] {
         var lines: [String] = []
         for id in ids {
             guard let p = try await store.parcel(id: id) else { lines.append("\(name(id)) missing"); continue }
@@ -345,7 +345,20 @@ actor RandomRun {
                 lines.append("  event \(e.disputeID) \(e.type) \(e.state.rawValue) attempts \(e.attempts) \(e.lastError ?? "") \(payload)")
             }
         }
-        lines.append("counts \(try await store.parcelCounts().map { "\($0.status.rawValue) \($0.country) \($0.count)" })")
+        lines.append("counts \(try await store.parcelCounts(inspectionOverdueBefore: now - 86_400).map { "\($0.status.rawValue) \($0.country) \($0.count) \($0.overdue)" })")
+        // An operator's lists: which parcels each filter finds (as a set: parcels changed at the
+        // same instant come in no set order) and how many it says match.
+        let filters: [(String, ParcelFilter)] = [
+            ("all", ParcelFilter()), ("label_issued", ParcelFilter(status: .labelIssued)), ("BE", ParcelFilter(country: "BE")),
+            ("WH-FR", ParcelFilter(warehouseID: "WH-FR")), ("flagged reads", ParcelFilter(flaggedReads: true)),
+            ("D-3", ParcelFilter(disputeID: "D-3")), ("unscanned arrivals", ParcelFilter(unscannedArrivals: true)),
+        ]
+        for (label, filter) in filters {
+            let page = try await store.parcels(filter, limit: 1000)
+            lines.append("list \(label): \(page.matching) \(page.parcels.map { "\(name($0.id)) \($0.status.rawValue) \($0.labelOf.map(name) ?? "-")" }.sorted())")
+        }
+        lines.append("unconfirmed arrivals \(try await store.unconfirmedArrivals(before: now).map { name($0.id) }.sorted())")
+        lines.append("carriers \(try await store.carrierHealth().map { "\($0.carrierID) \($0.followed) \($0.failing) \($0.lastError ?? "")" })")
         let stats = try await store.outboxStats()
         lines.append("outbox pending \(stats.pending) dead \(stats.dead)")
         for state in OutboxEntry.State.allCases {
