@@ -349,6 +349,42 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("the same item requested at once through two instances gets one place: the first joins the open parcel, every other request is refused, whatever its group", arguments: StoreKind.allCases)
+    func concurrentRequestsForOneItem(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let second = try await t.another()
+            let stores = [t.store, second]
+            // The buyer's open parcel, which the requests for D-2's item B join.
+            let open = try await t.store.issueReturn(issuance(request(dispute: "D-1", skus: ["A"]))).parcel
+            for round in 0..<5 {
+                let sku = "B-\(round)"
+                let outcomes = await withTaskGroup(of: Result<ReturnIssuanceOutcome, any Error>.self) { group in
+                    for i in 0..<8 {
+                        // A retry with a key of its own, or none; one in four from the buyer's
+                        // other address (another group, another parcel).
+                        let r = request(dispute: "D-2", skus: [sku], country: i % 4 == 3 ? "BE" : "FR")
+                        let store = stores[i % 2]
+                        group.addTask { await Result { try await store.issueReturn(issuance(r, key: i % 2 == 0 ? "k-\(round)-\(i)" : nil)) } }
+                    }
+                    return await group.reduce(into: []) { $0.append($1) }
+                }
+                let taken = outcomes.compactMap { try? $0.get() }
+                let refused = outcomes.compactMap { result -> ReturnRefusal.Code? in
+                    if case .failure(let error) = result { return (error as? ReturnRefusal)?.code }
+                    return nil
+                }
+                #expect(taken.count == 1 && refused == Array(repeating: .itemAlreadyReturned, count: 7), "round \(round): \(outcomes)")
+                let holders = try await t.store.parcels(ParcelFilter(disputeID: "D-2"), limit: 100).parcels.map(\.id)
+                var copies = 0
+                for id in holders { copies += try await t.store.parcel(id: id)?.items.filter { $0.sku == sku }.count ?? 0 }
+                #expect(copies == 1, "round \(round): item \(sku) is in parcels \(copies) times")
+            }
+            try await second.close()
+            #expect(try await t.store.parcel(id: open.id)?.status == .labelIssued)
+            #expect(try await t.store.consistencyProblems() == [])
+        }
+    }
+
     @Test("an exhausted serial range is a clear refusal, and numbers are not reused", arguments: StoreKind.allCases)
     func exhaustion(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

@@ -64,6 +64,78 @@ struct StoreDifferentialTests {
     }
 }
 
+/// Several random runs at once on two instances of one store: no answers to compare, but what
+/// any order of commits must leave (the store's consistency check; every item taken still in the
+/// parcel it was answered with, and in no other live one; each parcel's history a path the state
+/// machine allows; every status it passed told to its disputes).
+@Suite("Random runs of writes at once, on two instances")
+struct StoreConcurrentRunTests {
+    @Test("four random runs at once through two instances of one store leave it consistent, every item taken where its answer put it", arguments: StoreKind.allCases)
+    func concurrentRunsStayConsistent(_ kind: StoreKind) async throws {
+        try await withStore(kind, create: kind == .postgresql ? "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'" : "") { t in
+            let second = try await t.another()
+            let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 3 * 86_400)
+            let runs = [RandomRun(store: t.store), RandomRun(store: second)]
+            let failures = try await withThrowingTaskGroup(of: [String].self) { group in
+                for task in 0..<4 {
+                    group.addTask {
+                        var random = SplitMix64(seed: 1000 + UInt64(task))
+                        var clock = start, failures: [String] = []
+                        for step in 0..<150 {
+                            let op = RandomOperation.draw(&random)
+                            clock += 1
+                            if case .advance(let seconds) = op { clock += TimeInterval(seconds) / 4 }
+                            // Each run's own store calls interleave with the other three's.
+                            do { _ = try await runs[task % 2].apply(op, now: clock) } catch { failures.append("run \(task), step \(step), \(op): \(error)") }
+                        }
+                        return failures
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            try? await second.close()
+            #expect(failures == [])
+            #expect(try await t.store.consistencyProblems() == [])
+            var ids = Set<String>(), acknowledged: [String: Set<String>] = [:]
+            for run in runs {
+                ids.formUnion(await run.parcelIDs)
+                acknowledged.merge(await run.acknowledged) { $0.union($1) }
+            }
+            // Items never leave a parcel; one expired or cancelled frees its items for another.
+            var holders: [String: Set<String>] = [:], live: [String: String] = [:]
+            for id in ids {
+                let p = try #require(try await t.store.parcel(id: id))
+                for item in p.items {
+                    let key = "\(item.disputeID)/\(item.sku)"
+                    holders[key, default: []].insert(id)
+                    guard ![.expired, .cancelled].contains(p.status) else { continue }
+                    #expect(live[key] == nil, "\(key) in two live parcels, \(live[key] ?? "") and \(id)")
+                    live[key] = id
+                }
+                var status = ParcelStatus.labelIssued
+                #expect(p.history.first?.status == .labelIssued, "\(id)")
+                for change in p.history.dropFirst() {
+                    #expect((try? ParcelStateMachine.apply(change.status, to: status)) == .moved(change.status), "\(id): \(status.rawValue) → \(change.status.rawValue)")
+                    status = change.status
+                }
+                #expect(status == p.status, "\(id)")
+                let events = try await t.store.outbox(parcelID: id)
+                for dispute in p.disputeIDs {
+                    #expect(events.contains { $0.disputeID == dispute && $0.type == "return.label_issued" }, "\(id): \(dispute) never told of its label")
+                }
+                for change in p.history.dropFirst() {
+                    guard let kind = change.status.disputeEvent else { continue }
+                    #expect(events.contains { $0.type == kind.rawValue }, "\(id): \(change.status.rawValue) told to no dispute")
+                }
+            }
+            #expect(acknowledged.count > 20, "only \(acknowledged.count) items taken")
+            for (item, parcels) in acknowledged {
+                #expect(parcels.isSubset(of: holders[item] ?? []), "\(item) was answered in \(parcels.sorted()), is in \((holders[item] ?? []).sorted())")
+            }
+        }
+    }
+}
+
 /// SplitMix64: the standard library's generator takes no seed, and a failing seed must replay.
 struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
@@ -184,6 +256,10 @@ actor RandomRun {
     private var ids: [String] = []
     /// Each parcel as first read, for a receipt that hands the store a stale parcel.
     private var firstSeen: [String: Parcel] = [:]
+    /// Each item ("D-1/a") the store took, and the parcels it answered it was put in (more than
+    /// one when it was returned again after its parcel expired or was cancelled).
+    private(set) var acknowledged: [String: Set<String>] = [:]
+    var parcelIDs: [String] { ids }
 
     init(store: SQLReturnStore) { self.store = store }
 
@@ -212,6 +288,7 @@ actor RandomRun {
                 plan.scheme = .upuS10(serviceIndicator: "CD", countryCode: "BE"); plan.serialCounterKey = "upu_s10:CD:BE"
             }
             let outcome = try await store.issueReturn(plan)
+            for sku in skus { acknowledged["D-\(d)/\(sku)", default: []].insert(outcome.parcel.id) }
             return "\(outcome.kind.rawValue) \(describe(outcome.parcel))"
         case .move(let p, let to, let source):
             guard let id = parcel(p) else { return "none" }

@@ -70,6 +70,9 @@ public final class SQLReturnStore: ReturnStore {
         _ i: ReturnIssuance, _ db: any SQLSession, serial allocate: ((any SQLSession) throws -> Int)? = nil
     ) throws -> ReturnIssuanceOutcome {
         let request = i.request
+        // Before anything is read: a second request for the dispute waits here, then sees what
+        // the first committed (its key, its items).
+        if let lock = db.dialect.lockDispute { try db.execute(lock, [request.disputeID]) }
         if let key = i.idempotencyKey,
             let row = try db.row("SELECT request_hash, parcel_id FROM idempotency_keys WHERE key = ?", [key])
         {

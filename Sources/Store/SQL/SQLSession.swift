@@ -21,16 +21,25 @@ public struct SQLDialect: Sendable {
     /// writer 75 to 170 ms a pass with 100,000 events undelivered (a dispute service down), every
     /// half second. PostgreSQL: in the write, so that instances skip each other's locked rows.
     public var claimsOutboxOutsideTheWrite: Bool
+    /// Run first in a return's issuance with the dispute's id: no two issuances for one dispute
+    /// at once. Whether an item is already in a live parcel is read before its parcel is
+    /// chosen, and two instances read it at once (2026-12-07: the same item requested eight times
+    /// at once through two instances went into parcels eight times). SQLite: nil, its one writer
+    /// does this already. PostgreSQL: a transaction's advisory lock on the id's hash (another
+    /// dispute that hashes alike waits too, harmlessly), released at commit.
+    public var lockDispute: String?
     /// The bytes the store takes: SQLite's pages (the WAL aside, folded in at checkpoints), or
     /// PostgreSQL's database as `pg_database_size` counts it. Both read no rows.
     public var storeBytes: String
 
     public static let sqlite = SQLDialect(
         name: "sqlite", lockRow: "", skipLocked: { _ in "" }, serialBlock: 1, textsOfJSONArray: "SELECT value FROM json_each(?)",
-        claimsOutboxOutsideTheWrite: true, storeBytes: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
+        claimsOutboxOutsideTheWrite: true, lockDispute: nil, storeBytes: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
     public static let postgres = SQLDialect(
         name: "postgresql", lockRow: " FOR UPDATE", skipLocked: { " FOR UPDATE OF \($0) SKIP LOCKED" }, serialBlock: 32,
         textsOfJSONArray: "SELECT json_array_elements_text(?::json)", claimsOutboxOutsideTheWrite: false,
+        // The two-key form, its first key returnd's issuance ("RTRN"), apart from the migrations' lock.
+        lockDispute: "SELECT pg_advisory_xact_lock(1381257806, hashtext(?))",
         storeBytes: "SELECT pg_database_size(current_database())")
 }
 

@@ -113,6 +113,13 @@ extension SQLReturnStore {
             ("parcel with both a tracking number and a label it goes under, or neither", """
                 SELECT id FROM parcels WHERE (tracking_number IS NULL) = (label_of IS NULL) LIMIT 20
                 """),
+            // Two requests for one item at once through two instances could both take it on
+            // PostgreSQL until 2026-12-07. A parcel holding an item twice can never be inspected
+            // (the second copy is never judged), and two live parcels mean two labels for it.
+            ("item in more than one live parcel, or twice in one", """
+                SELECT i.dispute_id || ' / ' || i.sku FROM parcel_items i JOIN parcels p ON p.id = i.parcel_id
+                WHERE p.status NOT IN ('expired', 'cancelled') GROUP BY i.dispute_id, i.sku HAVING COUNT(*) > 1 LIMIT 20
+                """),
             ("two open parcels for one buyer and seller", """
                 SELECT buyer_id FROM parcels WHERE status = 'label_issued' AND closed_to_items = 0 GROUP BY buyer_id, seller_id, country HAVING COUNT(*) > 1 LIMIT 20
                 """),
