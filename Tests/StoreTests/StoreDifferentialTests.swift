@@ -70,8 +70,14 @@ struct StoreDifferentialTests {
 /// machine allows; every status it passed told to its disputes).
 @Suite("Random runs of writes at once, on two instances")
 struct StoreConcurrentRunTests {
-    @Test("four random runs at once through two instances of one store leave it consistent, every item taken where its answer put it", arguments: StoreKind.allCases)
-    func concurrentRunsStayConsistent(_ kind: StoreKind) async throws {
+    /// One round, or `RETURND_STORE_CONCURRENT_ROUNDS=N` to explore N (each round other seeds).
+    static var rounds: [UInt64] {
+        Array(0..<(ProcessInfo.processInfo.environment["RETURND_STORE_CONCURRENT_ROUNDS"].flatMap { UInt64($0) } ?? 1))
+    }
+
+    @Test("four random runs at once through two instances of one store leave it consistent, every item taken where its answer put it",
+          arguments: StoreKind.allCases, rounds)
+    func concurrentRunsStayConsistent(_ kind: StoreKind, round: UInt64) async throws {
         try await withStore(kind, create: kind == .postgresql ? "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'" : "") { t in
             let second = try await t.another()
             let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 3 * 86_400)
@@ -79,7 +85,7 @@ struct StoreConcurrentRunTests {
             let failures = try await withThrowingTaskGroup(of: [String].self) { group in
                 for task in 0..<4 {
                     group.addTask {
-                        var random = SplitMix64(seed: 1000 + UInt64(task))
+                        var random = SplitMix64(seed: 1000 + 4 * round + UInt64(task))
                         var clock = start, failures: [String] = []
                         for step in 0..<150 {
                             let op = RandomOperation.draw(&random)
