@@ -3,16 +3,17 @@ import ReturnsCore
 @testable import Store
 import Testing
 
+/// CREATE DATABASE options for a PostgreSQL database that sorts text by ICU's en-US rules ("a"
+/// before "B"), as a server set up in an English locale does, where SQLite and the test cluster
+/// (C.UTF-8) sort by bytes: an answer whose order depends on the collation shows up.
+let englishCollation = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+
 /// The conformance tests pin chosen cases; this walks the combinations nobody chose. A seeded
-/// random run of the store's writes (returns of a few buyers, sellers, orders and disputes;
-/// kiosk, carrier, timer and operator changes; warehouse reads at the right and the wrong
-/// warehouse, fresh and stale; inspections, some refused; deliveries of dispute events) goes to
-/// a SQLite store and to a PostgreSQL one in step. Both must answer every call alike and end
-/// with the same returns, and both must pass the store's own consistency check.
-///
-/// The PostgreSQL database sorts text by ICU's en-US rules ("a" before "B"), as a server set up
-/// in an English locale does, where SQLite and the test cluster (C.UTF-8) sort by bytes: an
-/// answer whose order depends on the collation shows up here.
+/// random run of the store's writes (`RandomOperation`: returns of a few buyers, sellers, orders
+/// and disputes; kiosk, carrier, timer and operator changes; warehouse reads; inspections;
+/// carrier polls; expiries; outbox calls; forgotten keys) goes to a SQLite store and to a
+/// PostgreSQL one (`englishCollation`) in step. Both must answer every call alike and end with
+/// the same returns, and both must pass the store's own consistency check.
 @Suite("Random runs of writes: SQLite and PostgreSQL agree")
 struct StoreDifferentialTests {
     /// Seeds whose runs reach every kind of answer (seed 4's reads no closed parcel), or, to
@@ -27,7 +28,7 @@ struct StoreDifferentialTests {
           arguments: seeds)
     func backendsAgree(seed: UInt64) async throws {
         try await withStore(.sqlite) { sqlite in
-            try await withStore(.postgresql, create: "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'") { postgres in
+            try await withStore(.postgresql, create: englishCollation) { postgres in
                 var random = SplitMix64(seed: seed)
                 let runs = [RandomRun(store: sqlite.store), RandomRun(store: postgres.store)]
                 var clock = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 3 * 86_400)
@@ -51,7 +52,7 @@ struct StoreDifferentialTests {
                     answered[answers[0].prefix { $0 != " " }.description, default: 0] += 1
                 }
                 // The run reached the cases it is for, not only refusals.
-                for kind in Self.exploring != nil ? [] :  ["created", "joined", "reused_label", "replayed", "refused", "moved", "arrived", "misrouted", "closed", "inspected", "illegal", "delivered", "polled", "expired", "outbox", "forgot"] {
+                for kind in Self.exploring != nil ? [] : ["created", "joined", "reused_label", "replayed", "refused", "moved", "arrived", "misrouted", "closed", "inspected", "illegal", "delivered", "polled", "expired", "outbox", "forgot"] {
                     #expect(answered[kind, default: 0] > 0, "seed \(seed): no \(kind) in \(answered)")
                 }
                 let finals = [try await runs[0].everything(now: clock), try await runs[1].everything(now: clock)]
@@ -78,7 +79,7 @@ struct StoreConcurrentRunTests {
     @Test("four random runs at once through two instances of one store leave it consistent, every item taken where its answer put it",
           arguments: StoreKind.allCases, rounds)
     func concurrentRunsStayConsistent(_ kind: StoreKind, round: UInt64) async throws {
-        try await withStore(kind, create: kind == .postgresql ? "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'" : "") { t in
+        try await withStore(kind, create: kind == .postgresql ? englishCollation : "") { t in
             let second = try await t.another()
             let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 3 * 86_400)
             let runs = [RandomRun(store: t.store), RandomRun(store: second)]
@@ -126,13 +127,11 @@ struct StoreConcurrentRunTests {
                 }
                 #expect(status == p.status, "\(id)")
                 let events = try await t.store.outbox(parcelID: id)
-                for dispute in p.disputeIDs {
-                    #expect(events.contains { $0.disputeID == dispute && $0.type == "return.label_issued" }, "\(id): \(dispute) never told of its label")
-                }
                 // Items join only while the label is unused, so every dispute of the parcel was there
                 // for each later status, and is told each one once, in the history's order.
                 let told = p.history.dropFirst().compactMap { $0.status.disputeEvent?.rawValue }
                 for dispute in p.disputeIDs {
+                    #expect(events.contains { $0.disputeID == dispute && $0.type == "return.label_issued" }, "\(id): \(dispute) never told of its label")
                     let types = events.filter { $0.disputeID == dispute && $0.type != "return.label_issued" }.map(\.type)
                     #expect(types == told, "\(id), \(dispute): told \(types), history \(told)")
                 }
@@ -180,7 +179,7 @@ enum RandomOperation: CustomStringConvertible {
 
     enum OutboxCall: String { case killOldest, retryDead, setAsideOldest }
 
-    /// A carrier's answer: events from a small set, dated minutes to hours back, so that the same
+    /// A carrier's answer: events from a small set, dated one to five hours back, so that the same
     /// event comes again in a later poll; or no such parcel, or a failure.
     enum CarrierAnswer: CustomStringConvertible {
         case events([Int])
