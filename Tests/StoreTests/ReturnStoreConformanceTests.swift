@@ -499,6 +499,49 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    /// 85 = 64 + 16 + 4 + 1: every size of statement `RowInsert` writes, each row's values kept
+    /// with their row and the rows in order.
+    @Test("a parcel of 85 items stores every item, verdict and dispute event whole and in order, many rows to a statement", arguments: StoreKind.allCases)
+    func manyRowsToAStatement(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            // One request of 85 items, then 85 more requests of one item, each its own dispute.
+            let skus = (0..<85).map { "K\($0)" }
+            var r = request(dispute: "D-0", skus: skus)
+            r.items = r.items.enumerated().map { n, item in
+                var item = item
+                item.quantity = n + 1
+                item.unitPrice = Money(amount: "\(n).50", currency: "EUR")
+                return item
+            }
+            let first = try await store.issueReturn(issuance(r)).parcel
+            #expect(first.items.map { "\($0.sku) \($0.quantity) \($0.unitPrice.amount)" } == (0..<85).map { "K\($0) \($0 + 1) \($0).50" })
+            for n in 1...85 { _ = try await store.issueReturn(issuance(request(dispute: "D-\(n)", skus: ["J"]))) }
+            let p = try #require(try await store.parcel(id: first.id))
+            #expect(p.items.count == 170)
+            #expect(p.items.suffix(85).map(\.disputeID) == (1...85).map { "D-\($0)" })
+            let at = Date()
+            _ = try await store.recordReceipt(WarehouseReceipt(parcelID: p.id, warehouseID: "WH-FR", code: p.trackingNumber, scannedAt: at, receivedAt: at, scannerTokenID: "T1"))
+            let arrived = try await store.outbox(parcelID: p.id).filter { $0.type == "return.arrived_at_warehouse" }
+            #expect(arrived.map(\.disputeID) == (0...85).map { "D-\($0)" })
+            #expect(Set(arrived.map(\.eventID)).count == 86)
+            // Every third item rejected, each with a reason of its own.
+            let verdicts = p.items.enumerated().map { n, item in
+                ItemInspection(sku: item.sku, disputeID: item.disputeID, outcome: n % 3 == 0 ? .rejected : .accepted, reason: n % 3 == 0 ? "seal \(n)" : nil)
+            }
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: p.id, status: .inspected, source: .scanner, occurredAt: at, inspection: verdicts))
+            let stored = try await store.inspection(parcelID: p.id)
+            #expect(stored.map { "\($0.disputeID ?? "-")/\($0.sku) \($0.outcome) \($0.reason ?? "-")" }
+                == verdicts.map { "\($0.disputeID ?? "-")/\($0.sku) \($0.outcome) \($0.reason ?? "-")" })
+            let inspected = try await store.outbox(parcelID: p.id).filter { $0.type == "return.inspected" }
+            #expect(inspected.map(\.disputeID) == (0...85).map { "D-\($0)" })
+            // D-0's event carries its 85 verdicts; D-84's its one item, the parcel's 169th.
+            let head = try #require(try JSONSerialization.jsonObject(with: Data(inspected[0].payload.utf8)) as? [String: Any])
+            #expect((head["inspection"] as? [[String: Any]])?.compactMap { $0["sku"] as? String } == skus)
+            #expect(inspected[84].payload.contains("\"reason\":\"seal 168\""))
+        }
+    }
+
     @Test("an inspection is read back, and told to each dispute, in the order of the parcel's items, not of its skus' text", arguments: StoreKind.allCases)
     func inspectionInItemOrder(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

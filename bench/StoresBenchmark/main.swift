@@ -83,6 +83,47 @@ if let url = option("--life") {
     exit(0)
 }
 
+// `--large-parcel URL --count N`: one buyer's parcel of N items, each requested alone under a
+// dispute of its own (the most events an inspection of N items can make), in a store (a SQLite
+// path or a postgres:// URL). Times the store calls that grow with the parcel. Prints
+// `large<TAB>N<TAB>join_ms<TAB>read_ms<TAB>receipt_ms<TAB>inspection_ms`: the median of the last
+// ten joins, the median of five reads, the receipt, the inspection accepting every item.
+if let url = option("--large-parcel") {
+    let store = url.contains("://") ? SQLReturnStore(backend: try PostgresBackend(url: url)) : try SQLReturnStore.sqlite(path: url)
+    try await store.migrate()
+    let now = Date()
+    func ms(_ work: () async throws -> Void) async rethrows -> Double {
+        let start = ContinuousClock.now
+        try await work()
+        return seconds(ContinuousClock.now - start) * 1000
+    }
+    func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+    var joins: [Double] = []
+    var parcel: Parcel?
+    for i in 0..<count {
+        let t = try await ms {
+            var one = issuance(i, now)
+            one.request.buyer.id = "B"
+            parcel = try await store.issueReturn(one).parcel
+        }
+        if i >= count - 10 { joins.append(t) }
+    }
+    guard let parcel, parcel.items.count == count else { fail("the items did not gather in one parcel") }
+    var reads: [Double] = []
+    for _ in 0..<5 { reads.append(try await ms { _ = try await store.parcel(id: parcel.id) }) }
+    let receipt = try await ms {
+        _ = try await store.recordReceipt(WarehouseReceipt(parcelID: parcel.id, warehouseID: "WH-FR-LYS", code: parcel.trackingNumber, scannedAt: now, receivedAt: now, scannerTokenID: "bench"))
+    }
+    let verdicts = parcel.items.map { ItemInspection(sku: $0.sku, disputeID: $0.disputeID, outcome: .accepted) }
+    let inspection = try await ms {
+        _ = try await store.changeStatus(StatusChangeRequest(parcelID: parcel.id, status: .inspected, source: .scanner, occurredAt: now, inspection: verdicts))
+    }
+    guard try await store.inspection(parcelID: parcel.id).count == count else { fail("the inspection was not stored whole") }
+    try await store.close()
+    print("large\t\(count)\t" + [median(joins), median(reads), receipt, inspection].map { String(format: "%.1f", $0) }.joined(separator: "\t"))
+    exit(0)
+}
+
 /// One return's life, written through the store as returnd's routes and services write it.
 @Sendable func life(_ store: SQLReturnStore, _ i: Int, _ issued: Date) async throws {
     let request = ReturnRequest(

@@ -42,9 +42,10 @@ extension SQLReturnStore {
         if status == .inspected {
             // plan() validated the verdicts against this parcel; this finds each one's item.
             let verdicts = c.inspection ?? []
-            for (r, item) in zip(verdicts, try InspectionRules.judgedItems(verdicts, parcel: parcel)) {
-                try db.execute("INSERT INTO item_inspections (parcel_id, dispute_id, sku, outcome, reason, inspected_at) VALUES (?, ?, ?, ?, ?, ?)", [parcel.id, item.disputeID, item.sku, r.outcome.rawValue, r.reason, c.occurredAt])
-            }
+            try verdictInsert.run(
+                db, zip(verdicts, try InspectionRules.judgedItems(verdicts, parcel: parcel)).map { r, item in
+                    [parcel.id, item.disputeID, item.sku, r.outcome.rawValue, r.reason, c.occurredAt]
+                })
         }
         try db.execute("UPDATE parcels SET status = ?, updated_at = ? WHERE id = ?", [status.rawValue, Date(), parcel.id])
         if status == .droppedOff && c.source != .carrier {
@@ -58,12 +59,10 @@ extension SQLReturnStore {
             try db.execute("INSERT INTO arrivals_awaiting_scan (parcel_id, arrived_at) VALUES (?, ?) ON CONFLICT DO NOTHING", [parcel.id, c.occurredAt])
         }
         if let events = plan.events {
-            for e in events { try insertEvent(db, e) }
+            try insertEvents(db, events)
         } else if let kind = status.disputeEvent {
             let inspection = try inspectionRows(db, parcel.id)
-            for event in DisputeEvent.events(kind, for: plan.moved, at: c.occurredAt, source: c.source, location: c.location, inspection: inspection) {
-                try insertEvent(db, event)
-            }
+            try insertEvents(db, DisputeEvent.events(kind, for: plan.moved, at: c.occurredAt, source: c.source, location: c.location, inspection: inspection))
         }
         return StatusChangeOutcome(parcel: plan.moved, changed: true)
     }

@@ -161,9 +161,7 @@ public final class SQLReturnStore: ReturnStore {
             try db.execute("INSERT INTO idempotency_keys (key, request_hash, parcel_id, created_at) VALUES (?, ?, ?, ?)", [key, i.requestHash, parcelID, i.now])
         }
         guard let parcel = try loadParcel(db, where: "id = ?", parcelID) else { throw StoreError.corrupt("parcel \(parcelID) vanished") }
-        for event in DisputeEvent.events(.labelIssued, for: parcel, disputes: [request.disputeID], at: i.now) {
-            try insertEvent(db, event)
-        }
+        try insertEvents(db, DisputeEvent.events(.labelIssued, for: parcel, disputes: [request.disputeID], at: i.now))
         return ReturnIssuanceOutcome(parcel: parcel, kind: kind)
     }
 
@@ -248,25 +246,28 @@ public final class SQLReturnStore: ReturnStore {
         throw StoreError.corrupt("could not draw a free return code")
     }
 
+    static let itemInsert = RowInsert(
+        into: "parcel_items", columns: ["parcel_id", "position", "dispute_id", "order_id", "sku", "title", "quantity", "unit_amount", "currency"])
+    static let eventInsert = RowInsert(into: "outbox", columns: ["event_id", "dispute_id", "parcel_id", "type", "payload", "created_at"])
+    static let verdictInsert = RowInsert(into: "item_inspections", columns: ["parcel_id", "dispute_id", "sku", "outcome", "reason", "inspected_at"])
+
     static func insertItems(_ db: any SQLSession, parcelID: String, startingAt: Int, _ r: ReturnRequest) throws {
-        for (offset, item) in r.items.enumerated() {
-            try db.execute("""
-                    INSERT INTO parcel_items (parcel_id, position, dispute_id, order_id, sku, title, quantity, unit_amount, currency)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [parcelID, startingAt + offset, r.disputeID, r.orderID, item.sku, item.title, item.quantity,
-                            item.unitPrice.amount, item.unitPrice.currency])
-        }
+        try itemInsert.run(
+            db, r.items.enumerated().map { offset, item in
+                [parcelID, startingAt + offset, r.disputeID, r.orderID, item.sku, item.title, item.quantity, item.unitPrice.amount, item.unitPrice.currency]
+            })
     }
 
-    static func insertEvent(_ db: any SQLSession, _ e: DisputeEvent) throws {
-        try insertEvent(db, PlannedEvent(event: e, payload: try e.jsonText()))
+    static func insertEvents(_ db: any SQLSession, _ events: [DisputeEvent]) throws {
+        try insertEvents(db, try events.map { PlannedEvent(event: $0, payload: try $0.jsonText()) })
     }
 
-    static func insertEvent(_ db: any SQLSession, _ planned: PlannedEvent) throws {
-        let e = planned.event, payload = planned.payload
+    /// In the given order: a dispute's events are sent in the order they were written.
+    static func insertEvents(_ db: any SQLSession, _ planned: [PlannedEvent]) throws {
         // created_at is when the event was written, not when it happened (in the payload): a
         // carrier scan reported days late must not count as days undelivered (dead-letter age).
-        try db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)", [e.id, e.disputeID, e.parcelID, e.type.rawValue, payload, Date()])
+        let now = Date()
+        try eventInsert.run(db, planned.map { [$0.event.id, $0.event.disputeID, $0.event.parcelID, $0.event.type.rawValue, $0.payload, now] })
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
