@@ -24,16 +24,12 @@ public struct ReturnPayload: Hashable, Sendable {
 
     /// `RT1:` in any case: a keyboard-wedge scanner with Caps Lock on types what it reads in
     /// lower case.
-    public static func looksLikePayload(_ s: String) -> Bool { s.utf8.prefix(4).map(capital).elementsEqual("RT1:".utf8) }
+    public static func looksLikePayload(_ s: String) -> Bool { s.utf8.prefix(4).map(\.asciiUppercased).elementsEqual("RT1:".utf8) }
 
     /// The payload in capitals, as it is signed: every part of one is upper-case ASCII, digits or
     /// colons (key ids, Crockford symbols, the tracking number, the country), so a read in lower
     /// case loses nothing. Only ASCII letters change.
-    public static func canonical(_ s: String) -> String {
-        String(decoding: s.utf8.map(capital), as: UTF8.self)
-    }
-
-    private static func capital(_ b: UInt8) -> UInt8 { b >= 0x61 && b <= 0x7A ? b - 0x20 : b }
+    public static func canonical(_ s: String) -> String { s.asciiUppercased }
 }
 
 public enum ReturnPayloadError: Error, Equatable, Sendable {

@@ -89,9 +89,10 @@ public enum TrackingNumberScheme: Hashable, Sendable {
 
     /// A tracking number as a person or a scanner sent it, in the form stored: no scheme's number
     /// holds a space or a dash, but people type one as a carrier prints it, in groups
-    /// ("9400 1112 0620 6400 0000 03", "CY 100 000 003 FR"), and in any case.
+    /// ("9400 1112 0620 6400 0000 03", "CY 100 000 003 FR"), and in any case (ASCII's: a `ß` is
+    /// not the `SS` of a service indicator).
     public static func typed(_ text: String) -> String {
-        text.uppercased().filter { $0 != " " && $0 != "-" }
+        text.asciiUppercased.filter { $0 != " " && $0 != "-" }
     }
 
     /// `formatFailingCheckDigit` in words, one wording for the API and returnctl.

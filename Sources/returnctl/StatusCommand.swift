@@ -142,7 +142,7 @@ struct ParcelCommand: AsyncParsableCommand {
 
         func run() async throws {
             let filter = ParcelFilter(
-                status: status.flatMap(ParcelStatus.init(rawValue:)), country: country?.uppercased(), carrierID: carrier, warehouseID: warehouse,
+                status: status.flatMap(ParcelStatus.init(rawValue:)), country: country?.asciiUppercased, carrierID: carrier, warehouseID: warehouse,
                 changedBefore: unchangedDays.map { Date().addingTimeInterval(-$0 * 86_400) }, flaggedReads: flagged,
                 disputeID: dispute?.trimmingCharacters(in: .whitespaces), unscannedArrivals: unscanned)
             let page = try await options.withRuntime { try await $0.store.parcels(filter, limit: limit) }

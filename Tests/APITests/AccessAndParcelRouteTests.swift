@@ -207,7 +207,7 @@ struct AccessAndParcelRouteTests {
         }
     }
 
-    @Test("service points: FR lists La Poste's networks, an unserved country is 404 (UK told it is GB), no country, one that is not two letters or one given twice is 400")
+    @Test("service points: FR lists La Poste's networks, an unserved country is 404 (UK told it is GB), no country, one that is not two ASCII letters or one given twice is 400")
     func servicePoints() async throws {
         let h = try await TestHarness()
         let kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
@@ -227,7 +227,8 @@ struct AccessAndParcelRouteTests {
             #expect(twice.status == .badRequest && (twice.json["error"] as? [String: Any])?["message"] as? String == "query parameter country is given 2 times; send it once")
             let none = try await client.execute(uri: "/v1/service-points", method: .get, headers: bearer(kiosk))
             #expect(none.status == .badRequest && ((none.json["error"] as? [String: Any])?["message"] as? String)?.hasSuffix("is required") == true)
-            for given in ["FRA", "%C3%A9%C3%A9", "F1"] {
+            // ß and ﬁ are one letter each, whose capitals are two ASCII letters ("SS", "FI").
+            for given in ["FRA", "%C3%A9%C3%A9", "F1", "%C3%9F", "%EF%AC%81"] {
                 let bad = try await client.execute(uri: "/v1/service-points?country=\(given)", method: .get, headers: bearer(kiosk))
                 #expect(bad.status == .badRequest && ((bad.json["error"] as? [String: Any])?["message"] as? String)?.hasPrefix("query parameter country must be an ISO 3166-1 alpha-2 code such as FR, not ") == true, "\(given)")
             }

@@ -11,6 +11,15 @@ struct TrackingNumberSchemeTests {
         #expect(TrackingNumberScheme.s10CheckDigit("12345678") == 5)
     }
 
+    @Test("a number typed in lower case is put in ASCII capitals only: a letter whose capital is two letters (ß, ﬁ) stays itself and matches no number")
+    func typedCapitalsAreASCII() {
+        #expect(TrackingNumberScheme.typed("ßs 1234 5678 5fr") == "ßS123456785FR")
+        #expect(TrackingNumberScheme.typed("ﬁ123456785FR") == "ﬁ123456785FR")
+        #expect(!TrackingNumberScheme.isValidS10(TrackingNumberScheme.typed("ß123456785FR")))
+        #expect("Cy é ǆ z".asciiUppercased == "CY é ǆ Z")
+        #expect("CY100".asciiUppercased == "CY100")
+    }
+
     @Test("a number typed in groups with spaces or dashes, in lower case, reads as the stored number, and its check digit is judged on that")
     func typedInGroups() {
         #expect(TrackingNumberScheme.typed("rr 1234 5678 5cn") == "RR123456785CN")

@@ -35,7 +35,7 @@ struct ServicePointController {
         guard let given = try request.queryParameter("country") else {
             throw APIError.badRequest("query parameter country (ISO 3166-1 alpha-2, e.g. FR) is required")
         }
-        let country = given.uppercased()
+        let country = given.asciiUppercased
         guard country.count == 2, country.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
             throw APIError.badRequest("query parameter country must be an ISO 3166-1 alpha-2 code such as FR, not \(given.quotedInMessage(max: 20))")
         }
