@@ -9,7 +9,7 @@ extension String {
     /// code or country. UTF-8 never uses the bytes of `a` to `z` inside another character, so
     /// they are changed in place; text with none is returned as it is.
     public var asciiUppercased: String {
-        guard utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) else { return self }
+        guard utf8.contains(where: { $0.asciiUppercased != $0 }) else { return self }
         return String(decoding: utf8.map(\.asciiUppercased), as: UTF8.self)
     }
 }
