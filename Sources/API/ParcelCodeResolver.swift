@@ -4,7 +4,7 @@ import ReturnsCore
 import Store
 
 /// Finds the parcel behind what a kiosk or scanner read: a signed QR payload (signature
-/// checked), a typed return code (check symbol checked), or the tracking barcode. The lookups run
+/// checked), a typed return code (check symbol checked), the tracking barcode, or the parcel id. The lookups run
 /// on a `ParcelFinder`: in one read, or inside the write that records a warehouse scan.
 struct ParcelCodeResolver: Sendable {
     let signer: ReturnPayloadSigner
@@ -78,6 +78,11 @@ struct ParcelCodeResolver: Sendable {
         if let labelled = try finder.parcel(trackingNumber: number) {
             return Resolved(parcel: try package(under: labelled, for: step, in: finder), via: "tracking_number")
         }
+        // The parcel id, printed small on the label and in every answer, typed when neither
+        // barcode reads: it names the parcel (or the package under a used label) exactly.
+        if let id = ParcelID.typed(code), let parcel = try finder.parcel(id: id) {
+            return Resolved(parcel: parcel, via: "parcel_id")
+        }
         if let slip = TrackingNumberScheme.checkDigitSlip(number) {
             throw APIError(.unprocessableContent, "invalid_tracking_number", "tracking number \(code) is refused: \(slip): a digit was mistyped or misread")
         }
@@ -92,7 +97,7 @@ struct ParcelCodeResolver: Sendable {
             }
             return Resolved(parcel: parcel, via: "return_code")
         }
-        throw APIError.notFound("a parcel for code \(code)")
+        throw APIError.notFound("no parcel has the code \(code) (a QR payload, return code, tracking number or parcel id)")
     }
 }
 

@@ -95,7 +95,7 @@ func findParcel(_ typed: String, _ store: any ReturnStore) async throws -> Parce
     // Typed by an operator or pasted from a log or an e-mail: case, surrounding spaces, full-width
     // letters and Unicode spaces and dashes do not matter.
     let key = TypedCode.folded(typed.trimmingCharacters(in: .whitespaces))
-    if let p = try await store.parcel(id: key.asciiUppercased) { return p }
+    if let id = ParcelID.typed(key), let p = try await store.parcel(id: id) { return p }
     // A tracking number copied as its carrier prints it, in groups, as kiosks and scanners take it.
     let number = TrackingNumberScheme.typed(key)
     if let p = try await store.parcel(trackingNumber: number) { return p }

@@ -104,6 +104,31 @@ struct KioskRouteTests {
         }
     }
 
+    @Test("the parcel id printed on the label, typed in any case with O for 0, finds its parcel at the kiosk, the warehouse and the inspection; an unknown id is 404 saying what a code may be")
+    func parcelIDTyped() async throws {
+        let h = try await TestHarness()
+        let (market, kiosk, scanner) = try await h.parties()
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let id = p["id"] as! String
+            let typed = String(id.lowercased().map { $0 == "0" ? "o" : $0 })
+            let shown = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": " \#(typed) "}"#)
+            #expect(shown.status == .ok && shown.parcel["id"] as? String == id, "\(shown.status) \(String(buffer: shown.body).prefix(200))")
+            let handed = try await h.post(client, "/v1/kiosk/dropoffs", token: kiosk, #"{"code": "\#(typed)"}"#)
+            #expect(handed.status == .ok && handed.parcel["status"] as? String == "dropped_off")
+            let receipt = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(id)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            #expect(receipt.status == .ok && receipt.parcel["status"] as? String == "arrived_at_warehouse")
+            let inspected = try await h.post(client, "/v1/warehouse/inspections", token: scanner, #"{"code": "\#(typed)", "items": [{"sku": "SKU-1", "outcome": "accepted"}]}"#)
+            #expect(inspected.status == .ok && inspected.parcel["status"] as? String == "inspected")
+
+            let unknown = "PZZZZZZZZZZZZ"
+            let missing = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "\#(unknown)"}"#)
+            #expect(missing.status == .notFound && missing.errorCode == "not_found")
+            let message = (missing.json["error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.contains(unknown) && message.contains("parcel id"), "\(message)")
+        }
+    }
+
     @Test("a tracking number with a mistyped digit is 422 invalid_tracking_number at kiosk and warehouse, records nothing; another carrier's valid number is 404")
     func mistypedTrackingNumber() async throws {
         let h = try await TestHarness()

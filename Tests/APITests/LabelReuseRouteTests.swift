@@ -125,6 +125,23 @@ struct LabelReuseRouteTests {
         }
     }
 
+    @Test("a package's own parcel id names that package at the warehouse, where the shared number would name the first one awaited")
+    func packageByItsParcelID() async throws {
+        let h = try await TestHarness()
+        let market = try await h.token(.marketplace), kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
+        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        try await h.run { client in
+            let (first, rest) = try await usedLabelAndRest(h, client, market: market, kiosk: kiosk)
+            let firstID = first["id"] as! String, restID = rest.parcel["id"] as! String
+            _ = try await h.post(client, "/v1/kiosk/dropoffs", token: kiosk, #"{"code": "\#(restID)"}"#)
+            #expect(try await h.store.parcel(id: restID)?.status == .droppedOff)
+            let read = try await h.post(client, "/v1/warehouse/receipts", token: scanner, #"{"code": "\#(restID.lowercased())", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            #expect(read.status == .ok && read.parcel["id"] as? String == restID && read.parcel["status"] as? String == "arrived_at_warehouse")
+            #expect(try await h.store.parcel(id: firstID)?.status == .droppedOff)
+            #expect(try await h.store.receipts(parcelID: firstID).isEmpty)
+        }
+    }
+
     @Test("an inspection by the shared number goes to the package holding the items inspected")
     func inspectionFindsItsPackage() async throws {
         let h = try await TestHarness()

@@ -1,6 +1,6 @@
 import ReturnsCore
 
-// What a kiosk hands us: a scanned QR payload, a typed return code or tracking number, any bytes at all.
+// What a kiosk hands us: a scanned QR payload, a typed return code, tracking number or parcel id, any bytes at all.
 private let signer = try! ReturnPayloadSigner(keys: [
     .init(id: "K1", secret: Array("fuzzing-key-one-0123456789abcdef".utf8)),
     .init(id: "K2", secret: Array("fuzzing-key-two-0123456789abcdef".utf8)),
@@ -27,6 +27,10 @@ public func fuzzReturnCodes(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 
     precondition(TypedCode.folded(folded) == folded, "folding twice is not folding once: \(text)")
     _ = try? ReturnCode(parsing: folded)
     _ = TrackingNumberScheme.checkDigitSlip(TrackingNumberScheme.typed(folded))
+    if let id = ParcelID.typed(folded) {
+        // A typed id is an id, and reads as itself.
+        precondition(ParcelID.isWellFormed(id) && ParcelID.typed(id) == id, "typed parcel id is not an id: \(text) -> \(id)")
+    }
     _ = ReturnPayload.looksLikePayload(text)
     _ = try? ReturnPayloadSigner(keyFile: text)
     return 0
