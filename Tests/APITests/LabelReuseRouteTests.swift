@@ -71,8 +71,7 @@ struct LabelReuseRouteTests {
     @Test("warehouse reads of the shared number: the first goes to the package without a receipt, a retry to the same one, the next to the other; the labelled parcel's arrival does not mark the rest arrived")
     func warehouseReadsEachPackageOnce() async throws {
         let h = try await TestHarness()
-        let market = try await h.token(.marketplace), kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
-        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        let (market, kiosk, scanner) = try await h.parties()
         try await h.run { client in
             let (first, rest) = try await usedLabelAndRest(h, client, market: market, kiosk: kiosk)
             let firstID = first["id"] as! String, restID = rest.parcel["id"] as! String
@@ -109,8 +108,8 @@ struct LabelReuseRouteTests {
     @Test("a package read first at another warehouse (misrouted) is still the one awaited at its own")
     func misroutedReadDoesNotCountHere() async throws {
         let h = try await TestHarness()
-        let market = try await h.token(.marketplace), kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
-        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS"), elsewhere = try await h.token(.scanner, scope: "WH-EU-VNL")
+        let (market, kiosk, scanner) = try await h.parties()
+        let elsewhere = try await h.token(.scanner, scope: "WH-EU-VNL")
         try await h.run { client in
             let (first, rest) = try await usedLabelAndRest(h, client, market: market, kiosk: kiosk)
             let number = first["tracking_number"] as! String
@@ -128,8 +127,7 @@ struct LabelReuseRouteTests {
     @Test("a package's own parcel id names that package at the warehouse, where the shared number would name the first one awaited")
     func packageByItsParcelID() async throws {
         let h = try await TestHarness()
-        let market = try await h.token(.marketplace), kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
-        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        let (market, kiosk, scanner) = try await h.parties()
         try await h.run { client in
             let (first, rest) = try await usedLabelAndRest(h, client, market: market, kiosk: kiosk)
             let firstID = first["id"] as! String, restID = rest.parcel["id"] as! String
@@ -145,8 +143,7 @@ struct LabelReuseRouteTests {
     @Test("an inspection by the shared number goes to the package holding the items inspected")
     func inspectionFindsItsPackage() async throws {
         let h = try await TestHarness()
-        let market = try await h.token(.marketplace), kiosk = try await h.token(.kiosk, scope: "FR-PARIS-0042")
-        let scanner = try await h.token(.scanner, scope: "WH-FR-LYS")
+        let (market, kiosk, scanner) = try await h.parties()
         try await h.run { client in
             let (first, rest) = try await usedLabelAndRest(h, client, market: market, kiosk: kiosk)
             let number = first["tracking_number"] as! String, restID = rest.parcel["id"] as! String
