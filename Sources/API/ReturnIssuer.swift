@@ -9,7 +9,8 @@ import Store
 struct ReturnIssuer {
     let runtime: ReturndRuntime
 
-    func issue(_ request: ReturnRequest, idempotencyKey: String?, requestHash: String, logger: Logger) async throws -> ReturnIssuanceOutcome {
+    /// `requestHash` and `bodyHash`: as `ReturnIssuance` has them (compared only under a key).
+    func issue(_ request: ReturnRequest, idempotencyKey: String?, requestHash: String, bodyHash: String?, logger: Logger) async throws -> ReturnIssuanceOutcome {
         let s = runtime.snapshot
         let now = runtime.clock()
         try s.policy.check(request, now: now)
@@ -18,7 +19,7 @@ struct ReturnIssuer {
             throw ReturnRefusal(.countryNotServed, ServedCountries.notServedMessage(country))
         }
         let outcome = try await runtime.store.issueReturn(ReturnIssuance(
-            request: request, idempotencyKey: idempotencyKey, requestHash: requestHash, now: now, policy: s.policy,
+            request: request, idempotencyKey: idempotencyKey, requestHash: requestHash, bodyHash: bodyHash, now: now, policy: s.policy,
             carrierID: carrier.id, warehouseID: carrier.warehouse.id, scheme: carrier.scheme,
             serialCounterKey: carrier.serialCounterKey, serialRange: carrier.serialRange, firstPollDelay: s.firstPollDelay))
         let p = outcome.parcel

@@ -6,8 +6,12 @@ import ReturnsCore
 public struct ReturnIssuance: Sendable {
     public var request: ReturnRequest
     public var idempotencyKey: String?
-    /// SHA-256 of the request body, so a reused key with another body is refused.
+    /// The request's fingerprint (`ReturnRequest.fingerprint()`), stored with the key, so a
+    /// reused key with another request is refused.
     public var requestHash: String
+    /// The SHA-256 of the body's bytes, which returnd stored as the fingerprint before
+    /// 2026-12-07: a byte-identical replay of a request made before then still matches.
+    public var bodyHash: String?
     public var now: Date
     public var policy: ReturnPolicy
     public var carrierID: String
@@ -19,10 +23,11 @@ public struct ReturnIssuance: Sendable {
     public var firstPollDelay: TimeInterval
 
     public init(
-        request: ReturnRequest, idempotencyKey: String?, requestHash: String, now: Date, policy: ReturnPolicy,
+        request: ReturnRequest, idempotencyKey: String?, requestHash: String, bodyHash: String? = nil, now: Date, policy: ReturnPolicy,
         carrierID: String, warehouseID: String, scheme: TrackingNumberScheme, serialCounterKey: String,
         serialRange: ClosedRange<Int>, firstPollDelay: TimeInterval = 3600
     ) {
+        self.bodyHash = bodyHash
         self.firstPollDelay = firstPollDelay
         self.request = request
         self.idempotencyKey = idempotencyKey

@@ -192,6 +192,36 @@ struct ReturnRouteTests {
         }
     }
 
+    @Test("a retry serialised again (keys in another order, other whitespace, escaped letters, the same instant with an offset) is the same request under its key: 200 replayed; a changed title under it is 422")
+    func idempotencyComparesMeaning() async throws {
+        let h = try await TestHarness()
+        let token = try await h.token(.marketplace)
+        try await h.run { client in
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "worker-7"]
+            let body = String(buffer: h.returnBody())
+            let first = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token, key), body: ByteBuffer(string: body))
+            #expect(first.status == .created)
+            // Another worker writes the same request: sorted and indented, Cyrillic escaped, the
+            // date at UTC+02:00 with milliseconds.
+            var object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as! [String: Any]
+            let received = try UTCDateTime.date(rfc3339: object["received_at"] as! String)
+            var offset = Calendar(identifier: .gregorian)
+            offset.timeZone = TimeZone(secondsFromGMT: 7200)!
+            let c = offset.dateComponents([.year, .month, .day, .hour, .minute, .second], from: received)
+            object["received_at"] = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.000+02:00", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+            var again = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self)
+            again = again.replacingOccurrences(of: "Иван", with: #"\u0418\u0432\u0430\u043d"#)
+            #expect(again != body && again.contains(#"\u0418"#) && again.contains("+02:00"))
+            let replay = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token, key), body: ByteBuffer(string: again))
+            #expect(replay.status == .ok && replay.headers[HTTPField.Name("Returnd-Outcome")!] == "replayed", "\(replay.status) \(String(buffer: replay.body).prefix(300))")
+            #expect(replay.parcel["id"] as? String == first.parcel["id"] as? String)
+            let changed = try await client.execute(uri: "/v1/returns", method: .post, headers: bearer(token, key),
+                                                   body: ByteBuffer(string: body.replacingOccurrences(of: "USB-C cable 2 m", with: "USB-C cable 1 m")))
+            #expect(changed.status == .unprocessableContent && changed.errorCode == "idempotency_key_reused")
+            #expect(try await h.store.outbox(state: .pending, limit: 10).count == 1)
+        }
+    }
+
     @Test("a malformed body is 400 invalid_request naming the field, an empty one says it is empty; an oversized one is 413")
     func malformedBodies() async throws {
         let h = try await TestHarness()

@@ -147,6 +147,27 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a key stored by an older returnd (the SHA-256 of the body's bytes) still replays when the same bytes come with today's fingerprint; other bytes under it are refused", arguments: StoreKind.allCases)
+    func idempotencyKeyOfAnOlderReturnd(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let first = try await store.issueReturn(issuance(request(), key: "k1", hash: "body-sha256"))
+            var retry = issuance(request(), key: "k1", hash: "r2:fingerprint")
+            retry.bodyHash = "body-sha256"
+            let replay = try await store.issueReturn(retry)
+            #expect(replay.kind == .replayed && replay.parcel.id == first.parcel.id)
+            retry.bodyHash = "other-body-sha256"
+            await #expect {
+                try await store.issueReturn(retry)
+            } throws: { ($0 as? ReturnRefusal)?.code == .idempotencyKeyReused }
+            // With no body hash at all, only the fingerprint counts.
+            retry.bodyHash = nil
+            await #expect {
+                try await store.issueReturn(retry)
+            } throws: { ($0 as? ReturnRefusal)?.code == .idempotencyKeyReused }
+        }
+    }
+
     @Test("idempotency keys past the retention are forgotten oldest first, a bounded number a call, through their index; a forgotten key's replay is refused naming its parcel, a kept one still replays", arguments: StoreKind.allCases)
     func forgetIdempotencyKeys(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

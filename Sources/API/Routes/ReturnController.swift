@@ -18,8 +18,10 @@ struct ReturnController {
         let body = try await request.collectBody(upTo: maxBodyBytes, configured: true)
         let bytes = Array(body.readableBytesView)
         let returnRequest = try Request.decodeBody(ReturnRequest.self, from: Data(bytes))
+        // Only a key's request is stored and compared: without one, nothing to fingerprint.
         let outcome = try await ReturnIssuer(runtime: runtime).issue(
-            returnRequest, idempotencyKey: key, requestHash: SHA256Hex.digest(bytes), logger: context.logger)
+            returnRequest, idempotencyKey: key, requestHash: key == nil ? "" : try returnRequest.fingerprint(),
+            bodyHash: key == nil ? nil : SHA256Hex.digest(bytes), logger: context.logger)
         let content = try runtime.labelContent(for: outcome.parcel)
         let response = ParcelResponse(content, baseURL: runtime.snapshot.publicBaseURL, detailed: false, now: runtime.clock())
         var headers: HTTPFields = [.location: "/v1/parcels/\(outcome.parcel.id)"]

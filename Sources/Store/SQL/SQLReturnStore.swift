@@ -76,8 +76,9 @@ public final class SQLReturnStore: ReturnStore {
         if let key = i.idempotencyKey,
             let row = try db.row("SELECT request_hash, parcel_id FROM idempotency_keys WHERE key = ?", [key])
         {
-            guard row["request_hash"] as String == i.requestHash else {
-                throw ReturnRefusal(.idempotencyKeyReused, "Idempotency-Key \(key) was used before with a different request body")
+            let stored = row["request_hash"] as String
+            guard stored == i.requestHash || (i.bodyHash != nil && stored == i.bodyHash) else {
+                throw ReturnRefusal(.idempotencyKeyReused, "Idempotency-Key \(key) was used before with a different request (a field returnd reads differs)")
             }
             guard let parcel = try loadParcel(db, where: "id = ?", row["parcel_id"] as String) else {
                 throw StoreError.corrupt("idempotency key \(key) points at a missing parcel")
