@@ -29,9 +29,20 @@ struct ParcelCodeResolver: Sendable {
     /// The code's shape is checked before any lookup: a bad request never reaches the store. Its
     /// full-width letters, Unicode spaces and dashes are then read as ASCII (`TypedCode`).
     static func trimmed(_ raw: String) throws -> String {
-        let code = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let code = withoutSymbologyIdentifier(raw.trimmingCharacters(in: .whitespacesAndNewlines))
         guard !code.isEmpty, code.unicodeScalars.count <= 200 else { throw APIError.badRequest("code must be 1 to 200 characters") }
         return TypedCode.folded(code)
+    }
+
+    /// A scanner set to send AIM symbology identifiers puts `]`, a letter and a modifier before
+    /// what it read (`]C0` for Code 128, `]Q1` for QR). None of our codes starts with `]`, so
+    /// the prefix is dropped rather than the read refused as unknown.
+    static func withoutSymbologyIdentifier(_ code: String) -> String {
+        let b = Array(code.utf8.prefix(3))
+        guard b.count == 3, b[0] == UInt8(ascii: "]"), (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b[1].asciiUppercased),
+              (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[2]) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b[2].asciiUppercased)
+        else { return code }
+        return String(code.dropFirst(3)).trimmingCharacters(in: .whitespaces)
     }
 
     func resolve(_ raw: String, for step: Step, store: any ReturnStore) async throws -> Resolved {

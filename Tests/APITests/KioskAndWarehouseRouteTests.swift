@@ -129,6 +129,23 @@ struct KioskRouteTests {
         }
     }
 
+    @Test("a read with an AIM symbology identifier in front (]Q1 for QR, ]C0 for Code 128, as some scanners are set to send) finds its parcel at the kiosk and the warehouse")
+    func symbologyIdentifierDropped() async throws {
+        let h = try await TestHarness()
+        let (market, kiosk, scanner) = try await h.parties()
+        try await h.run { client in
+            let p = try await h.newParcel(client, token: market)
+            let shown = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "]Q1\#(p["qr_payload"] as! String)"}"#)
+            #expect(shown.status == .ok && shown.parcel["id"] as? String == p["id"] as? String, "\(shown.status) \(String(buffer: shown.body).prefix(200))")
+            let receipt = try await h.post(client, "/v1/warehouse/receipts", token: scanner,
+                                           #"{"code": "]C0\#(p["tracking_number"] as! String)", "scanned_at": "\#(h.clock.date.formatted(.iso8601))"}"#)
+            #expect(receipt.status == .ok && receipt.parcel["status"] as? String == "arrived_at_warehouse")
+            // Only the identifier goes: a code that is nothing after it is still refused.
+            let bare = try await h.post(client, "/v1/kiosk/scans", token: kiosk, #"{"code": "]C0"}"#)
+            #expect(bare.status == .badRequest)
+        }
+    }
+
     @Test("a tracking number with a mistyped digit is 422 invalid_tracking_number at kiosk and warehouse, records nothing; another carrier's valid number is 404")
     func mistypedTrackingNumber() async throws {
         let h = try await TestHarness()
