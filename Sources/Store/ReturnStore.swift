@@ -247,7 +247,11 @@ public protocol ReturnStore: Sendable {
     ) async throws -> ScannedReceipt
     /// Runs `body` on one consistent read view (resolving a code may take several lookups).
     func findParcel<T: Sendable>(_ body: @escaping @Sendable (any ParcelFinder) throws -> T) async throws -> T
+    /// Every receipt of the parcel, oldest first: for an operator's `returnctl`, which may
+    /// print a great many (a box left under a fixed scanner).
     func receipts(parcelID: String) async throws -> [ReceiptRecord]
+    /// The parcel's latest `limit` receipts, oldest first, and how many it has in all.
+    func latestReceipts(parcelID: String, limit: Int) async throws -> LatestReceipts
     func inspection(parcelID: String) async throws -> [ItemInspection]
 
     /// Claims the oldest undelivered event of each dispute, if it is due, not dead and not

@@ -100,12 +100,23 @@ public enum ScanResolution: Sendable {
 /// oldest first (what the scanner is answered).
 public struct ScannedReceipt: Sendable {
     /// How many of the parcel's receipts a scanner's answer lists (the latest; every one is
-    /// stored, and `GET /v1/parcels/{id}` lists them all).
+    /// stored, and `returnctl parcel show` lists them all).
     public static let latestCount = 20
 
     public var outcome: ReceiptOutcome
     /// The parcel's latest `latestCount` receipts, oldest first.
     public var receipts: [ReceiptRecord]
+}
+
+/// A parcel's latest receipts, oldest first, and the number of its receipts in all.
+public struct LatestReceipts: Sendable {
+    public var receipts: [ReceiptRecord]
+    public var total: Int
+
+    public init(receipts: [ReceiptRecord], total: Int) {
+        self.receipts = receipts
+        self.total = total
+    }
 }
 
 /// One dispute event waiting for, or done with, delivery.

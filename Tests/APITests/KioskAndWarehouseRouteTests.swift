@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import ReturnsCore
+import Store
 import Testing
 
 extension TestHarness {
@@ -546,7 +547,7 @@ struct WarehouseRouteTests {
         }
     }
 
-    @Test("a box read again and again stores every read, but a scanner's answer lists only the latest 20, oldest first; GET /v1/parcels/{id} lists them all")
+    @Test("a box read again and again stores every read, but a scanner's answer lists only the latest 20, oldest first; GET /v1/parcels/{id} the latest 1,000 with the count of them all")
     func repeatedReadsAnswerTheLatest() async throws {
         let h = try await TestHarness()
         let (market, _, scanner) = try await h.parties()
@@ -562,8 +563,28 @@ struct WarehouseRouteTests {
             }
             let listed = (last?.json["receipts"] as? [[String: Any]] ?? []).compactMap { $0["scanned_at"] as? String }
             #expect(listed == Array(times.suffix(20)))
-            let shown = try await client.execute(uri: "/v1/parcels/\(p["id"] as! String)", method: .get, headers: bearer(op))
+            let id = p["id"] as! String
+            let shown = try await client.execute(uri: "/v1/parcels/\(id)", method: .get, headers: bearer(op))
             #expect((shown.parcel["receipts"] as? [[String: Any]] ?? []).compactMap { $0["scanned_at"] as? String } == times)
+            #expect(shown.parcel["receipt_count"] as? Int == 25)
+
+            // A day under a fixed scanner, in short: 1,000 more reads (written at once, so that
+            // group commit takes them together).
+            let more = (25..<1025).map { h.clock.date.addingTimeInterval(Double($0)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for at in more {
+                    group.addTask {
+                        _ = try await h.store.recordReceipt(WarehouseReceipt(parcelID: id, warehouseID: "WH-FR-LYS", code: code, scannedAt: at, receivedAt: at, scannerTokenID: "tok_T"), seen: nil)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let busy = try await client.execute(uri: "/v1/parcels/\(id)", method: .get, headers: bearer(op))
+            let reads = (busy.parcel["receipts"] as? [[String: Any]] ?? []).compactMap { $0["scanned_at"] as? String }
+            #expect(busy.parcel["receipt_count"] as? Int == 1025)
+            // The latest by when they were stored: the 1,000 just written, none of the first 25.
+            #expect(reads.count == 1000 && Set(reads) == Set(more.map { $0.formatted(.iso8601) }))
+            #expect(try await h.store.receipts(parcelID: id).count == 1025)
         }
     }
 

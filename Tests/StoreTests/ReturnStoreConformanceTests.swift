@@ -147,6 +147,27 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a parcel's latest receipts come oldest first with the count of them all; a limit above them lists them all; a parcel never read has none", arguments: StoreKind.allCases)
+    func latestReceiptsWithTheirCount(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let parcel = try await store.issueReturn(issuance(request())).parcel
+            // Whole seconds: SQLite keeps a date to the millisecond, not Date()'s full fraction.
+            let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+            for i in 0..<5 {
+                _ = try await store.recordReceipt(.read(parcel, at: "WH-FR", when: start.addingTimeInterval(Double(i))))
+            }
+            let latest = try await store.latestReceipts(parcelID: parcel.id, limit: 3)
+            #expect(latest.total == 5)
+            #expect(latest.receipts.map(\.scannedAt) == (2..<5).map { start.addingTimeInterval(Double($0)) })
+            let all = try await store.latestReceipts(parcelID: parcel.id, limit: 10)
+            #expect(all.total == 5 && all.receipts.map(\.scannedAt) == (0..<5).map { start.addingTimeInterval(Double($0)) })
+            let other = try await store.issueReturn(issuance(request(dispute: "D-2", seller: "S-2"))).parcel
+            let none = try await store.latestReceipts(parcelID: other.id, limit: 3)
+            #expect(none.total == 0 && none.receipts.isEmpty)
+        }
+    }
+
     @Test("a key stored by an older returnd (the SHA-256 of the body's bytes) still replays when the same bytes come with today's fingerprint; other bytes under it are refused", arguments: StoreKind.allCases)
     func idempotencyKeyOfAnOlderReturnd(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

@@ -36,6 +36,8 @@ struct ParcelResponse: Encodable {
         var history: [StatusChange]?
         var trackingEvents: [TrackingEventBody]?
         var receipts: [ReceiptRecord]?
+        /// Every read of the parcel, where `receipts` lists the latest `receiptsListed`.
+        var receiptCount: Int?
         var inspection: [ItemInspection]?
         /// `GET /v1/parcels/{id}` of a labelled parcel: the packages going back under its label.
         var packagesUnderLabel: [String]?
@@ -47,11 +49,15 @@ struct ParcelResponse: Encodable {
             case labelURL = "label_url", labelURLs = "label_urls", dropOffBy = "drop_off_by"
             case fasterRefundBy = "faster_refund_by", createdAt = "created_at", labelVersion = "label_version"
             case labelIssuedAt = "label_issued_at"
-            case trackingEvents = "tracking_events", packagesUnderLabel = "packages_under_label"
+            case trackingEvents = "tracking_events", packagesUnderLabel = "packages_under_label", receiptCount = "receipt_count"
         }
     }
 
     var parcel: Body
+
+    /// How many of a parcel's receipts `GET /v1/parcels/{id}` lists, the latest (1,000 reads
+    /// are about 150 KB of JSON); `receipt_count` counts them all, `returnctl parcel show` lists them.
+    static let receiptsListed = 1000
 
     /// `now`: a label past its deadline is listed as dead before the timers expire its return.
     init(_ content: LabelContent, baseURL: String, detailed: Bool, now: Date) {

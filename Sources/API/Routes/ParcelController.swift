@@ -17,7 +17,11 @@ struct ParcelController {
         _ = try context.require(.marketplace, .operator)
         let parcel = try await load(context)
         var response = ParcelResponse(try runtime.labelContent(for: parcel), baseURL: runtime.snapshot.publicBaseURL, detailed: true, now: runtime.clock())
-        response.parcel.receipts = try await runtime.store.receipts(parcelID: parcel.id)
+        // Every read of a box is stored, and a box left under a fixed scanner is read all day:
+        // the answer lists the latest reads and counts them all, so that it stays bounded.
+        let reads = try await runtime.store.latestReceipts(parcelID: parcel.id, limit: ParcelResponse.receiptsListed)
+        response.parcel.receipts = reads.receipts
+        response.parcel.receiptCount = reads.total
         response.parcel.inspection = try await runtime.store.inspection(parcelID: parcel.id)
         response.parcel.trackingEvents = try await runtime.store.trackingEvents(parcelID: parcel.id).map {
             TrackingEventBody(event: $0, beforeIssue: $0.isBeforeIssue(of: parcel), afterClose: $0.isAfterClose(of: parcel))

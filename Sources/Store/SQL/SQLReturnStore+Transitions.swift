@@ -141,11 +141,21 @@ extension SQLReturnStore {
     /// answer. A box left under a fixed scanner is read again and again, and every read is
     /// stored; listing them all made each read pay for every one before it, inside the write
     /// (5,000 reads: 43 ms a read in a debug build, 736 KB answers).
-    static func latestReceiptRows(_ db: any SQLSession, _ parcelID: String) throws -> [ReceiptRecord] {
+    static func latestReceiptRows(_ db: any SQLSession, _ parcelID: String, limit: Int = ScannedReceipt.latestCount) throws -> [ReceiptRecord] {
         // Newest first and turned around here: an outer query putting them back in order cost the
         // receipts benchmark's route 5 % (interleaved A/B), where this costs what listing all did.
-        try db.rows("SELECT * FROM warehouse_receipts WHERE parcel_id = ? ORDER BY id DESC LIMIT ?", [parcelID, ScannedReceipt.latestCount])
+        try db.rows("SELECT * FROM warehouse_receipts WHERE parcel_id = ? ORDER BY id DESC LIMIT ?", [parcelID, limit])
             .reversed().map(receiptRecord)
+    }
+
+    public func latestReceipts(parcelID: String, limit: Int) async throws -> LatestReceipts {
+        try await backend.read { db in
+            let listed = try Self.latestReceiptRows(db, parcelID, limit: limit)
+            // Counted only when the list may be short of them all.
+            let total = listed.count < limit ? listed.count
+                : try db.int("SELECT COUNT(*) FROM warehouse_receipts WHERE parcel_id = ?", [parcelID]) ?? listed.count
+            return LatestReceipts(receipts: listed, total: total)
+        }
     }
 
     static func receiptRecord(_ row: SQLRow) -> ReceiptRecord {
