@@ -149,6 +149,7 @@ public enum ReturndBootstrap {
             services.append(notifier)
         }
         if config.trackingEnabled {
+            warnOfUnreadableCredentials(config, catalog: runtime.snapshot.catalog, logger: logger)
             let poller = trackingPoller(config, runtime: runtime, transport: transport)
             runtime.trackingPoller = poller
             services.append(poller)
@@ -156,6 +157,19 @@ public enum ReturndBootstrap {
         services.append(ParcelDeadlineService(store: runtime.store, configuration: config.deadlines, logger: Logger(label: "returnd.timers"), metrics: runtime.metrics.registry))
         services.append(ParcelCountsService(runtime: runtime, interval: config.parcelCountsInterval, inspectionOverdueAfter: config.inspectionOverdueAfter, logger: Logger(label: "returnd.main")))
         return services
+    }
+
+    /// One warning naming every carrier whose credential file is missing or unusable: their
+    /// parcels are not tracked until it is there. Said at start and at each reload.
+    public static func warnOfUnreadableCredentials(_ config: ReturndConfiguration, catalog: CarrierCatalog, logger: Logger) {
+        let credentials = CarrierCredentials(directory: config.credentialsDirectory, prefix: config.credentialPrefix)
+        let unreadable = credentials.unreadable(in: catalog)
+        guard !unreadable.isEmpty else { return }
+        logger.warning("tracking.credentials_unreadable", metadata: [
+            "carriers": "\(unreadable.map(\.carrierID).joined(separator: ","))",
+            "errors": "\(unreadable.map { "\($0.carrierID): \($0.problem)" }.joined(separator: "; "))",
+            "hint": "their parcels are not tracked until the files are there (read at each polling pass); kiosk drop-offs and warehouse scans still move them",
+        ])
     }
 
     public static func trackingPoller(_ config: ReturndConfiguration, runtime: ReturndRuntime, transport: HTTPTransport) -> TrackingPollerService {

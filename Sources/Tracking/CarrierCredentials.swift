@@ -36,6 +36,17 @@ public struct CarrierCredentials: Sendable {
         }
     }
 
+    /// The carriers of `catalog` whose credential cannot be read now, each with why (`Missing`
+    /// or `Unusable`), for a warning at start and reload: a poll would only find out at its
+    /// carrier's first due parcel, an hour or more after the first label.
+    public func unreadable(in catalog: CarrierCatalog) -> [(carrierID: String, problem: any Error)] {
+        catalog.services.compactMap { service in
+            guard service.tracking.authStyle != .none, let name = service.tracking.credential else { return nil }
+            do { _ = try read(name) } catch { return (service.id, error) }
+            return nil
+        }
+    }
+
     func pair(_ name: String) throws -> (String, String) {
         let text = try read(name)
         guard let colon = text.firstIndex(of: ":") else {

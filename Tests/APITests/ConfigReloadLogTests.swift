@@ -6,19 +6,26 @@ import Testing
 
 @Suite("SIGHUP and the log")
 struct ConfigReloadLogTests {
-    @Test("a reload puts the new log.lines_per_second in force at once")
-    func linesPerSecondReloaded() async throws {
-        let h = try await TestHarness()
-        defer { h.cleanUp() }
+    /// Writes the harness's configuration file: the repository's carriers, the harness's signing
+    /// keys, and `extra` (YAML at the top level). Answers its path.
+    @discardableResult
+    func writeConfig(_ h: TestHarness, _ extra: String) throws -> String {
         let file = h.directory.appendingPathComponent("returnd.yaml").path
         try """
             carriers:
               directory: \(Repository.root.appendingPathComponent("carriers").path)
             signing:
               key_file: \(h.directory.appendingPathComponent("signing.keys").path)
-            log:
-              lines_per_second: 3
+            \(extra)
             """.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    @Test("a reload puts the new log.lines_per_second in force at once")
+    func linesPerSecondReloaded() async throws {
+        let h = try await TestHarness()
+        defer { h.cleanUp() }
+        let file = try writeConfig(h, "log:\n  lines_per_second: 3")
         let writer = LogWriter(descriptor: -1, linesPerSecond: 1000)
         let reload = ConfigReloadService(configFile: file, runtime: h.runtime, logLevels: LogLevels((default: .info, modules: [:])), logWriter: writer, logger: Logger(label: "test"))
         await reload.reload()
@@ -33,16 +40,8 @@ struct ConfigReloadLogTests {
     func restartNeededNamed() async throws {
         let h = try await TestHarness()
         defer { h.cleanUp() }
+        func write(_ extra: String) throws { try writeConfig(h, extra) }
         let file = h.directory.appendingPathComponent("returnd.yaml").path
-        func write(_ extra: String) throws {
-            try """
-                carriers:
-                  directory: \(Repository.root.appendingPathComponent("carriers").path)
-                signing:
-                  key_file: \(h.directory.appendingPathComponent("signing.keys").path)
-                \(extra)
-                """.write(toFile: file, atomically: true, encoding: .utf8)
-        }
         try write("returns:\n  window_days: 15\ntimers:\n  arrival_unconfirmed_after_hours: 48")
         let started = try await ReturndConfiguration.load(file: file)
         let log = CapturedLog()
@@ -65,5 +64,34 @@ struct ConfigReloadLogTests {
         await reload.reload()
         #expect(log.lines("config.restart_needed").count == 1)
         #expect(log.lines("config.reloaded").count == 3)
+    }
+
+    /// A credential file missing (a name misspelt in the unit, a file not copied) was found only
+    /// at the carrier's first due poll, an hour or more after its first label.
+    @Test("a reload names the carriers whose credential file is missing, in one warning; with the files there, none")
+    func unreadableCredentialsNamed() async throws {
+        let h = try await TestHarness()
+        defer { h.cleanUp() }
+        let folder = h.directory.appendingPathComponent("credentials")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = try writeConfig(h, "tracking:\n  credentials_directory: \(folder.path)")
+        let started = try await ReturndConfiguration.load(file: file)
+        let log = CapturedLog()
+        let reload = ConfigReloadService(configFile: file, runtime: h.runtime, logLevels: LogLevels((default: .info, modules: [:])),
+                                         logWriter: LogWriter(descriptor: -1, linesPerSecond: 1000), started: started, logger: log.logger())
+        await reload.reload()
+        let warning = try #require(log.lines("tracking.credentials_unreadable").first)
+        #expect(warning.level == .warning)
+        let named = Set((warning.metadata["carriers"] ?? "").split(separator: ",").map(String.init))
+        let needing = h.runtime.snapshot.catalog.services.filter { $0.tracking.authStyle != .none }
+        #expect(!needing.isEmpty && named == Set(needing.map(\.id)))
+        #expect(warning.metadata["errors"]?.contains("not found in \(folder.path)") == true)
+
+        for service in needing {
+            try "id:secret".write(to: folder.appendingPathComponent(service.tracking.credential!), atomically: true, encoding: .utf8)
+        }
+        await reload.reload()
+        #expect(log.lines("tracking.credentials_unreadable").count == 1)
+        #expect(log.lines("config.reloaded").count == 2)
     }
 }

@@ -48,6 +48,9 @@ public final class ConfigReloadService: Service, Sendable {
             logWriter.setLinesPerSecond(config.logLinesPerSecond)
             carriersReloaded(catalog.services.count)
             logger.notice("config.reloaded", metadata: ["file": "\(configFile)", "carriers": "\(catalog.services.count)"])
+            // The poller reads credentials where it started reading them (a restart setting).
+            let polling = started ?? config
+            if polling.trackingEnabled { ReturndBootstrap.warnOfUnreadableCredentials(polling, catalog: catalog, logger: logger) }
             if let started, case let waiting = config.settingsNeedingRestart(comparedTo: started), !waiting.isEmpty {
                 logger.warning("config.restart_needed", metadata: [
                     "settings": "\(waiting.joined(separator: ", "))",
