@@ -280,9 +280,10 @@ extension SQLReturnStore {
         try await backend.read { db in try db.row("SELECT * FROM outbox WHERE event_id = ?", [id]).map(Self.outboxEntry) }
     }
 
-    /// These two read the whole outbox (0.2 s a million events in bare SQLite): no index holds
-    /// every event's parcel or dispute, since one would cost every event a write, a warehouse
-    /// receipt's among them. Operators' reads, never on a schedule.
+    /// These two read the whole outbox (a million events of 430 bytes: 0.3 s cached, 2.3 s from
+    /// disk; README, "Dispute updates"): no index holds every event's parcel or dispute, since
+    /// one would cost every event a write, a warehouse receipt's among them. Operators' reads,
+    /// never on a schedule.
     public func outbox(parcelID: String) async throws -> [OutboxEntry] {
         try await backend.read { db in try db.rows("SELECT * FROM outbox WHERE parcel_id = ? ORDER BY seq", [parcelID]).map(Self.outboxEntry) }
     }
