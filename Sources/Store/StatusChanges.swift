@@ -100,7 +100,7 @@ public enum ScanResolution: Sendable {
 /// oldest first (what the scanner is answered).
 public struct ScannedReceipt: Sendable {
     /// How many of the parcel's receipts a scanner's answer lists (the latest; every one is
-    /// stored, and `returnctl parcel show` lists them all).
+    /// stored, and `returnctl parcel show --receipts 0` lists them all).
     public static let latestCount = 20
 
     public var outcome: ReceiptOutcome

@@ -159,11 +159,15 @@ struct ParcelCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A parcel by id, tracking number or return code.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Parcel id, tracking number or return code.") var parcel: String
+        @Option(help: "The latest this many warehouse reads (a box left under a fixed scanner is read all day); 0 lists every one.")
+        var receipts = 50
 
         struct Output: Encodable {
             var parcel: Parcel
             var trackingEvents: [TrackingEventRecord]
+            /// The latest `--receipts`, oldest first; `receiptCount` counts them all.
             var receipts: [ReceiptRecord]
+            var receiptCount: Int
             var inspection: [ItemInspection]
             /// The packages going back under this parcel's used label (their own ids).
             var packagesUnderLabel: [String]
@@ -180,14 +184,19 @@ struct ParcelCommand: AsyncParsableCommand {
             return " (passed: expires once its carrier, asked after it, has no drop-off; at \(latest) at the latest)"
         }
 
+        func validate() throws {
+            guard receipts >= 0 else { throw ValidationError("--receipts must be 0 (every read) or more") }
+        }
+
         func run() async throws {
             let config = try await options.load()
             let (p, under, out) = try await options.withRuntime(config) { runtime in
                 let store = runtime.store
                 let p = try await findParcel(parcel, store)
                 let under = p.packagesUnderLabel > 0 ? try await store.packages(reusingLabelOf: p.id) : []
+                let reads = receipts == 0 ? try await store.receipts(parcelID: p.id).counted : try await store.latestReceipts(parcelID: p.id, limit: receipts)
                 let out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
-                                 receipts: try await store.receipts(parcelID: p.id), inspection: try await store.inspection(parcelID: p.id),
+                                 receipts: reads.receipts, receiptCount: reads.total, inspection: try await store.inspection(parcelID: p.id),
                                  packagesUnderLabel: under.map(\.id), disputeEvents: try await store.outbox(parcelID: p.id))
                 return (p, under, out)
             }
@@ -207,6 +216,9 @@ struct ParcelCommand: AsyncParsableCommand {
             printTable(["DISPUTE", "SKU", "QTY", "PRICE", "TITLE"], p.items.map { [$0.disputeID, $0.sku, "\($0.quantity)", "\($0.unitPrice.amount) \($0.unitPrice.currency)", $0.title] })
             if !out.receipts.isEmpty {
                 print("\nRECEIPTS")
+                if out.receiptCount > out.receipts.count {
+                    print("\(out.receiptCount - out.receipts.count) earlier reads not shown (--receipts 0 lists them all)")
+                }
                 printTable(["WAREHOUSE", "SCANNED", "MISROUTED"], out.receipts.map { [$0.warehouseID, $0.scannedAt.formatted(.iso8601), $0.misrouted ? "yes" : "no"] })
                 if p.status.isClosed {
                     print("read after the parcel was \(p.status.rawValue): kept, but its status and its dispute were left as they were (docs/OPEN-QUESTIONS.md)")
@@ -259,4 +271,9 @@ struct ParcelCommand: AsyncParsableCommand {
             printTable(["WHEN", "KIND", "WHAT", "SOURCE", "DETAIL"], timeline.map { [$0.at.formatted(.iso8601), $0.kind, $0.what, $0.source, $0.detail] })
         }
     }
+}
+
+extension [ReceiptRecord] {
+    /// Every read, counted.
+    var counted: LatestReceipts { LatestReceipts(receipts: self, total: count) }
 }

@@ -56,7 +56,7 @@ struct ParcelResponse: Encodable {
     var parcel: Body
 
     /// How many of a parcel's receipts `GET /v1/parcels/{id}` lists, the latest (1,000 reads
-    /// are about 150 KB of JSON); `receipt_count` counts them all, `returnctl parcel show` lists them.
+    /// are about 150 KB of JSON); `receipt_count` counts them all, `returnctl parcel show --receipts 0` lists them.
     static let receiptsListed = 1000
 
     /// `now`: a label past its deadline is listed as dead before the timers expire its return.
