@@ -282,8 +282,8 @@ extension SQLReturnStore {
 
     /// These two read the whole outbox (a million events of 430 bytes: 0.3 s cached, 2.3 s from
     /// disk; README, "Dispute updates"): no index holds every event's parcel or dispute, since
-    /// one would cost every event a write, a warehouse receipt's among them. Operators' reads,
-    /// never on a schedule.
+    /// one would cost every event a write, a warehouse receipt's among them (an index on the
+    /// parcel: the receipts 0.81x, bench/HISTORY.md). Operators' reads, never on a schedule.
     public func outbox(parcelID: String) async throws -> [OutboxEntry] {
         try await backend.read { db in try db.rows("SELECT * FROM outbox WHERE parcel_id = ? ORDER BY seq", [parcelID]).map(Self.outboxEntry) }
     }
