@@ -4,8 +4,9 @@ import ReturnsCore
 import Store
 
 /// Finds the parcel behind what a kiosk or scanner read: a signed QR payload (signature
-/// checked), a typed return code (check symbol checked), the tracking barcode, or the parcel id. The lookups run
-/// on a `ParcelFinder`: in one read, or inside the write that records a warehouse scan.
+/// checked), a typed return code (check symbol checked), the tracking barcode, or the parcel id.
+/// The lookups run on a `ParcelFinder`: in one read, or inside the write that records a
+/// warehouse scan.
 struct ParcelCodeResolver: Sendable {
     let signer: ReturnPayloadSigner
 

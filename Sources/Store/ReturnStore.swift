@@ -247,10 +247,8 @@ public protocol ReturnStore: Sendable {
     ) async throws -> ScannedReceipt
     /// Runs `body` on one consistent read view (resolving a code may take several lookups).
     func findParcel<T: Sendable>(_ body: @escaping @Sendable (any ParcelFinder) throws -> T) async throws -> T
-    /// Every receipt of the parcel, oldest first: for an operator's `returnctl`, which may
-    /// print a great many (a box left under a fixed scanner).
-    func receipts(parcelID: String) async throws -> [ReceiptRecord]
-    /// The parcel's latest `limit` receipts, oldest first, and how many it has in all.
+    /// The parcel's latest `limit` receipts, oldest first, and how many it has in all (a box
+    /// left under a fixed scanner has a great many).
     func latestReceipts(parcelID: String, limit: Int) async throws -> LatestReceipts
     func inspection(parcelID: String) async throws -> [ItemInspection]
 
@@ -351,5 +349,10 @@ extension ReturnStore {
 
     public func recordReceipt(_ receipt: WarehouseReceipt) async throws -> ReceiptOutcome {
         try await recordReceipt(receipt, seen: nil)
+    }
+
+    /// Every receipt of the parcel, oldest first.
+    public func receipts(parcelID: String) async throws -> [ReceiptRecord] {
+        try await latestReceipts(parcelID: parcelID, limit: .max).receipts
     }
 }

@@ -194,7 +194,7 @@ struct ParcelCommand: AsyncParsableCommand {
                 let store = runtime.store
                 let p = try await findParcel(parcel, store)
                 let under = p.packagesUnderLabel > 0 ? try await store.packages(reusingLabelOf: p.id) : []
-                let reads = receipts == 0 ? try await store.receipts(parcelID: p.id).counted : try await store.latestReceipts(parcelID: p.id, limit: receipts)
+                let reads = try await store.latestReceipts(parcelID: p.id, limit: receipts == 0 ? Int.max : receipts)
                 let out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
                                  receipts: reads.receipts, receiptCount: reads.total, inspection: try await store.inspection(parcelID: p.id),
                                  packagesUnderLabel: under.map(\.id), disputeEvents: try await store.outbox(parcelID: p.id))
@@ -271,9 +271,4 @@ struct ParcelCommand: AsyncParsableCommand {
             printTable(["WHEN", "KIND", "WHAT", "SOURCE", "DETAIL"], timeline.map { [$0.at.formatted(.iso8601), $0.kind, $0.what, $0.source, $0.detail] })
         }
     }
-}
-
-extension [ReceiptRecord] {
-    /// Every read, counted.
-    var counted: LatestReceipts { LatestReceipts(receipts: self, total: count) }
 }

@@ -129,14 +129,6 @@ extension SQLReturnStore {
         return .arrived(try Self.apply(planned, db))
     }
 
-    public func receipts(parcelID: String) async throws -> [ReceiptRecord] {
-        try await backend.read { db in try Self.receiptRows(db, parcelID) }
-    }
-
-    static func receiptRows(_ db: any SQLSession, _ parcelID: String) throws -> [ReceiptRecord] {
-        try db.rows("SELECT * FROM warehouse_receipts WHERE parcel_id = ? ORDER BY id", [parcelID]).map(receiptRecord)
-    }
-
     /// The parcel's latest `ScannedReceipt.latestCount` receipts, oldest first: a scanner's
     /// answer. A box left under a fixed scanner is read again and again, and every read is
     /// stored; listing them all made each read pay for every one before it, inside the write

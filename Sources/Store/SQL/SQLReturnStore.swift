@@ -77,7 +77,7 @@ public final class SQLReturnStore: ReturnStore {
             let row = try db.row("SELECT request_hash, parcel_id FROM idempotency_keys WHERE key = ?", [key])
         {
             let stored = row["request_hash"] as String
-            guard stored == i.requestHash || (i.bodyHash != nil && stored == i.bodyHash) else {
+            guard stored == i.requestHash || stored == i.bodyHash else {
                 throw ReturnRefusal(.idempotencyKeyReused, "Idempotency-Key \(key) was used before with a different request (a field returnd reads differs)")
             }
             guard let parcel = try loadParcel(db, where: "id = ?", row["parcel_id"] as String) else {
