@@ -190,22 +190,37 @@ struct ParcelCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try await options.load()
-            let (p, under, out) = try await options.withRuntime(config) { runtime in
+            try await options.withRuntime(config) { runtime in
                 let store = runtime.store
                 let p = try await findParcel(parcel, store)
                 let under = p.packagesUnderLabel > 0 ? try await store.packages(reusingLabelOf: p.id) : []
                 let reads = try await store.latestReceipts(parcelID: p.id, limit: receipts == 0 ? Int.max : receipts)
-                let out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
+                var out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
                                  receipts: reads.receipts, receiptCount: reads.total, inspection: try await store.inspection(parcelID: p.id),
-                                 packagesUnderLabel: under.map(\.id), disputeEvents: try await store.outbox(parcelID: p.id))
-                return (p, under, out)
+                                 packagesUnderLabel: under.map(\.id), disputeEvents: [])
+                // The parcel is shown before its dispute events are read: that read scans the
+                // whole outbox, seconds on a store of production's size (README, "Dispute updates").
+                if !options.json {
+                    printParcel(out, under: under, expiryWait: config.deadlines.expiryFinalCheckWait)
+                    print("\nDISPUTE EVENTS (oldest first; `returnctl outbox show EVENT` for the body)")
+                    fflush(nil)  // every stream: `stdout` itself is shared mutable state to Swift 6
+                }
+                out.disputeEvents = try await store.outbox(parcelID: p.id)
+                if options.json { return try printJSON(out) }
+                printTable(["EVENT", "DISPUTE", "TYPE", "CREATED", "STATE", "DELIVERED", "ATTEMPTS", "LAST ERROR"], out.disputeEvents.map {
+                    [$0.eventID, $0.disputeID, $0.type, $0.createdAt.formatted(.iso8601), $0.state.rawValue, $0.deliveredAt?.formatted(.iso8601) ?? "-", "\($0.attempts)", $0.errorNote]
+                })
             }
-            if options.json { return try printJSON(out) }
+        }
+
+        /// Every section but the dispute events.
+        func printParcel(_ out: Output, under: [Parcel], expiryWait: Duration?) {
+            let p = out.parcel
             printTable(["FIELD", "VALUE"], [
                 ["parcel", p.id], ["tracking", p.trackingNumber], ["carrier", p.carrierID], ["country", p.country],
                 ["status", p.status.rawValue], ["return code", ReturnCode.display(p.returnCode)], ["seller", "\(p.seller.name) (\(p.seller.id))"],
                 ["buyer", p.buyer.id], ["warehouse", p.warehouseID], ["disputes", p.disputeIDs.joined(separator: ", ")],
-                ["drop off by", p.dropOffBy.formatted(.iso8601) + Self.deadlineNote(p, wait: config.deadlines.expiryFinalCheckWait)], ["label version", "\(p.labelVersion), issued \(p.labelIssuedAt.formatted(.iso8601))"],
+                ["drop off by", p.dropOffBy.formatted(.iso8601) + Self.deadlineNote(p, wait: expiryWait)], ["label version", "\(p.labelVersion), issued \(p.labelIssuedAt.formatted(.iso8601))"],
                 ["label", p.labelOf.map { "none of its own: goes back under the used label of parcel \($0), number written by hand" } ?? "its own"],
             ])
             // Why --flagged listed it: the carrier has a box under a dead label.
@@ -232,10 +247,6 @@ struct ParcelCommand: AsyncParsableCommand {
                 print("\nINSPECTION")
                 printTable(["SKU", "OUTCOME", "REASON"], out.inspection.map { [$0.sku, $0.outcome.rawValue, $0.reason ?? ""] })
             }
-            print("\nDISPUTE EVENTS (oldest first; `returnctl outbox show EVENT` for the body)")
-            printTable(["EVENT", "DISPUTE", "TYPE", "CREATED", "STATE", "DELIVERED", "ATTEMPTS", "LAST ERROR"], out.disputeEvents.map {
-                [$0.eventID, $0.disputeID, $0.type, $0.createdAt.formatted(.iso8601), $0.state.rawValue, $0.deliveredAt?.formatted(.iso8601) ?? "-", "\($0.attempts)", $0.errorNote]
-            })
         }
     }
 
