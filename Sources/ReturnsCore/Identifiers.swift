@@ -12,17 +12,8 @@ public enum ParcelID {
     /// The id a person typed: any case, and Crockford's mistypes read as the digits meant (`O` as
     /// 0, `I` and `L` as 1), as a return code is. Nil for anything not shaped as an id.
     public static func typed(_ s: String) -> String? {
-        guard s.utf8.count == 13 else { return nil }
-        let upper = s.asciiUppercased
-        guard upper.first == "P" else { return nil }
-        let symbols = upper.dropFirst().map { c -> Character in
-            switch c {
-            case "O": "0"
-            case "I", "L": "1"
-            default: c
-            }
-        }
-        let id = "P" + String(symbols)
-        return isWellFormed(id) ? id : nil
+        guard s.utf8.count == 13, s.first == "P" || s.first == "p" else { return nil }
+        let symbols = s.dropFirst().compactMap { CrockfordBase32.value(of: $0).map { CrockfordBase32.alphabet[$0] } }
+        return symbols.count == 12 ? "P" + String(symbols) : nil
     }
 }

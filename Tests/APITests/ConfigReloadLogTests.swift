@@ -40,27 +40,25 @@ struct ConfigReloadLogTests {
     func restartNeededNamed() async throws {
         let h = try await TestHarness()
         defer { h.cleanUp() }
-        func write(_ extra: String) throws { try writeConfig(h, extra) }
-        let file = h.directory.appendingPathComponent("returnd.yaml").path
-        try write("returns:\n  window_days: 15\ntimers:\n  arrival_unconfirmed_after_hours: 48")
+        let file = try writeConfig(h, "returns:\n  window_days: 15\ntimers:\n  arrival_unconfirmed_after_hours: 48")
         let started = try await ReturndConfiguration.load(file: file)
         let log = CapturedLog()
         let reload = ConfigReloadService(configFile: file, runtime: h.runtime, logLevels: LogLevels((default: .info, modules: [:])),
                                          logWriter: LogWriter(descriptor: -1, linesPerSecond: 1000), started: started, logger: log.logger())
         // Only what a reload puts in force: the return window, a module's log level.
-        try write("returns:\n  window_days: 20\ntimers:\n  arrival_unconfirmed_after_hours: 48\nlog:\n  levels:\n    store: debug")
+        try writeConfig(h, "returns:\n  window_days: 20\ntimers:\n  arrival_unconfirmed_after_hours: 48\nlog:\n  levels:\n    store: debug")
         await reload.reload()
         #expect(log.lines("config.reloaded").count == 1)
         #expect(log.lines("config.restart_needed").isEmpty)
         #expect(h.runtime.snapshot.policy.windowDays == 20)
         // A timer's hours, the port (set where it was unset) and the notifier's concurrency.
-        try write("returns:\n  window_days: 20\ntimers:\n  arrival_unconfirmed_after_hours: 24\nhttp:\n  port: 9090\ndisputes:\n  concurrency: 4")
+        try writeConfig(h, "returns:\n  window_days: 20\ntimers:\n  arrival_unconfirmed_after_hours: 24\nhttp:\n  port: 9090\ndisputes:\n  concurrency: 4")
         await reload.reload()
         let warning = try #require(log.lines("config.restart_needed").first)
         #expect(warning.level == .warning)
         #expect(warning.metadata["settings"] == "disputes.concurrency, http.port, timers.arrival_unconfirmed_after_hours")
         // Back to the values it started with: nothing waits any more.
-        try write("returns:\n  window_days: 20\ntimers:\n  arrival_unconfirmed_after_hours: 48")
+        try writeConfig(h, "returns:\n  window_days: 20\ntimers:\n  arrival_unconfirmed_after_hours: 48")
         await reload.reload()
         #expect(log.lines("config.restart_needed").count == 1)
         #expect(log.lines("config.reloaded").count == 3)

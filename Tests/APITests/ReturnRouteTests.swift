@@ -204,11 +204,10 @@ struct ReturnRouteTests {
             // Another worker writes the same request: sorted and indented, Cyrillic escaped, the
             // date at UTC+02:00 with milliseconds.
             var object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as! [String: Any]
-            let received = try UTCDateTime.date(rfc3339: object["received_at"] as! String)
-            var offset = Calendar(identifier: .gregorian)
-            offset.timeZone = TimeZone(secondsFromGMT: 7200)!
-            let c = offset.dateComponents([.year, .month, .day, .hour, .minute, .second], from: received)
-            object["received_at"] = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.000+02:00", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+            let atPlusTwo = ISO8601DateFormatter()
+            atPlusTwo.timeZone = TimeZone(secondsFromGMT: 7200)
+            atPlusTwo.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            object["received_at"] = atPlusTwo.string(from: try UTCDateTime.date(rfc3339: object["received_at"] as! String))
             var again = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self)
             again = again.replacingOccurrences(of: "Иван", with: #"\u0418\u0432\u0430\u043d"#)
             #expect(again != body && again.contains(#"\u0418"#) && again.contains("+02:00"))
