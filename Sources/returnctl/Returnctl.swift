@@ -24,7 +24,7 @@ struct Returnctl: AsyncParsableCommand {
         // in order with returnctl's own output.
         ReturndBootstrap.bootstrapLogging(LogLevels((default: .warning, modules: [:])), writer: LogWriter(descriptor: 2, linesPerSecond: 0, synchronous: true))
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(globalOptionsAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
             if var async = command as? any AsyncParsableCommand { try await async.run() } else { try command.run() }
         } catch let failure as CommandFailure {
             FileHandle.standardError.write(Data("returnctl: \(failure.message)\n".utf8))
@@ -44,6 +44,37 @@ struct Returnctl: AsyncParsableCommand {
             Foundation.exit(code == .failure || code.rawValue == 0 ? 1 : code.rawValue)
         }
     }
+}
+
+/// `returnctl --config FILE status`, as DESIGN.md and the README write it: ArgumentParser reads a
+/// subcommand's options only after its name, and "Unknown option '--config'" sent an operator
+/// with the documented line to the help. `--config` and `--json` given before the subcommand are
+/// moved to just after its name (a command that takes no `--json` still refuses it).
+func globalOptionsAfterSubcommand(_ arguments: [String], root: any ParsableCommand.Type = Returnctl.self) -> [String] {
+    var leading: [String] = [], rest = arguments[...]
+    while let first = rest.first {
+        if first == "--json" || first.hasPrefix("--config=") {
+            leading.append(first)
+            rest = rest.dropFirst()
+        } else if first == "--config", rest.count >= 2 {
+            leading += rest.prefix(2)
+            rest = rest.dropFirst(2)
+        } else {
+            break
+        }
+    }
+    guard !leading.isEmpty else { return arguments }
+    var command = root, path: [String] = []
+    while let name = rest.first,
+          let sub = command.configuration.subcommands.first(where: { $0._commandName == name || $0.configuration.aliases.contains(name) }) {
+        path.append(name)
+        rest = rest.dropFirst()
+        command = sub
+    }
+    // No command named, or a group of them: the answer is its help or a word it does not know,
+    // which the options would only hide behind "Unknown option".
+    guard command.configuration.subcommands.isEmpty else { return path + rest }
+    return path + leading + rest
 }
 
 struct CommandFailure: Error {
