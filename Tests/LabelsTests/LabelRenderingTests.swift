@@ -285,6 +285,45 @@ struct LabelRenderingTests {
         for words in ["Ana\u{FFFD} Lima", "Lyon\u{FFFD}\u{FFFD}", "\u{FFFD}Lampe"] { #expect(text.contains(words), "\(words.debugDescription) not in \(text)") }
     }
 
+    @Test("a label writes each address's town line as the post of its country does: the code after the town in the US, Canada and Australia, on a line of its own in the UK, before the town elsewhere", arguments: catalog.services.map(\.id))
+    func townLinesByCountry(id: String) throws {
+        let content = sampleContent(catalog.byID[id]!)
+        let texts = try LabelLayout.make(content).elements.compactMap { if case .text(let s, _, _, _, _, _) = $0 { s } else { nil } }
+        let warehouse = content.carrier.warehouse.address
+        // Russia's barcode card is shown at the counter and carries no address.
+        guard !content.isBarcodeCard else {
+            #expect(!texts.contains { $0.contains(warehouse.postalCode) }, "\(texts)")
+            return
+        }
+        let expected: [String] = switch warehouse.country {
+        case "US", "CA", "AU": ["\(warehouse.city) \(warehouse.postalCode)"]
+        case "GB": [warehouse.city, warehouse.postalCode]
+        default: ["\(warehouse.postalCode) \(warehouse.city)"]
+        }
+        // Right under the street lines, in that order.
+        let warehouseStreet = try #require(warehouse.lines.last)
+        let street = try #require(texts.lastIndex(of: warehouseStreet))
+        #expect(Array(texts[(street + 1)...].prefix(expected.count)) == expected, "\(id): \(texts)")
+        let buyer = content.parcel.buyer.address
+        let buyerStreet = try #require(buyer.lines.last)
+        let buyerStreetAt = try #require(texts.lastIndex(of: buyerStreet))
+        #expect(Array(texts[(buyerStreetAt + 1)...].prefix(buyer.townLines.count)) == buyer.townLines, "\(id): \(texts)")
+    }
+
+    @Test("a US label's PDF reads the warehouse's town, state and ZIP code in the order USPS reads them")
+    func usTownLineInThePDF() throws {
+        let content = sampleContent(try #require(catalog.byID["us_usps"]))
+        let label = try LabelRenderer.renderUncached(content, format: .pdf)
+        let dir = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("label.pdf")
+        try Data(label.bytes).write(to: file)
+        let text = try ExternalTool.run("pdftotext", [file.path, "-"]).stdout
+        #expect(text.contains("Ontario, CA 91761"), "\(text)")
+        #expect(text.contains("Saint-Étienne 42000"), "\(text)")
+        #expect(!text.contains("91761 Ontario"), "\(text)")
+    }
+
     @Test("Hebrew reads right to left on the PDF label: pdftotext gives back the buyer's words as written")
     func hebrewRightToLeft() throws {
         var content = sampleContent(catalog.byID["il_israelpost"]!)

@@ -80,7 +80,7 @@ struct Builder {
         text(heading, size: 6.5, weight: .bold)
         text(name, size: nameSize, weight: .bold)
         for line in a.lines { text(line, size: lineSize) }
-        text("\(a.postalCode) \(a.city)", size: lineSize)
+        for line in a.townLines { text(line, size: lineSize) }
         text(a.country, size: lineSize)
     }
 
