@@ -324,6 +324,32 @@ struct LabelRenderingTests {
         #expect(!text.contains("91761 Ontario"), "\(text)")
     }
 
+    /// cairo's font selection takes one face per string: Chinese was drawn as DejaVu Sans's
+    /// empty boxes, which look alike whatever the characters, so two titles of the same
+    /// characters in another order drew the same pixels.
+    @Test("a Chinese seller name and item title are drawn with their glyphs: two orders of the same characters draw different pixels, and the PDF embeds the CJK face")
+    func chineseTextHasGlyphs() throws {
+        func png(_ title: String) throws -> [UInt8] {
+            var content = sampleContent(try #require(catalog.byID["gb_royalmail"]))
+            content.parcel.items[0].title = title
+            return try LabelRenderer.renderUncached(content, format: .png).bytes
+        }
+        #expect(try png("深圳数据线") != png("线据数圳深"))
+        var content = sampleContent(try #require(catalog.byID["gb_royalmail"]))
+        content.parcel.seller.name = "深圳小米专卖店"
+        let dir = try ExternalTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("label.pdf")
+        try Data(try LabelRenderer.renderUncached(content, format: .pdf).bytes).write(to: file)
+        let fonts = try ExternalTool.run("pdffonts", [file.path]).stdout
+        #expect(fonts.contains("WenQuanYiMicroHei"), "\(fonts)")
+        #expect(try ExternalTool.run("pdftotext", [file.path, "-"]).stdout.contains("深圳小米专卖店"))
+        // A label with no such characters uses the one face, as before.
+        let latin = dir.appendingPathComponent("latin.pdf")
+        try Data(try LabelRenderer.renderUncached(sampleContent(try #require(catalog.byID["gb_royalmail"])), format: .pdf).bytes).write(to: latin)
+        #expect(!(try ExternalTool.run("pdffonts", [latin.path]).stdout.contains("WenQuanYi")))
+    }
+
     @Test("Hebrew reads right to left on the PDF label: pdftotext gives back the buyer's words as written")
     func hebrewRightToLeft() throws {
         var content = sampleContent(catalog.byID["il_israelpost"]!)

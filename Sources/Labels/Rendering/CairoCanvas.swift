@@ -216,28 +216,87 @@ enum CairoCanvas {
 
     private static func text(_ cr: OpaquePointer, _ s: String, x: Double, y: Double, size: Double, bold: Bool, maxWidth: Double) {
         let s = drawable(s)
-        cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        let weight = bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL
+        select(cr, 0, weight)
         var fitted = s
         var fontSize = size
         cairo_set_font_size(cr, fontSize)
-        var width = advance(cr, fitted)
+        var width = advance(cr, fitted, weight)
         if width > maxWidth {
             // Shrink to at most 75 % of the size, then cut with an ellipsis.
             fontSize = max(size * 0.75, size * maxWidth / width)
             cairo_set_font_size(cr, fontSize)
-            width = advance(cr, fitted)
+            width = advance(cr, fitted, weight)
             while width > maxWidth && !fitted.isEmpty {
                 fitted.removeLast(max(1, fitted.count / 10))
-                width = advance(cr, fitted + "…")
+                width = advance(cr, fitted + "…", weight)
             }
             if fitted != s { fitted += "…" }
         }
         cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT)
         cairo_move_to(cr, x, y + fontSize * 0.93)
-        // Fitted in reading order (an ellipsis cuts the end of the words), drawn in visual order.
-        cairo_show_text(cr, BidiText.visual(fitted))
+        // Fitted in reading order (an ellipsis cuts the end of the words), drawn in visual order;
+        // each run continues from where the one before it ended.
+        for run in runs(cr, BidiText.visual(fitted), weight) {
+            if run.face != 0 { select(cr, run.face, weight) }
+            cairo_show_text(cr, run.text)
+            if run.face != 0 { select(cr, 0, weight) }
+        }
         cairo_new_path(cr)
         cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE)
+    }
+
+    /// The label's faces, first choice first. DejaVu Sans has Latin, Greek, Cyrillic, Hebrew and
+    /// Arabic. A seller's name or an item's title in Chinese, Japanese or Korean (a cross-border
+    /// marketplace's sellers write them) was drawn as empty boxes: cairo's font selection takes
+    /// one face for a whole string, with no fallback, so those characters take WenQuanYi Micro
+    /// Hei's glyphs (`fonts-wqy-microhei`). A face fontconfig cannot find resolves to its
+    /// default, which lacks the glyphs as well: the text draws as before.
+    static let faces = ["DejaVu Sans", "WenQuanYi Micro Hei"]
+
+    private struct Run {
+        var text: String
+        var face: Int
+    }
+
+    private static func select(_ cr: OpaquePointer, _ face: Int, _ weight: cairo_font_weight_t) {
+        cairo_select_font_face(cr, faces[face], CAIRO_FONT_SLANT_NORMAL, weight)
+    }
+
+    /// `s` in runs of one face each: a character goes to the first face that has a glyph for
+    /// it, or to the first face if none has (a box, as before). The first face is selected
+    /// before and after, as everywhere in `text`.
+    private static func runs(_ cr: OpaquePointer, _ s: String, _ weight: cairo_font_weight_t) -> [Run] {
+        if isCovered(cr, s) { return [Run(text: s, face: 0)] }
+        var runs: [Run] = []
+        for scalar in s.unicodeScalars {
+            let one = String(scalar)
+            var face = 0
+            if !isCovered(cr, one) {
+                for candidate in faces.indices.dropFirst() {
+                    select(cr, candidate, weight)
+                    if isCovered(cr, one) { face = candidate; break }
+                }
+                select(cr, 0, weight)
+            }
+            if runs.last?.face == face { runs[runs.count - 1].text.unicodeScalars.append(scalar) } else { runs.append(Run(text: one, face: face)) }
+        }
+        return runs
+    }
+
+    /// Whether the selected face has a glyph for every character of `s` (glyph 0 is the box
+    /// drawn for a missing one). Latin, Cyrillic and the dashes, dots and ellipsis of the
+    /// layout's own lines, which the first face has, are settled without asking the font: most
+    /// of a label's text, and only characters outside them are asked of the other faces.
+    private static func isCovered(_ cr: OpaquePointer, _ s: String) -> Bool {
+        if s.unicodeScalars.allSatisfy({ $0.value < 0x0250 || (0x0400...0x04FF).contains($0.value) || (0x2010...0x2027).contains($0.value) }) { return true }
+        guard let font = cairo_get_scaled_font(cr) else { return true }
+        var glyphs: UnsafeMutablePointer<cairo_glyph_t>? = nil
+        var count: Int32 = 0
+        defer { cairo_glyph_free(glyphs) }
+        let status = cairo_scaled_font_text_to_glyphs(font, 0, 0, s, -1, &glyphs, &count, nil, nil, nil)
+        guard status == CAIRO_STATUS_SUCCESS, let glyphs else { return true }
+        return !(0..<Int(count)).contains { glyphs[$0].index == 0 }
     }
 
     /// The text with each Unicode noncharacter (U+FDD0-U+FDEF, U+FFFE and U+FFFF in every plane)
@@ -250,9 +309,13 @@ enum CairoCanvas {
         return String(String.UnicodeScalarView(s.unicodeScalars.map { $0.properties.isNoncharacterCodePoint ? "\u{FFFD}" : $0 }))
     }
 
-    private static func advance(_ cr: OpaquePointer, _ s: String) -> Double {
-        var extents = cairo_text_extents_t()
-        cairo_text_extents(cr, s, &extents)
-        return extents.x_advance
+    private static func advance(_ cr: OpaquePointer, _ s: String, _ weight: cairo_font_weight_t) -> Double {
+        runs(cr, s, weight).reduce(0) { width, run in
+            if run.face != 0 { select(cr, run.face, weight) }
+            var extents = cairo_text_extents_t()
+            cairo_text_extents(cr, run.text, &extents)
+            if run.face != 0 { select(cr, 0, weight) }
+            return width + extents.x_advance
+        }
     }
 }
