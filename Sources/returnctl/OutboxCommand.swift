@@ -9,8 +9,10 @@ struct OutboxCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Retry.self, Dead.self, SetAside.self])
 
     static func table(_ entries: [OutboxEntry]) {
-        printTable(["EVENT", "TYPE", "DISPUTE", "PARCEL", "STATE", "ATTEMPTS", "CREATED", "LAST ERROR"], entries.map {
-            [$0.eventID, $0.type, $0.disputeID, $0.parcelID, $0.state.rawValue, "\($0.attempts)", $0.createdAt.formatted(.iso8601), $0.errorNote]
+        // DELIVERED, as `parcel show` has it: an auditor's question is when the dispute service heard.
+        printTable(["EVENT", "TYPE", "DISPUTE", "PARCEL", "STATE", "ATTEMPTS", "CREATED", "DELIVERED", "LAST ERROR"], entries.map {
+            [$0.eventID, $0.type, $0.disputeID, $0.parcelID, $0.state.rawValue, "\($0.attempts)", $0.createdAt.formatted(.iso8601),
+             $0.deliveredAt?.formatted(.iso8601) ?? "-", $0.errorNote]
         })
     }
 
@@ -77,8 +79,34 @@ struct OutboxCommand: AsyncParsableCommand {
             let entry = try await options.withRuntime { try await $0.store.outboxEntry(id: typedID(id, prefix: "evt_")) }
             guard let entry else { throw CommandFailure(message: "no event \(id)") }
             if options.json { return try printJSON(entry) }
-            OutboxCommand.table([entry])
-            print(entry.payload)
+            // Every time the event has, one per line: its table row left out when it was
+            // delivered, how long it waited, and when a dead letter died or was replayed.
+            var rows = [["event", entry.eventID], ["type", entry.type], ["dispute", entry.disputeID], ["parcel", entry.parcelID],
+                        ["state", entry.state.rawValue], ["created", entry.createdAt.formatted(.iso8601)], ["attempts", "\(entry.attempts)"]]
+            func row(_ name: String, _ date: Date?, _ note: String = "") {
+                if let date { rows.append([name, date.formatted(.iso8601) + note]) }
+            }
+            row("delivered", entry.deliveredAt, entry.deliveredAt.map { " (\(Self.wait(from: entry.createdAt, to: $0)) after it was made)" } ?? "")
+            if entry.state == .pending { row("next attempt", entry.nextAttemptAt) }
+            row("dead since", entry.deadAt)
+            row("retried", entry.retriedAt)
+            row("set aside", entry.setAsideAt, entry.setAsideReason.map { ": \($0)" } ?? "")
+            if let error = entry.lastError { rows.append(["last error", error]) }
+            printTable(["FIELD", "VALUE"], rows)
+            print("")
+            print("BODY (the bytes sent and signed)")
+            print(entry.payload.controlCharactersEscaped)
+        }
+
+        /// "19 s", "4 min 10 s", "3 h 2 min", "2 d 5 h": an operator's sense of a delay.
+        static func wait(from start: Date, to end: Date) -> String {
+            let s = max(0, Int(end.timeIntervalSince(start)))
+            switch s {
+            case ..<60: return "\(s) s"
+            case ..<3_600: return "\(s / 60) min \(s % 60) s"
+            case ..<86_400: return "\(s / 3_600) h \(s % 3_600 / 60) min"
+            default: return "\(s / 86_400) d \(s % 86_400 / 3_600) h"
+            }
         }
     }
 
