@@ -218,18 +218,19 @@ enum CairoCanvas {
         let s = drawable(s)
         let weight = bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL
         select(cr, 0, weight)
+        let faces = FaceChoice(cr, weight)
         var fitted = s
         var fontSize = size
         cairo_set_font_size(cr, fontSize)
-        var width = advance(cr, fitted, weight)
+        var width = advance(cr, fitted, faces)
         if width > maxWidth {
             // Shrink to at most 75 % of the size, then cut with an ellipsis.
             fontSize = max(size * 0.75, size * maxWidth / width)
             cairo_set_font_size(cr, fontSize)
-            width = advance(cr, fitted, weight)
+            width = advance(cr, fitted, faces)
             while width > maxWidth && !fitted.isEmpty {
                 fitted.removeLast(max(1, fitted.count / 10))
-                width = advance(cr, fitted + "…", weight)
+                width = advance(cr, fitted + "…", faces)
             }
             if fitted != s { fitted += "…" }
         }
@@ -237,7 +238,7 @@ enum CairoCanvas {
         cairo_move_to(cr, x, y + fontSize * 0.93)
         // Fitted in reading order (an ellipsis cuts the end of the words), drawn in visual order;
         // each run continues from where the one before it ended.
-        for run in runs(cr, BidiText.visual(fitted), weight) {
+        for run in faces.runs(BidiText.visual(fitted)) {
             if run.face != 0 { select(cr, run.face, weight) }
             cairo_show_text(cr, run.text)
             if run.face != 0 { select(cr, 0, weight) }
@@ -254,49 +255,18 @@ enum CairoCanvas {
     /// default, which lacks the glyphs as well: the text draws as before.
     static let faces = ["DejaVu Sans", "WenQuanYi Micro Hei"]
 
-    private struct Run {
-        var text: String
-        var face: Int
-    }
-
-    private static func select(_ cr: OpaquePointer, _ face: Int, _ weight: cairo_font_weight_t) {
+    fileprivate static func select(_ cr: OpaquePointer, _ face: Int, _ weight: cairo_font_weight_t) {
         cairo_select_font_face(cr, faces[face], CAIRO_FONT_SLANT_NORMAL, weight)
     }
 
-    /// `s` in runs of one face each: a character goes to the first face that has a glyph for
-    /// it, or to the first face if none has (a box, as before). The first face is selected
-    /// before and after, as everywhere in `text`.
-    private static func runs(_ cr: OpaquePointer, _ s: String, _ weight: cairo_font_weight_t) -> [Run] {
-        if isCovered(cr, s) { return [Run(text: s, face: 0)] }
-        var runs: [Run] = []
-        for scalar in s.unicodeScalars {
-            let one = String(scalar)
-            var face = 0
-            if !isCovered(cr, one) {
-                for candidate in faces.indices.dropFirst() {
-                    select(cr, candidate, weight)
-                    if isCovered(cr, one) { face = candidate; break }
-                }
-                select(cr, 0, weight)
-            }
-            if runs.last?.face == face { runs[runs.count - 1].text.unicodeScalars.append(scalar) } else { runs.append(Run(text: one, face: face)) }
+    private static func advance(_ cr: OpaquePointer, _ s: String, _ faces: FaceChoice) -> Double {
+        faces.runs(s).reduce(0) { width, run in
+            if run.face != 0 { select(cr, run.face, faces.weight) }
+            var extents = cairo_text_extents_t()
+            cairo_text_extents(cr, run.text, &extents)
+            if run.face != 0 { select(cr, 0, faces.weight) }
+            return width + extents.x_advance
         }
-        return runs
-    }
-
-    /// Whether the selected face has a glyph for every character of `s` (glyph 0 is the box
-    /// drawn for a missing one). Latin, Cyrillic and the dashes, dots and ellipsis of the
-    /// layout's own lines, which the first face has, are settled without asking the font: most
-    /// of a label's text, and only characters outside them are asked of the other faces.
-    private static func isCovered(_ cr: OpaquePointer, _ s: String) -> Bool {
-        if s.unicodeScalars.allSatisfy({ $0.value < 0x0250 || (0x0400...0x04FF).contains($0.value) || (0x2010...0x2027).contains($0.value) }) { return true }
-        guard let font = cairo_get_scaled_font(cr) else { return true }
-        var glyphs: UnsafeMutablePointer<cairo_glyph_t>? = nil
-        var count: Int32 = 0
-        defer { cairo_glyph_free(glyphs) }
-        let status = cairo_scaled_font_text_to_glyphs(font, 0, 0, s, -1, &glyphs, &count, nil, nil, nil)
-        guard status == CAIRO_STATUS_SUCCESS, let glyphs else { return true }
-        return !(0..<Int(count)).contains { glyphs[$0].index == 0 }
     }
 
     /// The text with each Unicode noncharacter (U+FDD0-U+FDEF, U+FFFE and U+FFFF in every plane)
@@ -308,14 +278,75 @@ enum CairoCanvas {
         guard s.unicodeScalars.contains(where: { $0.value >= 0xFDD0 && $0.properties.isNoncharacterCodePoint }) else { return s }
         return String(String.UnicodeScalarView(s.unicodeScalars.map { $0.properties.isNoncharacterCodePoint ? "\u{FFFD}" : $0 }))
     }
+}
 
-    private static func advance(_ cr: OpaquePointer, _ s: String, _ weight: cairo_font_weight_t) -> Double {
-        runs(cr, s, weight).reduce(0) { width, run in
-            if run.face != 0 { select(cr, run.face, weight) }
-            var extents = cairo_text_extents_t()
-            cairo_text_extents(cr, run.text, &extents)
-            if run.face != 0 { select(cr, 0, weight) }
-            return width + extents.x_advance
+/// Which of `CairoCanvas.faces` draws each character of one text element: the first with a
+/// glyph for it (glyph 0 is the box drawn for a missing one), else the first face (a box, as
+/// before). The first face is selected before and after each call, as everywhere in `text`.
+/// Each character is asked once per element, of the faces' fonts held here, so the fitting
+/// loop's repeated measuring of a long Chinese title does not ask again.
+private final class FaceChoice {
+    struct Run {
+        var text: String
+        var face: Int
+    }
+
+    let cr: OpaquePointer
+    let weight: cairo_font_weight_t
+    private var fonts: [OpaquePointer?] = Array(repeating: nil, count: CairoCanvas.faces.count)
+    private var chosen: [Unicode.Scalar: Int] = [:]
+
+    init(_ cr: OpaquePointer, _ weight: cairo_font_weight_t) {
+        self.cr = cr
+        self.weight = weight
+    }
+
+    deinit {
+        for font in fonts { cairo_scaled_font_destroy(font) }
+    }
+
+    /// Latin, Cyrillic and the dashes, dots and ellipsis of the layout's own lines, which the
+    /// first face has: most of a label's text, settled without asking a font.
+    static func isPlain(_ s: String) -> Bool {
+        s.unicodeScalars.allSatisfy { $0.value < 0x0250 || (0x0400...0x04FF).contains($0.value) || (0x2010...0x2027).contains($0.value) }
+    }
+
+    /// `s` in runs of one face each.
+    func runs(_ s: String) -> [Run] {
+        if Self.isPlain(s) || covers(s, face: 0) { return [Run(text: s, face: 0)] }
+        var runs: [Run] = []
+        for scalar in s.unicodeScalars {
+            let face = face(of: scalar)
+            if runs.last?.face == face { runs[runs.count - 1].text.unicodeScalars.append(scalar) } else { runs.append(Run(text: String(scalar), face: face)) }
         }
+        return runs
+    }
+
+    private func face(of scalar: Unicode.Scalar) -> Int {
+        if let face = chosen[scalar] { return face }
+        let one = String(scalar)
+        let face = CairoCanvas.faces.indices.first { covers(one, face: $0) } ?? 0
+        chosen[scalar] = face
+        return face
+    }
+
+    private func covers(_ s: String, face: Int) -> Bool {
+        guard let font = font(face) else { return true }
+        var glyphs: UnsafeMutablePointer<cairo_glyph_t>? = nil
+        var count: Int32 = 0
+        defer { cairo_glyph_free(glyphs) }
+        let status = cairo_scaled_font_text_to_glyphs(font, 0, 0, s, -1, &glyphs, &count, nil, nil, nil)
+        guard status == CAIRO_STATUS_SUCCESS, let glyphs else { return true }
+        return !(0..<Int(count)).contains { glyphs[$0].index == 0 }
+    }
+
+    /// The face's font as the context would use it, held until the element is drawn.
+    private func font(_ face: Int) -> OpaquePointer? {
+        if let font = fonts[face] { return font }
+        if face != 0 { CairoCanvas.select(cr, face, weight) }
+        let font = cairo_scaled_font_reference(cairo_get_scaled_font(cr))
+        if face != 0 { CairoCanvas.select(cr, 0, weight) }
+        fonts[face] = font
+        return font
     }
 }
