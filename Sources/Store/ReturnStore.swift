@@ -10,7 +10,9 @@ public struct ReturnIssuance: Sendable {
     /// reused key with another request is refused.
     public var requestHash: String
     /// The SHA-256 of the body's bytes, which returnd stored as the fingerprint before
-    /// 2026-12-07: a byte-identical replay of a request made before then still matches.
+    /// 2026-12-07: a byte-identical replay of a request made before then still matches. Stored
+    /// in that column again, the fingerprint beside it, so that an older returnd running beside
+    /// this one during an upgrade replays a byte-identical retry of this one's request.
     public var bodyHash: String?
     public var now: Date
     public var policy: ReturnPolicy

@@ -189,6 +189,34 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    /// During a rolling upgrade an older returnd may take the retry of a request this one
+    /// stored. Until the fingerprint had a column of its own it was stored where an older
+    /// returnd compares the body's bytes, which it then never matched: 422 for a byte-identical retry.
+    @Test("a key keeps the body's bytes hash where an older returnd compares it and the fingerprint beside it: a byte-identical retry replays on an older returnd, a reformatted one on this one, another request is refused", arguments: StoreKind.allCases)
+    func idempotencyKeyForOlderAndNewerReturnd(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            var first = issuance(request(), key: "k1", hash: "r2:fingerprint")
+            first.bodyHash = "body-sha256"
+            let issued = try await store.issueReturn(first)
+            let stored = try await store.backend.read { db in try db.row("SELECT request_hash, request_fingerprint FROM idempotency_keys WHERE key = ?", ["k1"]) }
+            #expect(stored.map { $0["request_hash"] as String } == "body-sha256")
+            #expect(stored.flatMap { $0["request_fingerprint"] as String? } == "r2:fingerprint")
+            // An older returnd's retry: the bytes' hash was its fingerprint, and it had no other.
+            let older = try await store.issueReturn(issuance(request(), key: "k1", hash: "body-sha256"))
+            #expect(older.kind == .replayed && older.parcel.id == issued.parcel.id)
+            // This returnd's retry of the same request written otherwise: other bytes, the same fingerprint.
+            var reformatted = issuance(request(), key: "k1", hash: "r2:fingerprint")
+            reformatted.bodyHash = "reformatted-body-sha256"
+            #expect(try await store.issueReturn(reformatted).kind == .replayed)
+            var other = issuance(request(), key: "k1", hash: "r2:other")
+            other.bodyHash = "other-body-sha256"
+            await #expect {
+                try await store.issueReturn(other)
+            } throws: { ($0 as? ReturnRefusal)?.code == .idempotencyKeyReused }
+        }
+    }
+
     @Test("idempotency keys past the retention are forgotten oldest first, a bounded number a call, through their index; a forgotten key's replay is refused naming its parcel, a kept one still replays", arguments: StoreKind.allCases)
     func forgetIdempotencyKeys(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

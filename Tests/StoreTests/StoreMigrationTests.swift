@@ -199,3 +199,37 @@ extension SQLReturnStore {
         }
     }
 }
+
+extension StoreMigrationTests {
+    @Test("the fingerprint migration keeps every key: one stored as the body's bytes and one stored as the fingerprint (2026-12-07) both replay after it, and a new key fills both columns", arguments: StoreKind.allCases)
+    func idempotencyFingerprintColumn(_ kind: StoreKind) async throws {
+        let before = (sqlite: "v18: dispute events set aside", postgresql: "v14: dispute events set aside")
+        try await withStore(kind, migrate: { try await $0.migrate(upTo: before) }) { t in
+            let store = t.store
+            let bytes = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1"))).parcel
+            let meaning = try await store.issueReturn(issuance(request(dispute: "D-2", seller: "S-2"))).parcel
+            // As the returnd of each age stored its key.
+            try await store.backend.write { db in
+                try db.execute("INSERT INTO idempotency_keys (key, request_hash, parcel_id, created_at) VALUES (?, ?, ?, ?)", ["k-bytes", "body-sha256", bytes.id, Date()])
+                try db.execute("INSERT INTO idempotency_keys (key, request_hash, parcel_id, created_at) VALUES (?, ?, ?, ?)", ["k-meaning", "r2:fingerprint", meaning.id, Date()])
+            }
+
+            try await store.migrate()
+            let migrations = try await store.backend.migrations()
+            #expect(migrations.applied == migrations.known)
+            var byteRetry = issuance(request(dispute: "D-1", seller: "S-1"), key: "k-bytes", hash: "r2:fingerprint-1")
+            byteRetry.bodyHash = "body-sha256"
+            #expect(try await store.issueReturn(byteRetry).parcel.id == bytes.id)
+            var meaningRetry = issuance(request(dispute: "D-2", seller: "S-2"), key: "k-meaning", hash: "r2:fingerprint")
+            meaningRetry.bodyHash = "reformatted-body-sha256"
+            #expect(try await store.issueReturn(meaningRetry).parcel.id == meaning.id)
+            var fresh = issuance(request(dispute: "D-3", seller: "S-3"), key: "k-new", hash: "r2:fingerprint-3")
+            fresh.bodyHash = "body-sha256-3"
+            _ = try await store.issueReturn(fresh)
+            let row = try await store.backend.read { db in try db.row("SELECT request_hash, request_fingerprint FROM idempotency_keys WHERE key = ?", ["k-new"]) }
+            #expect(row.map { $0["request_hash"] as String } == "body-sha256-3")
+            #expect(row.flatMap { $0["request_fingerprint"] as String? } == "r2:fingerprint-3")
+            #expect(try await store.consistencyProblems().isEmpty)
+        }
+    }
+}

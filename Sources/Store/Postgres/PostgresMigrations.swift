@@ -174,6 +174,7 @@ enum PostgresMigrations {
         Migration(id: "v12: open parcels closed to items past their deadline", statements: StoreIndexes.closedToItems),
         Migration(id: "v13: when the label's version was issued", statements: [StoreIndexes.labelIssuedAt(dateType: "TIMESTAMPTZ")]),
         Migration(id: "v14: dispute events set aside", statements: StoreIndexes.outboxSetAside(dateType: "TIMESTAMPTZ")),
+        Migration(id: "v15: idempotency keys' fingerprints beside their bytes", statements: [StoreIndexes.idempotencyFingerprint]),
     ]
 
     /// `upTo`: the last migration to apply (a store of that age, for the migration tests).

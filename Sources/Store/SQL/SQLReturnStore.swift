@@ -74,10 +74,12 @@ public final class SQLReturnStore: ReturnStore {
         // the first committed (its key, its items).
         if let lock = db.dialect.lockDispute { try db.execute(lock, [request.disputeID]) }
         if let key = i.idempotencyKey,
-            let row = try db.row("SELECT request_hash, parcel_id FROM idempotency_keys WHERE key = ?", [key])
+            let row = try db.row("SELECT request_hash, request_fingerprint, parcel_id FROM idempotency_keys WHERE key = ?", [key])
         {
-            let stored = row["request_hash"] as String
-            guard stored == i.requestHash || stored == i.bodyHash else {
+            // The fingerprint where one is stored, else the column as each returnd filled it:
+            // the body's bytes before 2026-12-07, the fingerprint that day, the bytes again since.
+            let stored = row["request_hash"] as String, fingerprint: String? = row["request_fingerprint"]
+            guard fingerprint == i.requestHash || stored == i.requestHash || stored == i.bodyHash else {
                 throw ReturnRefusal(.idempotencyKeyReused, "Idempotency-Key \(key) was used before with a different request (a field returnd reads differs)")
             }
             guard let parcel = try loadParcel(db, where: "id = ?", row["parcel_id"] as String) else {
@@ -159,7 +161,10 @@ public final class SQLReturnStore: ReturnStore {
             }
         }
         if let key = i.idempotencyKey {
-            try db.execute("INSERT INTO idempotency_keys (key, request_hash, parcel_id, created_at) VALUES (?, ?, ?, ?)", [key, i.requestHash, parcelID, i.now])
+            // The bytes' hash where an older returnd looks (during a rolling upgrade it may take
+            // this key's retry: a byte-identical one replays there), the fingerprint beside it.
+            try db.execute("INSERT INTO idempotency_keys (key, request_hash, request_fingerprint, parcel_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                           [key, i.bodyHash ?? i.requestHash, i.requestHash, parcelID, i.now])
         }
         guard let parcel = try loadParcel(db, where: "id = ?", parcelID) else { throw StoreError.corrupt("parcel \(parcelID) vanished") }
         try insertEvents(db, DisputeEvent.events(.labelIssued, for: parcel, disputes: [request.disputeID], at: i.now))

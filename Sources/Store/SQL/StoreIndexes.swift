@@ -100,6 +100,12 @@ extension StoreIndexes {
         "ALTER TABLE parcels ADD COLUMN label_issued_at \(dateType)"
     }
 
+    /// An `Idempotency-Key`'s request fingerprint (`ReturnRequest.fingerprint()`), kept beside
+    /// `request_hash`, which holds the SHA-256 of the body's bytes again: what every returnd
+    /// before 2026-12-07 compares. Keys stored in between hold the fingerprint in `request_hash`
+    /// and none here. Empty on every older key, so the upgrade rewrites no row.
+    static let idempotencyFingerprint = "ALTER TABLE idempotency_keys ADD COLUMN request_fingerprint TEXT"
+
     /// Dispute events an operator set aside (`returnctl outbox set-aside`), and why: empty on
     /// every event until then, so the upgrade rewrites no row.
     static func outboxSetAside(dateType: String) -> [String] {

@@ -25,7 +25,7 @@ public enum StoreTables {
         Table(name: "outbox", columns: ["seq", "event_id", "dispute_id", "parcel_id", "type", "payload", "created_at", "attempts", "next_attempt_at",
                                         "last_error", "delivered_at", "dead_at", "retried_at", "lease_until", "set_aside_at", "set_aside_reason"],
               key: ["seq"], dateColumns: ["created_at", "next_attempt_at", "delivered_at", "dead_at", "retried_at", "lease_until", "set_aside_at"], identity: "seq"),
-        Table(name: "idempotency_keys", columns: ["key", "request_hash", "parcel_id", "created_at"], key: ["key"], dateColumns: ["created_at"]),
+        Table(name: "idempotency_keys", columns: ["key", "request_hash", "parcel_id", "created_at", "request_fingerprint"], key: ["key"], dateColumns: ["created_at"]),
         Table(name: "serial_counters", columns: ["key", "next_serial", "last_serial"], key: ["key"], dateColumns: []),
         Table(name: "api_tokens", columns: ["id", "token_hash", "role", "scope", "label", "created_at", "revoked_at"],
               key: ["id"], dateColumns: ["created_at", "revoked_at"]),

@@ -193,6 +193,9 @@ enum SQLiteMigrations {
         m.registerMigration("v18: dispute events set aside") { db in
             for statement in StoreIndexes.outboxSetAside(dateType: "DATETIME") { try db.execute(sql: statement) }
         }
+        m.registerMigration("v19: idempotency keys' fingerprints beside their bytes") { db in
+            try db.execute(sql: StoreIndexes.idempotencyFingerprint)
+        }
         return m
     }
 
