@@ -10,6 +10,11 @@ public enum YAMLUnknownKeys {
         /// The known key (or section, for a key that holds a section) it most looks like, if any is near.
         public var suggestion: String?
 
+        public init(key: String, suggestion: String?) {
+            self.key = key
+            self.suggestion = suggestion
+        }
+
         /// ` (did you mean tracking.enabled?)`, or nothing when no known key is near.
         public var hint: String { suggestion.map { " (did you mean \($0)?)" } ?? "" }
 
@@ -64,7 +69,7 @@ public enum YAMLUnknownKeys {
     }
 
     /// Levenshtein distance over bytes: how many letters to change to turn one key into the other.
-    static func editDistance(_ a: String, _ b: String) -> Int {
+    public static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.utf8), b = Array(b.utf8)
         guard !a.isEmpty else { return b.count }
         var row = Array(0...b.count)

@@ -26,6 +26,15 @@ struct ReturndCommand: AsyncParsableCommand {
         LogWriter.standardError.setLinesPerSecond(settings.logLinesPerSecond)
         ReturndBootstrap.bootstrapLogging(levels)
         let logger = Logger(label: "returnd")
+        // Before anything can fail on what a misspelt variable left at its default.
+        let unknownVariables = settings.unknownEnvironmentVariables
+        if !unknownVariables.isEmpty {
+            logger.warning("config.unknown_environment", metadata: [
+                "variables": "\(unknownVariables.map(\.key).joined(separator: ","))",
+                "suggestions": "\(unknownVariables.compactMap { u in u.suggestion.map { "\(u.key): did you mean \($0)?" } }.joined(separator: "; "))",
+                "hint": "no setting of returnd has these names, so they change nothing; a setting's variable is RETURND_ and its key in capitals, dots as underscores (http.port: RETURND_HTTP_PORT)",
+            ])
+        }
         let fileLimit = FileDescriptorLimit.raise()
         let runtime: ReturndRuntime
         let background: [any Service]

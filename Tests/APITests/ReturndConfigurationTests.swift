@@ -72,6 +72,19 @@ import Testing
         #expect(config.logLevels.modules["tracking"] == .debug)
     }
 
+    @Test("a RETURND_ variable that names no setting is reported with the closest setting's variable; every setting's variable, RETURND_CONFIG, a carrier's endpoint and a module's log level are not")
+    func unknownEnvironmentVariablesAreNamed() async throws {
+        let config = try await load("http:\n  port: 8080\n", environment: [
+            "RETURND_DATABASE_UR": "postgres://u:p@h:5432/d", "RETURND_HTTP_PROT": "9090", "RETURND_NOT_A_THING_AT_ALL": "1",
+            "RETURND_HTTP_PORT": "9091", "RETURND_CONFIG": "/etc/returnd/returnd.yaml", "RETURND_CARRIERS_ENDPOINTS_FR_COLISSIMO": "http://127.0.0.1:9/fr",
+            "RETURND_CARRIERS_TOKEN_ENDPOINTS_US_USPS": "http://127.0.0.1:9/token", "RETURND_LOG_LEVELS_HTTP": "debug",
+            "RETURND_TRACKING_CREDENTIAL_PREFIX": "carrier_", "PATH": "/usr/bin", "HOME": "/root",
+        ])
+        #expect(config.httpPort == 9091 && config.logLevels.modules["http"] == .debug)
+        #expect(config.unknownEnvironmentVariables.map(\.key) == ["RETURND_DATABASE_UR", "RETURND_HTTP_PROT", "RETURND_NOT_A_THING_AT_ALL"])
+        #expect(config.unknownEnvironmentVariables.map(\.suggestion) == ["RETURND_DATABASE_URL", "RETURND_HTTP_PORT", nil])
+    }
+
     @Test("a file of comments only, or empty, runs on every default, environment overrides still read")
     func aFileOfCommentsOnlyTakesEveryDefault() async throws {
         for text in ["", "# every setting at its default\n", "\n---\n"] {

@@ -59,6 +59,12 @@ public struct ReturndConfiguration: Sendable {
     /// Every setting read, as written (file or environment; absent: the default), by key: a
     /// reload compares them with the running ones (`settingsNeedingRestart`).
     public let settings: [String: String]
+    /// `RETURND_…` variables of the environment that name no setting, each with the variable of
+    /// the closest setting if one is near. A misspelt override changes nothing, without a word:
+    /// `RETURND_DATABASE_UR=postgres://…` in a unit's drop-in left an instance on its own SQLite
+    /// file. Logged at start (`config.unknown_environment`), not refused: the environment of a
+    /// service may hold other programs' variables of the same prefix.
+    public let unknownEnvironmentVariables: [YAMLUnknownKeys.Unknown]
 
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
@@ -187,6 +193,7 @@ public struct ReturndConfiguration: Sendable {
         logLevels = (level, modules)
         logLinesPerSecond = try setting.int("log.lines_per_second", default: LogWriter.defaultLinesPerSecond, in: 0...10_000_000)
         settings = setting.values.byKey
+        unknownEnvironmentVariables = Self.unknownVariables(in: environment, read: setting.read.keys)
         if let mapping { try Self.refuseUnknownKeys(file: file, mapping: mapping, read: setting.read.keys) }
     }
 
@@ -205,6 +212,28 @@ public struct ReturndConfiguration: Sendable {
             !Self.reloadedSettings.contains(key) && !key.hasPrefix("log.levels.")
                 && (settings[key] ?? "(default)") != (running.settings[key] ?? "(default)")
         }.sorted()
+    }
+
+    /// The variable that overrides `key`: `RETURND_HTTP_PORT` for `http.port`.
+    static func variable(for key: String) -> String {
+        "RETURND_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    /// See `unknownEnvironmentVariables`. A setting's variable is its key's (the mapping from a
+    /// key is exact, though not back); `RETURND_CONFIG` names the file, and the open sections
+    /// take any carrier id after their prefix.
+    static func unknownVariables(in environment: [String: String], read: Set<String>) -> [YAMLUnknownKeys.Unknown] {
+        let known = Set(read.map(variable(for:)))
+        let openPrefixes = openSections.map { variable(for: $0) + "_" }
+        let unknown = environment.keys.filter { name in
+            name.hasPrefix("RETURND_") && name != "RETURND_CONFIG" && !known.contains(name) && !openPrefixes.contains { name.hasPrefix($0) }
+        }.sorted()
+        return unknown.enumerated().map { i, name in
+            // As for the file's keys: suggestions for the first few, and not for absurd names.
+            guard i < YAMLUnknownKeys.suggestionLimit, name.utf8.count <= 100 else { return YAMLUnknownKeys.Unknown(key: name, suggestion: nil) }
+            let near = known.map { (YAMLUnknownKeys.editDistance($0, name), $0) }.min { $0 < $1 }
+            return YAMLUnknownKeys.Unknown(key: name, suggestion: near.flatMap { $0.0 <= max(2, name.count / 8) ? $0.1 : nil })
+        }
     }
 
     /// Sections whose keys are names returnd does not know in advance (carrier ids).
@@ -237,7 +266,7 @@ public struct ReturndConfiguration: Sendable {
         /// Where a key's value came from, for a refusal: an operator reading the file would find
         /// another value there when a `RETURND_…` variable overrides it.
         func origin(_ key: String) -> String {
-            let variable = "RETURND_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+            let variable = ReturndConfiguration.variable(for: key)
             return environment[variable] != nil ? "\(variable) (in the environment, over \(key) in \(file))" : "\(file): \(key)"
         }
 
