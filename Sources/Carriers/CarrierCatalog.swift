@@ -14,7 +14,8 @@ public struct CarrierFileError: Error, Hashable, Sendable, CustomStringConvertib
         self.message = message
     }
 
-    public var description: String { "\(file): \(field): \(message)" }
+    /// `field` "-" is a problem of the whole file or folder: "carriers: -: …" read as a riddle.
+    public var description: String { field == "-" ? "\(file): \(message)" : "\(file): \(field): \(message)" }
 }
 
 public struct CarrierCatalogErrors: Error, Sendable, CustomStringConvertible {
@@ -54,7 +55,7 @@ public struct CarrierCatalog: Sendable {
             names = try FileManager.default.contentsOfDirectory(atPath: url.path)
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
         } catch {
-            throw CarrierCatalogErrors(errors: [CarrierFileError(file: directory, field: "-", message: "cannot read the directory: \(error.localizedDescription)")])
+            throw CarrierCatalogErrors(errors: [CarrierFileError(file: shown(directory), field: "-", message: folderProblem(url.path))])
         }
         var files: [(String, String)] = []
         var errors: [CarrierFileError] = []
@@ -65,11 +66,32 @@ public struct CarrierCatalog: Sendable {
             }
         }
         if files.isEmpty && errors.isEmpty {
-            errors.append(CarrierFileError(file: directory, field: "-", message: "no carrier files (*.yaml)"))
+            errors.append(CarrierFileError(file: shown(directory), field: "-", message: "no carrier files (*.yaml)"))
         }
         do {
             return try parse(files: files, endpointOverrides: endpointOverrides, tokenEndpointOverrides: tokenEndpointOverrides, priorErrors: errors)
         } catch { throw error }
+    }
+
+    /// The folder as configured, and where that is when it is relative: a service's working
+    /// directory is not the operator's shell's.
+    static func shown(_ directory: String) -> String {
+        directory.hasPrefix("/") ? directory : "\(directory) (\(URL(fileURLWithPath: directory).standardizedFileURL.path))"
+    }
+
+    /// Why the folder cannot be listed, in plain words. Foundation said "The operation could not
+    /// be completed. The file doesn't exist." for a missing folder, and worse for a file.
+    static func folderProblem(_ path: String) -> String {
+        guard let dir = opendir(path) else {
+            let code = errno
+            switch code {
+            case ENOENT: return "no such folder (carriers.directory)"
+            case ENOTDIR: return "is a file, not a folder of carrier files (carriers.directory)"
+            default: return "cannot be read: \(String(cString: strerror(code))) (this process runs as uid \(getuid()))"
+            }
+        }
+        closedir(dir)
+        return "cannot be read"
     }
 
     /// Parses file contents already read: `(path, text)` pairs.

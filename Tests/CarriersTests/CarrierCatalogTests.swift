@@ -28,6 +28,25 @@ let validFile = """
 
 @Suite("Carrier files")
 struct CarrierCatalogTests {
+    /// Foundation's words were "The operation could not be completed. The file doesn't exist.",
+    /// after "carriers: -:", which read as a riddle at 3 a.m.
+    @Test("a carriers folder that is missing, a file, or relative is named in plain words: where it is, what is wrong, which setting")
+    func unreadableFolderInPlainWords() throws {
+        func problem(_ directory: String) -> String? {
+            do { _ = try CarrierCatalog.load(directory: directory); return nil } catch { return error.description }
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("carriers-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(problem(dir.path) == "\(dir.path): no such folder (carriers.directory)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        #expect(problem(dir.path) == "\(dir.path): no carrier files (*.yaml)")
+        let file = dir.appendingPathComponent("not-a-folder")
+        try Data("x".utf8).write(to: file)
+        #expect(problem(file.path) == "\(file.path): is a file, not a folder of carrier files (carriers.directory)")
+        let relative = "no-such-carriers-\(UUID().uuidString)"
+        #expect(problem(relative) == "\(relative) (\(FileManager.default.currentDirectoryPath)/\(relative)): no such folder (carriers.directory)")
+    }
+
     @Test("the repository's carrier files load and cover all 17 countries")
     func repositoryFilesCoverEveryCountry() throws {
         let catalog = try CarrierCatalog.load(directory: carriersDirectory)
