@@ -55,7 +55,7 @@ public struct CarrierCatalog: Sendable {
             names = try FileManager.default.contentsOfDirectory(atPath: url.path)
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
         } catch {
-            throw CarrierCatalogErrors(errors: [CarrierFileError(file: shown(directory), field: "-", message: folderProblem(url.path))])
+            throw CarrierCatalogErrors(errors: [CarrierFileError(file: TextFile.shown(directory), field: "-", message: folderProblem(url.path))])
         }
         var files: [(String, String)] = []
         var errors: [CarrierFileError] = []
@@ -66,17 +66,11 @@ public struct CarrierCatalog: Sendable {
             }
         }
         if files.isEmpty && errors.isEmpty {
-            errors.append(CarrierFileError(file: shown(directory), field: "-", message: "no carrier files (*.yaml)"))
+            errors.append(CarrierFileError(file: TextFile.shown(directory), field: "-", message: "no carrier files (*.yaml)"))
         }
         do {
             return try parse(files: files, endpointOverrides: endpointOverrides, tokenEndpointOverrides: tokenEndpointOverrides, priorErrors: errors)
         } catch { throw error }
-    }
-
-    /// The folder as configured, and where that is when it is relative: a service's working
-    /// directory is not the operator's shell's.
-    static func shown(_ directory: String) -> String {
-        directory.hasPrefix("/") ? directory : "\(directory) (\(URL(fileURLWithPath: directory).standardizedFileURL.path))"
     }
 
     /// Why the folder cannot be listed, in plain words. Foundation said "The operation could not

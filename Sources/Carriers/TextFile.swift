@@ -19,6 +19,12 @@ public enum TextFile {
         public var description: String { "\(path) \(reason)" }
     }
 
+    /// A path as configured, and where that is when it is relative: a service's working
+    /// directory is not the operator's shell's.
+    public static func shown(_ path: String) -> String {
+        path.hasPrefix("/") ? path : "\(path) (\(URL(fileURLWithPath: path).standardizedFileURL.path))"
+    }
+
     /// The file's text, at most `limit` bytes of UTF-8.
     public static func read(_ path: String, limit: Int = 1 << 20) throws(Failure) -> String {
         func fail(_ reason: String, absent: Bool = false) -> Failure { Failure(path: path, reason: reason, doesNotExist: absent) }

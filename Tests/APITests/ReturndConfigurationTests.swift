@@ -175,6 +175,11 @@ import Testing
             let error = await #expect(throws: ReturndConfiguration.Invalid.self) { try await ReturndConfiguration.load(file: file, environment: [:]) }
             #expect(error?.description == "\(file): \(reason)")
         }
+        // A relative path is named with where it was looked for: a service's working directory
+        // is not the operator's shell's.
+        let relative = "no-such-\(UUID().uuidString).yaml"
+        let error = await #expect(throws: ReturndConfiguration.Invalid.self) { try await ReturndConfiguration.load(file: relative, environment: [:]) }
+        #expect(error?.description == "\(relative) (\(FileManager.default.currentDirectoryPath)/\(relative)): does not exist")
     }
 
     /// Eight lines whose aliases stand for 9^8 (43 million) values, then `tail`.

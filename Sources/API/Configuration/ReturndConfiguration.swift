@@ -77,7 +77,7 @@ public struct ReturndConfiguration: Sendable {
         // the alias check, the empty-document case and the unknown keys. The file provider
         // reads it again on its own.
         let text: String
-        do { text = try TextFile.read(file) } catch { throw Invalid(description: "\(file): \(error.reason)") }
+        do { text = try TextFile.read(file) } catch { throw Invalid(description: "\(TextFile.shown(file)): \(error.reason)") }
         // Before Yams composes it: see `Node.keyShape` (21 s for such a file otherwise).
         switch Node.keyShape(ofYAML: text) {
         case .plainNames: break
