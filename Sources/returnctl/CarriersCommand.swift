@@ -12,7 +12,10 @@ struct CarriersCommand: AsyncParsableCommand {
     /// The carrier files of `directory`, or of the configured carriers.directory; each problem
     /// printed as file: field: message.
     static func load(_ options: GlobalOptions, directory: String?) async throws -> (CarrierCatalog, String) {
-        let settings = try await options.load()
+        // Files checked where no returnd is configured (their own repository, a workstation):
+        // every setting at its default, so no endpoint is overridden.
+        let unconfigured = directory != nil && !FileManager.default.fileExists(atPath: options.config)
+        let settings = unconfigured ? try ReturndConfiguration.defaults() : try await options.load()
         let dir = directory ?? settings.carriersDirectory
         do { return (try ReturndBootstrap.loadCarriers(settings, directory: dir), dir) } catch {
             for e in error.errors { FileHandle.standardError.write(Data("\(e)\n".utf8)) }

@@ -94,20 +94,31 @@ public struct ReturndConfiguration: Sendable {
         if let root, root.expandedSize(limit: maxValues) >= maxValues {
             throw Invalid(description: "\(file): holds more than \(maxValues) values once its aliases (*name) are expanded: not a configuration")
         }
-        let env = EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "returnd")
         // A file of comments only (every setting at its default) is valid YAML with no mapping,
         // which the file provider refuses as "Top level YAML value is not a mapping".
         if isYAML && (root == nil || root?.null != nil) {
-            return try ReturndConfiguration(reader: ConfigReader(providers: [env]), file: file, mapping: nil, environment: environment)
+            return try ReturndConfiguration(reader: ConfigReader(providers: [Self.environmentProvider(environment)]), file: file, mapping: nil, environment: environment)
         }
         let yaml: FileProvider<YAMLSnapshot>
         do { yaml = try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)) } catch {
             throw Invalid(description: "\(file): cannot load configuration: \(error)")
         }
-        return try ReturndConfiguration(reader: ConfigReader(providers: [env, yaml]), file: file, mapping: root?.mapping, environment: environment)
+        return try ReturndConfiguration(reader: ConfigReader(providers: [environmentProvider(environment), yaml]), file: file, mapping: root?.mapping, environment: environment)
     }
 
     static let maxValues = 10_000
+
+    /// Every setting at its default under `environment`'s overrides, with no file: for
+    /// `returnctl carriers check --directory`, which checks carrier files where no returnd is
+    /// configured (a carrier file's own repository, a workstation).
+    public static func defaults(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ReturndConfiguration {
+        try ReturndConfiguration(reader: ConfigReader(providers: [environmentProvider(environment)]), file: "(defaults)", mapping: nil, environment: environment)
+    }
+
+    /// `RETURND_HTTP_PORT` for `http.port`, and so on.
+    static func environmentProvider(_ environment: [String: String]) -> some ConfigProvider {
+        EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "returnd")
+    }
 
     /// `mapping`: the file as parsed, for the keys returnd does not read.
     init(reader config: ConfigReader, file: String, mapping: Node.Mapping?, environment: [String: String]) throws {
