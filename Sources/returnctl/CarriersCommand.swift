@@ -13,8 +13,10 @@ struct CarriersCommand: AsyncParsableCommand {
     /// printed as file: field: message.
     static func load(_ options: GlobalOptions, directory: String?) async throws -> (CarrierCatalog, String) {
         // Files checked where no returnd is configured (their own repository, a workstation):
-        // every setting at its default, so no endpoint is overridden.
-        let unconfigured = directory != nil && !FileManager.default.fileExists(atPath: options.config)
+        // every setting at its default, so no endpoint is overridden. A file named by --config
+        // or $RETURND_CONFIG must still be there.
+        let unconfigured = directory != nil && options.config == GlobalOptions.defaultConfig
+            && ProcessInfo.processInfo.environment["RETURND_CONFIG"] == nil && !FileManager.default.fileExists(atPath: options.config)
         let settings = unconfigured ? try ReturndConfiguration.defaults() : try await options.load()
         let dir = directory ?? settings.carriersDirectory
         do { return (try ReturndBootstrap.loadCarriers(settings, directory: dir), dir) } catch {

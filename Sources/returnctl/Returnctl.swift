@@ -83,7 +83,9 @@ struct CommandFailure: Error {
 
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Configuration file. Default: $RETURND_CONFIG or config/returnd.yaml.")
-    var config: String = ProcessInfo.processInfo.environment["RETURND_CONFIG"] ?? "config/returnd.yaml"
+    var config: String = ProcessInfo.processInfo.environment["RETURND_CONFIG"] ?? GlobalOptions.defaultConfig
+
+    static let defaultConfig = "config/returnd.yaml"
 
     @Flag(name: .long, help: "Print JSON instead of a table (read commands).")
     var json = false
