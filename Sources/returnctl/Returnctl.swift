@@ -16,6 +16,7 @@ struct Returnctl: AsyncParsableCommand {
             Works on the same store as the daemon (--config, else $RETURND_CONFIG, else config/returnd.yaml).
             Read commands take --json. Exit codes: 0 success, 1 failure (one line on stderr), 2 wrong usage.
             """,
+        version: "returnctl " + ReturndVersion.line,
         subcommands: [StatusCommand.self, ParcelCommand.self, TokenCommand.self, OutboxCommand.self, CarriersCommand.self, LabelCommand.self, TrackCommand.self, MigrateCommand.self, DatabaseCommand.self])
 
     static func main() async {

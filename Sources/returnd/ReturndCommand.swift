@@ -11,7 +11,8 @@ struct ReturndCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "returnd",
         abstract: "The free-return logistics daemon: labels, tracking, warehouse receipts, dispute updates.",
-        discussion: "SIGHUP reloads the configuration and carrier files; SIGTERM stops gracefully. Under systemd it speaks sd_notify (READY, WATCHDOG, STATUS, STOPPING).")
+        discussion: "SIGHUP reloads the configuration and carrier files; SIGTERM stops gracefully. Under systemd it speaks sd_notify (READY, WATCHDOG, STATUS, STOPPING).",
+        version: "returnd " + ReturndVersion.line)
 
     @Option(name: .long, help: "Configuration file (YAML). Default: $RETURND_CONFIG or config/returnd.yaml.")
     var config: String = ProcessInfo.processInfo.environment["RETURND_CONFIG"] ?? "config/returnd.yaml"
@@ -47,6 +48,7 @@ struct ReturndCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         logger.info("startup.configured", metadata: [
+            "version": "\(ReturndVersion.line)",
             "host": "\(settings.httpHost)", "port": "\(settings.httpPort)", "database": "\(ReturndBootstrap.redactedDatabaseURL(settings.databaseURL))",
             "carriers": "\(runtime.snapshot.catalog.services.count)",
         ])

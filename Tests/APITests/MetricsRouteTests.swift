@@ -39,6 +39,7 @@ struct MetricsRouteTests {
             #expect(lines.contains(#"returnd_http_requests_total{method="POST",route="/v1/returns",status="201"} 1"#))
             #expect(lines.contains(#"returnd_http_requests_total{method="GET",route="/v1/parcels/{id}",status="404"} 1"#) || lines.contains(#"returnd_http_requests_total{method="GET",route="/v1/parcels/:id",status="404"} 1"#), "\(text)")
             #expect(text.contains("returnd_label_render_seconds_bucket"))
+            #expect(lines.contains(#"returnd_build_info{version="\#(ReturndVersion.release)",sqlite_schema="\#(StoreSchema.sqlite)",postgres_schema="\#(StoreSchema.postgres)"} 1.0"#), "\(text)")
             let storeBytes = lines.first { $0.hasPrefix("returnd_store_bytes ") }.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } }
             #expect(storeBytes == Double(try await h.runtime.store.storeBytes()) && (storeBytes ?? 0) > 0, "\(text)")
             let freeBytes = lines.first { $0.hasPrefix("returnd_store_free_bytes ") }.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } }

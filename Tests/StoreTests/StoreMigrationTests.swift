@@ -232,4 +232,14 @@ extension StoreMigrationTests {
             #expect(try await store.consistencyProblems().isEmpty)
         }
     }
+
+    @Test("the schema --version and returnd_build_info name is the newest migration a new store of the backend applies", arguments: StoreKind.allCases)
+    func schemaNamedByVersion(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let applied = try await t.store.backend.migrations().applied
+            let newest = try #require(applied.last)
+            #expect(newest.hasPrefix((kind == .sqlite ? StoreSchema.sqlite : StoreSchema.postgres) + ": "), "\(newest)")
+            #expect(applied.count == Int((kind == .sqlite ? StoreSchema.sqlite : StoreSchema.postgres).dropFirst()))
+        }
+    }
 }

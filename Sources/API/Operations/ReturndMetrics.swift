@@ -17,6 +17,9 @@ public final class ReturndMetrics: Sendable {
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logWriter: LogWriter = .standardError) {
         self.registry = registry
         self.logWriter = logWriter
+        // Which build each instance runs, for a rolling upgrade's dashboards (the usual `_build_info`).
+        registry.makeGauge(descriptor: .init(metricName: "returnd_build_info", unitName: "", helpText: "The running build: release and the newest store schema it knows per backend (always 1)"),
+                           labels: [("version", ReturndVersion.release), ("sqlite_schema", StoreSchema.sqlite), ("postgres_schema", StoreSchema.postgres)]).set(1.0)
     }
 
     static let latencyBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
