@@ -92,7 +92,7 @@ public final class LabelRenderer: Sendable {
         case .pdf: bytes = try CairoCanvas.pdf(layout, title: title, created: created)
         case .svg: bytes = try CairoCanvas.svg(layout)
         case .png: bytes = try PNGEncoder.encode(try CairoCanvas.bitmap(layout), dpi: layout.dpi)
-        case .zpl: bytes = ZPLRenderer.render(layout)
+        case .zpl: bytes = try ZPLRenderer.render(layout)
         }
         return RenderedLabel(format: format, bytes: bytes)
     }

@@ -149,7 +149,30 @@ enum CairoCanvas {
         }
     }
 
-    private static func draw(_ layout: LabelLayout, _ cr: OpaquePointer, target: Target) {
+    /// One text element alone, drawn as `bitmap` draws it in a whole label, on a surface that
+    /// covers `box` (in dots): a ZPL label's line that the printer's font cannot print
+    /// (`ZPLGraphicText`). The box starts on a whole dot, so the glyphs land on the same pixels.
+    static func textBitmap(_ s: String, x: Double, y: Double, size: Double, bold: Bool, maxWidth: Double, dpi: Int,
+                           box: (x: Int, y: Int, width: Int, height: Int)) throws -> MonochromeBitmap {
+        let scale = Double(dpi) / 72
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_A8, Int32(box.width), Int32(box.height)) else { throw Failed(description: "no surface") }
+        defer { cairo_surface_destroy(surface) }
+        try check(cairo_surface_status(surface))
+        guard let cr = cairo_create(surface) else { throw Failed(description: "no context") }
+        defer { cairo_destroy(cr) }
+        cairo_translate(cr, -Double(box.x), -Double(box.y))
+        cairo_scale(cr, scale, scale)
+        prepare(cr, target: .raster)
+        text(cr, s, x: x, y: y, size: size, bold: bold, maxWidth: maxWidth)
+        try check(cairo_status(cr))
+        cairo_surface_flush(surface)
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        guard let data = cairo_image_surface_get_data(surface) else { throw Failed(description: "no pixels") }
+        return threshold(UnsafeRawBufferPointer(start: data, count: stride * box.height), width: box.width, height: box.height, stride: stride)
+    }
+
+    /// What every drawing starts with, a whole label or one line of it.
+    private static func prepare(_ cr: OpaquePointer, target: Target) {
         // Text unhinted, as the vector surfaces draw it, for every target. Left to the surface,
         // a bitmap's glyphs followed whichever surface first used the font in the process (4,028
         // pixels of a PNG label differed between one drawn first and one drawn after a PDF).
@@ -166,6 +189,10 @@ enum CairoCanvas {
         cairo_set_source_rgb(cr, 0, 0, 0)
         // Crisp edges for bars and modules; they sit on whole printer dots anyway.
         cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE)
+    }
+
+    private static func draw(_ layout: LabelLayout, _ cr: OpaquePointer, target: Target) {
+        prepare(cr, target: target)
         for element in layout.elements {
             switch element {
             case .rect(let x, let y, let w, let h):

@@ -1,5 +1,6 @@
-/// ZPL II for thermal printers: text as fields, the codes as `^BC`/`^BQN` commands so that the
-/// printer draws them at its own resolution. UTF-8 via `^CI28`; every field goes through `^FH`
+/// ZPL II for thermal printers: text as fields (as pictures where the printer's font has no
+/// glyphs: `ZPLGraphicText`), the codes as `^BC`/`^BQN` commands so that the printer draws them
+/// at its own resolution. UTF-8 via `^CI28`; every field goes through `^FH`
 /// so that a buyer's name cannot smuggle in printer commands.
 /// Written straight into one buffer sized up front: ZPL is the format kiosks fetch most, it is
 /// all text, and appending byte by byte to a growing Array was half of a ZPL label's time.
@@ -25,12 +26,34 @@ enum ZPLRenderer {
         return backslashCaretUnderscore || tilde || control
     }
 
-    static func render(_ layout: LabelLayout) -> [UInt8] {
-        let capacity = ZPLWriter.capacity(for: layout)
+    static func render(_ layout: LabelLayout) throws -> [UInt8] {
+        // Lines the printer's font cannot print go as pictures, drawn first: their size is known
+        // before the buffer is.
+        // (No table at all for the usual all-Latin label: a dictionary looked up per element cost
+        // a fifth of its time.)
+        var graphics: [(x: Int, y: Int, field: [UInt8])?]? = nil
+        var graphicBytes = 0
+        for (index, element) in layout.elements.enumerated() {
+            guard case .text(let s, let x, let y, let size, let weight, let maxWidth) = element, !ZPLGraphicText.printerFontPrints(s) else { continue }
+            let scale = Double(layout.dpi) / 72
+            let box = ZPLGraphicText.box(x: x, y: y, size: size, maxWidth: maxWidth, dpi: layout.dpi,
+                                         labelDots: (nearest(layout.width * scale), nearest(layout.height * scale)))
+            let bitmap = try CairoCanvas.textBitmap(s, x: x, y: y, size: size, bold: weight == .bold, maxWidth: maxWidth, dpi: layout.dpi, box: box)
+            let field = ZPLGraphicText.field(bitmap)
+            if graphics == nil { graphics = Array(repeating: nil, count: layout.elements.count) }
+            graphics![index] = (box.x, box.y, field)
+            graphicBytes += field.count
+        }
+        let capacity = ZPLWriter.capacity(for: layout) + graphicBytes
         let written = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             var z = ZPLWriter(buffer: buffer, dpi: layout.dpi)
             z.raw("^XA\n^CI28\n^PW"); z.dots(layout.width); z.raw("\n^LL"); z.dots(layout.height); z.raw("\n^LH0,0\n")
-            for element in layout.elements {
+            for (index, element) in layout.elements.enumerated() {
+                if let graphic = graphics?[index] {
+                    z.raw("^FO"); z.int(graphic.x); z.raw(","); z.int(graphic.y)
+                    graphic.field.withUnsafeBufferPointer { z.bytes($0) }
+                    continue
+                }
                 switch element {
                 case .text(let s, let x, let y, let size, let weight, let maxWidth):
                     let h = z.d(size)
