@@ -23,7 +23,7 @@ struct OutboxCommand: AsyncParsableCommand {
         // Unconditional: `--limit -5` reads -5 as the value, so validate() names what is wrong
         // (otherwise argument-parser takes -5 for an option and says only "Missing value").
         @Option(parsing: .unconditional, help: "At most this many.") var limit = 100
-        @Option(help: "Only this dispute's events: what returnd told the dispute service about it (reads the whole outbox).") var dispute: String?
+        @Option(help: "Only this dispute's events: what returnd told the dispute service about it (through its parcels' rows; parcels written by a returnd before 2026-12-07 read the whole outbox).") var dispute: String?
 
         func validate() throws {
             if let state, OutboxEntry.State(rawValue: state) == nil { throw ValidationError("--state must be pending, delivered, dead or set_aside") }

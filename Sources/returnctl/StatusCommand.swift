@@ -198,8 +198,9 @@ struct ParcelCommand: AsyncParsableCommand {
                 var out = Output(parcel: p, trackingEvents: try await store.trackingEvents(parcelID: p.id),
                                  receipts: reads.receipts, receiptCount: reads.total, inspection: try await store.inspection(parcelID: p.id),
                                  packagesUnderLabel: under.map(\.id), disputeEvents: [])
-                // The parcel is shown before its dispute events are read: that read scans the
-                // whole outbox, seconds on a store of production's size (README, "Dispute updates").
+                // The parcel is shown before its dispute events are read: for a parcel an older
+                // returnd wrote to, that read scans the whole outbox, seconds on a store of
+                // production's size (README, "Dispute updates").
                 if !options.json {
                     printParcel(out, under: under, expiryWait: config.deadlines.expiryFinalCheckWait)
                     print("\nDISPUTE EVENTS (oldest first; `returnctl outbox show EVENT` for the body)")

@@ -271,6 +271,45 @@ struct ReturnStoreConformanceTests {
         }
     }
 
+    @Test("a parcel's and a dispute's events are found through the parcel's own history and item rows (a join, status changes, an inspection, a package under a used label): every event the outbox holds for it, none read by the outbox's parcel column", arguments: StoreKind.allCases)
+    func outboxFoundThroughParcelRows(_ kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            let now = Date()
+            let first = try await store.issueReturn(issuance(request(dispute: "D-1", order: "O-1", skus: ["A"]))).parcel
+            let joined = try await store.issueReturn(issuance(request(dispute: "D-2", order: "O-2", skus: ["B"])))
+            #expect(joined.kind == .joined && joined.parcel.id == first.id)
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: first.id, status: .droppedOff, source: .kiosk, occurredAt: now))
+            let package = try await store.issueReturn(issuance(request(dispute: "D-3", order: "O-1", skus: ["C"])))
+            #expect(package.kind == .reusedLabel)
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: first.id, status: .arrivedAtWarehouse, source: .scanner, occurredAt: now))
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: first.id, status: .inspected, source: .scanner, occurredAt: now,
+                                                                 inspection: [ItemInspection(sku: "A", outcome: .accepted), ItemInspection(sku: "B", outcome: .rejected, reason: "worn")]))
+            let other = try await store.issueReturn(issuance(request(dispute: "D-4", seller: "S-2", skus: ["D"]))).parcel
+            // What the whole outbox holds for each, read as before.
+            func scanned(_ column: String, _ value: String) async throws -> [String] {
+                try await store.backend.read { db in try db.strings("SELECT event_id FROM outbox WHERE \(column) = ? ORDER BY seq", [value]) }
+            }
+            let byParcel = [first.id: try await scanned("parcel_id", first.id), package.parcel.id: try await scanned("parcel_id", package.parcel.id), other.id: try await scanned("parcel_id", other.id)]
+            let byDispute = ["D-1": try await scanned("dispute_id", "D-1"), "D-2": try await scanned("dispute_id", "D-2"), "D-3": try await scanned("dispute_id", "D-3")]
+            #expect(byParcel[first.id]?.count == 8, "\(byParcel)")  // two label events, then each dispute dropped off, arrived and inspected
+            #expect(byDispute["D-2"]?.count == 4 && byParcel[package.parcel.id]?.count == 1)
+            // The outbox's own parcel column no longer points anywhere: only the parcel's rows can find them.
+            try await store.backend.write { db in try db.execute("UPDATE outbox SET parcel_id = 'P-ELSEWHERE'") }
+            for (parcelID, events) in byParcel { #expect(try await store.outbox(parcelID: parcelID).map(\.eventID) == events, "\(parcelID)") }
+            for (disputeID, events) in byDispute { #expect(try await store.outbox(disputeID: disputeID).map(\.eventID) == events, "\(disputeID)") }
+            #expect(try await store.outbox(parcelID: "P-NONE").isEmpty)
+            #expect(try await store.outbox(disputeID: "D-NONE").isEmpty)
+            // One index lookup per id, whatever the outbox's size.
+            let plan = try await store.backend.read { db -> String in
+                if kind == .postgresql { try db.execute("SET LOCAL enable_seqscan = off") }
+                let rows = try db.rows("\(kind == .sqlite ? "EXPLAIN QUERY PLAN" : "EXPLAIN") \(SQLReturnStore.eventsByIDQuery(db.dialect))", [#"["evt_1","evt_2"]"#])
+                return rows.map { $0[kind == .sqlite ? "detail" : "QUERY PLAN"] as String }.joined(separator: "\n")
+            }
+            #expect(plan.contains(kind == .sqlite ? "USING INDEX sqlite_autoindex_outbox" : "outbox_event_id_key"), "\(plan)")
+        }
+    }
+
     @Test("parcels are listed by status, country, carrier, warehouse and age, least recently changed first, with how many match", arguments: StoreKind.allCases)
     func parcelList(_ kind: StoreKind) async throws {
         try await withStore(kind) { t in

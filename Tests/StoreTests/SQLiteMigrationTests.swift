@@ -110,6 +110,8 @@ struct SQLiteMigrationTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("returnd-migration-\(UUID().uuidString)")
         let backend = try SQLiteBackend(path: dir.appendingPathComponent("returnd.sqlite").path)
         try SQLiteMigrations.migrator.migrate(backend.pool, upTo: migration)
+        // The columns this build's writer fills (SQLReturnStore.migrate(upTo:) in StoreMigrationTests).
+        try backend.pool.write { db in try SQLiteMigrations.addEventIDColumns(db) }
         return (dir, backend, SQLReturnStore(backend: backend))
     }
 }

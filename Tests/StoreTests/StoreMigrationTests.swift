@@ -191,11 +191,18 @@ func oldCarrierArrival(_ store: SQLReturnStore, _ parcelID: String, at date: Dat
 
 extension SQLReturnStore {
     /// Applies the migrations up to the named one of this store's backend: a store of that age.
+    /// It also has the columns this build's writer writes that a later migration adds
+    /// (`StoreIndexes.eventIDColumns`, which that migration adds only where absent), so that the
+    /// store's own code can fill it with the parcels a test needs.
     func migrate(upTo last: (sqlite: String, postgresql: String)) async throws {
         if let sqlite = backend as? SQLiteBackend {
             try SQLiteMigrations.migrator.migrate(sqlite.pool, upTo: last.sqlite)
+            try await sqlite.pool.write { db in try SQLiteMigrations.addEventIDColumns(db) }
         } else {
-            try await backend.write { db in try PostgresMigrations.migrate(db, upTo: last.postgresql) }
+            try await backend.write { db in
+                try PostgresMigrations.migrate(db, upTo: last.postgresql)
+                for statement in StoreIndexes.postgresEventIDColumns { try db.execute(statement) }
+            }
         }
     }
 }
@@ -240,6 +247,38 @@ extension StoreMigrationTests {
             let newest = try #require(applied.last)
             #expect(newest.hasPrefix((kind == .sqlite ? StoreSchema.sqlite : StoreSchema.postgres) + ": "), "\(newest)")
             #expect(applied.count == Int((kind == .sqlite ? StoreSchema.sqlite : StoreSchema.postgres).dropFirst()))
+        }
+    }
+
+    @Test("after the event-ids migration a parcel an older returnd wrote to is read whole from the outbox (also once newer rows join its older ones), and a parcel written since through its own rows", arguments: StoreKind.allCases)
+    func eventIDsOfWrites(_ kind: StoreKind) async throws {
+        let before = (sqlite: "v19: idempotency keys' fingerprints beside their bytes", postgresql: "v15: idempotency keys' fingerprints beside their bytes")
+        try await withStore(kind, migrate: { try await $0.migrate(upTo: before) }) { t in
+            let store = t.store
+            let old = try await store.issueReturn(issuance(request(dispute: "D-1", seller: "S-1"))).parcel
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: old.id, status: .droppedOff, source: .kiosk, occurredAt: Date()))
+            // As an older returnd left them: no ids on its rows.
+            try await store.backend.write { db in
+                try db.execute("UPDATE parcel_history SET event_ids = NULL")
+                try db.execute("UPDATE parcel_items SET event_id = NULL")
+            }
+
+            try await store.migrate()
+            let migrations = try await store.backend.migrations()
+            #expect(migrations.applied == migrations.known)
+            func scanned(_ parcelID: String) async throws -> [String] {
+                try await store.backend.read { db in try db.strings("SELECT event_id FROM outbox WHERE parcel_id = ? ORDER BY seq", [parcelID]) }
+            }
+            #expect(try await store.outbox(parcelID: old.id).map(\.eventID) == (try await scanned(old.id)))
+            #expect(try await scanned(old.id).count == 2)
+            _ = try await store.changeStatus(StatusChangeRequest(parcelID: old.id, status: .arrivedAtWarehouse, source: .scanner, occurredAt: Date()))
+            #expect(try await store.outbox(parcelID: old.id).map(\.eventID) == (try await scanned(old.id)))
+            #expect(try await store.outbox(disputeID: "D-1").map(\.eventID) == (try await scanned(old.id)))
+            #expect(try await scanned(old.id).count == 3)
+            let new = try await store.issueReturn(issuance(request(dispute: "D-2", seller: "S-2"))).parcel
+            let newEvents = try await scanned(new.id)
+            try await store.backend.write { db in try db.execute("UPDATE outbox SET parcel_id = 'P-ELSEWHERE' WHERE parcel_id = ?", [new.id]) }
+            #expect(try await store.outbox(parcelID: new.id).map(\.eventID) == newEvents && newEvents.count == 1)
         }
     }
 }

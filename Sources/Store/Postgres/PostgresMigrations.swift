@@ -175,6 +175,7 @@ enum PostgresMigrations {
         Migration(id: "v13: when the label's version was issued", statements: [StoreIndexes.labelIssuedAt(dateType: "TIMESTAMPTZ")]),
         Migration(id: "v14: dispute events set aside", statements: StoreIndexes.outboxSetAside(dateType: "TIMESTAMPTZ")),
         Migration(id: "v15: idempotency keys' fingerprints beside their bytes", statements: [StoreIndexes.idempotencyFingerprint]),
+        Migration(id: "v16: each write's dispute events on its history and item rows", statements: StoreIndexes.postgresEventIDColumns),
     ]
 
     /// `upTo`: the last migration to apply (a store of that age, for the migration tests).

@@ -52,18 +52,25 @@ extension SQLReturnStore {
             // Handed over at a kiosk: ask the carrier soon for its acceptance scan.
             try db.execute("UPDATE tracking_schedule SET next_poll_at = ?, unchanged_polls = 0 WHERE parcel_id = ?", [c.occurredAt, parcel.id])
         }
-        try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, ?, ?, ?, ?)", [parcel.id, status.rawValue, c.source.rawValue, c.occurredAt, plan.detail])
+        // The events first: the history row keeps their ids (`StoreIndexes.eventIDsOfWrites`).
+        var events: [PlannedEvent] = []
+        if let planned = plan.events {
+            events = planned
+        } else if let kind = status.disputeEvent {
+            let inspection = try inspectionRows(db, parcel.id)
+            events = try DisputeEvent.events(kind, for: plan.moved, at: c.occurredAt, source: c.source, location: c.location, inspection: inspection).map {
+                PlannedEvent(event: $0, payload: try $0.jsonText())
+            }
+        }
+        let eventIDs = events.count == 1 ? events[0].event.id : events.map(\.event.id).joined(separator: ",")
+        try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail, event_ids) VALUES (?, ?, ?, ?, ?, ?)",
+                       [parcel.id, status.rawValue, c.source.rawValue, c.occurredAt, plan.detail, eventIDs])
         if status == .arrivedAtWarehouse && c.source == .carrier {
             // Watched by the timer until a scanner confirms it; the timer forgets it then, so a
             // receipt writes nothing here.
             try db.execute("INSERT INTO arrivals_awaiting_scan (parcel_id, arrived_at) VALUES (?, ?) ON CONFLICT DO NOTHING", [parcel.id, c.occurredAt])
         }
-        if let events = plan.events {
-            try insertEvents(db, events)
-        } else if let kind = status.disputeEvent {
-            let inspection = try inspectionRows(db, parcel.id)
-            try insertEvents(db, DisputeEvent.events(kind, for: plan.moved, at: c.occurredAt, source: c.source, location: c.location, inspection: inspection))
-        }
+        if !events.isEmpty { try insertEvents(db, events) }
         return StatusChangeOutcome(parcel: plan.moved, changed: true)
     }
 
@@ -272,16 +279,57 @@ extension SQLReturnStore {
         try await backend.read { db in try db.row("SELECT * FROM outbox WHERE event_id = ?", [id]).map(Self.outboxEntry) }
     }
 
-    /// These two read the whole outbox (a million events of 430 bytes: 0.3 s cached, 2.3 s from
-    /// disk; README, "Dispute updates"): no index holds every event's parcel or dispute, since
-    /// one would cost every event a write, a warehouse receipt's among them (an index on the
-    /// parcel: the receipts 0.81x, bench/HISTORY.md). Operators' reads, never on a schedule.
+    /// These two find a parcel's events through the ids its own history and item rows keep
+    /// (`StoreIndexes.eventIDsOfWrites`), then the outbox's `event_id` index. A parcel an older
+    /// returnd wrote to is read the old way, the whole outbox (a million events of 430 bytes:
+    /// 0.3 s cached, 2.3 s from disk; README, "Dispute updates"): no index holds every event's
+    /// parcel or dispute, since one would cost every event a write, a warehouse receipt's among
+    /// them (an index on the parcel: the receipts 0.81x, bench/HISTORY.md).
     public func outbox(parcelID: String) async throws -> [OutboxEntry] {
-        try await backend.read { db in try db.rows("SELECT * FROM outbox WHERE parcel_id = ? ORDER BY seq", [parcelID]).map(Self.outboxEntry) }
+        try await backend.read { db in
+            guard let ids = try Self.eventIDs(db, parcelIDs: [parcelID]) else {
+                return try db.rows("SELECT * FROM outbox WHERE parcel_id = ? ORDER BY seq", [parcelID]).map(Self.outboxEntry)
+            }
+            return try Self.events(db, ids)
+        }
     }
 
     public func outbox(disputeID: String) async throws -> [OutboxEntry] {
-        try await backend.read { db in try db.rows("SELECT * FROM outbox WHERE dispute_id = ? ORDER BY seq", [disputeID]).map(Self.outboxEntry) }
+        try await backend.read { db in
+            // A dispute's events are about the parcels holding its items (parcel_items_dispute_sku).
+            let parcels = try db.strings("SELECT DISTINCT parcel_id FROM parcel_items WHERE dispute_id = ?", [disputeID])
+            guard let ids = try Self.eventIDs(db, parcelIDs: parcels) else {
+                return try db.rows("SELECT * FROM outbox WHERE dispute_id = ? ORDER BY seq", [disputeID]).map(Self.outboxEntry)
+            }
+            return try Self.events(db, ids).filter { $0.disputeID == disputeID }
+        }
+    }
+
+    /// Every event the writes of these parcels made, from their history and item rows; nil when
+    /// an older returnd wrote one of those rows (it kept no ids), so the caller reads the outbox.
+    static func eventIDs(_ db: any SQLSession, parcelIDs: [String]) throws -> [String]? {
+        var ids: [String] = []
+        for parcelID in parcelIDs {
+            let kept = try db.rows("""
+                SELECT event_ids AS ids FROM parcel_history WHERE parcel_id = ?
+                UNION ALL SELECT event_id AS ids FROM parcel_items WHERE parcel_id = ?
+                """, [parcelID, parcelID])
+            for row in kept {
+                guard let list = row["ids"] as String? else { return nil }
+                ids += list.split(separator: ",").map(String.init)
+            }
+        }
+        return Array(Set(ids))
+    }
+
+    static func events(_ db: any SQLSession, _ ids: [String]) throws -> [OutboxEntry] {
+        guard !ids.isEmpty else { return [] }
+        return try db.rows(eventsByIDQuery(db.dialect), [try jsonArray(ids)]).map(outboxEntry)
+    }
+
+    /// Through the outbox's `event_id` index (its UNIQUE constraint's), one lookup per id.
+    static func eventsByIDQuery(_ dialect: SQLDialect) -> String {
+        "SELECT * FROM outbox WHERE event_id IN (\(dialect.textsOfJSONArray)) ORDER BY seq"
     }
 
     static let outboxStatsQuery = """

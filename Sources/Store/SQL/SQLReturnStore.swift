@@ -98,6 +98,8 @@ public final class SQLReturnStore: ReturnStore {
             }
         }
         let key = GroupingKey(request)
+        // The label event's id, known before the rows that keep it are written.
+        let labelEventID = DisputeEvent.newID()
         // The buyer and seller's unused labels: the open parcel, and any past its deadline that
         // the timers have yet to expire (they wait for its carrier's word: a box may be on its
         // way under it). Joined, new items would expire with such a parcel, so it takes no more
@@ -124,7 +126,7 @@ public final class SQLReturnStore: ReturnStore {
                 // An item with an earlier deadline brought the parcel's forward: so is its poll at it.
                 try db.execute("UPDATE tracking_schedule SET next_poll_at = ? WHERE parcel_id = ? AND next_poll_at > ?", [deadlines.dropOffBy, parcelID, deadlines.dropOffBy])
             }
-            try insertItems(db, parcelID: parcelID, startingAt: open.items.count, request)
+            try insertItems(db, parcelID: parcelID, startingAt: open.items.count, request, eventID: labelEventID)
         } else {
             // DOMAIN.md: once the order's free label was used, the rest of the order goes back
             // under it. Such a package gets no serial, no label and no schedule: it stores no
@@ -150,8 +152,8 @@ public final class SQLReturnStore: ReturnStore {
                     try json(request.buyer), used?.warehouseID ?? i.warehouseID, deadlines.dropOffBy, deadlines.fasterRefundBy, i.now, i.now,
                 ])
             let detail = "dispute \(request.disputeID)" + (used.map { "; order \(request.orderID) goes back under the used label of parcel \($0.id), tracking number \($0.trackingNumber) written by hand" } ?? "")
-            try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, ?)", [parcelID, i.now, detail])
-            try insertItems(db, parcelID: parcelID, startingAt: 0, request)
+            try db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail, event_ids) VALUES (?, 'label_issued', 'marketplace', ?, ?, ?)", [parcelID, i.now, detail, labelEventID])
+            try insertItems(db, parcelID: parcelID, startingAt: 0, request, eventID: labelEventID)
             if let used {
                 try db.execute("UPDATE parcels SET packages_under_label = packages_under_label + 1 WHERE id = ?", [used.id])
             } else {
@@ -167,7 +169,9 @@ public final class SQLReturnStore: ReturnStore {
                            [key, i.bodyHash ?? i.requestHash, i.requestHash, parcelID, i.now])
         }
         guard let parcel = try loadParcel(db, where: "id = ?", parcelID) else { throw StoreError.corrupt("parcel \(parcelID) vanished") }
-        try insertEvents(db, DisputeEvent.events(.labelIssued, for: parcel, disputes: [request.disputeID], at: i.now))
+        var events = DisputeEvent.events(.labelIssued, for: parcel, disputes: [request.disputeID], at: i.now)
+        for index in events.indices { events[index].id = labelEventID }
+        try insertEvents(db, events)
         return ReturnIssuanceOutcome(parcel: parcel, kind: kind)
     }
 
@@ -253,14 +257,15 @@ public final class SQLReturnStore: ReturnStore {
     }
 
     static let itemInsert = RowInsert(
-        into: "parcel_items", columns: ["parcel_id", "position", "dispute_id", "order_id", "sku", "title", "quantity", "unit_amount", "currency"])
+        into: "parcel_items", columns: ["parcel_id", "position", "dispute_id", "order_id", "sku", "title", "quantity", "unit_amount", "currency", "event_id"])
     static let eventInsert = RowInsert(into: "outbox", columns: ["event_id", "dispute_id", "parcel_id", "type", "payload", "created_at"])
     static let verdictInsert = RowInsert(into: "item_inspections", columns: ["parcel_id", "dispute_id", "sku", "outcome", "reason", "inspected_at"])
 
-    static func insertItems(_ db: any SQLSession, parcelID: String, startingAt: Int, _ r: ReturnRequest) throws {
+    /// `eventID`: the label event of the request that brings them (`StoreIndexes.eventIDsOfWrites`).
+    static func insertItems(_ db: any SQLSession, parcelID: String, startingAt: Int, _ r: ReturnRequest, eventID: String) throws {
         try itemInsert.run(
             db, r.items.enumerated().map { offset, item in
-                [parcelID, startingAt + offset, r.disputeID, r.orderID, item.sku, item.title, item.quantity, item.unitPrice.amount, item.unitPrice.currency]
+                [parcelID, startingAt + offset, r.disputeID, r.orderID, item.sku, item.title, item.quantity, item.unitPrice.amount, item.unitPrice.currency, eventID]
             })
     }
 

@@ -106,6 +106,20 @@ extension StoreIndexes {
     /// and none here. Empty on every older key, so the upgrade rewrites no row.
     static let idempotencyFingerprint = "ALTER TABLE idempotency_keys ADD COLUMN request_fingerprint TEXT"
 
+    /// The dispute events each write made, kept on the rows that write adds for the parcel: a
+    /// status change's history row (`event_ids`, comma-separated, empty for none) and the items a
+    /// request brought (`event_id`, the label event of their dispute). An auditor's read of a
+    /// parcel's or a dispute's events finds them through the parcel's own indexed rows instead of
+    /// reading the whole outbox; an index on the outbox's parcel would cost every event a write of
+    /// its own (the receipts 0.81x). NULL on the rows an older returnd wrote: those parcels are
+    /// still read the old way.
+    /// Added only where absent: the migration tests give a store of an older schema these
+    /// columns first, as this build's writer writes them.
+    static let eventIDColumns = [(table: "parcel_history", column: "event_ids"), (table: "parcel_items", column: "event_id")]
+    static var postgresEventIDColumns: [String] {
+        eventIDColumns.map { "ALTER TABLE \($0.table) ADD COLUMN IF NOT EXISTS \($0.column) TEXT" }
+    }
+
     /// Dispute events an operator set aside (`returnctl outbox set-aside`), and why: empty on
     /// every event until then, so the upgrade rewrites no row.
     static func outboxSetAside(dateType: String) -> [String] {

@@ -196,6 +196,9 @@ enum SQLiteMigrations {
         m.registerMigration("v19: idempotency keys' fingerprints beside their bytes") { db in
             try db.execute(sql: StoreIndexes.idempotencyFingerprint)
         }
+        m.registerMigration("v20: each write's dispute events on its history and item rows") { db in
+            try addEventIDColumns(db)
+        }
         return m
     }
 
@@ -228,6 +231,12 @@ enum SQLiteMigrations {
     /// changes that leave the file's content as it is (lang_altertable.html, "simpler
     /// procedure"): rows and pages are untouched, so it takes no time on a store of any size,
     /// where copying the tables would take minutes and twice their disk space.
+    static func addEventIDColumns(_ db: Database) throws {
+        for (table, column) in StoreIndexes.eventIDColumns where !(try db.columns(in: table).contains { $0.name == column }) {
+            try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(column) TEXT")
+        }
+    }
+
     static func dropAutoincrement(_ db: Database, tables: [String]) throws {
         let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
         try db.execute(sql: "PRAGMA writable_schema = ON")
