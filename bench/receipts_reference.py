@@ -91,9 +91,11 @@ for i, pid in enumerate(ids):
                   seller_name, buyer_json, warehouse_id, drop_off_by, faster_refund_by, created_at, updated_at, label_version)
                   VALUES (?, ?, ?, 'fr_colissimo', 'FR', 'label_issued', ?, 'S', 'S', ?, 'WH-FR-LYS', ?, ?, ?, ?, 1)""",
                (pid, f"CY{i:09d}FR", token(9), f"B-{i}", buyer, stamp, stamp, stamp, stamp))
-    db.execute("INSERT INTO parcel_items VALUES (?, 0, ?, 'O', 'A', 'A', 1, '1', 'EUR')", (pid, f"D-{i}"))
-    db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'label_issued', 'marketplace', ?, 'd')", (pid, stamp))
-    db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, 'return.label_issued', ?, ?)", (event_id(i), f"D-{i}", pid, payload, stamp))
+    # Items and history rows keep the ids of the events their write made, as returnd's do.
+    label_event = event_id(i)
+    db.execute("INSERT INTO parcel_items (parcel_id, position, dispute_id, order_id, sku, title, quantity, unit_amount, currency, event_id) VALUES (?, 0, ?, 'O', 'A', 'A', 1, '1', 'EUR', ?)", (pid, f"D-{i}", label_event))
+    db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail, event_ids) VALUES (?, 'label_issued', 'marketplace', ?, 'd', ?)", (pid, stamp, label_event))
+    db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, 'return.label_issued', ?, ?)", (label_event, f"D-{i}", pid, payload, stamp))
     db.execute("INSERT INTO tracking_schedule (parcel_id, next_poll_at) VALUES (?, ?)", (pid, stamp))
 def receipt_in_history(pid, at, conflict):
     """A receipt and the arrival it makes in the history: one row (arrival_holds_receipt) or a
@@ -115,7 +117,7 @@ for i, pid in enumerate(ids[:stored - count]):
     else:
         db.execute("""INSERT INTO warehouse_receipts (parcel_id, warehouse_id, code, scanned_at, received_at, scanner, misrouted)
                       VALUES (?, 'WH-FR-LYS', ?, ?, ?, 'bench', 0)""", (pid, pid, stamp, stamp))
-        db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'arrived_at_warehouse', 'scanner', ?, 'at WH-FR-LYS')", (pid, stamp))
+        db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail, event_ids) VALUES (?, 'arrived_at_warehouse', 'scanner', ?, 'at WH-FR-LYS', ?)", (pid, stamp, event_id(stored + i)))
     db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at, delivered_at) VALUES (?, ?, ?, 'return.arrived_at_warehouse', ?, ?, ?)", (event_id(stored + i), f"D-{i}", pid, payload, stamp, stamp))
 # RECEIPTS_REFERENCE_PARCELS=in_transit: the scanned parcels dropped off and accepted by their
 # carrier first, as in the route's in-transit rows; their arrival then leaves no partial index
@@ -194,7 +196,7 @@ for b in range(0, count, batch):
             db.execute("UPDATE parcels SET status = 'arrived_at_warehouse', updated_at = ?, history_json = json_insert(history_json, '$[#]', json(?)) WHERE id = ?", (now, entry, pid))
         else:
             db.execute("UPDATE parcels SET status = 'arrived_at_warehouse', updated_at = ? WHERE id = ?", (now, pid))
-        db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail) VALUES (?, 'arrived_at_warehouse', 'scanner', ?, 'at WH-FR-LYS')", (pid, now))
+        db.execute("INSERT INTO parcel_history (parcel_id, status, source, occurred_at, detail, event_ids) VALUES (?, 'arrived_at_warehouse', 'scanner', ?, 'at WH-FR-LYS', ?)", (pid, now, event_ids[n]))
         db.execute("INSERT INTO outbox (event_id, dispute_id, parcel_id, type, payload, created_at) VALUES (?, ?, ?, 'return.arrived_at_warehouse', ?, ?)", (event_ids[n], f"D-{n}", pid, payload, now))
     db.execute("COMMIT")
     if wal_sync:
