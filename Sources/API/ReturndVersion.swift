@@ -2,7 +2,7 @@ import Store
 
 /// What `--version`, the start-up log and `returnd_build_info` say this build is.
 public enum ReturndVersion {
-    /// Raised with each release (README, "Releasing").
+    /// Raised by hand with each release (README, "Which version runs").
     public static let release = "0.9.0"
 
     /// The release and the newest store schema on each backend. The schema numbers come from the
