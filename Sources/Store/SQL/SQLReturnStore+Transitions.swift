@@ -52,7 +52,7 @@ extension SQLReturnStore {
             // Handed over at a kiosk: ask the carrier soon for its acceptance scan.
             try db.execute("UPDATE tracking_schedule SET next_poll_at = ?, unchanged_polls = 0 WHERE parcel_id = ?", [c.occurredAt, parcel.id])
         }
-        // The events first: the history row keeps their ids (`StoreIndexes.eventIDsOfWrites`).
+        // The events first: the history row keeps their ids (`StoreIndexes.eventIDColumns`).
         var events: [PlannedEvent] = []
         if let planned = plan.events {
             events = planned
@@ -280,7 +280,7 @@ extension SQLReturnStore {
     }
 
     /// These two find a parcel's events through the ids its own history and item rows keep
-    /// (`StoreIndexes.eventIDsOfWrites`), then the outbox's `event_id` index. A parcel an older
+    /// (`StoreIndexes.eventIDColumns`), then the outbox's `event_id` index. A parcel an older
     /// returnd wrote to is read the old way, the whole outbox (a million events of 430 bytes:
     /// 0.3 s cached, 2.3 s from disk; README, "Dispute updates"): no index holds every event's
     /// parcel or dispute, since one would cost every event a write, a warehouse receipt's among

@@ -261,7 +261,7 @@ public final class SQLReturnStore: ReturnStore {
     static let eventInsert = RowInsert(into: "outbox", columns: ["event_id", "dispute_id", "parcel_id", "type", "payload", "created_at"])
     static let verdictInsert = RowInsert(into: "item_inspections", columns: ["parcel_id", "dispute_id", "sku", "outcome", "reason", "inspected_at"])
 
-    /// `eventID`: the label event of the request that brings them (`StoreIndexes.eventIDsOfWrites`).
+    /// `eventID`: the label event of the request that brings them (`StoreIndexes.eventIDColumns`).
     static func insertItems(_ db: any SQLSession, parcelID: String, startingAt: Int, _ r: ReturnRequest, eventID: String) throws {
         try itemInsert.run(
             db, r.items.enumerated().map { offset, item in
