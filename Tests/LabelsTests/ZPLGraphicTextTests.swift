@@ -88,6 +88,26 @@ struct ZPLGraphicTextTests {
         // Its ZPL stays a few kilobytes.
         #expect(zpl.utf8.count < 40_000, "\(zpl.utf8.count) bytes")
     }
+
+    @Test("a label is written again with pictures exactly when one of its lines needs one: a euro sign, curly quotes or a long dash alone keep it all text")
+    func picturesOnlyWhenNeeded() throws {
+        // Latin-1 (one and two bytes), Windows-1252's extras (three bytes), and characters the
+        // printer's font lacks at each UTF-8 length, between ASCII and escaped bytes.
+        let alphabet = ["a", "Z", " ", "^", "\\", "é", "Ñ", "\u{A0}", "\u{AD}", "ÿ", "€", "“", "—", "Œ", "\u{85}", "Ł", "Ж", "א", "深", "\u{1F4E6}"]
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<150 {
+            let lines = (0..<Int.random(in: 1...3, using: &g)).map { _ in
+                (0..<Int.random(in: 0...20, using: &g)).map { _ in Int.random(in: 0..<4, using: &g) == 0 ? alphabet.randomElement(using: &g)! : "k" }.joined()
+            }
+            let layout = LabelLayout(width: 288, height: 432, dpi: 203, elements: lines.enumerated().map {
+                .text($0.element, x: 10, y: 20 + Double($0.offset) * 30, size: 9, weight: .regular, maxWidth: 260)
+            } + [.printerQR(data: "Ж-1 深", x: 10, y: 200, moduleSize: 2)])
+            let zpl = try ZPLRenderer.render(layout)
+            #expect(zpl == ZPLRenderer.write(layout, pictures: try ZPLRenderer.pictures(for: layout)).bytes, "\(lines)")
+            let needed = lines.filter { !ZPLGraphicText.printerFontPrints($0) }.count
+            #expect(try ZPLGraphicDecoder.graphics(in: String(decoding: zpl, as: UTF8.self)).count == needed, "\(lines)")
+        }
+    }
 }
 
 /// Reads `^FOx,y^GFA,…^FS` fields back as a printer would, from the ZPL II Programming Guide's

@@ -26,32 +26,47 @@ enum ZPLRenderer {
         return backslashCaretUnderscore || tilde || control
     }
 
+    /// The label with every line as text, as nearly every label is (Latin in Windows-1252). The
+    /// escaping scan, which reads each field's bytes anyway, notes any byte beyond Latin-1's; only
+    /// then is each line checked and the label written again with its pictures. Checking every
+    /// line up front cost an all-Latin label's drawing about a quarter of its speed.
     static func render(_ layout: LabelLayout) throws -> [UInt8] {
-        // Lines the printer's font cannot print go as pictures, drawn first: their size is known
-        // before the buffer is.
-        // (No table at all for the usual all-Latin label: a dictionary looked up per element cost
-        // a fifth of its time.)
-        var graphics: [(x: Int, y: Int, field: [UInt8])?]? = nil
-        var graphicBytes = 0
+        let (text, beyondLatin1) = write(layout, pictures: nil)
+        guard beyondLatin1, let pictures = try pictures(for: layout) else { return text }
+        return write(layout, pictures: pictures).bytes
+    }
+
+    /// A line's picture, where it goes.
+    typealias Picture = (x: Int, y: Int, field: [UInt8])
+
+    /// The pictures of the lines the printer's font cannot print, by element; nil when there are
+    /// none (the line beyond Latin-1 was, say, a euro sign or curly quotes).
+    static func pictures(for layout: LabelLayout) throws -> [Picture?]? {
+        var pictures: [Picture?]? = nil
         for (index, element) in layout.elements.enumerated() {
             guard case .text(let s, let x, let y, let size, let weight, let maxWidth) = element, !ZPLGraphicText.printerFontPrints(s) else { continue }
             let scale = Double(layout.dpi) / 72
             let box = ZPLGraphicText.box(x: x, y: y, size: size, maxWidth: maxWidth, dpi: layout.dpi,
                                          labelDots: (nearest(layout.width * scale), nearest(layout.height * scale)))
             let bitmap = try CairoCanvas.textBitmap(s, x: x, y: y, size: size, bold: weight == .bold, maxWidth: maxWidth, dpi: layout.dpi, box: box)
-            let field = ZPLGraphicText.field(bitmap)
-            if graphics == nil { graphics = Array(repeating: nil, count: layout.elements.count) }
-            graphics![index] = (box.x, box.y, field)
-            graphicBytes += field.count
+            if pictures == nil { pictures = Array(repeating: nil, count: layout.elements.count) }
+            pictures![index] = (box.x, box.y, ZPLGraphicText.field(bitmap))
         }
-        let capacity = ZPLWriter.capacity(for: layout) + graphicBytes
+        return pictures
+    }
+
+    /// The label with `pictures` in place of their lines, and whether any text line had a byte
+    /// beyond Latin-1 (`ZPLWriter.escaped`).
+    static func write(_ layout: LabelLayout, pictures: [Picture?]?) -> (bytes: [UInt8], beyondLatin1: Bool) {
+        let capacity = ZPLWriter.capacity(for: layout) + (pictures?.reduce(0) { $0 + ($1?.field.count ?? 0) } ?? 0)
+        var beyondLatin1 = false
         let written = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             var z = ZPLWriter(buffer: buffer, dpi: layout.dpi)
             z.raw("^XA\n^CI28\n^PW"); z.dots(layout.width); z.raw("\n^LL"); z.dots(layout.height); z.raw("\n^LH0,0\n")
             for (index, element) in layout.elements.enumerated() {
-                if let graphic = graphics?[index] {
-                    z.raw("^FO"); z.int(graphic.x); z.raw(","); z.int(graphic.y)
-                    graphic.field.withUnsafeBufferPointer { z.bytes($0) }
+                if let picture = pictures?[index] {
+                    z.raw("^FO"); z.int(picture.x); z.raw(","); z.int(picture.y)
+                    picture.field.withUnsafeBufferPointer { z.bytes($0) }
                     continue
                 }
                 switch element {
@@ -78,9 +93,10 @@ enum ZPLRenderer {
             }
             z.raw("^XZ\n")
             count = z.count
+            beyondLatin1 = z.beyondLatin1
         }
         // The estimate is several times the label; cached labels should hold only their bytes.
-        return written.withUnsafeBufferPointer { [UInt8]($0) }
+        return (written.withUnsafeBufferPointer { [UInt8]($0) }, beyondLatin1)
     }
 }
 
@@ -93,6 +109,8 @@ private struct ZPLWriter {
     /// coordinate of a layout sits on a whole dot.)
     let dotsPerPoint: Double
     var count = 0
+    /// Whether a text field had a byte beyond Latin-1 (`escaped`).
+    var beyondLatin1 = false
 
     init(buffer: UnsafeMutableBufferPointer<UInt8>, dpi: Int) {
         self.buffer = buffer
@@ -173,6 +191,8 @@ private struct ZPLWriter {
     /// written `\\`, which the block prints as one; codes keep theirs.
     /// Runs of ordinary bytes, nearly all of a label, are copied whole, and found eight bytes
     /// at a time: a switch per byte was an eighth of a label.
+    /// A text field's bytes beyond Latin-1 (anything but ASCII, `C3 xx` and `C2 A0`-`BF`) set
+    /// `beyondLatin1`: the line may need a picture (`ZPLRenderer.render`).
     mutating func escaped(_ s: String, inFieldBlock: Bool = false) {
         var s = s
         s.withUTF8 { source in
@@ -180,9 +200,12 @@ private struct ZPLWriter {
             let n = source.count
             var start = 0, i = 0
             while i < n {
-                if i + 8 <= n, !ZPLRenderer.mayNeedEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
-                    i += 8
-                    continue
+                if i + 8 <= n {
+                    let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    if word & 0x8080_8080_8080_8080 == 0, !ZPLRenderer.mayNeedEscape(word) {
+                        i += 8
+                        continue
+                    }
                 }
                 let replacement: StaticString
                 switch base[i] {
@@ -191,6 +214,14 @@ private struct ZPLWriter {
                 case UInt8(ascii: "_"): replacement = "_5F"
                 case UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): replacement = " "
                 case UInt8(ascii: "\\") where inFieldBlock: replacement = "\\\\"
+                case 0xC3 where i + 1 < n, 0xC2 where i + 1 < n && base[i + 1] >= 0xA0:
+                    // Latin-1's letters and signs; their second byte never needs escaping.
+                    i += 2
+                    continue
+                case 0x80...:
+                    if inFieldBlock { beyondLatin1 = true }
+                    i += 1
+                    continue
                 default:
                     i += 1
                     continue
