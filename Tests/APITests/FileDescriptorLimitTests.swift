@@ -9,8 +9,11 @@ struct FileDescriptorLimitTests {
         var limit = rlimit()
         try #require(getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0)
         try #require(limit.rlim_max > 256, "this machine's hard limit leaves nothing to raise")
+        // One under the hard limit, not systemd's 1,024: the limit is the whole test process's,
+        // and tests running beside this one failed to open their SQLite files ("unable to open
+        // database file") while it stood at 256.
         var lowered = limit
-        lowered.rlim_cur = 256
+        lowered.rlim_cur = limit.rlim_max - 1
         try #require(setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &lowered) == 0)
         let raised = FileDescriptorLimit.raise()
         var now = rlimit()
