@@ -329,30 +329,34 @@ struct LabelRenderingTests {
         #expect(!text.contains("91761 Ontario"), "\(text)")
     }
 
-    /// cairo's font selection takes one face per string: Chinese was drawn as DejaVu Sans's
-    /// empty boxes, which look alike whatever the characters, so two titles of the same
-    /// characters in another order drew the same pixels.
-    @Test("a Chinese seller name and item title are drawn with their glyphs: two orders of the same characters draw different pixels, and the PDF embeds the CJK face")
-    func chineseTextHasGlyphs() throws {
+    /// cairo's font selection takes one face per string: Chinese and emoji were drawn as DejaVu
+    /// Sans's empty boxes, which look alike whatever the characters, so two strings of the same
+    /// characters in another order drew the same pixels. Each now takes the first face with its
+    /// glyphs: Chinese WenQuanYi Micro Hei's, emoji Symbola's.
+    @Test("Chinese and emoji in a seller's name and an item's title are drawn with their glyphs: two orders of the same characters draw different pixels, and the PDF embeds the face that has them", arguments: [
+        (["深圳数据线", "线据数圳深"], "深圳小米专卖店", "WenQuanYiMicroHei"),
+        (["Gadgets \u{1F4E6}\u{1F680}", "Gadgets \u{1F680}\u{1F4E6}"], "Gadgets \u{1F4E6} Store", "Symbola"),
+    ])
+    func otherScriptsHaveGlyphs(titles: [String], seller: String, face: String) throws {
         func png(_ title: String) throws -> [UInt8] {
             var content = sampleContent(try #require(catalog.byID["gb_royalmail"]))
             content.parcel.items[0].title = title
             return try LabelRenderer.renderUncached(content, format: .png).bytes
         }
-        #expect(try png("深圳数据线") != png("线据数圳深"))
+        #expect(try png(titles[0]) != png(titles[1]))
         var content = sampleContent(try #require(catalog.byID["gb_royalmail"]))
-        content.parcel.seller.name = "深圳小米专卖店"
+        content.parcel.seller.name = seller
         let dir = try ExternalTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("label.pdf")
         try Data(try LabelRenderer.renderUncached(content, format: .pdf).bytes).write(to: file)
         let fonts = try ExternalTool.run("pdffonts", [file.path]).stdout
-        #expect(fonts.contains("WenQuanYiMicroHei"), "\(fonts)")
-        #expect(try ExternalTool.run("pdftotext", [file.path, "-"]).stdout.contains("深圳小米专卖店"))
+        #expect(fonts.contains(face), "\(fonts)")
+        #expect(try ExternalTool.run("pdftotext", [file.path, "-"]).stdout.contains(seller))
         // A label with no such characters uses the one face, as before.
         let latin = dir.appendingPathComponent("latin.pdf")
         try Data(try LabelRenderer.renderUncached(sampleContent(try #require(catalog.byID["gb_royalmail"])), format: .pdf).bytes).write(to: latin)
-        #expect(!(try ExternalTool.run("pdffonts", [latin.path]).stdout.contains("WenQuanYi")))
+        #expect(!(try ExternalTool.run("pdffonts", [latin.path]).stdout.contains(face)))
     }
 
     @Test("Hebrew reads right to left on the PDF label: pdftotext gives back the buyer's words as written")

@@ -278,9 +278,11 @@ enum CairoCanvas {
     /// Arabic. A seller's name or an item's title in Chinese, Japanese or Korean (a cross-border
     /// marketplace's sellers write them) was drawn as empty boxes: cairo's font selection takes
     /// one face for a whole string, with no fallback, so those characters take WenQuanYi Micro
-    /// Hei's glyphs (`fonts-wqy-microhei`). A face fontconfig cannot find resolves to its
-    /// default, which lacks the glyphs as well: the text draws as before.
-    static let faces = ["DejaVu Sans", "WenQuanYi Micro Hei"]
+    /// Hei's glyphs (`fonts-wqy-microhei`). Emoji in a shop's name or a title take Symbola's
+    /// (`fonts-symbola`, monochrome outlines, as a 1-bit label needs; both others drew boxes).
+    /// A face fontconfig cannot find resolves to its default, which lacks the glyphs as well:
+    /// the text draws as before.
+    static let faces = ["DejaVu Sans", "WenQuanYi Micro Hei", "Symbola"]
 
     fileprivate static func select(_ cr: OpaquePointer, _ face: Int, _ weight: cairo_font_weight_t) {
         cairo_select_font_face(cr, faces[face], CAIRO_FONT_SLANT_NORMAL, weight)
