@@ -14,4 +14,19 @@ struct ZPLDotsTests {
             #expect(ZPLRenderer.nearest(x) == Int(x.rounded()), "\(x)")
         }
     }
+
+    @Test("numbers are written as their decimal digits: every number to 100,000, negatives, and the extremes")
+    func numbersAsDigits() {
+        var values = Array(-1_000...100_000) + [Int.max, Int.min + 1, 1_000_000, 9_999_999, 10_000_000, -123_456_789]
+        values += (0..<10_000).map { _ in Int.random(in: Int.min + 1...Int.max) }
+        var text: [UInt8] = []
+        text.reserveCapacity(values.count * 21)
+        let written = [UInt8](unsafeUninitializedCapacity: values.count * 21) { buffer, count in
+            var z = ZPLWriter(buffer: buffer, dpi: 203)
+            for v in values { z.int(v); z.byte(UInt8(ascii: " ")) }
+            count = z.count
+        }
+        for v in values { text += Array(String(v).utf8) + [UInt8(ascii: " ")] }
+        #expect(written == text)
+    }
 }
